@@ -1,0 +1,71 @@
+//! The sans-IO device conversation: prompts, login, enable, paging and commands.
+//!
+//! A `Dialogue` never touches a socket, a clock or a runtime. A driver (blocking or async, SSH or
+//! Telnet) pumps it:
+//!
+//! ```text
+//! loop {
+//!     match dialogue.poll_action() {
+//!         Action::Send(bytes) => write bytes; the operation deadline restarts,
+//!         Action::Receive => read with the deadline; dialogue.handle_input(&bytes) or handle_eof(),
+//!         Action::Event(e) => note it (timings, -v log),
+//!         Action::Done => stop: the dialogue succeeded; results via dialogue.into_results(),
+//!         Action::Failed(f) => stop: the host failed with f,
+//!     }
+//! }
+//! ```
+//! On a deadline expiry the driver fails the host with `dialogue.timeout_failure()`, which says
+//! what was awaited and the last ≤200 bytes seen.
+//!
+//! Platform behaviour (prompt patterns, privilege levels, paging commands, error strings) is data:
+//! see `platform`.
+
+pub mod platform;
+
+use crate::job::{CommandResult, Failure, Secret};
+pub use platform::Profile;
+
+/// What the dialogue has to do on the device.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Credentials to answer `Username:`/`Password:` prompts (Telnet). `None` when the transport
+    /// already authenticated (SSH).
+    pub login: Option<(String, Secret)>,
+    /// Enable secret; escalate to privileged exec when given or when the prompt is unprivileged.
+    pub enable_secret: Option<Secret>,
+    /// Exec-mode commands, in order.
+    pub commands: Vec<String>,
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Write these bytes to the device; the driver restarts the operation deadline.
+    Send(Vec<u8>),
+    /// Read more bytes and pass them to `handle_input` (or call `handle_eof`).
+    Receive,
+    /// Something happened that the driver may time or log.
+    Event(DialogueEvent),
+    /// The dialogue finished; take the results with `into_results`.
+    Done,
+    /// The host failed; the driver closes the connection.
+    Failed(Failure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogueEvent {
+    /// Logged in: the first prompt (after enable if it was needed), e.g. `R1#`.
+    LoggedIn { prompt: String },
+    /// Command number `index` of the plan was sent.
+    CommandSent { index: usize, command: String },
+    /// Command number `index` completed; `duration_us` is 0 — the driver fills it.
+    CommandDone { index: usize, result: CommandResult },
+}
+
+/// The results of a finished dialogue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Results {
+    /// The privileged (or final) prompt, e.g. `R1#`.
+    pub prompt: String,
+    pub commands: Vec<CommandResult>,
+}

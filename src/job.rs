@@ -1,0 +1,311 @@
+//! Jobs and Outcomes: the plain data that flows from the inventory, through a strategy, to a report.
+//!
+//! Everything here is serde-serialisable because an `Outcome` (and the `Event`s that describe its
+//! progress) cross the fork strategy's pipes. Nothing here knows about sockets or schedulers.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// How netrun reaches a device's CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    Ssh,
+    Telnet,
+}
+
+impl TransportKind {
+    pub fn default_port(self) -> u16 {
+        match self {
+            TransportKind::Ssh => 22,
+            TransportKind::Telnet => 23,
+        }
+    }
+}
+
+/// A secret string that never prints itself (Debug and Display show `***`).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The clear text, for the one place that must send it to a device.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// One device of the resolved inventory, with everything needed to open a session to it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Host {
+    /// Unique name (the inventory's `name`, else its host address).
+    pub name: String,
+    /// Address or DNS name to connect to.
+    pub host: String,
+    pub port: u16,
+    pub transport: TransportKind,
+    /// Platform profile name, e.g. `cisco_ios` (Netmiko's `cisco_ios_telnet` maps to `cisco_ios`
+    /// with `transport: Telnet`).
+    pub platform: String,
+    pub username: String,
+    pub password: Secret,
+    /// Enable secret; `None` when the inventory gives none.
+    pub secret: Option<Secret>,
+    /// Per-operation deadline (connect, authenticate, each command).
+    pub timeout: Duration,
+    /// Offer old algorithms (diffie-hellman-group14-sha1, ssh-rsa, hmac-sha1) to this host.
+    pub ssh_legacy: bool,
+    /// Private key file for public-key authentication.
+    pub key_file: Option<String>,
+    /// Passphrase of `key_file`.
+    pub key_passphrase: Option<Secret>,
+    /// Groups the host belongs to (Nornir inventories), for `--limit group:NAME`.
+    pub groups: Vec<String>,
+    /// Free-form data (Nornir `data`, extra keys of the book's format) for templates.
+    pub data: BTreeMap<String, serde_json::Value>,
+}
+
+/// What to do on a device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Task {
+    /// Run show (exec-mode) commands, in order.
+    Show { commands: Vec<String> },
+}
+
+/// One unit of work for a strategy: a host, what to do there, and its position in the inventory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    /// Position in the inventory; reports are sorted by it.
+    pub index: usize,
+    pub host: Host,
+    pub task: Task,
+}
+
+/// Why a host failed. Stable names: they appear in JSON output and tests match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// TCP connection refused, unreachable or name resolution failed.
+    Connect,
+    /// SSH handshake or Telnet negotiation failed.
+    Protocol,
+    /// The device rejected the credentials (login or enable).
+    Auth,
+    /// An operation did not complete before its deadline.
+    Timeout,
+    /// The device closed the connection before the dialogue finished.
+    Closed,
+    /// A command was rejected by the device (`% Invalid input ...`).
+    Command,
+    /// The worker running this host died (fork strategy: the child process exited or was killed).
+    Worker,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Command => "command",
+            ErrorKind::Worker => "worker",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A host's failure: its kind and a message for a person (device text is kept, trimmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+/// The result of one command on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandResult {
+    pub command: String,
+    /// The prompt the command was sent at, e.g. `R1#` (for the book-style header).
+    pub prompt: String,
+    /// Output with the echo and the trailing prompt removed, `\n` line ends.
+    pub output: String,
+    /// False when the device rejected the command (its message is in `output`).
+    pub ok: bool,
+    /// From sending the command to seeing the prompt again, microseconds.
+    pub duration_us: u64,
+}
+
+/// Who ran a job: the thread, process and (async) task. Shown in `-v` logs and JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Worker {
+    /// Thread name (`main`, `netrun-worker-3`).
+    pub thread: String,
+    pub pid: u32,
+    /// Tokio task id under the async strategy.
+    pub task: Option<u64>,
+    /// True in a worker process made by the fork strategy: logs then name the pid.
+    pub forked: bool,
+}
+
+impl Worker {
+    /// The current thread and process, with no task.
+    pub fn current() -> Self {
+        Worker {
+            thread: std::thread::current()
+                .name()
+                .unwrap_or("unnamed")
+                .to_string(),
+            pid: std::process::id(),
+            task: None,
+            forked: false,
+        }
+    }
+
+    /// The label the book's log lines start with: thread name, `pid-N` for fork workers, `task-N`
+    /// for async tasks.
+    pub fn label(&self) -> String {
+        match (self.task, self.forked) {
+            (Some(id), _) => format!("task-{id}"),
+            (None, true) => format!("pid-{}", self.pid),
+            (None, false) => self.thread.clone(),
+        }
+    }
+}
+
+/// Per-phase durations of a session, microseconds. Start offsets are from the run's start, so a
+/// timeline can place every host's bars on one axis.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timings {
+    /// When the session started, microseconds since the run began.
+    pub start_us: u64,
+    /// TCP connect.
+    pub connect_us: u64,
+    /// SSH handshake + authentication, or Telnet login, up to the first prompt.
+    pub auth_us: u64,
+    /// Whole session, connect to disconnect.
+    pub total_us: u64,
+}
+
+/// Everything netrun learned from one host. Exactly one per job, whatever the strategy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Outcome {
+    pub index: usize,
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// The prompt seen after login, e.g. `R1#`; empty if never reached.
+    pub prompt: String,
+    pub commands: Vec<CommandResult>,
+    /// `None` when every step succeeded.
+    pub failure: Option<Failure>,
+    pub timings: Timings,
+    pub worker: Worker,
+}
+
+impl Outcome {
+    /// An outcome for a job that produced nothing (e.g. its worker died), failed with `failure`.
+    pub fn failed(job: &Job, failure: Failure, worker: Worker) -> Self {
+        Outcome {
+            index: job.index,
+            name: job.host.name.clone(),
+            host: job.host.host.clone(),
+            port: job.host.port,
+            prompt: String::new(),
+            commands: Vec::new(),
+            failure: Some(failure),
+            timings: Timings::default(),
+            worker,
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+/// What happened during a session, for `-v` logs and the progress bar. Crosses fork pipes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    pub worker: Worker,
+    /// Wall-clock time, microseconds since the Unix epoch (the book's logs print local time).
+    pub at_us: u64,
+    pub index: usize,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum EventKind {
+    /// Opening the connection to `addr` (`host:port`).
+    Connecting { addr: String },
+    /// Logged in, first prompt seen.
+    LoggedIn { prompt: String },
+    /// A command was sent.
+    Sent { command: String },
+    /// A command's output was received up to the prompt.
+    Received { command: String },
+    /// The host is finished (ok or not).
+    Finished { ok: bool },
+}
+
+/// Receives events as they happen. Implementations must be cheap and never block for long.
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: Event);
+}
+
+/// A sink that drops everything.
+pub struct NoEvents;
+
+impl EventSink for NoEvents {
+    fn emit(&self, _event: Event) {}
+}
+
+/// Microseconds since the Unix epoch, for event stamps.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
