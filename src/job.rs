@@ -26,10 +26,17 @@ impl TransportKind {
     }
 }
 
-/// A secret string that never prints itself (Debug and Display show `***`).
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A secret string that never shows itself: Debug, Display and Serialize all give `***`, so a
+/// password cannot leak into logs, JSON or a pipe by accident. (Deserialize reads the real value.)
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("***")
+    }
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {

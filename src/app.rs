@@ -1,0 +1,209 @@
+//! The edge: turns parsed arguments into a run (inventory → jobs → strategy → report) and maps
+//! every error to an exit status: 0 all hosts ok, 1 some host failed, 2 nothing was run (usage,
+//! inventory or set-up error).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+use time::UtcOffset;
+
+use crate::cli::{Cli, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs};
+use crate::inventory::{self, Inventory};
+use crate::job::{EventSink, Host, Job, NoEvents, Secret, Task};
+use crate::lab::Lab;
+use crate::report::events::{EventLog, Progress};
+use crate::report::{self, Report};
+use crate::session::SessionRunner;
+use crate::strategy;
+
+/// Exit statuses.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_SOME_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Run the parsed command line. `offset` is the local UTC offset, read before any thread exists.
+pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
+    let result = match cli.subcommand {
+        Some(Sub::Testbed { args }) => {
+            let code = testbed::cli::run_from_args(std::iter::once("netrun-testbed".into()).chain(args));
+            return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
+        }
+        Some(Sub::Inventory(args)) => list_inventory(&args),
+        None => run_show(&cli.show, offset),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("netrun: {err:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// The resolved hosts and, with `--lab`, the lab that serves them (kept alive by the caller).
+struct Target {
+    hosts: Vec<Host>,
+    _lab: Option<Lab>,
+}
+
+fn resolve_target(args: &TargetArgs) -> anyhow::Result<Target> {
+    let env = |name: &str| std::env::var(name).ok();
+    let lab = match args.lab {
+        Some(0) => return Err(anyhow!("--lab needs at least one device")),
+        Some(devices) => Some(Lab::start(devices, &args.lab_profile, &[])?),
+        None => None,
+    };
+    let path: PathBuf = match (&lab, &args.inventory) {
+        (Some(lab), _) => lab.inventory(),
+        (None, Some(path)) => path.clone(),
+        (None, None) => inventory::default_path(&env),
+    };
+    let Inventory {
+        mut hosts,
+        warnings,
+        ..
+    } = inventory::load(&path, &env)?;
+    for warning in &warnings {
+        eprintln!("netrun: warning: {warning}");
+    }
+    hosts = inventory::filter(hosts, &args.limit)?;
+    if let Some(seconds) = args.timeout {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(anyhow!("--timeout must be a positive number of seconds"));
+        }
+        for host in &mut hosts {
+            host.timeout = Duration::from_secs_f64(seconds);
+        }
+    }
+    if args.ask_pass && hosts.iter().any(|h| h.password.is_empty()) {
+        let password = rpassword::prompt_password("Password: ").context("reading the password")?;
+        for host in hosts.iter_mut().filter(|h| h.password.is_empty()) {
+            host.password = Secret::new(password.clone());
+        }
+    }
+    Ok(Target { hosts, _lab: lab })
+}
+
+fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
+    let commands = args.command_list();
+    if commands.is_empty() {
+        return Err(anyhow!(
+            "no command given: say what to run, e.g. `netrun show version` or `netrun -c 'show clock'`"
+        ));
+    }
+    let target = resolve_target(&args.target)?;
+    let jobs: Vec<Job> = target
+        .hosts
+        .into_iter()
+        .enumerate()
+        .map(|(index, host)| Job {
+            index,
+            host,
+            task: Task::Show {
+                commands: commands.clone(),
+            },
+        })
+        .collect();
+    execute(jobs, &args.exec, offset)
+}
+
+/// Run `jobs` under the chosen strategy and report. Shared by every subcommand that talks to
+/// devices.
+fn execute(jobs: Vec<Job>, exec: &ExecArgs, offset: UtcOffset) -> anyhow::Result<u8> {
+    let workers = exec.workers_for(jobs.len());
+    let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
+    let progress = (!exec.verbose && std::io::stderr().is_terminal())
+        .then(|| Arc::new(Progress::new(jobs.len())));
+    let events: Arc<dyn EventSink> = match (&progress, exec.verbose) {
+        (_, true) => Arc::new(EventLog::new(names, offset, Box::new(std::io::stderr()))),
+        (Some(progress), false) => progress.clone(),
+        (None, false) => Arc::new(NoEvents),
+    };
+    let started = Instant::now();
+    let runner = Arc::new(SessionRunner::new(started));
+    let run = strategy::run(exec.strategy, jobs, workers, runner, events)?;
+    let wall = started.elapsed();
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    let report = Report {
+        run: &run,
+        strategy: exec.strategy,
+        workers,
+        wall,
+    };
+    let mut stdout = std::io::stdout().lock();
+    match exec.output {
+        OutputFormat::Text => report.write_text(&mut stdout)?,
+        OutputFormat::Json => report.write_json(&mut stdout)?,
+    }
+    stdout.flush()?;
+    if let Some(dir) = &exec.save {
+        report::save_per_host(dir, &run.outcomes)
+            .with_context(|| format!("saving results to {}", dir.display()))?;
+    }
+    eprintln!("{}", report.summary());
+    Ok(if report.failed() == 0 {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
+}
+
+fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
+    let target = resolve_target(&args.target)?;
+    let mut stdout = std::io::stdout().lock();
+    match args.output {
+        OutputFormat::Json => {
+            // Host's Secret fields serialise as clear text for the fork pipe, so list only
+            // what a person may see.
+            let hosts: Vec<serde_json::Value> = target.hosts.iter().map(public_view).collect();
+            serde_json::to_writer_pretty(&mut stdout, &hosts)?;
+            writeln!(stdout)?;
+        }
+        OutputFormat::Text => {
+            writeln!(
+                stdout,
+                "{:<20} {:<24} {:>5}  {:<9} {:<14} {:<12} groups",
+                "name", "host", "port", "transport", "platform", "username"
+            )?;
+            for h in &target.hosts {
+                writeln!(
+                    stdout,
+                    "{:<20} {:<24} {:>5}  {:<9} {:<14} {:<12} {}",
+                    h.name,
+                    h.host,
+                    h.port,
+                    format!("{:?}", h.transport).to_lowercase(),
+                    h.platform,
+                    h.username,
+                    h.groups.join(",")
+                )?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// A host without its secrets.
+fn public_view(h: &Host) -> serde_json::Value {
+    serde_json::json!({
+        "name": h.name,
+        "host": h.host,
+        "port": h.port,
+        "transport": h.transport,
+        "platform": h.platform,
+        "username": h.username,
+        "has_password": !h.password.is_empty(),
+        "has_secret": h.secret.is_some(),
+        "timeout_s": h.timeout.as_secs_f64(),
+        "ssh_legacy": h.ssh_legacy,
+        "key_file": h.key_file,
+        "groups": h.groups,
+        "data": h.data,
+    })
+}

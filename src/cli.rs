@@ -1,0 +1,220 @@
+//! Command-line definitions (clap derive), and nothing else: every flag and its help text live here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::strategy::StrategyKind;
+
+/// Run CLI sessions on many network devices at once, over SSH and Telnet.
+///
+/// Examples:
+///   netrun --strategy threads show version
+///   netrun -i inventory/nornir -l 'group:core' -c 'show clock' -c 'show ip int br'
+///   netrun --lab 20 --strategy async show ip interface brief
+///   netrun inventory
+#[derive(Debug, Parser)]
+#[command(name = "netrun", version, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub subcommand: Option<Sub>,
+
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// List the resolved hosts of the inventory (never their secrets).
+    Inventory(InventoryArgs),
+    /// Internal: serve a simulated lab (the `netrun-testbed` CLI); used by --lab.
+    #[command(name = "__testbed", hide = true)]
+    Testbed {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// Which devices to talk to.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Inventory file (the book's devices.yaml list) or Nornir-style folder
+    /// [default: $NETRUN_INVENTORY, else ./inventory/devices.yaml]
+    #[arg(short, long, value_name = "PATH")]
+    pub inventory: Option<PathBuf>,
+
+    /// Only these hosts: names, globs (R1*, core-?) or group:NAME; repeatable, a union
+    #[arg(short, long, value_name = "PATTERN")]
+    pub limit: Vec<String>,
+
+    /// Start a testbed of N simulated devices in a child process, run against it, stop it
+    #[arg(long, value_name = "N", conflicts_with = "inventory")]
+    pub lab: Option<usize>,
+
+    /// The testbed latency profile for --lab: instant, lan, iosv or wan
+    #[arg(long, value_name = "NAME", default_value = "lan", requires = "lab")]
+    pub lab_profile: String,
+
+    /// Per-operation deadline in seconds (connect, login, each command); overrides the inventory's
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+
+    /// Prompt for the login password (no echo) for hosts whose inventory gives none
+    #[arg(long)]
+    pub ask_pass: bool,
+}
+
+/// How to fan out and how to report.
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Fan-out strategy
+    #[arg(short, long, value_enum, default_value = "threads")]
+    pub strategy: StrategyKind,
+
+    /// Concurrent sessions: thread pool size, worker processes or async limit
+    /// [default: threads 50, fork 20, async 500, capped at the number of hosts]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub workers: Option<u32>,
+
+    /// Output format on stdout
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+
+    /// Also write one file per device, DIR/<name>.txt
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+
+    /// Log every event on stderr, the book's way: `netrun-worker-2 ===> 10:52:35.447216 Connection: ...`
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `netrun [OPTIONS] <COMMAND WORDS>...`: run show commands on every host.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub exec: ExecArgs,
+
+    /// A command to run; repeatable, run in order (after the command words, if any)
+    #[arg(short, long = "command", value_name = "CMD")]
+    pub commands: Vec<String>,
+
+    /// The command to run, as words: netrun show ip interface brief
+    #[arg(value_name = "COMMAND WORDS", trailing_var_arg = true)]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Output format on stdout
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The book's format: `R1#show version`, then the output
+    Text,
+    /// One JSON document with one object per host
+    Json,
+}
+
+impl ExecArgs {
+    /// The worker count for `hosts` hosts: the flag, else the strategy's default, capped at the
+    /// number of hosts (at least 1).
+    pub fn workers_for(&self, hosts: usize) -> usize {
+        let wanted = match self.workers {
+            Some(n) => n as usize,
+            None => match self.strategy {
+                StrategyKind::Sequential => 1,
+                StrategyKind::Threads => 50,
+                StrategyKind::Fork => 20,
+                StrategyKind::Async => 500,
+            },
+        };
+        let wanted = if self.strategy == StrategyKind::Sequential {
+            1
+        } else {
+            wanted
+        };
+        wanted.min(hosts).max(1)
+    }
+}
+
+impl ShowArgs {
+    /// The commands to run: the words joined into one command, then each `-c`.
+    pub fn command_list(&self) -> Vec<String> {
+        let mut commands = Vec::new();
+        if !self.words.is_empty() {
+            commands.push(self.words.join(" "));
+        }
+        commands.extend(self.commands.iter().cloned());
+        commands
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("netrun").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn command_words_and_flags() {
+        let cli = parse(&["--strategy", "fork", "-w", "4", "show", "ip", "int", "br"]);
+        assert!(cli.subcommand.is_none());
+        assert_eq!(cli.show.exec.strategy, StrategyKind::Fork);
+        assert_eq!(cli.show.command_list(), vec!["show ip int br"]);
+        assert_eq!(cli.show.exec.workers_for(10), 4);
+    }
+
+    #[test]
+    fn words_take_everything_after_them_like_ssh() {
+        // `sh ip route | ex -` must reach the device as typed, so flags go before the words.
+        let cli = parse(&["-c", "show clock", "sh", "ip", "route", "|", "ex", "-", "-v"]);
+        assert_eq!(
+            cli.show.command_list(),
+            vec!["sh ip route | ex - -v", "show clock"]
+        );
+        assert!(!cli.show.exec.verbose);
+    }
+
+    #[test]
+    fn repeated_commands_keep_their_order() {
+        let cli = parse(&["-c", "show clock", "-c", "show users"]);
+        assert_eq!(cli.show.command_list(), vec!["show clock", "show users"]);
+    }
+
+    #[test]
+    fn inventory_subcommand() {
+        let cli = parse(&["inventory", "-l", "R1"]);
+        match cli.subcommand {
+            Some(Sub::Inventory(args)) => assert_eq!(args.target.limit, vec!["R1"]),
+            other => panic!("expected the inventory subcommand, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_workers_are_capped_by_hosts() {
+        let cli = parse(&["show", "clock"]);
+        assert_eq!(cli.show.exec.strategy, StrategyKind::Threads);
+        assert_eq!(cli.show.exec.workers_for(3), 3);
+        assert_eq!(cli.show.exec.workers_for(500), 50);
+        let cli = parse(&["-s", "sequential", "-w", "8", "show", "clock"]);
+        assert_eq!(cli.show.exec.workers_for(500), 1);
+    }
+
+    #[test]
+    fn lab_conflicts_with_inventory() {
+        let err = Cli::try_parse_from(["netrun", "--lab", "3", "-i", "x.yaml", "show", "clock"]);
+        assert!(err.is_err());
+    }
+}
