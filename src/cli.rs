@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Sub {
     /// List the resolved hosts of the inventory (never their secrets).
     Inventory(InventoryArgs),
+    /// Time the strategies against a lab, the way the book does, measured by the OS.
+    Bench(BenchArgs),
     /// Internal: serve a simulated lab (the `netrun-testbed` CLI); used by --lab.
     #[command(name = "__testbed", hide = true)]
     Testbed {
@@ -54,6 +56,10 @@ pub struct TargetArgs {
     /// The testbed latency profile for --lab: instant, lan, iosv or wan
     #[arg(long, value_name = "NAME", default_value = "lan", requires = "lab")]
     pub lab_profile: String,
+
+    /// Inject a testbed fault into the --lab: KIND:SELECTOR, e.g. auth-fail:R3, stall:10%; repeatable
+    #[arg(long, value_name = "KIND:SELECTOR", requires = "lab")]
+    pub lab_fault: Vec<String>,
 
     /// Per-operation deadline in seconds (connect, login, each command); overrides the inventory's
     #[arg(long, value_name = "SECONDS")]
@@ -115,6 +121,51 @@ pub struct InventoryArgs {
     /// Output format on stdout
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: OutputFormat,
+}
+
+/// `netrun bench`: each cell (strategy × workers) runs as its own child process, measured with
+/// wait4's rusage.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Strategies to compare, comma-separated
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sequential,threads,fork,async")]
+    pub strategies: Vec<StrategyKind>,
+
+    /// Worker counts to sweep, comma-separated (like the book's thread-count experiment)
+    /// [default: one per host]
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub workers: Vec<u32>,
+
+    /// Measured runs per cell, interleaved across cells (A B C A B C ...), after one warm-up run
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub runs: u32,
+
+    /// Also time another command the same way, e.g. a Netmiko script on the same lab:
+    /// NAME=CMD (run with `sh -c`; $NETRUN_BENCH_INVENTORY names the lab's inventory)
+    #[arg(long, value_name = "NAME=CMD")]
+    pub external: Vec<String>,
+
+    /// Write an SVG: wall time per cell, and a timeline per strategy
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Output format on stdout
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: BenchFormat,
+
+    /// The command to time [default: show ip interface brief]
+    #[arg(value_name = "COMMAND WORDS", trailing_var_arg = true)]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    Text,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +261,24 @@ mod tests {
         assert_eq!(cli.show.exec.workers_for(500), 50);
         let cli = parse(&["-s", "sequential", "-w", "8", "show", "clock"]);
         assert_eq!(cli.show.exec.workers_for(500), 1);
+    }
+
+    #[test]
+    fn bench_lists() {
+        let cli = parse(&[
+            "bench", "--lab", "20", "--strategies", "threads,async", "--workers", "1,5,10", "--runs",
+            "2",
+        ]);
+        match cli.subcommand {
+            Some(Sub::Bench(args)) => {
+                assert_eq!(args.strategies, vec![StrategyKind::Threads, StrategyKind::Async]);
+                assert_eq!(args.workers, vec![1, 5, 10]);
+                assert_eq!(args.runs, 2);
+                assert_eq!(args.target.lab, Some(20));
+                assert!(args.words.is_empty());
+            }
+            other => panic!("expected bench, got {other:?}"),
+        }
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! Shared helpers for netrun's integration tests: a testbed child process on loopback (stopped on
+//! drop) and a way to run the real `netrun` binary against it.
+
+#![allow(dead_code)] // each test binary uses its own subset of these helpers
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const NETRUN: &str = env!("CARGO_BIN_EXE_netrun");
+
+/// A testbed serving simulated devices on free loopback ports, killed and reaped on drop.
+pub struct TestLab {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl TestLab {
+    /// Start `devices` devices with the `instant` profile plus `extra` testbed flags.
+    pub fn start(devices: usize, extra: &[&str]) -> TestLab {
+        let dir = tempfile::tempdir().unwrap();
+        let inventory = dir.path().join("devices.yaml");
+        let mut child = Command::new(NETRUN)
+            .arg("__testbed")
+            .args(["--devices", &devices.to_string(), "--profile", "instant"])
+            .args(["--ssh-port", "0", "--inventory-out"])
+            .arg(&inventory)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start the testbed");
+        let stdout = child.stdout.take().unwrap();
+        let expected = format!("ready {devices} devices");
+        let started = Instant::now();
+        let mut ready = false;
+        for line in BufReader::new(stdout).lines().take(100) {
+            if line.unwrap().trim() == expected {
+                ready = true;
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "testbed too slow");
+        }
+        let lab = TestLab { child, dir };
+        assert!(ready, "the testbed never printed `{expected}`");
+        lab
+    }
+
+    pub fn inventory(&self) -> PathBuf {
+        self.dir.path().join("devices.yaml")
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestLab {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run netrun with `args`, a clean environment for secrets, and a bounded run time.
+pub fn netrun(args: &[&str]) -> Output {
+    netrun_env(args, &[])
+}
+
+pub fn netrun_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(NETRUN);
+    cmd.args(args)
+        .env_remove("NETRUN_PASSWORD")
+        .env_remove("NETRUN_SECRET")
+        .env_remove("NETRUN_INVENTORY")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_bounded(child, Duration::from_secs(120))
+}
+
+/// Wait for `child`'s output, killing it if it outlives `limit`.
+fn wait_bounded(child: Child, limit: Duration) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("netrun ran longer than {limit:?}");
+        }
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Parse netrun's JSON output.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "netrun's stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            stdout(out),
+            stderr(out)
+        )
+    })
+}

@@ -1,0 +1,119 @@
+//! Bad inventories: every case exits 2 with an error naming the file, line and field, and no
+//! connection is attempted.
+
+mod common;
+
+use common::{netrun, netrun_env, stderr, stdout};
+
+/// Write `yaml` to a temp file, run `netrun -i FILE show clock`, and return (path, stderr).
+fn run_with(yaml: &str) -> (String, String, Option<i32>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devices.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let path = path.to_str().unwrap().to_string();
+    let out = netrun(&["-i", &path, "show", "clock"]);
+    (path, stderr(&out), out.status.code())
+}
+
+fn assert_error(yaml: &str, line: usize, needles: &[&str]) {
+    let (path, err, code) = run_with(yaml);
+    assert_eq!(code, Some(2), "{err}");
+    let prefix = format!("{path}:{line}:");
+    assert!(err.contains(&prefix), "expected `{prefix}` in: {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "expected `{needle}` in: {err}");
+    }
+}
+
+const GOOD: &str = "- device_type: cisco_ios\n  host: 127.0.0.1\n  username: cisco\n  password: cisco\n";
+
+#[test]
+fn malformed_yaml() {
+    assert_error(&format!("{GOOD}- device_type: [cisco_ios\n  host: x\n"), 6, &[]);
+}
+
+#[test]
+fn wrong_type() {
+    assert_error(&format!("{GOOD}  port: abc\n"), 5, &["port"]);
+}
+
+#[test]
+fn missing_host() {
+    assert_error(
+        &format!("{GOOD}- device_type: cisco_ios\n  username: cisco\n"),
+        5,
+        &["host"],
+    );
+}
+
+#[test]
+fn unknown_device_type() {
+    assert_error(
+        "- device_type: cisco_iox\n  host: 10.0.0.1\n",
+        1,
+        &["device_type", "cisco_iox", "cisco_ios"],
+    );
+}
+
+#[test]
+fn bad_port() {
+    assert_error(&format!("{GOOD}  port: 70000\n"), 5, &["port", "70000"]);
+}
+
+#[test]
+fn duplicate_name() {
+    assert_error(
+        &format!("{GOOD}  name: R1\n{GOOD}  name: R1\n"),
+        10,
+        &["R1"],
+    );
+}
+
+#[test]
+fn unset_variable() {
+    let (path, err, code) = run_with(
+        "- device_type: cisco_ios\n  host: 10.0.0.1\n  password: ${NETRUN_TEST_UNSET_VAR}\n",
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains(&format!("{path}:3:")), "{err}");
+    assert!(err.contains("NETRUN_TEST_UNSET_VAR"), "{err}");
+}
+
+#[test]
+fn empty_inventory() {
+    let (path, err, code) = run_with("# nothing here\n");
+    assert_eq!(code, Some(2));
+    assert!(err.contains(&path), "{err}");
+}
+
+#[test]
+fn variables_and_environment_fill_credentials_without_showing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devices.yaml");
+    std::fs::write(
+        &path,
+        "- device_type: cisco_ios\n  host: 10.0.0.1\n  name: core1\n  username: ${NETRUN_TEST_USER}\n",
+    )
+    .unwrap();
+    let out = netrun_env(
+        &["inventory", "-i", path.to_str().unwrap(), "-o", "json"],
+        &[("NETRUN_TEST_USER", "admin"), ("NETRUN_PASSWORD", "s3cr3t-pw")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let listed = stdout(&out);
+    let doc: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(doc[0]["name"], "core1");
+    assert_eq!(doc[0]["username"], "admin");
+    assert_eq!(doc[0]["has_password"], true);
+    assert!(!listed.contains("s3cr3t-pw"));
+}
+
+#[test]
+fn a_limit_that_matches_nothing_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devices.yaml");
+    std::fs::write(&path, format!("{GOOD}  name: R1\n")).unwrap();
+    let out = netrun(&["-i", path.to_str().unwrap(), "-l", "R9*", "show", "clock"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("R9*"), "{}", stderr(&out));
+}
