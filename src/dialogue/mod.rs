@@ -18,12 +18,21 @@
 //! what was awaited and the last ≤200 bytes seen.
 //!
 //! Platform behaviour (prompt patterns, privilege levels, paging commands, error strings) is data:
-//! see `platform`.
+//! see `platform`, which also maps Netmiko `device_type` names to a profile and a transport
+//! (`lookup_device_type`). The conversation itself (steps: log in, reach the command level, paging
+//! off, commands, exit) is in `conversation`; nothing is ever sent speculatively, and each command
+//! syncs on its own echo before looking for the prompt at the end of what was received.
 
+mod conversation;
 pub mod platform;
+mod received;
+#[cfg(test)]
+mod tests;
+mod text;
 
 use crate::job::{CommandResult, Failure, Secret};
-pub use platform::Profile;
+pub use conversation::Dialogue;
+pub use platform::{device_type_names, lookup_device_type, profile, DeviceType, Profile};
 
 /// What the dialogue has to do on the device.
 #[derive(Debug, Clone)]

@@ -1,0 +1,444 @@
+//! From the values a format found for one host (each with where it was written) to a validated
+//! `Host`: types, ports, device types, `${VAR}`, defaults and environment fills. Shared by both
+//! formats, so a value means the same thing wherever it is written.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use crate::dialogue::platform::{device_type_names, lookup_device_type, DeviceType};
+use crate::job::{Host, Secret, TransportKind};
+
+use super::env::{expand, Env};
+use super::error::InventoryError;
+use super::yaml::{with, Document, Node, Step};
+use super::{DEFAULT_DEVICE_TYPE, DEFAULT_TIMEOUT_SECS, PASSWORD_VAR, SECRET_VAR};
+
+/// A value in a document, with its path there and the key it was written under.
+#[derive(Clone)]
+pub(crate) struct Located<'d> {
+    pub(crate) node: &'d Node,
+    pub(crate) doc: &'d Document,
+    pub(crate) path: Vec<Step>,
+    /// The key as written (`ip`, `hostname`, `data.site`), for `FIELD:` in errors.
+    pub(crate) field: String,
+}
+
+impl<'d> Located<'d> {
+    pub(crate) fn new(doc: &'d Document, node: &'d Node, path: Vec<Step>, field: &str) -> Self {
+        Located {
+            node,
+            doc,
+            path,
+            field: field.to_string(),
+        }
+    }
+
+    /// The value under `key` of this map.
+    pub(crate) fn child(&self, key: &str, node: &'d Node) -> Located<'d> {
+        Located::new(self.doc, node, with(&self.path, Step::key(key)), key)
+    }
+
+    pub(crate) fn error(&self, message: impl Into<String>) -> InventoryError {
+        self.doc.error(&self.path, Some(&self.field), message)
+    }
+
+    fn expected(&self, what: &str) -> InventoryError {
+        self.error(format!("expected {what}, found {}", self.node.kind()))
+    }
+
+    /// The entries of a map (`None` for null), or a wrong-type error.
+    pub(crate) fn entries(&self) -> Result<&'d [(String, Node)], InventoryError> {
+        match self.node {
+            Node::Map(entries) => Ok(entries),
+            Node::Null => Ok(&[]),
+            _ => Err(self.expected("a map")),
+        }
+    }
+
+    /// A scalar as text with `${VAR}` replaced; `None` for null.
+    pub(crate) fn text(&self, env: Env) -> Result<Option<String>, InventoryError> {
+        let Some(raw) = self.node.scalar_text() else {
+            return match self.node {
+                Node::Null => Ok(None),
+                _ => Err(self.expected("a string")),
+            };
+        };
+        match expand(&raw, env) {
+            Ok(text) => Ok(Some(text.into_owned())),
+            Err(err) => Err(self.error(err.message())),
+        }
+    }
+
+    /// Like `text`, but an empty string counts as not given.
+    fn non_empty_text(&self, env: Env) -> Result<Option<String>, InventoryError> {
+        Ok(self.text(env)?.filter(|t| !t.is_empty()))
+    }
+
+    /// An integer, or a string (e.g. from `${PORT}`) that reads as one.
+    fn integer(&self, env: Env, what: &str) -> Result<i128, InventoryError> {
+        match self.node {
+            Node::Int(i) => Ok(*i),
+            Node::Str(_) => {
+                let text = self.text(env)?.unwrap_or_default();
+                text.trim()
+                    .parse()
+                    .map_err(|_| self.error(format!("expected {what}, found {text:?}")))
+            }
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    fn port(&self, env: Env) -> Result<u16, InventoryError> {
+        let port = self.integer(env, "a port number (1-65535)")?;
+        u16::try_from(port)
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| self.error(format!("{port} is not a valid port (1-65535)")))
+    }
+
+    fn seconds(&self, env: Env) -> Result<Duration, InventoryError> {
+        let what = "a number of seconds";
+        let seconds = match self.node {
+            Node::Int(i) => *i as f64,
+            Node::Float(x) => *x,
+            Node::Str(_) => {
+                let text = self.text(env)?.unwrap_or_default();
+                text.trim()
+                    .parse()
+                    .map_err(|_| self.error(format!("expected {what}, found {text:?}")))?
+            }
+            _ => return Err(self.expected(what)),
+        };
+        Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| self.error(format!("{seconds} is not a positive number of seconds")))
+    }
+
+    fn flag(&self, env: Env) -> Result<bool, InventoryError> {
+        match self.node {
+            Node::Bool(b) => Ok(*b),
+            Node::Str(_) => match self.text(env)?.unwrap_or_default().trim() {
+                "true" | "True" | "yes" => Ok(true),
+                "false" | "False" | "no" => Ok(false),
+                other => Err(self.error(format!("expected true or false, found {other:?}"))),
+            },
+            _ => Err(self.expected("true or false")),
+        }
+    }
+
+    /// A list of names (groups).
+    pub(crate) fn names(&self, env: Env) -> Result<Vec<(String, Located<'d>)>, InventoryError> {
+        let items = match self.node {
+            Node::Seq(items) => items,
+            Node::Null => return Ok(Vec::new()),
+            _ => return Err(self.expected("a list")),
+        };
+        let mut names = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let at = Located::new(
+                self.doc,
+                item,
+                with(&self.path, Step::Index(i)),
+                &self.field,
+            );
+            match at.non_empty_text(env)? {
+                Some(name) => names.push((name, at)),
+                None => return Err(at.expected("a name")),
+            }
+        }
+        Ok(names)
+    }
+
+    /// Template data: any YAML value as JSON, `${VAR}` replaced in its strings.
+    pub(crate) fn json(&self, env: Env) -> Result<serde_json::Value, InventoryError> {
+        use serde_json::Value as Json;
+        Ok(match self.node {
+            Node::Null => Json::Null,
+            Node::Bool(b) => Json::Bool(*b),
+            Node::Int(i) => i64::try_from(*i).map_or_else(
+                |_| serde_json::Number::from_f64(*i as f64).map_or(Json::Null, Json::Number),
+                Json::from,
+            ),
+            Node::Float(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+            Node::Str(_) => Json::String(self.text(env)?.unwrap_or_default()),
+            Node::Seq(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let at = Located::new(
+                        self.doc,
+                        item,
+                        with(&self.path, Step::Index(i)),
+                        &self.field,
+                    );
+                    out.push(at.json(env)?);
+                }
+                Json::Array(out)
+            }
+            Node::Map(entries) => {
+                let mut out = serde_json::Map::with_capacity(entries.len());
+                for (key, value) in entries {
+                    let mut at = self.child(key, value);
+                    at.field = format!("{}.{key}", self.field);
+                    out.insert(key.clone(), at.json(env)?);
+                }
+                Json::Object(out)
+            }
+        })
+    }
+}
+
+/// What a format found for one host: each known setting with where it was written (the first one
+/// found along the host's inheritance chain), and its template data.
+#[derive(Default)]
+pub(crate) struct HostSpec<'d> {
+    pub(crate) device_type: Option<Located<'d>>,
+    pub(crate) host: Option<Located<'d>>,
+    pub(crate) port: Option<Located<'d>>,
+    pub(crate) telnet_port: Option<Located<'d>>,
+    pub(crate) username: Option<Located<'d>>,
+    pub(crate) password: Option<Located<'d>>,
+    pub(crate) secret: Option<Located<'d>>,
+    pub(crate) timeout: Option<Located<'d>>,
+    pub(crate) transport: Option<Located<'d>>,
+    pub(crate) ssh_legacy: Option<Located<'d>>,
+    pub(crate) key_file: Option<Located<'d>>,
+    pub(crate) key_passphrase: Option<Located<'d>>,
+    /// Data keys with their values, first one found wins.
+    pub(crate) data: Vec<(String, Located<'d>)>,
+}
+
+/// netrun's own keys, accepted in both formats.
+pub(crate) const NETRUN_KEYS: &[&str] = &[
+    "secret",
+    "telnet_port",
+    "timeout",
+    "transport",
+    "ssh_legacy",
+    "key_file",
+    "key_passphrase",
+];
+
+impl<'d> HostSpec<'d> {
+    /// The slot of a setting by its netrun name (see `NETRUN_KEYS` and the formats' own names).
+    pub(crate) fn slot(&mut self, setting: &str) -> Option<&mut Option<Located<'d>>> {
+        Some(match setting {
+            "device_type" => &mut self.device_type,
+            "host" => &mut self.host,
+            "port" => &mut self.port,
+            "telnet_port" => &mut self.telnet_port,
+            "username" => &mut self.username,
+            "password" => &mut self.password,
+            "secret" => &mut self.secret,
+            "timeout" => &mut self.timeout,
+            "transport" => &mut self.transport,
+            "ssh_legacy" => &mut self.ssh_legacy,
+            "key_file" => &mut self.key_file,
+            "key_passphrase" => &mut self.key_passphrase,
+            _ => return None,
+        })
+    }
+
+    /// Set `setting` unless an earlier (more specific) source already did; null counts as unset,
+    /// as in Nornir.
+    pub(crate) fn offer(&mut self, setting: &str, value: Located<'d>) {
+        if let Some(slot) = self.slot(setting) {
+            if slot.is_none() && value.node != &Node::Null {
+                *slot = Some(value);
+            }
+        }
+    }
+
+    /// Add data keys that are not there yet.
+    pub(crate) fn offer_data(&mut self, key: &str, value: Located<'d>) {
+        if !self.data.iter().any(|(k, _)| k == key) {
+            self.data.push((key.to_string(), value));
+        }
+    }
+
+    /// Validate and resolve everything into a `Host` named `name`. `groups` are the host's
+    /// groups as the format resolved them; `entry` is where the host is defined, for errors about
+    /// what it lacks.
+    pub(crate) fn build(
+        self,
+        name: String,
+        groups: Vec<String>,
+        entry: &Located,
+        env: Env,
+    ) -> Result<Host, InventoryError> {
+        let device_type = resolve_device_type(self.device_type.as_ref(), entry, env)?;
+        let transport = match &self.transport {
+            Some(at) => resolve_transport(at, &device_type, env)?,
+            None => device_type.transport,
+        };
+        let host = self.address(entry, env)?;
+        let port = self.port_for(transport, env)?;
+        let password = match optional_text(&self.password, env)? {
+            Some(password) => password,
+            None => env(PASSWORD_VAR).unwrap_or_default(),
+        };
+        let secret =
+            optional_text(&self.secret, env)?.or_else(|| env(SECRET_VAR).filter(|s| !s.is_empty()));
+        let mut data = BTreeMap::new();
+        for (key, at) in &self.data {
+            data.insert(key.clone(), at.json(env)?);
+        }
+        Ok(Host {
+            name,
+            host,
+            port,
+            transport,
+            platform: device_type.platform.to_string(),
+            username: optional_text(&self.username, env)?.unwrap_or_default(),
+            password: Secret::new(password),
+            secret: secret.map(Secret::new),
+            timeout: match &self.timeout {
+                Some(at) => at.seconds(env)?,
+                None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            },
+            ssh_legacy: match &self.ssh_legacy {
+                Some(at) => at.flag(env)?,
+                None => false,
+            },
+            key_file: optional_text(&self.key_file, env)?.map(|path| home(path, env)),
+            key_passphrase: optional_text(&self.key_passphrase, env)?.map(Secret::new),
+            groups,
+            data,
+        })
+    }
+    /// The address to connect to; required.
+    fn address(&self, entry: &Located, env: Env) -> Result<String, InventoryError> {
+        match &self.host {
+            Some(at) => at
+                .non_empty_text(env)?
+                .ok_or_else(|| at.error("is empty: give the device's address")),
+            None => Err(entry.doc.error(
+                &entry.path,
+                Some("host"),
+                "missing: give the device's address as `host` or `ip`",
+            )),
+        }
+    }
+
+    /// `telnet_port` lets one entry describe a device that speaks both (as the testbed writes
+    /// them): `port` is then the SSH port, and Telnet uses `telnet_port`. Both are checked.
+    fn port_for(&self, transport: TransportKind, env: Env) -> Result<u16, InventoryError> {
+        let ssh = self.port.as_ref().map(|at| at.port(env)).transpose()?;
+        let telnet = self
+            .telnet_port
+            .as_ref()
+            .map(|at| at.port(env))
+            .transpose()?;
+        let given = match transport {
+            TransportKind::Telnet => telnet.or(ssh),
+            TransportKind::Ssh => ssh,
+        };
+        Ok(given.unwrap_or_else(|| transport.default_port()))
+    }
+}
+
+fn optional_text(at: &Option<Located>, env: Env) -> Result<Option<String>, InventoryError> {
+    match at {
+        Some(at) => at.non_empty_text(env),
+        None => Ok(None),
+    }
+}
+
+/// `~/x` → `$HOME/x`, as a shell would for a key path.
+fn home(path: String, env: Env) -> String {
+    match (path.strip_prefix("~/"), env("HOME")) {
+        (Some(rest), Some(home)) => format!("{}/{rest}", home.trim_end_matches('/')),
+        _ => path,
+    }
+}
+
+/// Nornir (NAPALM) platform names for the Netmiko device types netrun knows.
+const PLATFORM_ALIASES: &[(&str, &str)] = &[
+    ("ios", "cisco_ios"),
+    ("iosxe", "cisco_xe"),
+    ("eos", "arista_eos"),
+    ("junos", "juniper_junos"),
+];
+
+fn resolve_device_type(
+    at: Option<&Located>,
+    entry: &Located,
+    env: Env,
+) -> Result<DeviceType, InventoryError> {
+    let Some(at) = at else {
+        return lookup_device_type(DEFAULT_DEVICE_TYPE).ok_or_else(|| {
+            entry.doc.error(
+                &entry.path,
+                Some("device_type"),
+                format!(
+                    "missing, and the default {DEFAULT_DEVICE_TYPE} is not a known device type"
+                ),
+            )
+        });
+    };
+    let name = at
+        .non_empty_text(env)?
+        .ok_or_else(|| at.error("is empty: give a device type, e.g. cisco_ios"))?;
+    let canonical = PLATFORM_ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(&name))
+        .map_or(name.as_str(), |(_, netmiko)| netmiko);
+    lookup_device_type(canonical).ok_or_else(|| {
+        at.error(format!(
+            "unknown device type {name:?}; netrun knows {}",
+            device_type_names().join(", ")
+        ))
+    })
+}
+
+fn resolve_transport(
+    at: &Located,
+    device_type: &DeviceType,
+    env: Env,
+) -> Result<TransportKind, InventoryError> {
+    let transport = match at
+        .non_empty_text(env)?
+        .map(|t| t.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("ssh") => TransportKind::Ssh,
+        Some("telnet") => TransportKind::Telnet,
+        other => {
+            return Err(at.error(format!(
+                "expected ssh or telnet, found {:?}",
+                other.unwrap_or("")
+            )))
+        }
+    };
+    // A Telnet-only device type (cisco_ios_telnet) with `transport: ssh` contradicts itself;
+    // a plain device type takes the transport it is given.
+    if device_type.transport == TransportKind::Telnet && transport == TransportKind::Ssh {
+        return Err(at.error("is ssh but the device type is a Telnet one"));
+    }
+    Ok(transport)
+}
+
+/// Names must be unique: `--limit`, reports and `--save` files go by name. The error points at
+/// the second one and says where the first is.
+pub(crate) fn check_unique_names(
+    hosts: &[Host],
+    name_at: &[Located],
+) -> Result<(), InventoryError> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(hosts.len());
+    for (i, host) in hosts.iter().enumerate() {
+        if let Some(&first) = seen.get(host.name.as_str()) {
+            let first_at = &name_at[first];
+            let (line, _) = first_at.doc.locate(&first_at.path);
+            let place = if first_at.doc.file == name_at[i].doc.file {
+                format!("line {line}")
+            } else {
+                format!("{}:{line}", first_at.doc.file.display())
+            };
+            return Err(
+                name_at[i].error(format!("duplicate name {:?} (first at {place})", host.name))
+            );
+        }
+        seen.insert(&host.name, i);
+    }
+    Ok(())
+}

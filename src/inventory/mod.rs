@@ -1,0 +1,187 @@
+//! The inventory: reads the book's devices.yaml list or a Nornir SimpleInventory folder, fills
+//! secrets from `${VAR}` and `NETRUN_PASSWORD`/`NETRUN_SECRET`, validates every value, and
+//! yields the `Host`s to run on, in file order. `--limit` selection lives in `filter`.
+//!
+//! Every error is an [`InventoryError`] that names `FILE:LINE:COL: FIELD`.
+
+mod env;
+mod error;
+mod filter;
+mod host;
+mod netmiko;
+mod nornir;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+pub use env::Env;
+pub use error::{InventoryError, LimitError};
+pub use filter::filter;
+
+use crate::job::{Host, Secret};
+
+/// Seconds a host gets for each operation (connect, login, each command) when neither the
+/// inventory's `timeout` nor `--timeout` says otherwise. Netmiko waits 10 s to connect and 10 s
+/// per command read; netrun reads to the prompt rather than sleeping, so a deadline only fires
+/// on a device that is really stuck, and 20 s leaves room for a slow `show running-config`.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+
+/// The platform used when a host names none: the book's devices are all Cisco IOS.
+pub const DEFAULT_DEVICE_TYPE: &str = "cisco_ios";
+
+/// Fills a host's missing login password.
+pub const PASSWORD_VAR: &str = "NETRUN_PASSWORD";
+/// Fills a host's missing enable secret.
+pub const SECRET_VAR: &str = "NETRUN_SECRET";
+/// The inventory to read when none is given.
+pub const INVENTORY_VAR: &str = "NETRUN_INVENTORY";
+
+/// What a format reads: hosts in file order, and warnings.
+type Loaded = (Vec<Host>, Vec<String>);
+
+/// A loaded inventory.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    /// In file order (Nornir: hosts.yaml order).
+    pub hosts: Vec<Host>,
+    /// Things a person should know that do not stop the run (ignored keys), one line each.
+    pub warnings: Vec<String>,
+    /// The file or folder it was read from.
+    pub source: PathBuf,
+}
+
+/// Load the inventory at `path`: a file is the book's devices.yaml list of Netmiko keyword sets,
+/// a folder is a Nornir SimpleInventory (`hosts.yaml`, optional `groups.yaml` and
+/// `defaults.yaml`). `env` looks variables up for `${VAR}`, `NETRUN_PASSWORD` and `NETRUN_SECRET`.
+pub fn load(path: &Path, env: Env) -> Result<Inventory, InventoryError> {
+    let metadata = std::fs::metadata(path).map_err(|e| InventoryError::read(path, e))?;
+    let (hosts, warnings) = if metadata.is_dir() {
+        nornir::load(path, env)?
+    } else {
+        netmiko::load(path, env)?
+    };
+    Ok(Inventory {
+        hosts,
+        warnings,
+        source: path.to_path_buf(),
+    })
+}
+
+/// `$NETRUN_INVENTORY` if set, else `inventory/devices.yaml` (relative to the working directory).
+pub fn default_path(env: Env) -> PathBuf {
+    env(INVENTORY_VAR)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new("inventory").join("devices.yaml"))
+}
+
+/// Give `password` (from `--ask-pass`) to every host whose inventory and environment gave none.
+/// Returns how many hosts got it.
+pub fn fill_missing_password(hosts: &mut [Host], password: &Secret) -> usize {
+    let mut filled = 0;
+    for host in hosts.iter_mut().filter(|h| h.password.is_empty()) {
+        host.password = password.clone();
+        filled += 1;
+    }
+    filled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::TransportKind;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn default_path_prefers_the_environment() {
+        assert_eq!(
+            default_path(&no_env),
+            Path::new("inventory").join("devices.yaml")
+        );
+        let env = |name: &str| (name == INVENTORY_VAR).then(|| "/srv/lab".to_string());
+        assert_eq!(default_path(&env), PathBuf::from("/srv/lab"));
+        let empty = |_: &str| Some(String::new());
+        assert_eq!(
+            default_path(&empty),
+            Path::new("inventory").join("devices.yaml")
+        );
+    }
+
+    #[test]
+    fn load_picks_the_format_from_file_or_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("devices.yaml");
+        std::fs::write(&file, "- host: 10.0.0.1\n  password: p\n").unwrap();
+        let inv = load(&file, &no_env).unwrap();
+        assert_eq!(inv.source, file);
+        assert_eq!(inv.hosts[0].name, "10.0.0.1");
+
+        let folder = dir.path().join("nornir");
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("hosts.yaml"), "R1:\n  hostname: 10.0.0.2\n").unwrap();
+        let inv = load(&folder, &no_env).unwrap();
+        assert_eq!(inv.hosts[0].name, "R1");
+        assert_eq!(inv.hosts[0].host, "10.0.0.2");
+    }
+
+    #[test]
+    fn the_shipped_examples_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory");
+        let book = load(&root.join("devices.yaml"), &no_env).unwrap();
+        assert!(book.warnings.is_empty(), "{:?}", book.warnings);
+        let hosts: Vec<(&str, &str)> = book
+            .hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.host.as_str()))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("R1", "192.168.100.1"),
+                ("R2", "192.168.100.2"),
+                ("R3", "192.168.100.3")
+            ]
+        );
+
+        let nornir = load(&root.join("nornir"), &no_env).unwrap();
+        assert!(nornir.warnings.is_empty(), "{:?}", nornir.warnings);
+        let core = filter(nornir.hosts, &["group:core".to_string()]).unwrap();
+        let names: Vec<&str> = core.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["R1", "R2"]);
+        assert_eq!(core[0].platform, "cisco_ios");
+        assert_eq!(core[0].groups, ["core", "cisco"]);
+        assert_eq!(core[0].data["ntp_server"], serde_json::json!("10.5.5.1"));
+        assert_eq!(core[0].data["logging_host"], serde_json::json!("10.5.5.5"));
+    }
+
+    #[test]
+    fn a_missing_inventory_names_the_path() {
+        let err = load(Path::new("/nonexistent/devices.yaml"), &no_env).unwrap_err();
+        assert!(err.position().is_none());
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/devices.yaml: cannot read the inventory: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ask_pass_fills_only_hosts_without_a_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("devices.yaml");
+        std::fs::write(
+            &file,
+            "- {name: a, host: h1}\n- {name: b, host: h2, password: own}\n",
+        )
+        .unwrap();
+        let mut inv = load(&file, &no_env).unwrap();
+        assert_eq!(inv.hosts[0].transport, TransportKind::Ssh);
+        let filled = fill_missing_password(&mut inv.hosts, &Secret::new("typed"));
+        assert_eq!(filled, 1);
+        assert_eq!(inv.hosts[0].password.expose(), "typed");
+        assert_eq!(inv.hosts[1].password.expose(), "own");
+    }
+}

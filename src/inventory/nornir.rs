@@ -1,0 +1,503 @@
+//! A Nornir SimpleInventory folder: `hosts.yaml` (required), `groups.yaml` and `defaults.yaml`
+//! (optional), with Nornir's inheritance: a setting or data key comes from the host, else from its
+//! groups in order (each group before the groups it belongs to, depth first), else from defaults.
+//!
+//! Nornir's keys are `hostname`, `port`, `username`, `password`, `platform` (Netmiko or NAPALM
+//! names), `groups`, `data`; netrun also reads its own `secret`, `timeout`, `transport`,
+//! `ssh_legacy`, `key_file`, `key_passphrase` at the same level. `connection_options` is ignored
+//! with a warning. A host without `hostname` is reached at its name.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::job::Host;
+
+use super::env::Env;
+use super::error::InventoryError;
+use super::host::{HostSpec, Located, NETRUN_KEYS};
+use super::yaml::{Document, Node, Step};
+use super::Loaded;
+
+const HOSTS_FILE: &str = "hosts.yaml";
+const GROUPS_FILE: &str = "groups.yaml";
+const DEFAULTS_FILE: &str = "defaults.yaml";
+
+/// The folder's documents and what the hosts found in them to warn about.
+struct Folder<'d> {
+    groups: Option<&'d Document>,
+    defaults: Option<Located<'d>>,
+    unknown_keys: BTreeSet<String>,
+    connection_options: bool,
+}
+
+/// Read the folder at `dir` into hosts (in hosts.yaml order) and warnings.
+pub(crate) fn load(dir: &Path, env: Env) -> Result<Loaded, InventoryError> {
+    let hosts_doc = Document::read(&dir.join(HOSTS_FILE))?;
+    let groups_doc = read_optional(&dir.join(GROUPS_FILE))?;
+    let defaults_doc = read_optional(&dir.join(DEFAULTS_FILE))?;
+
+    let host_entries = match &hosts_doc.root {
+        Node::Map(entries) if !entries.is_empty() => entries,
+        Node::Map(_) | Node::Null => {
+            return Err(hosts_doc.error_at_start("the inventory is empty: list at least one host"))
+        }
+        other => {
+            return Err(hosts_doc.error(
+                &[],
+                None,
+                format!(
+                    "expected a map of hosts (`R1: {{hostname: ...}}`), found {}",
+                    other.kind()
+                ),
+            ))
+        }
+    };
+    if let Some(doc) = &groups_doc {
+        top_level_map(doc, "groups")?;
+    }
+    let defaults = match &defaults_doc {
+        Some(doc) => {
+            top_level_map(doc, "defaults")?;
+            Some(Located::new(doc, &doc.root, Vec::new(), "defaults"))
+        }
+        None => None,
+    };
+    let mut folder = Folder {
+        groups: groups_doc.as_ref(),
+        defaults,
+        unknown_keys: BTreeSet::new(),
+        connection_options: false,
+    };
+    // A host without `hostname` is reached at its name; these nodes stand for the names.
+    let name_nodes: Vec<Node> = host_entries
+        .iter()
+        .map(|(name, _)| Node::Str(name.clone()))
+        .collect();
+    let mut hosts = Vec::with_capacity(host_entries.len());
+    for ((name, node), name_node) in host_entries.iter().zip(&name_nodes) {
+        let entry = Located::new(&hosts_doc, node, vec![Step::key(name)], name);
+        let name_at = Located::new(
+            &hosts_doc,
+            name_node,
+            vec![Step::KeyName(name.clone(), 0)],
+            "hostname",
+        );
+        hosts.push(folder.host(name, &entry, name_at, env)?);
+    }
+    Ok((hosts, folder.warnings(dir)))
+}
+
+fn read_optional(path: &Path) -> Result<Option<Document>, InventoryError> {
+    if path.exists() {
+        Document::read(path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn top_level_map(doc: &Document, what: &str) -> Result<(), InventoryError> {
+    match &doc.root {
+        Node::Map(_) | Node::Null => Ok(()),
+        other => Err(doc.error(
+            &[],
+            None,
+            format!("expected a map of {what}, found {}", other.kind()),
+        )),
+    }
+}
+
+impl<'d> Folder<'d> {
+    fn host(
+        &mut self,
+        name: &str,
+        entry: &Located<'d>,
+        name_at: Located<'d>,
+        env: Env,
+    ) -> Result<Host, InventoryError> {
+        let groups = self.extended_groups(entry, env)?;
+        let mut spec = HostSpec::default();
+        self.apply(&mut spec, entry, false)?;
+        for (_, group) in &groups {
+            self.apply(&mut spec, group, false)?;
+        }
+        if let Some(defaults) = self.defaults.clone() {
+            self.apply(&mut spec, &defaults, true)?;
+        }
+        spec.offer("host", name_at);
+        let group_names = groups.into_iter().map(|(g, _)| g).collect();
+        spec.build(name.to_string(), group_names, entry, env)
+    }
+
+    /// Offer `element`'s settings and data to `spec` (which keeps what it already has).
+    fn apply(
+        &mut self,
+        spec: &mut HostSpec<'d>,
+        element: &Located<'d>,
+        is_defaults: bool,
+    ) -> Result<(), InventoryError> {
+        for (key, value) in element.entries()? {
+            let at = element.child(key, value);
+            match key.as_str() {
+                "groups" if !is_defaults => {}
+                "data" => {
+                    for (data_key, data_value) in at.entries()? {
+                        let mut data_at = at.child(data_key, data_value);
+                        data_at.field = format!("data.{data_key}");
+                        spec.offer_data(data_key, data_at);
+                    }
+                }
+                "connection_options" => self.connection_options = true,
+                "hostname" => spec.offer("host", at),
+                "platform" => spec.offer("device_type", at),
+                "port" | "username" | "password" => spec.offer(key, at),
+                setting if NETRUN_KEYS.contains(&setting) => spec.offer(setting, at),
+                other => {
+                    self.unknown_keys.insert(other.to_string());
+                    spec.offer_data(key, at);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The host's groups as Nornir extends them: each group, then the groups it belongs to
+    /// (depth first), each group once.
+    fn extended_groups(
+        &self,
+        element: &Located<'d>,
+        env: Env,
+    ) -> Result<Vec<(String, Located<'d>)>, InventoryError> {
+        let mut out = Vec::new();
+        self.extend(element, env, &mut Vec::new(), &mut out)?;
+        Ok(out)
+    }
+
+    fn extend(
+        &self,
+        element: &Located<'d>,
+        env: Env,
+        chain: &mut Vec<String>,
+        out: &mut Vec<(String, Located<'d>)>,
+    ) -> Result<(), InventoryError> {
+        element.entries()?;
+        let Some(list) = element.node.get("groups") else {
+            return Ok(());
+        };
+        for (group, reference) in element.child("groups", list).names(env)? {
+            if chain.contains(&group) {
+                let cycle: Vec<&str> = chain.iter().map(String::as_str).collect();
+                return Err(
+                    reference.error(format!("group cycle: {} → {group}", cycle.join(" → ")))
+                );
+            }
+            let group_at = self.group(&group, &reference)?;
+            if out.iter().any(|(g, _)| *g == group) {
+                continue;
+            }
+            out.push((group.clone(), group_at.clone()));
+            chain.push(group);
+            self.extend(&group_at, env, chain, out)?;
+            chain.pop();
+        }
+        Ok(())
+    }
+
+    fn group(&self, group: &str, reference: &Located<'d>) -> Result<Located<'d>, InventoryError> {
+        let Some(doc) = self.groups else {
+            return Err(reference.error(format!(
+                "unknown group {group:?} (there is no {GROUPS_FILE})"
+            )));
+        };
+        match &doc.root {
+            Node::Map(entries) => match entries.iter().find(|(name, _)| name == group) {
+                Some((_, node)) => Ok(Located::new(doc, node, vec![Step::key(group)], group)),
+                None => {
+                    let known: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
+                    Err(reference.error(format!(
+                        "unknown group {group:?} ({GROUPS_FILE} defines {})",
+                        known.join(", ")
+                    )))
+                }
+            },
+            _ => Err(reference.error(format!(
+                "unknown group {group:?} ({GROUPS_FILE} defines none)"
+            ))),
+        }
+    }
+
+    fn warnings(&self, dir: &Path) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.connection_options {
+            warnings.push(format!(
+                "{}: connection_options is ignored; netrun takes port, username, password, \
+                 secret, transport, ssh_legacy and key_file from hosts, groups and defaults",
+                dir.display()
+            ));
+        }
+        if !self.unknown_keys.is_empty() {
+            let keys: Vec<&str> = self.unknown_keys.iter().map(String::as_str).collect();
+            warnings.push(format!(
+                "{}: netrun does not use {}; kept as template data",
+                dir.display(),
+                keys.join(", ")
+            ));
+        }
+        warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::job::TransportKind;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "CORE_PASS" => Some("core-secret".into()),
+            "NETRUN_SECRET" => Some("enable".into()),
+            _ => None,
+        }
+    }
+
+    /// A folder with the given files (name, text).
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn ok(files: &[(&str, &str)]) -> Loaded {
+        let dir = folder(files);
+        load(dir.path(), &env).expect("loads")
+    }
+
+    /// The error's text with the temp folder replaced by `inv`.
+    fn error(files: &[(&str, &str)]) -> String {
+        let dir = folder(files);
+        let err = load(dir.path(), &env).expect_err("an error");
+        err.to_string()
+            .replacen(&dir.path().display().to_string(), "inv", 1)
+    }
+
+    const HOSTS: &str = "\
+R1:
+  hostname: 192.168.100.1
+  groups: [core, ios]
+  data:
+    site: dc1
+R2:
+  hostname: 192.168.100.2
+  port: 2222
+  groups: [edge]
+  password: own
+R3:
+  groups: [telnet_boxes]
+";
+    const GROUPS: &str = "\
+core:
+  password: ${CORE_PASS}
+  groups: [global]
+  data:
+    role: core
+    site: should-not-win
+ios:
+  platform: ios
+  username: ios-user
+  data:
+    role: ios-role-loses
+    os: ios
+edge:
+  groups: [global]
+  data:
+    role: edge
+global:
+  username: global-user
+  timeout: 5
+  data:
+    asn: 65000
+telnet_boxes:
+  platform: cisco_ios_telnet
+";
+    const DEFAULTS: &str = "\
+username: admin
+password: default-pass
+platform: cisco_ios
+data:
+  ntp: 10.0.0.1
+  asn: 1
+";
+
+    #[test]
+    fn inherits_from_groups_in_order_then_defaults() {
+        let (hosts, warnings) = ok(&[
+            ("hosts.yaml", HOSTS),
+            ("groups.yaml", GROUPS),
+            ("defaults.yaml", DEFAULTS),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["R1", "R2", "R3"]);
+
+        let r1 = &hosts[0];
+        assert_eq!(r1.host, "192.168.100.1");
+        assert_eq!(r1.groups, ["core", "global", "ios"]);
+        // core's groups (global) come before ios: global's username beats ios's.
+        assert_eq!(r1.username, "global-user");
+        assert_eq!(r1.password.expose(), "core-secret");
+        assert_eq!(r1.platform, "cisco_ios");
+        assert_eq!(r1.timeout, Duration::from_secs(5));
+        assert_eq!(r1.secret.as_ref().unwrap().expose(), "enable");
+        assert_eq!(
+            serde_json::to_value(&r1.data).unwrap(),
+            serde_json::json!({"site": "dc1", "role": "core", "asn": 65000, "os": "ios", "ntp": "10.0.0.1"})
+        );
+
+        let r2 = &hosts[1];
+        assert_eq!((r2.port, r2.password.expose()), (2222, "own"));
+        assert_eq!(r2.username, "global-user");
+        assert_eq!(r2.groups, ["edge", "global"]);
+        assert_eq!(r2.data["role"], serde_json::json!("edge"));
+
+        let r3 = &hosts[2];
+        assert_eq!(
+            r3.host, "R3",
+            "a host without hostname is reached at its name"
+        );
+        assert_eq!((r3.transport, r3.port), (TransportKind::Telnet, 23));
+        assert_eq!(r3.username, "admin");
+        assert_eq!(r3.password.expose(), "default-pass");
+        assert_eq!(
+            r3.timeout,
+            Duration::from_secs(super::super::DEFAULT_TIMEOUT_SECS)
+        );
+    }
+
+    #[test]
+    fn hosts_alone_are_enough() {
+        let (hosts, _) = ok(&[(
+            "hosts.yaml",
+            "R1:\nR2: {hostname: 10.0.0.2, platform: eos}\n",
+        )]);
+        assert_eq!(hosts[0].host, "R1");
+        assert_eq!(hosts[0].platform, "cisco_ios");
+        assert_eq!(hosts[1].platform, "arista_eos");
+    }
+
+    #[test]
+    fn warns_once_about_connection_options_and_unknown_keys() {
+        let (hosts, warnings) = ok(&[
+            (
+                "hosts.yaml",
+                "R1:\n  connection_options: {netmiko: {extras: {fast_cli: false}}}\n  vendor: cisco\nR2:\n  vendor: cisco\n  rack: 4\n",
+            ),
+            ("defaults.yaml", "connection_options: {}\n"),
+        ]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(
+            warnings[0].contains("connection_options is ignored"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            warnings[1].ends_with("netrun does not use rack, vendor; kept as template data"),
+            "{}",
+            warnings[1]
+        );
+        assert_eq!(hosts[1].data["rack"], serde_json::json!(4));
+    }
+
+    #[test]
+    fn unknown_group() {
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1:\n  groups:\n    - core\n    - edgy\n"),
+                ("groups.yaml", "core: {}\nedge: {}\n"),
+            ]),
+            "inv/hosts.yaml:4:7: groups: unknown group \"edgy\" (groups.yaml defines core, edge)"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {groups: [core]}\n")]),
+            "inv/hosts.yaml:1:15: groups: unknown group \"core\" (there is no groups.yaml)"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {groups: [core]}\n"),
+                ("groups.yaml", "core:\n  groups: [nowhere]\n"),
+            ]),
+            "inv/groups.yaml:2:12: groups: unknown group \"nowhere\" (groups.yaml defines core)"
+        );
+    }
+
+    #[test]
+    fn group_cycles_are_errors() {
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {groups: [a]}\n"),
+                ("groups.yaml", "a: {groups: [b]}\nb: {groups: [a]}\n"),
+            ]),
+            "inv/groups.yaml:2:14: groups: group cycle: a → b → a"
+        );
+    }
+
+    #[test]
+    fn errors_point_into_the_file_that_holds_the_value() {
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {groups: [core]}\n"),
+                ("groups.yaml", "core:\n  port: 99999\n"),
+            ]),
+            "inv/groups.yaml:2:9: port: 99999 is not a valid port (1-65535)"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {}\n"),
+                ("defaults.yaml", "platform: nxos\n"),
+            ])
+            .split(';')
+            .next()
+            .unwrap(),
+            "inv/defaults.yaml:1:11: platform: unknown device type \"nxos\""
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {}\n"),
+                ("defaults.yaml", "data:\n  snmp: ${SNMP_COMMUNITY}\n"),
+            ]),
+            "inv/defaults.yaml:2:9: data.snmp: ${SNMP_COMMUNITY} is used but the environment \
+             variable SNMP_COMMUNITY is not set"
+        );
+    }
+
+    #[test]
+    fn structural_errors() {
+        assert_eq!(
+            error(&[("hosts.yaml", "# none yet\n")]),
+            "inv/hosts.yaml:1:1: the inventory is empty: list at least one host"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "- R1\n")]),
+            "inv/hosts.yaml:1:1: expected a map of hosts (`R1: {hostname: ...}`), found a list"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1:\n  hostname: a\nR2: [x]\n")]),
+            "inv/hosts.yaml:3:5: R2: expected a map, found a list"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1:\n  hostname: a\nR1:\n  hostname: b\n")]),
+            "inv/hosts.yaml:3:1: R1: given twice in the same map (first at line 1)"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {data: [1]}\n")]),
+            "inv/hosts.yaml:1:12: data: expected a map, found a list"
+        );
+        let missing = load(Path::new("/nonexistent-nornir"), &env).unwrap_err();
+        assert!(
+            missing.to_string().contains("hosts.yaml: cannot read"),
+            "{missing}"
+        );
+    }
+}
