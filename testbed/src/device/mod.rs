@@ -5,8 +5,27 @@
 //! bytes a client typed and returns what the device prints, tagged so the server layer can apply
 //! latency (a `Think` before a command's output, output paced per KiB) and faults (`Close`,
 //! `Stall`). The SSH and Telnet servers only move these bytes; no socket or clock is used here.
+//!
+//! Submodules: `session` (line discipline, modes, paging, faults), `grammar` (abbreviation
+//! matching and parse errors), `commands` (exec grammars), `config` (config model and
+//! config-mode grammars), `show` (generated `show` output and `|` filters), `ident` (per-device
+//! generated facts), `ifname` (interface names).
 
-use std::sync::{Arc, Mutex};
+mod commands;
+mod config;
+mod grammar;
+mod ident;
+mod ifname;
+mod session;
+mod show;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use session::{CliSession, MORE_ERASE, MORE_PROMPT};
+pub use show::HUGE_TECH_SUPPORT_BYTES;
+
+use config::Config;
+use ident::Ident;
 
 /// Faults that change what the CLI itself does (the server layer handles refuse, auth-fail, slow).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,8 +62,15 @@ pub struct Device {
     state: Mutex<DeviceState>,
 }
 
+/// Config is materialised only once something changes it, so an idle device holds two `None`s
+/// and a counter; `None` means "the initial config derived from the spec".
 #[derive(Debug, Default)]
-struct DeviceState {}
+struct DeviceState {
+    running: Option<Box<Config>>,
+    startup: Option<Box<Config>>,
+    /// Commands run so far; advances `show clock`.
+    ticks: u32,
+}
 
 impl Device {
     pub fn new(spec: DeviceSpec) -> Arc<Device> {
@@ -55,9 +81,72 @@ impl Device {
     }
 
     /// Check a username/password pair (the configured `username` lines count too).
-    pub fn check_login(&self, _username: &str, _password: &str) -> bool {
-        let _state = self.state.lock();
-        todo!("device model")
+    pub fn check_login(&self, username: &str, password: &str) -> bool {
+        self.with_running(|cfg| cfg.check_login(username, password))
+    }
+
+    /// The current hostname (what the prompt shows).
+    pub fn hostname(&self) -> String {
+        let state = self.lock();
+        match &state.running {
+            Some(cfg) => cfg.hostname.clone(),
+            None => self.spec.hostname.clone(),
+        }
+    }
+
+    fn ident(&self) -> Ident {
+        Ident {
+            index: self.spec.index,
+            seed: self.spec.seed,
+        }
+    }
+
+    /// A panic in one session must not take the device away from the others.
+    fn lock(&self) -> MutexGuard<'_, DeviceState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with_running<R>(&self, f: impl FnOnce(&Config) -> R) -> R {
+        let state = self.lock();
+        match &state.running {
+            Some(cfg) => f(cfg),
+            None => f(&Config::initial(&self.spec)),
+        }
+    }
+
+    /// Read the running config, the startup config and the clock tick together.
+    fn with_configs<R>(&self, f: impl FnOnce(&Config, &Config, u32) -> R) -> R {
+        let state = self.lock();
+        let fallback = (state.running.is_none() || state.startup.is_none())
+            .then(|| Config::initial(&self.spec));
+        let running = state.running.as_deref().or(fallback.as_ref());
+        let startup = state.startup.as_deref().or(fallback.as_ref());
+        let missing = "the initial config stands in for an empty slot";
+        f(
+            running.expect(missing),
+            startup.expect(missing),
+            state.ticks,
+        )
+    }
+
+    fn with_running_mut<R>(&self, f: impl FnOnce(&mut Config) -> R) -> R {
+        let mut state = self.lock();
+        let cfg = state
+            .running
+            .get_or_insert_with(|| Box::new(Config::initial(&self.spec)));
+        f(cfg)
+    }
+
+    /// `write memory`: startup-config becomes a copy of running-config.
+    fn save(&self) {
+        let mut state = self.lock();
+        state.startup = state.running.clone();
+    }
+
+    /// Count one command (moves `show clock` on).
+    fn tick(&self) {
+        let mut state = self.lock();
+        state.ticks = state.ticks.wrapping_add(1);
     }
 }
 
@@ -85,28 +174,5 @@ pub enum Out {
     Stall,
 }
 
-/// One CLI session (one SSH shell or one Telnet connection).
-#[derive(Debug)]
-pub struct CliSession {
-    device: Arc<Device>,
-}
-
-impl CliSession {
-    /// A new session and what the device prints first (banner + prompt, or `Username: `).
-    pub fn new(device: Arc<Device>, _start: SessionStart) -> (CliSession, Vec<Out>) {
-        (CliSession { device }, Vec::new())
-    }
-
-    /// Feed typed bytes (Telnet option bytes already removed); returns what the device prints.
-    pub fn input(&mut self, _bytes: &[u8]) -> Vec<Out> {
-        let _ = &self.device;
-        todo!("device model")
-    }
-
-    /// The SSH `exec` request: run one command in privileged mode, no echo, no paging.
-    /// Returns the output and the exit status.
-    pub fn exec(device: &Arc<Device>, _command: &str) -> (Vec<Out>, u32) {
-        let _ = device;
-        todo!("device model")
-    }
-}
+#[cfg(test)]
+mod tests;
