@@ -3,7 +3,7 @@
 //! inventory or set-up error).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use time::UtcOffset;
 
-use crate::cli::{Cli, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs};
+use crate::cli::{Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs};
 use crate::inventory::{self, Inventory};
 use crate::job::{EventSink, Host, Job, NoEvents, Secret, Task};
 use crate::lab::Lab;
@@ -33,6 +33,8 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
         }
         Some(Sub::Inventory(args)) => list_inventory(&args),
+        Some(Sub::Bench(args)) => crate::bench::run(&args),
+        Some(Sub::Config(args)) => run_config(&args, offset),
         None => run_show(&cli.show, offset),
     };
     match result {
@@ -54,7 +56,14 @@ fn resolve_target(args: &TargetArgs) -> anyhow::Result<Target> {
     let env = |name: &str| std::env::var(name).ok();
     let lab = match args.lab {
         Some(0) => return Err(anyhow!("--lab needs at least one device")),
-        Some(devices) => Some(Lab::start(devices, &args.lab_profile, &[])?),
+        Some(devices) => {
+            let faults: Vec<String> = args
+                .lab_fault
+                .iter()
+                .flat_map(|f| ["--fault".to_string(), f.clone()])
+                .collect();
+            Some(Lab::start(devices, &args.lab_profile, &faults)?)
+        }
         None => None,
     };
     let path: PathBuf = match (&lab, &args.inventory) {
@@ -81,9 +90,7 @@ fn resolve_target(args: &TargetArgs) -> anyhow::Result<Target> {
     }
     if args.ask_pass && hosts.iter().any(|h| h.password.is_empty()) {
         let password = rpassword::prompt_password("Password: ").context("reading the password")?;
-        for host in hosts.iter_mut().filter(|h| h.password.is_empty()) {
-            host.password = Secret::new(password.clone());
-        }
+        inventory::fill_missing_password(&mut hosts, &Secret::new(password));
     }
     Ok(Target { hosts, _lab: lab })
 }
@@ -108,12 +115,21 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
             },
         })
         .collect();
-    execute(jobs, &args.exec, offset)
+    execute(jobs, &args.exec, args.save.as_deref(), offset)
+}
+
+fn run_config(_args: &ConfigArgs, _offset: UtcOffset) -> anyhow::Result<u8> {
+    Err(anyhow!("WIP"))
 }
 
 /// Run `jobs` under the chosen strategy and report. Shared by every subcommand that talks to
 /// devices.
-fn execute(jobs: Vec<Job>, exec: &ExecArgs, offset: UtcOffset) -> anyhow::Result<u8> {
+fn execute(
+    jobs: Vec<Job>,
+    exec: &ExecArgs,
+    save_dir: Option<&Path>,
+    offset: UtcOffset,
+) -> anyhow::Result<u8> {
     let workers = exec.workers_for(jobs.len());
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
     let progress = (!exec.verbose && std::io::stderr().is_terminal())
@@ -142,7 +158,7 @@ fn execute(jobs: Vec<Job>, exec: &ExecArgs, offset: UtcOffset) -> anyhow::Result
         OutputFormat::Json => report.write_json(&mut stdout)?,
     }
     stdout.flush()?;
-    if let Some(dir) = &exec.save {
+    if let Some(dir) = save_dir {
         report::save_per_host(dir, &run.outcomes)
             .with_context(|| format!("saving results to {}", dir.display()))?;
     }

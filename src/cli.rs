@@ -14,7 +14,12 @@ use crate::strategy::StrategyKind;
 ///   netrun --lab 20 --strategy async show ip interface brief
 ///   netrun inventory
 #[derive(Debug, Parser)]
-#[command(name = "netrun", version, verbatim_doc_comment, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "netrun",
+    version,
+    verbatim_doc_comment,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub subcommand: Option<Sub>,
@@ -27,6 +32,8 @@ pub struct Cli {
 pub enum Sub {
     /// List the resolved hosts of the inventory (never their secrets).
     Inventory(InventoryArgs),
+    /// Push config lines to every host: config mode, per-line error detection, optional save.
+    Config(ConfigArgs),
     /// Time the strategies against a lab, the way the book does, measured by the OS.
     Bench(BenchArgs),
     /// Internal: serve a simulated lab (the `netrun-testbed` CLI); used by --lab.
@@ -86,10 +93,6 @@ pub struct ExecArgs {
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: OutputFormat,
 
-    /// Also write one file per device, DIR/<name>.txt
-    #[arg(long, value_name = "DIR")]
-    pub save: Option<PathBuf>,
-
     /// Log every event on stderr, the book's way: `netrun-worker-2 ===> 10:52:35.447216 Connection: ...`
     #[arg(short, long)]
     pub verbose: bool,
@@ -103,6 +106,10 @@ pub struct ShowArgs {
 
     #[command(flatten)]
     pub exec: ExecArgs,
+
+    /// Also write one file per device, DIR/<name>.txt
+    #[arg(long, value_name = "DIR", visible_alias = "save-dir")]
+    pub save: Option<PathBuf>,
 
     /// A command to run; repeatable, run in order (after the command words, if any)
     #[arg(short, long = "command", value_name = "CMD")]
@@ -123,6 +130,50 @@ pub struct InventoryArgs {
     pub output: OutputFormat,
 }
 
+/// `netrun config`: lines from `-c`, a file or a per-host Jinja template.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["lines", "file", "template"])))]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub exec: ExecArgs,
+
+    /// A config line; repeatable, sent in order
+    #[arg(short = 'c', long = "line", value_name = "LINE")]
+    pub lines: Vec<String>,
+
+    /// A file of config lines, one per line (`!` comments and blank lines skipped)
+    #[arg(short, long, value_name = "FILE", conflicts_with = "lines")]
+    pub file: Option<PathBuf>,
+
+    /// A Jinja template rendered per host with its inventory data (name, host, port, platform,
+    /// groups, data and data's keys); a missing variable is an error before any connection
+    #[arg(short, long, value_name = "TEMPLATE.j2", conflicts_with_all = ["lines", "file"])]
+    pub template: Option<PathBuf>,
+
+    /// Save the configuration afterwards (the platform's save command, e.g. `write memory`)
+    #[arg(long)]
+    pub save: bool,
+
+    /// Print what each device would get and connect to nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Read the running-config before and after, and print a unified diff per device
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Keep sending after a line the device rejects (default: stop sending to that device)
+    #[arg(long)]
+    pub continue_on_error: bool,
+
+    /// Also write one file per device, DIR/<name>.txt
+    #[arg(long, value_name = "DIR")]
+    pub save_dir: Option<PathBuf>,
+}
+
 /// `netrun bench`: each cell (strategy × workers) runs as its own child process, measured with
 /// wait4's rusage.
 #[derive(Debug, Clone, Args)]
@@ -131,7 +182,12 @@ pub struct BenchArgs {
     pub target: TargetArgs,
 
     /// Strategies to compare, comma-separated
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "sequential,threads,fork,async")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "sequential,threads,fork,async"
+    )]
     pub strategies: Vec<StrategyKind>,
 
     /// Worker counts to sweep, comma-separated (like the book's thread-count experiment)
@@ -230,7 +286,17 @@ mod tests {
     #[test]
     fn words_take_everything_after_them_like_ssh() {
         // `sh ip route | ex -` must reach the device as typed, so flags go before the words.
-        let cli = parse(&["-c", "show clock", "sh", "ip", "route", "|", "ex", "-", "-v"]);
+        let cli = parse(&[
+            "-c",
+            "show clock",
+            "sh",
+            "ip",
+            "route",
+            "|",
+            "ex",
+            "-",
+            "-v",
+        ]);
         assert_eq!(
             cli.show.command_list(),
             vec!["sh ip route | ex - -v", "show clock"]
@@ -264,14 +330,45 @@ mod tests {
     }
 
     #[test]
+    fn config_needs_exactly_one_source() {
+        let cli = parse(&[
+            "config",
+            "-c",
+            "logging 10.5.5.5",
+            "-c",
+            "ntp server 10.0.0.1",
+            "--save",
+        ]);
+        match cli.subcommand {
+            Some(Sub::Config(args)) => {
+                assert_eq!(args.lines, vec!["logging 10.5.5.5", "ntp server 10.0.0.1"]);
+                assert!(args.save && !args.dry_run);
+            }
+            other => panic!("expected config, got {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["netrun", "config", "--save"]).is_err());
+        assert!(Cli::try_parse_from(["netrun", "config", "-c", "x", "-f", "lines.txt"]).is_err());
+    }
+
+    #[test]
     fn bench_lists() {
         let cli = parse(&[
-            "bench", "--lab", "20", "--strategies", "threads,async", "--workers", "1,5,10", "--runs",
+            "bench",
+            "--lab",
+            "20",
+            "--strategies",
+            "threads,async",
+            "--workers",
+            "1,5,10",
+            "--runs",
             "2",
         ]);
         match cli.subcommand {
             Some(Sub::Bench(args)) => {
-                assert_eq!(args.strategies, vec![StrategyKind::Threads, StrategyKind::Async]);
+                assert_eq!(
+                    args.strategies,
+                    vec![StrategyKind::Threads, StrategyKind::Async]
+                );
                 assert_eq!(args.workers, vec![1, 5, 10]);
                 assert_eq!(args.runs, 2);
                 assert_eq!(args.target.lab, Some(20));

@@ -1,1 +1,12 @@
-fn main() {}
+//! The netrun binary: parse the command line and hand over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Read the local offset now: the `time` crate refuses once threads exist.
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let cli = netrun::cli::Cli::parse();
+    netrun::app::run(cli, offset)
+}

@@ -18,7 +18,12 @@ pub trait JobRunner: Send + Sync + 'static {
     /// Run `job` to completion on the calling thread.
     fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome;
     /// Run `job` as a future on the current tokio runtime.
-    fn run_async(&self, job: Job, worker: Worker, events: Arc<dyn EventSink>) -> LocalFuture<Outcome>;
+    fn run_async(
+        &self,
+        job: Job,
+        worker: Worker,
+        events: Arc<dyn EventSink>,
+    ) -> LocalFuture<Outcome>;
 }
 
 /// The fan-out strategies.
@@ -64,4 +69,240 @@ pub struct ChildUsage {
 pub struct Run {
     pub outcomes: Vec<Outcome>,
     pub stats: RunStats,
+}
+
+pub mod fork;
+pub mod sequential;
+pub mod threads;
+pub mod tokio;
+
+/// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs).
+pub fn run(
+    kind: StrategyKind,
+    jobs: Vec<Job>,
+    workers: usize,
+    runner: Arc<dyn JobRunner>,
+    events: Arc<dyn EventSink>,
+) -> anyhow::Result<Run> {
+    match kind {
+        StrategyKind::Sequential => Ok(sequential::run(jobs, runner.as_ref(), events.as_ref())),
+        StrategyKind::Threads => threads::run(jobs, workers, runner.as_ref(), events.as_ref()),
+        StrategyKind::Fork => fork::run(jobs, workers, runner.as_ref(), events.as_ref()),
+        StrategyKind::Async => self::tokio::run(jobs, workers, runner, events),
+    }
+}
+
+/// The number of workers actually used: at least one, never more than there are jobs.
+fn worker_count(requested: usize, jobs: usize) -> usize {
+    requested.clamp(1, jobs.max(1))
+}
+
+/// Run one job on the calling thread, turning a panic in the runner into that job's failure so
+/// every job still yields exactly one `Outcome` (and a forked child never unwinds into the
+/// parent's code).
+fn run_guarded(
+    runner: &dyn JobRunner,
+    job: &Job,
+    worker: Worker,
+    events: &dyn EventSink,
+) -> Outcome {
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runner.run_blocking(job, worker.clone(), events)
+    }));
+    attempt.unwrap_or_else(|panic| Outcome::failed(job, panic_failure(panic.as_ref()), worker))
+}
+
+/// A failure describing a panic payload.
+fn panic_failure(panic: &(dyn std::any::Any + Send)) -> crate::job::Failure {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    crate::job::Failure::new(
+        crate::job::ErrorKind::Worker,
+        format!("worker panicked: {message}"),
+    )
+}
+
+/// Counts sessions in flight and remembers the peak. `enter` returns a guard that leaves on drop.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    now: std::sync::atomic::AtomicU64,
+    peak: std::sync::atomic::AtomicU64,
+}
+
+impl InFlight {
+    pub(crate) fn enter(&self) -> InFlightGuard<'_> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        InFlightGuard(self)
+    }
+
+    pub(crate) fn peak(&self) -> u64 {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+pub(crate) struct InFlightGuard<'a>(&'a InFlight);
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Outcomes in job-index order.
+fn sorted(mut outcomes: Vec<Outcome>) -> Vec<Outcome> {
+    outcomes.sort_by_key(|o| o.index);
+    outcomes
+}
+
+/// A `JobRunner` for the strategies' unit tests: no network, a short bounded computation, and
+/// an `Outcome` that records who ran the job. `die_on` makes the runner exit the (forked) worker
+/// process on that job, to test how a dying child is reported.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::job::{CommandResult, Host, Secret, Task, TransportKind};
+    use std::time::Duration;
+
+    /// How a test runner should fail on one job.
+    #[derive(Clone, Copy)]
+    pub enum Death {
+        Exit(i32),
+        Kill,
+    }
+
+    pub struct TestRunner {
+        pub die_on: Vec<(usize, Death)>,
+        pub in_flight: InFlightProbe,
+    }
+
+    /// Lets the async test see how many jobs ran at once, from inside the runner.
+    #[derive(Default, Clone)]
+    pub struct InFlightProbe(pub Arc<InFlight>);
+
+    impl TestRunner {
+        pub fn new() -> Self {
+            TestRunner {
+                die_on: Vec::new(),
+                in_flight: InFlightProbe::default(),
+            }
+        }
+
+        fn outcome(job: &Job, worker: Worker) -> Outcome {
+            // A bounded computation so jobs overlap a little without sleeping.
+            let checksum = (0..20_000u64).fold(job.index as u64, |acc, x| {
+                acc.wrapping_mul(31).wrapping_add(x)
+            });
+            Outcome {
+                index: job.index,
+                name: job.host.name.clone(),
+                host: job.host.host.clone(),
+                port: job.host.port,
+                prompt: format!("{}#", job.host.name),
+                commands: vec![CommandResult {
+                    command: "show checksum".into(),
+                    prompt: format!("{}#", job.host.name),
+                    output: checksum.to_string(),
+                    ok: true,
+                    duration_us: 0,
+                }],
+                failure: None,
+                timings: Default::default(),
+                worker,
+            }
+        }
+    }
+
+    impl JobRunner for TestRunner {
+        fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
+            if let Some((_, death)) = self.die_on.iter().find(|(i, _)| *i == job.index) {
+                // SAFETY: only ever called in a forked test child; ending it at once without
+                // running destructors is the point of the test.
+                unsafe {
+                    match death {
+                        Death::Exit(code) => libc::_exit(*code),
+                        Death::Kill => {
+                            libc::raise(libc::SIGKILL);
+                        }
+                    }
+                }
+            }
+            events.emit(crate::job::Event {
+                worker: worker.clone(),
+                at_us: crate::job::now_us(),
+                index: job.index,
+                kind: crate::job::EventKind::Finished { ok: true },
+            });
+            Self::outcome(job, worker)
+        }
+
+        fn run_async(
+            &self,
+            job: Job,
+            worker: Worker,
+            _events: Arc<dyn EventSink>,
+        ) -> LocalFuture<Outcome> {
+            let probe = self.in_flight.clone();
+            Box::pin(async move {
+                let _guard = probe.0.enter();
+                // Yield a few times so other tasks get to start while this one is in flight.
+                for _ in 0..3 {
+                    ::tokio::task::yield_now().await;
+                }
+                Self::outcome(&job, worker)
+            })
+        }
+    }
+
+    /// `count` jobs for hosts r0..rN.
+    pub fn jobs(count: usize) -> Vec<Job> {
+        (0..count)
+            .map(|index| Job {
+                index,
+                host: Host {
+                    name: format!("r{index}"),
+                    host: "127.0.0.1".into(),
+                    port: 1,
+                    transport: TransportKind::Ssh,
+                    platform: "cisco_ios".into(),
+                    username: "u".into(),
+                    password: Secret::new("p"),
+                    secret: None,
+                    timeout: Duration::from_secs(1),
+                    ssh_legacy: false,
+                    key_file: None,
+                    key_passphrase: None,
+                    groups: Vec::new(),
+                    data: Default::default(),
+                },
+                task: Task::Show {
+                    commands: vec!["show checksum".into()],
+                },
+            })
+            .collect()
+    }
+
+    /// Collects events, for tests that check forwarding.
+    #[derive(Default)]
+    pub struct EventLog(pub std::sync::Mutex<Vec<crate::job::Event>>);
+
+    impl EventSink for EventLog {
+        fn emit(&self, event: crate::job::Event) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    /// Asserts one outcome per job, in index order, all ok.
+    pub fn assert_complete(outcomes: &[Outcome], count: usize) {
+        let indices: Vec<usize> = outcomes.iter().map(|o| o.index).collect();
+        assert_eq!(indices, (0..count).collect::<Vec<_>>());
+        for o in outcomes {
+            assert!(o.ok(), "{o:?}");
+            assert_eq!(o.name, format!("r{}", o.index));
+        }
+    }
 }

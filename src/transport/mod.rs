@@ -1,0 +1,127 @@
+//! Transports: byte channels to a device's CLI, blocking and async, each read and write bounded
+//! by a deadline. The session driver pumps a `Dialogue` over a `Channel` (blocking) or an
+//! `AsyncChannel` (tokio); it never sees SSH or Telnet details. Adding a transport (Telnet) means
+//! implementing these two small traits.
+
+pub mod ssh;
+pub mod ssh_async;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::job::{ErrorKind, Failure};
+
+/// A transport failure, already classified the way a host's failure is reported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct TransportError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl TransportError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The error for an operation that did not finish by its deadline.
+    pub fn timeout(what: &str) -> Self {
+        TransportError::new(
+            ErrorKind::Timeout,
+            format!("{what}: no answer before the deadline"),
+        )
+    }
+}
+
+impl From<TransportError> for Failure {
+    fn from(err: TransportError) -> Failure {
+        Failure::new(err.kind, err.message)
+    }
+}
+
+/// What a receive produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// This many bytes were written to the start of the caller's buffer (never 0).
+    Data(usize),
+    /// The device closed its side.
+    Eof,
+}
+
+/// A blocking byte channel to a device's CLI.
+pub trait Channel {
+    /// Write all of `bytes` before `deadline`.
+    fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError>;
+    /// Wait until `deadline` for bytes (or EOF); a missed deadline is `ErrorKind::Timeout`.
+    fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError>;
+}
+
+/// The async counterpart of `Channel`, for the tokio strategy. Futures need not be `Send`.
+pub trait AsyncChannel {
+    fn send(
+        &mut self,
+        bytes: &[u8],
+        deadline: Instant,
+    ) -> impl Future<Output = Result<(), TransportError>>;
+    fn recv(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+    ) -> impl Future<Output = Result<Received, TransportError>>;
+}
+
+/// Time left before `deadline`, or a timeout error naming `what`.
+pub fn time_left(deadline: Instant, what: &str) -> Result<Duration, TransportError> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|left| !left.is_zero())
+        .ok_or_else(|| TransportError::timeout(what))
+}
+
+/// `host:port`, with IPv6 literals bracketed.
+pub fn address(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// Classify a failed TCP connect.
+pub fn connect_error(addr: &str, err: &std::io::Error) -> TransportError {
+    let kind = match err.kind() {
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => ErrorKind::Timeout,
+        _ => ErrorKind::Connect,
+    };
+    TransportError::new(kind, format!("connecting to {addr}: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_bracket_ipv6_literals() {
+        assert_eq!(address("127.0.0.1", 22), "127.0.0.1:22");
+        assert_eq!(address("::1", 22), "[::1]:22");
+        assert_eq!(address("r1.lab", 2222), "r1.lab:2222");
+    }
+
+    #[test]
+    fn refused_is_connect_and_timed_out_is_timeout() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(connect_error("a:1", &refused).kind, ErrorKind::Connect);
+        let slow = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        assert_eq!(connect_error("a:1", &slow).kind, ErrorKind::Timeout);
+    }
+
+    #[test]
+    fn a_passed_deadline_has_no_time_left() {
+        let err = time_left(Instant::now(), "reading").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert!(time_left(Instant::now() + Duration::from_secs(5), "reading").is_ok());
+    }
+}

@@ -1,0 +1,534 @@
+//! SSH over libssh2 (the `ssh2` crate), blocking: TCP connect, handshake, authentication, a pty
+//! and a shell. Also what the async transport (`ssh_async`) shares with it, so the two differ only
+//! in their I/O calls: the algorithm lists, the choice of authentication methods, the pty shape and
+//! the classification of libssh2 errors.
+//!
+//! Host keys are NOT verified, like Netmiko's default (auto-add): netrun has no known-hosts store
+//! for inventory devices, and labs regenerate their keys on every start.
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::time::Instant;
+
+use ssh2::{ErrorCode, MethodType, Session};
+
+use super::{address, connect_error, time_left, Channel, Received, TransportError};
+use crate::job::{ErrorKind, Host};
+
+/// Key exchange for modern hosts, most preferred first.
+pub const KEX_MODERN: &[&str] = &[
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "ecdh-sha2-nistp256",
+    "ecdh-sha2-nistp384",
+    "ecdh-sha2-nistp521",
+    "diffie-hellman-group-exchange-sha256",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group14-sha256",
+];
+/// SHA-1 key exchange, offered after the modern list only to `ssh_legacy` hosts (old IOS).
+pub const KEX_LEGACY: &[&str] = &[
+    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group-exchange-sha1",
+    "diffie-hellman-group1-sha1",
+];
+pub const HOSTKEY_MODERN: &[&str] = &[
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+];
+pub const HOSTKEY_LEGACY: &[&str] = &["ssh-rsa"];
+pub const CIPHERS_MODERN: &[&str] = &[
+    "chacha20-poly1305@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-gcm@openssh.com",
+    "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
+];
+pub const CIPHERS_LEGACY: &[&str] = &["aes256-cbc", "aes192-cbc", "aes128-cbc", "3des-cbc"];
+pub const MACS_MODERN: &[&str] = &[
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+];
+pub const MACS_LEGACY: &[&str] = &["hmac-sha1", "hmac-sha1-96"];
+
+/// The terminal asked for: vt100, 511 columns (so devices do not wrap long lines), 24 rows.
+pub const PTY_TERM: &str = "vt100";
+pub const PTY_SIZE: (u32, u32, u32, u32) = (511, 24, 0, 0);
+
+/// libssh2 error codes netrun tells apart (`LIBSSH2_ERROR_*`).
+const ERROR_SOCKET_SEND: i32 = -7;
+const ERROR_TIMEOUT: i32 = -9;
+const ERROR_SOCKET_DISCONNECT: i32 = -13;
+const ERROR_AUTHENTICATION_FAILED: i32 = -18;
+const ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
+const ERROR_SOCKET_RECV: i32 = -43;
+
+/// `method_pref` calls for a host: each method type with its comma-separated preference list.
+pub fn algorithm_preferences(legacy: bool) -> Vec<(MethodType, String)> {
+    let list = |modern: &[&str], old: &[&str]| {
+        let mut names = modern.to_vec();
+        if legacy {
+            names.extend_from_slice(old);
+        }
+        names.join(",")
+    };
+    let (kex, hostkey) = (
+        list(KEX_MODERN, KEX_LEGACY),
+        list(HOSTKEY_MODERN, HOSTKEY_LEGACY),
+    );
+    let (ciphers, macs) = (
+        list(CIPHERS_MODERN, CIPHERS_LEGACY),
+        list(MACS_MODERN, MACS_LEGACY),
+    );
+    vec![
+        (MethodType::Kex, kex),
+        (MethodType::HostKey, hostkey),
+        (MethodType::CryptCs, ciphers.clone()),
+        (MethodType::CryptSc, ciphers),
+        (MethodType::MacCs, macs.clone()),
+        (MethodType::MacSc, macs),
+    ]
+}
+
+/// An authentication method netrun can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// `userauth_pubkey_file` with the host's `key_file`.
+    PublicKey,
+    Password,
+    /// Every prompt answered with the password (servers that only offer this for passwords).
+    KeyboardInteractive,
+}
+
+impl AuthMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::PublicKey => "publickey",
+            AuthMethod::Password => "password",
+            AuthMethod::KeyboardInteractive => "keyboard-interactive",
+        }
+    }
+}
+
+/// The methods to try, in order, given what the server offers (`publickey,password,...`): the key
+/// first when the host has one, then the password, then keyboard-interactive.
+pub fn auth_methods_to_try(host: &Host, offered: &str) -> Vec<AuthMethod> {
+    let offers = |name: &str| offered.split(',').any(|m| m.trim() == name);
+    [
+        (AuthMethod::PublicKey, host.key_file.is_some()),
+        (AuthMethod::Password, true),
+        (AuthMethod::KeyboardInteractive, true),
+    ]
+    .into_iter()
+    .filter(|(method, usable)| *usable && offers(method.name()))
+    .map(|(method, _)| method)
+    .collect()
+}
+
+/// The error when the server offers nothing netrun can use.
+pub fn no_usable_method(host: &Host, offered: &str) -> TransportError {
+    TransportError::new(
+        ErrorKind::Auth,
+        format!(
+            "the server offers no authentication method netrun can use for user '{}' (offered: {offered})",
+            host.username
+        ),
+    )
+}
+
+/// The error when every method tried was rejected.
+pub fn rejected(host: &Host, tried: &[AuthMethod]) -> TransportError {
+    let tried: Vec<&str> = tried.iter().map(|m| m.name()).collect();
+    TransportError::new(
+        ErrorKind::Auth,
+        format!(
+            "authentication failed for user '{}' (tried {})",
+            host.username,
+            tried.join(", ")
+        ),
+    )
+}
+
+/// Answers every keyboard-interactive prompt with the password.
+pub struct PasswordPrompter<'a>(pub &'a str);
+
+impl ssh2::KeyboardInteractivePrompt for PasswordPrompter<'_> {
+    fn prompt<'b>(
+        &mut self,
+        _username: &str,
+        _instructions: &str,
+        prompts: &[ssh2::Prompt<'b>],
+    ) -> Vec<String> {
+        prompts.iter().map(|_| self.0.to_string()).collect()
+    }
+}
+
+/// Which step of the session an error happened in; decides its `ErrorKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Handshake,
+    Auth,
+    Shell,
+    Io,
+}
+
+impl Phase {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Phase::Handshake => "SSH handshake",
+            Phase::Auth => "SSH authentication",
+            Phase::Shell => "opening the SSH shell",
+            Phase::Io => "SSH session",
+        }
+    }
+}
+
+/// The libssh2 error code, if the error came from libssh2.
+fn session_code(err: &ssh2::Error) -> Option<i32> {
+    match err.code() {
+        ErrorCode::Session(code) => Some(code),
+        ErrorCode::SFTP(_) => None,
+    }
+}
+
+/// True when the server rejected credentials (as opposed to the connection failing).
+pub fn is_rejection(err: &ssh2::Error) -> bool {
+    matches!(
+        session_code(err),
+        Some(ERROR_AUTHENTICATION_FAILED | ERROR_PUBLICKEY_UNVERIFIED)
+    )
+}
+
+/// True when the connection itself went away.
+pub fn is_disconnect(err: &ssh2::Error) -> bool {
+    matches!(
+        session_code(err),
+        Some(ERROR_SOCKET_DISCONNECT | ERROR_SOCKET_RECV | ERROR_SOCKET_SEND)
+    )
+}
+
+/// Classify a libssh2 error met during `phase`.
+pub fn classify(err: &ssh2::Error, phase: Phase) -> TransportError {
+    let what = phase.describe();
+    let kind = if session_code(err) == Some(ERROR_TIMEOUT) {
+        return TransportError::timeout(what);
+    } else if is_rejection(err) {
+        ErrorKind::Auth
+    } else if phase == Phase::Handshake {
+        ErrorKind::Protocol
+    } else if is_disconnect(err) || phase == Phase::Io {
+        ErrorKind::Closed
+    } else {
+        ErrorKind::Protocol
+    };
+    TransportError::new(kind, format!("{what}: {}", err.message()))
+}
+
+/// Resolve the host and connect to the first address that answers before `deadline`.
+pub fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, TransportError> {
+    let addr = address(&host.host, host.port);
+    let candidates = (host.host.as_str(), host.port)
+        .to_socket_addrs()
+        .map_err(|err| {
+            TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}"))
+        })?;
+    let mut last =
+        TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
+    for candidate in candidates {
+        let left = time_left(deadline, &format!("connecting to {addr}"))?;
+        match TcpStream::connect_timeout(&candidate, left) {
+            Ok(stream) => {
+                // Commands are small writes answered by the device: don't let Nagle hold them.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(err) => last = connect_error(&addr, &err),
+        }
+    }
+    Err(last)
+}
+
+/// A logged-in SSH shell on a pty.
+pub struct SshShell {
+    session: Session,
+    channel: ssh2::Channel,
+}
+
+impl SshShell {
+    /// Handshake, authenticate and start a shell on `stream`, all before `deadline`.
+    pub fn open(
+        stream: TcpStream,
+        host: &Host,
+        deadline: Instant,
+    ) -> Result<SshShell, TransportError> {
+        let mut session = Session::new().map_err(|e| classify(&e, Phase::Handshake))?;
+        for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
+            session
+                .method_pref(method, &preferences)
+                .map_err(|e| classify(&e, Phase::Handshake))?;
+        }
+        session.set_tcp_stream(stream);
+        arm(&session, deadline, Phase::Handshake)?;
+        session
+            .handshake()
+            .map_err(|e| classify(&e, Phase::Handshake))?;
+        authenticate(&session, host, deadline)?;
+        arm(&session, deadline, Phase::Shell)?;
+        let shell = |session: &Session| {
+            let mut channel = session.channel_session()?;
+            channel.request_pty(PTY_TERM, None, Some(PTY_SIZE))?;
+            channel.shell()?;
+            Ok(channel)
+        };
+        let channel = shell(&session).map_err(|e: ssh2::Error| classify(&e, Phase::Shell))?;
+        Ok(SshShell { session, channel })
+    }
+}
+
+/// Set libssh2's timeout for the next blocking call to the time left before `deadline`.
+fn arm(session: &Session, deadline: Instant, phase: Phase) -> Result<(), TransportError> {
+    let left = time_left(deadline, phase.describe())?;
+    // 0 means "no timeout" to libssh2, so round up to at least 1 ms.
+    let ms = u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1);
+    session.set_timeout(ms);
+    Ok(())
+}
+
+fn authenticate(session: &Session, host: &Host, deadline: Instant) -> Result<(), TransportError> {
+    arm(session, deadline, Phase::Auth)?;
+    let offered = match session.auth_methods(&host.username) {
+        Ok(offered) => offered.to_string(),
+        // The "none" method succeeded: nothing to do.
+        Err(_) if session.authenticated() => return Ok(()),
+        Err(err) => return Err(classify(&err, Phase::Auth)),
+    };
+    let methods = auth_methods_to_try(host, &offered);
+    if methods.is_empty() {
+        return Err(no_usable_method(host, &offered));
+    }
+    let password = host.password.expose();
+    for (tried, method) in methods.iter().enumerate() {
+        arm(session, deadline, Phase::Auth)?;
+        let attempt = match method {
+            AuthMethod::PublicKey => session.userauth_pubkey_file(
+                &host.username,
+                None,
+                Path::new(host.key_file.as_deref().unwrap_or_default()),
+                host.key_passphrase.as_ref().map(|p| p.expose()),
+            ),
+            AuthMethod::Password => session.userauth_password(&host.username, password),
+            AuthMethod::KeyboardInteractive => session
+                .userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password)),
+        };
+        match attempt {
+            Ok(()) if session.authenticated() => return Ok(()),
+            Ok(()) => {}
+            Err(err) if is_rejection(&err) => {}
+            // Servers often hang up after a rejected attempt: that is still a rejection.
+            Err(err) if tried > 0 && is_disconnect(&err) => {
+                return Err(rejected(host, &methods[..tried]))
+            }
+            Err(err) => return Err(classify(&err, Phase::Auth)),
+        }
+    }
+    Err(rejected(host, &methods))
+}
+
+impl Channel for SshShell {
+    fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
+        arm(&self.session, deadline, Phase::Io)?;
+        self.channel
+            .write_all(bytes)
+            .and_then(|()| self.channel.flush())
+            .map_err(|err| io_error(&err))
+    }
+
+    fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError> {
+        // libssh2 may return 0 bytes without EOF (e.g. after a window adjust); read again until
+        // data, EOF or the deadline.
+        loop {
+            arm(&self.session, deadline, Phase::Io)?;
+            match self.channel.read(buffer) {
+                Ok(0) if self.channel.eof() => return Ok(Received::Eof),
+                Ok(0) => {}
+                Ok(n) => return Ok(Received::Data(n)),
+                Err(err) => return Err(io_error(&err)),
+            }
+        }
+    }
+}
+
+/// Classify an I/O error on an open session (ssh2 maps LIBSSH2_ERROR_TIMEOUT to `TimedOut`).
+pub fn io_error(err: &std::io::Error) -> TransportError {
+    match err.kind() {
+        std::io::ErrorKind::TimedOut => TransportError::timeout(Phase::Io.describe()),
+        _ => TransportError::new(
+            ErrorKind::Closed,
+            format!("{}: {err}", Phase::Io.describe()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{Secret, TransportKind};
+    use std::time::Duration;
+
+    fn host(key_file: Option<&str>) -> Host {
+        Host {
+            name: "r1".into(),
+            host: "127.0.0.1".into(),
+            port: 22,
+            transport: TransportKind::Ssh,
+            platform: "cisco_ios".into(),
+            username: "admin".into(),
+            password: Secret::new("pw"),
+            secret: None,
+            timeout: Duration::from_secs(5),
+            ssh_legacy: false,
+            key_file: key_file.map(String::from),
+            key_passphrase: None,
+            groups: Vec::new(),
+            data: Default::default(),
+        }
+    }
+
+    #[test]
+    fn every_listed_algorithm_is_built_into_libssh2() {
+        let session = Session::new().unwrap();
+        let lists: [(MethodType, &[&[&str]]); 4] = [
+            (MethodType::Kex, &[KEX_MODERN, KEX_LEGACY]),
+            (MethodType::HostKey, &[HOSTKEY_MODERN, HOSTKEY_LEGACY]),
+            (MethodType::CryptCs, &[CIPHERS_MODERN, CIPHERS_LEGACY]),
+            (MethodType::MacCs, &[MACS_MODERN, MACS_LEGACY]),
+        ];
+        for (method, names) in lists {
+            let supported = session.supported_algs(method).unwrap();
+            for name in names.iter().flat_map(|list| list.iter()) {
+                // 3des-cbc is compiled out of some OpenSSL builds; everything else must be there.
+                if *name != "3des-cbc" {
+                    assert!(
+                        supported.contains(name),
+                        "{name} is not built into libssh2: {supported:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn legacy_algorithms_only_for_legacy_hosts() {
+        let modern = algorithm_preferences(false);
+        let legacy = algorithm_preferences(true);
+        let joined = |prefs: &[(MethodType, String)]| {
+            prefs
+                .iter()
+                .map(|(_, l)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        assert!(!joined(&modern).contains("sha1"));
+        assert!(!joined(&modern).split(',').any(|n| n == "ssh-rsa"));
+        assert!(joined(&legacy).contains("diffie-hellman-group14-sha1"));
+        assert!(joined(&legacy).split(',').any(|n| n == "ssh-rsa"));
+        assert!(joined(&legacy).split(',').any(|n| n == "hmac-sha1"));
+        // libssh2 accepts every list (it rejects a list with no method it knows).
+        let session = Session::new().unwrap();
+        for (method, list) in modern.iter().chain(&legacy) {
+            session.method_pref(*method, list).unwrap();
+        }
+    }
+
+    #[test]
+    fn auth_tries_the_key_then_password_then_keyboard_interactive() {
+        let all = "publickey,password,keyboard-interactive";
+        assert_eq!(
+            auth_methods_to_try(&host(Some("/k")), all),
+            vec![
+                AuthMethod::PublicKey,
+                AuthMethod::Password,
+                AuthMethod::KeyboardInteractive
+            ]
+        );
+        assert_eq!(
+            auth_methods_to_try(&host(None), all),
+            vec![AuthMethod::Password, AuthMethod::KeyboardInteractive]
+        );
+        assert_eq!(
+            auth_methods_to_try(&host(None), "publickey,keyboard-interactive"),
+            vec![AuthMethod::KeyboardInteractive]
+        );
+        assert!(auth_methods_to_try(&host(None), "publickey").is_empty());
+        assert_eq!(
+            no_usable_method(&host(None), "publickey").kind,
+            ErrorKind::Auth
+        );
+    }
+
+    #[test]
+    fn keyboard_interactive_answers_every_prompt_with_the_password() {
+        use ssh2::KeyboardInteractivePrompt;
+        let prompts = [
+            ssh2::Prompt {
+                text: "Password: ".into(),
+                echo: false,
+            },
+            ssh2::Prompt {
+                text: "Again: ".into(),
+                echo: false,
+            },
+        ];
+        assert_eq!(
+            PasswordPrompter("pw").prompt("admin", "", &prompts),
+            vec!["pw", "pw"]
+        );
+    }
+
+    #[test]
+    fn libssh2_errors_map_to_error_kinds() {
+        let err = |code| ssh2::Error::new(ErrorCode::Session(code), "x");
+        assert_eq!(
+            classify(&err(ERROR_TIMEOUT), Phase::Io).kind,
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            classify(&err(-5), Phase::Handshake).kind,
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            classify(&err(ERROR_AUTHENTICATION_FAILED), Phase::Auth).kind,
+            ErrorKind::Auth
+        );
+        assert_eq!(
+            classify(&err(ERROR_SOCKET_DISCONNECT), Phase::Shell).kind,
+            ErrorKind::Closed
+        );
+        assert_eq!(
+            classify(&err(ERROR_SOCKET_RECV), Phase::Handshake).kind,
+            ErrorKind::Protocol
+        );
+    }
+
+    #[test]
+    fn a_refused_port_is_a_connect_failure() {
+        // Bind then drop a listener: the port is (almost certainly) closed right after.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let host = Host { port, ..host(None) };
+        let err = connect(&host, Instant::now() + Duration::from_secs(5)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Connect, "{err}");
+    }
+}

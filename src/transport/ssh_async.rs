@@ -1,0 +1,403 @@
+//! SSH over libssh2 for the tokio strategy (`async-ssh2-lite`): the same steps, algorithm lists,
+//! authentication choice and error classification as the blocking `ssh` module — only the I/O
+//! calls differ. Deadlines are `tokio::time::timeout_at`.
+//!
+//! libssh2 reads and writes the socket itself, so tokio never sees the `WouldBlock` that would
+//! clear its cached readiness; async-ssh2-lite's own tokio stream therefore re-polls every
+//! millisecond while waiting. `ReadinessStream` instead runs each libssh2 call inside
+//! `TcpStream::try_io`, so a `WouldBlock` clears the readiness and the task sleeps in epoll until
+//! the socket really has something for it.
+//!
+//! Host keys are NOT verified (see the `ssh` module).
+
+use std::future::Future;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_ssh2_lite::ssh2::{BlockDirections, Session};
+use async_ssh2_lite::util::ssh2_error_is_would_block;
+use async_ssh2_lite::{AsyncChannel as SshChannel, AsyncSession, AsyncSessionStream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use tokio::net::TcpStream;
+
+use super::ssh::{
+    algorithm_preferences, auth_methods_to_try, classify, is_disconnect, is_rejection,
+    no_usable_method, rejected, AuthMethod, PasswordPrompter, Phase, PTY_SIZE, PTY_TERM,
+};
+use super::{address, connect_error, AsyncChannel, Received, TransportError};
+use crate::job::{ErrorKind, Host};
+
+/// Run `future` until `deadline`; a missed deadline is a timeout of `phase`.
+async fn before<T>(
+    deadline: Instant,
+    phase: Phase,
+    future: impl Future<Output = Result<T, TransportError>>,
+) -> Result<T, TransportError> {
+    tokio::time::timeout_at(deadline.into(), future)
+        .await
+        .unwrap_or_else(|_| Err(TransportError::timeout(phase.describe())))
+}
+
+/// Classify an async-ssh2-lite error met during `phase`.
+fn classify_async(err: &async_ssh2_lite::Error, phase: Phase) -> TransportError {
+    match err {
+        async_ssh2_lite::Error::Ssh2(err) => classify(err, phase),
+        async_ssh2_lite::Error::Io(err) => io_error(err, phase),
+        async_ssh2_lite::Error::Other(err) => {
+            TransportError::new(ErrorKind::Protocol, format!("{}: {err}", phase.describe()))
+        }
+    }
+}
+
+fn io_error(err: &io::Error, phase: Phase) -> TransportError {
+    let kind = match (err.kind(), phase) {
+        (io::ErrorKind::TimedOut, _) => return TransportError::timeout(phase.describe()),
+        (_, Phase::Handshake) => ErrorKind::Protocol,
+        _ => ErrorKind::Closed,
+    };
+    TransportError::new(kind, format!("{}: {err}", phase.describe()))
+}
+
+/// Resolve the host and connect to the first address that answers before `deadline`.
+pub async fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, TransportError> {
+    let addr = address(&host.host, host.port);
+    let what = format!("connecting to {addr}");
+    let candidates: Vec<std::net::SocketAddr> = match host.host.parse::<std::net::IpAddr>() {
+        // An address literal needs no resolver (whose lookups run on a blocking thread).
+        Ok(ip) => vec![(ip, host.port).into()],
+        Err(_) => tokio::time::timeout_at(
+            deadline.into(),
+            tokio::net::lookup_host((host.host.as_str(), host.port)),
+        )
+        .await
+        .map_err(|_| TransportError::timeout(&what))?
+        .map_err(|err| TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}")))?
+        .collect(),
+    };
+    let mut last =
+        TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
+    for candidate in candidates {
+        match tokio::time::timeout_at(deadline.into(), TcpStream::connect(candidate)).await {
+            Err(_) => return Err(TransportError::timeout(&what)),
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Ok(Err(err)) => last = connect_error(&addr, &err),
+        }
+    }
+    Err(last)
+}
+
+/// A logged-in SSH shell on a pty, driven by tokio.
+pub struct AsyncSshShell {
+    /// Kept alive for the channel's sake.
+    _session: AsyncSession<ReadinessStream>,
+    channel: SshChannel<ReadinessStream>,
+}
+
+impl AsyncSshShell {
+    /// Handshake, authenticate and start a shell on `stream`, all before `deadline`.
+    pub async fn open(
+        stream: TcpStream,
+        host: &Host,
+        deadline: Instant,
+    ) -> Result<AsyncSshShell, TransportError> {
+        let mut session = AsyncSession::new(ReadinessStream(stream), None)
+            .map_err(|e| classify_async(&e, Phase::Handshake))?;
+        before(deadline, Phase::Handshake, async {
+            for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
+                session
+                    .method_pref(method, &preferences)
+                    .await
+                    .map_err(|e| classify_async(&e, Phase::Handshake))?;
+            }
+            session
+                .handshake()
+                .await
+                .map_err(|e| classify_async(&e, Phase::Handshake))
+        })
+        .await?;
+        before(deadline, Phase::Auth, authenticate(&session, host)).await?;
+        let channel = before(deadline, Phase::Shell, async {
+            let shell = async {
+                let mut channel = session.channel_session().await?;
+                channel.request_pty(PTY_TERM, None, Some(PTY_SIZE)).await?;
+                channel.shell().await?;
+                Ok(channel)
+            };
+            shell
+                .await
+                .map_err(|e: async_ssh2_lite::Error| classify_async(&e, Phase::Shell))
+        })
+        .await?;
+        Ok(AsyncSshShell {
+            _session: session,
+            channel,
+        })
+    }
+}
+
+/// The blocking module's authentication, with awaits.
+async fn authenticate(
+    session: &AsyncSession<ReadinessStream>,
+    host: &Host,
+) -> Result<(), TransportError> {
+    let offered = match session.auth_methods(&host.username).await {
+        Ok(offered) => offered.to_string(),
+        Err(_) if session.authenticated() => return Ok(()),
+        Err(err) => return Err(classify_async(&err, Phase::Auth)),
+    };
+    let methods = auth_methods_to_try(host, &offered);
+    if methods.is_empty() {
+        return Err(no_usable_method(host, &offered));
+    }
+    let password = host.password.expose();
+    for (tried, method) in methods.iter().enumerate() {
+        let attempt = match method {
+            AuthMethod::PublicKey => {
+                session
+                    .userauth_pubkey_file(
+                        &host.username,
+                        None,
+                        std::path::Path::new(host.key_file.as_deref().unwrap_or_default()),
+                        host.key_passphrase.as_ref().map(|p| p.expose()),
+                    )
+                    .await
+            }
+            AuthMethod::Password => session.userauth_password(&host.username, password).await,
+            AuthMethod::KeyboardInteractive => {
+                session
+                    .userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password))
+                    .await
+            }
+        };
+        match attempt {
+            Ok(()) if session.authenticated() => return Ok(()),
+            Ok(()) => {}
+            Err(async_ssh2_lite::Error::Ssh2(err)) if is_rejection(&err) => {}
+            Err(async_ssh2_lite::Error::Ssh2(err)) if tried > 0 && is_disconnect(&err) => {
+                return Err(rejected(host, &methods[..tried]))
+            }
+            Err(err) => return Err(classify_async(&err, Phase::Auth)),
+        }
+    }
+    Err(rejected(host, &methods))
+}
+
+impl AsyncChannel for AsyncSshShell {
+    async fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
+        before(deadline, Phase::Io, async {
+            let lost = |err: io::Error| io_error(&err, Phase::Io);
+            self.channel.write_all(bytes).await.map_err(lost)?;
+            self.channel.flush().await.map_err(lost)
+        })
+        .await
+    }
+
+    async fn recv(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+    ) -> Result<Received, TransportError> {
+        before(deadline, Phase::Io, async {
+            // libssh2 may return 0 bytes without EOF; read again until data or EOF (the deadline
+            // bounds the loop).
+            loop {
+                match self.channel.read(buffer).await {
+                    Ok(0) if self.channel.eof() => return Ok(Received::Eof),
+                    Ok(0) => tokio::task::yield_now().await,
+                    Ok(n) => return Ok(Received::Data(n)),
+                    Err(err) => return Err(io_error(&err, Phase::Io)),
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// A tokio `TcpStream` that async-ssh2-lite drives with correct readiness (see the module docs).
+pub struct ReadinessStream(TcpStream);
+
+impl AsRawFd for ReadinessStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+/// What libssh2 is waiting for, as a tokio interest.
+fn interest(session: &Session) -> Interest {
+    match session.block_directions() {
+        BlockDirections::Inbound => Interest::READABLE,
+        BlockDirections::Outbound => Interest::WRITABLE,
+        BlockDirections::Both | BlockDirections::None => Interest::READABLE | Interest::WRITABLE,
+    }
+}
+
+fn would_block() -> io::Error {
+    io::Error::from(io::ErrorKind::WouldBlock)
+}
+
+/// The stream's answer to one libssh2 call made inside `try_io`.
+enum Attempt<R> {
+    Done(Result<R, async_ssh2_lite::ssh2::Error>),
+    Blocked,
+}
+
+impl ReadinessStream {
+    /// Wait until the socket is ready for `interest`, then run `op` inside `try_io` so a
+    /// `WouldBlock` clears tokio's (possibly stale) readiness.
+    async fn attempt<R>(
+        &self,
+        interest: Interest,
+        op: &mut (impl FnMut() -> Result<R, async_ssh2_lite::ssh2::Error> + Send),
+    ) -> io::Result<Attempt<R>> {
+        self.0.ready(interest).await?;
+        let mut done = None;
+        let tried = self.0.try_io(interest, || match op() {
+            Err(err) if ssh2_error_is_would_block(&err) => Err(would_block()),
+            result => {
+                done = Some(result);
+                Ok(())
+            }
+        });
+        match (tried, done) {
+            (_, Some(result)) => Ok(Attempt::Done(result)),
+            (Err(err), None) if err.kind() != io::ErrorKind::WouldBlock => Err(err),
+            _ => Ok(Attempt::Blocked),
+        }
+    }
+
+    /// One non-blocking round of `poll_x_with`: `None` when the readiness was stale and was
+    /// cleared, so the caller should poll again.
+    fn poll_attempt<R>(
+        &self,
+        cx: &mut Context,
+        session: &Session,
+        op: &mut (impl FnMut() -> io::Result<R> + Send),
+    ) -> Poll<Option<io::Result<R>>> {
+        let interest = interest(session);
+        let ready = if interest.is_readable() && self.0.poll_read_ready(cx).is_ready() {
+            Interest::READABLE
+        } else if interest.is_writable() && self.0.poll_write_ready(cx).is_ready() {
+            Interest::WRITABLE
+        } else {
+            return Poll::Pending;
+        };
+        match self.0.try_io(ready, &mut *op) {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => Poll::Ready(None),
+            result => Poll::Ready(Some(result)),
+        }
+    }
+}
+
+/// Rounds of stale readiness `poll_x_with` clears before yielding to other tasks.
+const POLL_ROUNDS: usize = 4;
+
+impl AsyncSessionStream for ReadinessStream {
+    fn x_with<'life0, 'life1, 'async_trait, R>(
+        &'life0 self,
+        mut op: impl FnMut() -> Result<R, async_ssh2_lite::ssh2::Error> + Send + 'async_trait,
+        sess: &'life1 Session,
+        _expected_block_directions: BlockDirections,
+        _sleep_dur: Option<Duration>,
+    ) -> Pin<Box<dyn Future<Output = Result<R, async_ssh2_lite::Error>> + Send + 'async_trait>>
+    where
+        R: 'async_trait,
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            match op() {
+                Err(err) if ssh2_error_is_would_block(&err) => {}
+                result => return result.map_err(Into::into),
+            }
+            // Ends when libssh2 finishes; the caller's deadline bounds the wait.
+            loop {
+                if let Attempt::Done(result) = self.attempt(interest(sess), &mut op).await? {
+                    return result.map_err(Into::into);
+                }
+            }
+        })
+    }
+
+    fn poll_x_with<R>(
+        &self,
+        cx: &mut Context,
+        mut op: impl FnMut() -> io::Result<R> + Send,
+        sess: &Session,
+        _expected_block_directions: BlockDirections,
+        _sleep_dur: Option<Duration>,
+    ) -> Poll<io::Result<R>> {
+        match op() {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+            result => return Poll::Ready(result),
+        }
+        for _ in 0..POLL_ROUNDS {
+            match self.poll_attempt(cx, sess, &mut op) {
+                Poll::Ready(Some(result)) => return Poll::Ready(result),
+                Poll::Ready(None) => {}
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        // Readiness keeps flipping: let other tasks run and come back.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_port_is_a_connect_failure() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let host = Host {
+            port,
+            ..crate::strategy::testing::jobs(1).remove(0).host
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = runtime
+            .block_on(connect(&host, Instant::now() + Duration::from_secs(5)))
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Connect, "{err}");
+    }
+
+    #[test]
+    fn a_silent_server_times_out_the_handshake() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            // Accepts the connection and never says a word.
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let host = Host {
+                port,
+                ..crate::strategy::testing::jobs(1).remove(0).host
+            };
+            let deadline = Instant::now() + Duration::from_millis(300);
+            let stream = connect(&host, deadline).await.unwrap();
+            let (_server_side, _) = listener.accept().await.unwrap();
+            let err = AsyncSshShell::open(stream, &host, deadline)
+                .await
+                .err()
+                .unwrap();
+            assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+            assert!(err.message.contains("handshake"), "{err}");
+        });
+    }
+}
