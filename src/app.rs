@@ -11,9 +11,12 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use time::UtcOffset;
 
-use crate::cli::{Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs};
+use crate::cli::{
+    Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
+};
+use crate::config::{self, LineSource};
 use crate::inventory::{self, Inventory};
-use crate::job::{EventSink, Host, Job, NoEvents, Secret, Task};
+use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Secret, Task};
 use crate::lab::Lab;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
@@ -29,7 +32,8 @@ pub const EXIT_USAGE: u8 = 2;
 pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
     let result = match cli.subcommand {
         Some(Sub::Testbed { args }) => {
-            let code = testbed::cli::run_from_args(std::iter::once("netrun-testbed".into()).chain(args));
+            let code =
+                testbed::cli::run_from_args(std::iter::once("netrun-testbed".into()).chain(args));
             return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
         }
         Some(Sub::Inventory(args)) => list_inventory(&args),
@@ -118,8 +122,41 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
     execute(jobs, &args.exec, args.save.as_deref(), offset)
 }
 
-fn run_config(_args: &ConfigArgs, _offset: UtcOffset) -> anyhow::Result<u8> {
-    Err(anyhow!("WIP"))
+/// `netrun config`: render every host's lines first (a template error stops the run before any
+/// connection), then push them — or, with `--dry-run`, print them and connect to nothing.
+fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
+    let source = match (&args.file, &args.template) {
+        (Some(file), _) => LineSource::File(file.clone()),
+        (None, Some(template)) => LineSource::Template(template.clone()),
+        (None, None) => LineSource::Lines(args.lines.clone()),
+    };
+    let target = resolve_target(&args.target)?;
+    let lines = config::lines_per_host(&source, &target.hosts)?;
+    if args.dry_run {
+        let mut stdout = std::io::stdout().lock();
+        for (host, lines) in target.hosts.iter().zip(&lines) {
+            stdout.write_all(config::dry_run_text(host, lines).as_bytes())?;
+        }
+        eprintln!("dry run: {} hosts, nothing was sent", target.hosts.len());
+        return Ok(EXIT_OK);
+    }
+    let jobs: Vec<Job> = target
+        .hosts
+        .into_iter()
+        .zip(lines)
+        .enumerate()
+        .map(|(index, (host, lines))| Job {
+            index,
+            host,
+            task: Task::Config(ConfigPlan {
+                lines,
+                continue_on_error: args.continue_on_error,
+                save: args.save,
+                diff: args.diff,
+            }),
+        })
+        .collect();
+    execute(jobs, &args.exec, args.save_dir.as_deref(), offset)
 }
 
 /// Run `jobs` under the chosen strategy and report. Shared by every subcommand that talks to
@@ -153,11 +190,16 @@ fn execute(
         wall,
     };
     let mut stdout = std::io::stdout().lock();
-    match exec.output {
-        OutputFormat::Text => report.write_text(&mut stdout)?,
-        OutputFormat::Json => report.write_json(&mut stdout)?,
+    let written = match exec.output {
+        OutputFormat::Text => report.write_text(&mut stdout),
+        OutputFormat::Json => report.write_json(&mut stdout),
     }
-    stdout.flush()?;
+    .and_then(|()| stdout.flush());
+    // A reader that stops early (`| head`) is not an error of the run.
+    match written {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => return Err(err.into()),
+        _ => {}
+    }
     if let Some(dir) = save_dir {
         report::save_per_host(dir, &run.outcomes)
             .with_context(|| format!("saving results to {}", dir.display()))?;

@@ -154,36 +154,17 @@ pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
     text
 }
 
-/// A unified diff of two running-configs, ignoring the lines IOS changes on every read
-/// (`Building configuration...`, `Current configuration : N bytes`, `! Last configuration change`).
-/// Empty when nothing changed.
+/// A unified diff of two running-configs (already stripped of the lines a device changes on
+/// every read, by the dialogue's profile). Empty when nothing changed.
 pub fn config_diff(name: &str, before: &str, after: &str) -> String {
-    let before = stable_config(before);
-    let after = stable_config(after);
     if before == after {
         return String::new();
     }
-    TextDiff::from_lines(&before, &after)
+    TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(2)
         .header(&format!("{name} before"), &format!("{name} after"))
         .to_string()
-}
-
-fn stable_config(config: &str) -> String {
-    let mut text = String::new();
-    for line in config.lines().filter(|l| !is_volatile(l)) {
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    text
-}
-
-fn is_volatile(line: &str) -> bool {
-    line.starts_with("Building configuration")
-        || line.starts_with("Current configuration :")
-        || line.starts_with("! Last configuration change")
-        || line.starts_with("! NVRAM config last updated")
 }
 
 #[cfg(test)]
@@ -280,8 +261,9 @@ mod tests {
 
     #[test]
     fn diff_shows_exactly_the_changed_lines() {
-        let before = "Building configuration...\n\nCurrent configuration : 100 bytes\n!\nhostname R1\n!\nline vty 0 4\n login local\n!\nend\n";
-        let after = "Building configuration...\n\nCurrent configuration : 120 bytes\n!\nhostname R1\n!\nlogging host 10.5.5.5\nline vty 0 4\n login local\n!\nend\n";
+        let before = "!\nhostname R1\n!\nline vty 0 4\n login local\n!\nend\n";
+        let after =
+            "!\nhostname R1\n!\nlogging host 10.5.5.5\nline vty 0 4\n login local\n!\nend\n";
         let diff = config_diff("R1", before, after);
         let changed: Vec<&str> = diff
             .lines()

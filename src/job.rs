@@ -98,6 +98,21 @@ pub struct Host {
 pub enum Task {
     /// Run show (exec-mode) commands, in order.
     Show { commands: Vec<String> },
+    /// Push configuration lines.
+    Config(ConfigPlan),
+}
+
+/// A config push: lines sent in configuration mode, then optionally saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigPlan {
+    /// Configuration lines, in order, as typed at the config prompt.
+    pub lines: Vec<String>,
+    /// Go on sending after a rejected line (default: stop at the first one, and do not save).
+    pub continue_on_error: bool,
+    /// Run the profile's save command and check its reply.
+    pub save: bool,
+    /// Read the running-config (the profile's show-config command) before and after.
+    pub diff: bool,
 }
 
 /// One unit of work for a strategy: a host, what to do there, and its position in the inventory.
@@ -185,6 +200,92 @@ pub struct CommandResult {
     pub duration_us: u64,
 }
 
+/// What a config push did on one device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigResult {
+    /// The lines sent, in plan order (`lines[i]` is plan line `i`).
+    pub lines: Vec<ConfigLineResult>,
+    /// Index of the first line the device rejected.
+    pub failed_line: Option<usize>,
+    /// Lines not sent because an earlier one was rejected.
+    pub skipped: Vec<String>,
+    /// `Some` when a save was asked for and attempted.
+    pub save: Option<SaveResult>,
+    /// The running-config before and after the push (`diff`), with the profile's volatile lines
+    /// (`Building configuration...`, `Current configuration : N bytes`, change timestamps)
+    /// removed, so the two differ only where the configuration does. `None` when no diff was
+    /// asked for, the profile has no show-config command, or the session ended before.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl ConfigResult {
+    /// The lines the device accepted.
+    pub fn applied(&self) -> impl Iterator<Item = &str> {
+        self.lines.iter().filter(|l| l.ok).map(|l| l.line.as_str())
+    }
+
+    /// The host's failure, if a line was rejected or the save failed: kind `Command`, naming the
+    /// line (1-based, as a person counts) and quoting the device's message.
+    pub fn failure(&self) -> Option<Failure> {
+        if let Some(index) = self.failed_line {
+            let line = &self.lines[index];
+            return Some(Failure::new(
+                ErrorKind::Command,
+                format!(
+                    "config line {} '{}' rejected: {}",
+                    index + 1,
+                    line.line,
+                    device_message(&line.reply)
+                ),
+            ));
+        }
+        let save = self.save.as_ref().filter(|s| !s.ok)?;
+        Some(Failure::new(
+            ErrorKind::Command,
+            format!("'{}' failed: {}", save.command, device_message(&save.reply)),
+        ))
+    }
+}
+
+/// The device's words in a reply: its lines without the caret marker line, joined.
+fn device_message(reply: &str) -> String {
+    let words: Vec<&str> = reply
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "^")
+        .collect();
+    if words.is_empty() {
+        "no reply".to_string()
+    } else {
+        words.join(" ")
+    }
+}
+
+/// One config line as the device answered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigLineResult {
+    pub line: String,
+    /// The prompt the line was sent at, e.g. `R1(config)#` (for `R1(config)#logging 10.5.5.5`).
+    pub prompt: String,
+    /// What the device printed between the echo and the next prompt (usually nothing).
+    pub reply: String,
+    /// False when the reply matched one of the profile's error patterns.
+    pub ok: bool,
+    /// From sending the line to seeing the next prompt, microseconds (filled by the driver).
+    pub duration_us: u64,
+}
+
+/// The save command as the device answered it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaveResult {
+    pub command: String,
+    /// The reply, confirmation questions included.
+    pub reply: String,
+    /// True when the reply has the profile's success text and no error pattern.
+    pub ok: bool,
+}
+
 /// Who ran a job: the thread, process and (async) task. Shown in `-v` logs and JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Worker {
@@ -246,6 +347,8 @@ pub struct Outcome {
     /// The prompt seen after login, e.g. `R1#`; empty if never reached.
     pub prompt: String,
     pub commands: Vec<CommandResult>,
+    /// What a config push did; `None` for show jobs and hosts that never got that far.
+    pub config: Option<ConfigResult>,
     /// `None` when every step succeeded.
     pub failure: Option<Failure>,
     pub timings: Timings,
@@ -262,6 +365,7 @@ impl Outcome {
             port: job.host.port,
             prompt: String::new(),
             commands: Vec::new(),
+            config: None,
             failure: Some(failure),
             timings: Timings::default(),
             worker,

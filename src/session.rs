@@ -12,12 +12,13 @@ use std::time::Instant;
 
 use crate::dialogue::{platform, Action, Dialogue, DialogueEvent, Plan, Results};
 use crate::job::{
-    now_us, CommandResult, ErrorKind, Event, EventKind, EventSink, Failure, Job, Outcome, Task,
-    Timings, TransportKind, Worker,
+    now_us, CommandResult, ConfigLineResult, ConfigResult, ErrorKind, Event, EventKind, EventSink,
+    Failure, Job, Outcome, Task, Timings, TransportKind, Worker,
 };
 use crate::strategy::{JobRunner, LocalFuture};
 use crate::transport::ssh::{self, SshShell};
 use crate::transport::ssh_async::{self, AsyncSshShell};
+use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
 use crate::transport::{address, AsyncChannel, Channel, Received, TransportError};
 
 /// Bytes read per receive.
@@ -63,12 +64,26 @@ impl JobRunner for SessionRunner {
 
 /// Connect, log in and pump the dialogue, blocking.
 fn drive_blocking(conversation: &mut Conversation) -> Result<Results, Failure> {
-    let mut dialogue = conversation.dialogue()?;
+    let dialogue = conversation.dialogue()?;
     let host = &conversation.job.host;
-    conversation.connecting()?;
+    conversation.connecting();
     let stream = ssh::connect(host, conversation.deadline())?;
     conversation.connected();
-    let mut shell = SshShell::open(stream, host, conversation.deadline())?;
+    match host.transport {
+        TransportKind::Ssh => {
+            let shell = SshShell::open(stream, host, conversation.deadline())?;
+            pump_blocking(conversation, dialogue, shell)
+        }
+        TransportKind::Telnet => pump_blocking(conversation, dialogue, TelnetShell::new(stream)),
+    }
+}
+
+/// Pump `dialogue` over an open channel until it finishes.
+fn pump_blocking(
+    conversation: &mut Conversation,
+    mut dialogue: Dialogue,
+    mut shell: impl Channel,
+) -> Result<Results, Failure> {
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut deadline = conversation.deadline();
     // Each receive waits against a deadline that only a send restarts, and the dialogue sends
@@ -92,12 +107,28 @@ fn drive_blocking(conversation: &mut Conversation) -> Result<Results, Failure> {
 
 /// `drive_blocking` with awaits.
 async fn drive_async(conversation: &mut Conversation<'_>) -> Result<Results, Failure> {
-    let mut dialogue = conversation.dialogue()?;
+    let dialogue = conversation.dialogue()?;
     let host = &conversation.job.host;
-    conversation.connecting()?;
+    conversation.connecting();
     let stream = ssh_async::connect(host, conversation.deadline()).await?;
     conversation.connected();
-    let mut shell = AsyncSshShell::open(stream, host, conversation.deadline()).await?;
+    match host.transport {
+        TransportKind::Ssh => {
+            let shell = AsyncSshShell::open(stream, host, conversation.deadline()).await?;
+            pump_async(conversation, dialogue, shell).await
+        }
+        TransportKind::Telnet => {
+            pump_async(conversation, dialogue, AsyncTelnetShell::new(stream)).await
+        }
+    }
+}
+
+/// `pump_blocking` with awaits.
+async fn pump_async(
+    conversation: &mut Conversation<'_>,
+    mut dialogue: Dialogue,
+    mut shell: impl AsyncChannel,
+) -> Result<Results, Failure> {
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut deadline = conversation.deadline();
     loop {
@@ -142,6 +173,8 @@ struct Conversation<'a> {
     sent_at: Option<Instant>,
     /// Commands completed so far, durations filled in.
     done: Vec<CommandResult>,
+    /// Config lines answered so far, durations filled in.
+    config_done: Vec<ConfigLineResult>,
 }
 
 impl<'a> Conversation<'a> {
@@ -161,6 +194,7 @@ impl<'a> Conversation<'a> {
             prompt: String::new(),
             sent_at: None,
             done: Vec::new(),
+            config_done: Vec::new(),
         }
     }
 
@@ -173,7 +207,10 @@ impl<'a> Conversation<'a> {
                 format!("no dialogue profile for platform '{}'", host.platform),
             )
         })?;
-        let Task::Show { commands } = &self.job.task;
+        let (commands, config) = match &self.job.task {
+            Task::Show { commands } => (commands.clone(), None),
+            Task::Config(plan) => (Vec::new(), Some(plan.clone())),
+        };
         let login = match host.transport {
             TransportKind::Ssh => None,
             TransportKind::Telnet => Some((host.username.clone(), host.password.clone())),
@@ -183,7 +220,8 @@ impl<'a> Conversation<'a> {
             Plan {
                 login,
                 enable_secret: host.secret.clone(),
-                commands: commands.clone(),
+                commands,
+                config,
             },
         ))
     }
@@ -193,23 +231,13 @@ impl<'a> Conversation<'a> {
         Instant::now() + self.job.host.timeout
     }
 
-    /// Announce the connection; refuse transports this build cannot open.
-    fn connecting(&mut self) -> Result<(), Failure> {
+    /// Announce the connection.
+    fn connecting(&mut self) {
         self.connecting_at = Instant::now();
         let host = &self.job.host;
-        if host.transport != TransportKind::Ssh {
-            return Err(Failure::new(
-                ErrorKind::Protocol,
-                format!(
-                    "the {:?} transport is not available in this build",
-                    host.transport
-                ),
-            ));
-        }
         self.emit(EventKind::Connecting {
             addr: address(&host.host, host.port),
         });
-        Ok(())
     }
 
     fn connected(&mut self) {
@@ -250,6 +278,20 @@ impl<'a> Conversation<'a> {
                 });
                 self.done.push(result);
             }
+            DialogueEvent::ConfigLineSent { line, .. } => {
+                self.sent_at = Some(Instant::now());
+                self.emit(EventKind::Sent { command: line });
+            }
+            DialogueEvent::ConfigLineDone { mut result, .. } => {
+                result.duration_us = self.sent_at.take().map_or(0, |t| micros(t.elapsed()));
+                self.emit(EventKind::Received {
+                    command: result.line.clone(),
+                });
+                self.config_done.push(result);
+            }
+            DialogueEvent::Saved { result } => self.emit(EventKind::Received {
+                command: result.command,
+            }),
         }
     }
 
@@ -294,18 +336,37 @@ impl<'a> Conversation<'a> {
 
     /// The host's `Outcome`; a command the device rejected fails the host with `Command`.
     fn finish(self, result: Result<Results, Failure>) -> Outcome {
-        let (prompt, commands, failure) = match result {
+        let (prompt, commands, config, failure) = match result {
             Ok(Results {
                 prompt,
                 mut commands,
+                mut config,
             }) => {
                 for (command, timed) in commands.iter_mut().zip(&self.done) {
                     command.duration_us = timed.duration_us;
                 }
-                let failure = rejected_commands(&commands);
-                (prompt, commands, failure)
+                if let Some(config) = &mut config {
+                    for (line, timed) in config.lines.iter_mut().zip(&self.config_done) {
+                        line.duration_us = timed.duration_us;
+                    }
+                }
+                let failure = rejected_commands(&commands)
+                    .or_else(|| config.as_ref().and_then(ConfigResult::failure));
+                (prompt, commands, config, failure)
             }
-            Err(failure) => (self.prompt.clone(), self.done.clone(), Some(failure)),
+            Err(failure) => {
+                // What was applied before the session broke still matters to the operator.
+                let config = matches!(self.job.task, Task::Config(_)).then(|| ConfigResult {
+                    lines: self.config_done.clone(),
+                    ..ConfigResult::default()
+                });
+                (
+                    self.prompt.clone(),
+                    self.done.clone(),
+                    config,
+                    Some(failure),
+                )
+            }
         };
         self.emit(EventKind::Finished {
             ok: failure.is_none(),
@@ -318,6 +379,7 @@ impl<'a> Conversation<'a> {
             port: host.port,
             prompt,
             commands,
+            config,
             failure,
             timings: Timings {
                 total_us: micros(self.started.elapsed()),

@@ -1,21 +1,32 @@
 //! The `Dialogue` state machine: a list of steps (log in, reach the command level, turn paging
-//! off, run each command, exit) worked through one reply at a time.
+//! off, run each command, push config lines, save, exit) worked through one reply at a time.
 //!
 //! Each step sends at most one line and then waits for something at the END of what was received:
 //! a login prompt, a password prompt or a device prompt. Nothing is sent speculatively, so a prompt
 //! at the tail always answers the last thing sent; commands additionally sync on their echo so
 //! output that merely looks like a prompt earlier in the stream never ends a command.
+//!
+//! A config push is planned up front as: (read the running-config), reach the config level, one
+//! step per line, (save, where the platform saves inside config mode), reach the command level
+//! again, (save), (read the running-config). A rejected line drops the remaining line and save
+//! steps unless the plan says to go on; leaving config mode is never dropped.
 
 use std::collections::VecDeque;
 
 use super::platform::{PrivilegeLevel, Profile};
 use super::received::{find, Received};
-use super::text::{clean_output, is_failed};
-use super::{Action, DialogueEvent, Plan, Results};
+use super::text::{clean_output, drop_volatile_lines, is_failed};
+use super::{
+    Action, ConfigLineResult, ConfigPlan, ConfigResult, DialogueEvent, Plan, Results, SaveResult,
+};
 use crate::job::{CommandResult, ErrorKind, Failure};
 
-/// How many level changes one step may try before giving up (e.g. `end` then `exit` × n).
-const MAX_LEVEL_MOVES: usize = 6;
+/// How many level changes one step may try before giving up: `end`, then `exit` up to 8 times
+/// (config sub-modes nest a few deep; a device that still shows a config prompt after that is
+/// not going to leave).
+const MAX_LEVEL_MOVES: usize = 9;
+/// How many questions one save may ask (`Destination filename [startup-config]?`, `[confirm]`).
+const MAX_SAVE_QUESTIONS: usize = 3;
 
 /// One step of the conversation, planned up front.
 #[derive(Debug, Clone)]
@@ -29,17 +40,31 @@ enum Step {
     },
     /// Send a command and read its output up to the next prompt.
     Command { text: String, purpose: Purpose },
+    /// Run the profile's save command (or record that it has none).
+    Save,
     /// Send the exit command and finish without waiting.
     Exit,
 }
 
 /// Why a command is sent, which decides what becomes of its output.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
     /// Set-up (paging off): the reply is read and dropped.
     Setup,
     /// Command number `n` of the plan: its result is reported.
     Show(usize),
+    /// Config line number `n` of the plan: accepted or rejected.
+    ConfigLine(usize),
+    /// The running-config read for a diff.
+    ReadConfig(Snapshot),
+    /// The save command: its questions are answered and its reply checked.
+    Save,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Snapshot {
+    Before,
+    After,
 }
 
 /// What the current step is waiting for.
@@ -65,6 +90,10 @@ enum Awaiting {
         echo_end: Option<usize>,
         /// Where to resume looking for the echo.
         echo_scan: usize,
+        /// A save question is answered only on a line starting here or later (after the last
+        /// answer), so one question is never answered twice.
+        question_after: usize,
+        questions: usize,
     },
 }
 
@@ -115,7 +144,14 @@ impl Dialogue {
                     purpose: Purpose::Show(i),
                 }),
         );
+        if let Some(config) = &plan.config {
+            steps.extend(config_steps(profile, config));
+        }
         steps.push_back(Step::Exit);
+        let results = Results {
+            config: plan.config.as_ref().map(|_| ConfigResult::default()),
+            ..Results::default()
+        };
         Dialogue {
             profile,
             plan,
@@ -127,7 +163,7 @@ impl Dialogue {
             base_prompt: None,
             prompt: String::new(),
             level: "",
-            results: Results::default(),
+            results,
         }
     }
 
@@ -209,26 +245,46 @@ impl Dialogue {
                 level,
                 announce_login,
             } => self.start_reach_level(level, announce_login),
-            Step::Command { text, purpose } => {
-                self.send_line(&text);
-                if let Purpose::Show(index) = purpose {
-                    self.event(DialogueEvent::CommandSent {
-                        index,
-                        command: text.clone(),
-                    });
+            Step::Command { text, purpose } => self.start_command(text, purpose),
+            Step::Save => match &self.profile.save {
+                Some(save) => self.start_command(save.command.to_string(), Purpose::Save),
+                None => {
+                    let result = SaveResult {
+                        command: String::new(),
+                        reply: format!("the {} profile has no save command", self.profile.name),
+                        ok: false,
+                    };
+                    self.record_save(result);
                 }
-                self.awaiting = Awaiting::Reply {
-                    command: text,
-                    purpose,
-                    echo_end: None,
-                    echo_scan: 0,
-                };
-            }
+            },
             Step::Exit => {
                 self.send_line(self.profile.exit_command);
                 self.state = State::Done;
             }
         }
+    }
+
+    fn start_command(&mut self, text: String, purpose: Purpose) {
+        self.send_line(&text);
+        match purpose {
+            Purpose::Show(index) => self.event(DialogueEvent::CommandSent {
+                index,
+                command: text.clone(),
+            }),
+            Purpose::ConfigLine(index) => self.event(DialogueEvent::ConfigLineSent {
+                index,
+                line: text.clone(),
+            }),
+            Purpose::Setup | Purpose::ReadConfig(_) | Purpose::Save => {}
+        }
+        self.awaiting = Awaiting::Reply {
+            command: text,
+            purpose,
+            echo_end: None,
+            echo_scan: 0,
+            question_after: 0,
+            questions: 0,
+        };
     }
 
     fn start_reach_level(&mut self, target: &'static str, announce_login: bool) {
@@ -272,11 +328,7 @@ impl Dialogue {
             }
         } else if let Some(level) = self.profile.level_of(line.trim_start()) {
             let prompt = line.trim().to_string();
-            self.base_prompt = self
-                .profile
-                .base_prompt
-                .captures(&prompt)
-                .map(|c| c[1].to_string());
+            self.learn_base_prompt(&prompt);
             self.reached_prompt(prompt, level);
         }
     }
@@ -341,7 +393,43 @@ impl Dialogue {
         if password_sent && level.name != self.level_target() {
             return self.fail(self.escalation_rejected());
         }
+        if !last_sent.is_empty() && self.rejected_escalation(level) {
+            return self.fail(self.escalation_refused(last_sent, &prompt));
+        }
         self.reached_prompt(prompt, level);
+    }
+
+    /// The failure for an escalation the device answered with the same level's prompt: `Auth`
+    /// for a password-protected level (`enable` with no password set), `Command` otherwise
+    /// (`configure terminal` not allowed), quoting the device.
+    fn escalation_refused(&self, sent: &str, prompt: &str) -> Failure {
+        let up = self
+            .profile
+            .privilege_levels
+            .iter()
+            .find(|l| l.previous == Some(self.level));
+        if up.is_some_and(|l| l.escalate_auth) {
+            return self.escalation_rejected();
+        }
+        let reply = self
+            .received
+            .find_line_near_end(self.profile.failed_when_contains);
+        Failure::new(
+            ErrorKind::Command,
+            format!(
+                "'{sent}' was rejected at '{prompt}': {}",
+                reply.as_deref().unwrap_or("the prompt did not change")
+            ),
+        )
+    }
+
+    /// After a command meant to go up a level (`enable`, `configure terminal`), the prompt is
+    /// back at the level it was sent from: sending it again would not help.
+    fn rejected_escalation(&self, now: &PrivilegeLevel) -> bool {
+        let levels = &self.profile.privilege_levels;
+        let position = |name: &str| levels.iter().position(|l| l.name == name);
+        let (here, target) = (position(self.level), position(self.level_target()));
+        matches!((here, target), (Some(h), Some(t)) if h < t) && now.name == self.level
     }
 
     fn answer_escalation_password(&mut self, password_sent: bool, last_sent: &str) {
@@ -495,6 +583,7 @@ impl Dialogue {
             echo_end,
             echo_scan,
             purpose,
+            ..
         } = self.awaiting
         else {
             return;
@@ -515,26 +604,162 @@ impl Dialogue {
         if let Awaiting::Reply { echo_end: e, .. } = &mut self.awaiting {
             *e = Some(echo_end);
         }
-        let Some((prompt_start, prompt, level)) = self.prompt_line_at_tail(echo_end) else {
+        if purpose == Purpose::Save && self.answer_save_question(echo_end) {
+            return;
+        }
+        // A config line may rename the device (`hostname R2`): its next prompt is then a config
+        // prompt with a new base, learned from it.
+        let new_base_allowed = matches!(purpose, Purpose::ConfigLine(_));
+        let Some((prompt_start, prompt, level)) =
+            self.prompt_line_at_tail(echo_end, new_base_allowed)
+        else {
             return;
         };
         let output = clean_output(&self.received.bytes()[echo_end..prompt_start]);
-        if let Purpose::Show(index) = purpose {
-            let result = CommandResult {
-                ok: !is_failed(&output, self.profile.failed_when_contains),
-                command,
-                prompt: self.prompt.clone(),
-                output,
-                duration_us: 0,
-            };
-            self.event(DialogueEvent::CommandDone {
-                index,
-                result: result.clone(),
-            });
-            self.results.commands.push(result);
+        self.finish_reply(purpose, command, output);
+        if new_base_allowed {
+            self.learn_base_prompt(&prompt);
         }
         self.awaiting = Awaiting::Nothing;
         self.reached_prompt(prompt, level);
+    }
+
+    /// Report a command's output as its purpose says; `self.prompt` is still the prompt it was
+    /// sent at.
+    fn finish_reply(&mut self, purpose: Purpose, command: String, output: String) {
+        let ok = !is_failed(&output, self.profile.failed_when_contains);
+        match purpose {
+            Purpose::Setup => {}
+            Purpose::Show(index) => {
+                let result = CommandResult {
+                    ok,
+                    command,
+                    prompt: self.prompt.clone(),
+                    output,
+                    duration_us: 0,
+                };
+                self.event(DialogueEvent::CommandDone {
+                    index,
+                    result: result.clone(),
+                });
+                self.results.commands.push(result);
+            }
+            Purpose::ConfigLine(index) => {
+                let result = ConfigLineResult {
+                    line: command,
+                    prompt: self.prompt.clone(),
+                    reply: output,
+                    ok,
+                    duration_us: 0,
+                };
+                self.record_config_line(index, result);
+            }
+            Purpose::ReadConfig(snapshot) => {
+                let text = drop_volatile_lines(&output, self.profile.volatile_config_lines);
+                let config = self.config_results();
+                match snapshot {
+                    Snapshot::Before => config.before = Some(text),
+                    Snapshot::After => config.after = Some(text),
+                }
+            }
+            Purpose::Save => {
+                let success = self.profile.save.as_ref().map_or("", |s| s.success);
+                let result = SaveResult {
+                    ok: ok && output.contains(success),
+                    command,
+                    reply: output,
+                };
+                self.record_save(result);
+            }
+        }
+    }
+
+    fn record_config_line(&mut self, index: usize, result: ConfigLineResult) {
+        self.event(DialogueEvent::ConfigLineDone {
+            index,
+            result: result.clone(),
+        });
+        let rejected = !result.ok;
+        let config = self.config_results();
+        config.lines.push(result);
+        if !rejected || config.failed_line.is_some() {
+            return;
+        }
+        config.failed_line = Some(index);
+        let go_on = self
+            .plan
+            .config
+            .as_ref()
+            .is_some_and(|c| c.continue_on_error);
+        if !go_on {
+            self.stop_pushing();
+        }
+    }
+
+    /// After a rejected line: drop the lines not yet sent and the save; leaving config mode and
+    /// the after-read stay.
+    fn stop_pushing(&mut self) {
+        let mut skipped = Vec::new();
+        self.steps.retain(|step| match step {
+            Step::Command {
+                text,
+                purpose: Purpose::ConfigLine(_),
+            } => {
+                skipped.push(text.clone());
+                false
+            }
+            Step::Save => false,
+            _ => true,
+        });
+        self.config_results().skipped = skipped;
+    }
+
+    fn record_save(&mut self, result: SaveResult) {
+        self.event(DialogueEvent::Saved {
+            result: result.clone(),
+        });
+        self.config_results().save = Some(result);
+    }
+
+    fn config_results(&mut self) -> &mut ConfigResult {
+        self.results
+            .config
+            .get_or_insert_with(ConfigResult::default)
+    }
+
+    /// If the save asks a question (a new last line after the echo matching the profile's
+    /// `confirm`), answer it with Enter (the default). Returns whether it answered.
+    fn answer_save_question(&mut self, echo_end: usize) -> bool {
+        let Awaiting::Reply {
+            question_after,
+            questions,
+            ..
+        } = self.awaiting
+        else {
+            return false;
+        };
+        let Some(confirm) = self.profile.save.as_ref().and_then(|s| s.confirm.as_ref()) else {
+            return false;
+        };
+        let Some((start, line)) = self.received.last_line() else {
+            return false;
+        };
+        let asked = start >= echo_end.max(question_after) && confirm.is_match(&line);
+        if !asked || questions >= MAX_SAVE_QUESTIONS {
+            return false;
+        }
+        let answered_at = self.received.bytes().len();
+        self.send_line("");
+        if let Awaiting::Reply {
+            question_after,
+            questions,
+            ..
+        } = &mut self.awaiting
+        {
+            *question_after = answered_at;
+            *questions += 1;
+        }
+        true
     }
 
     /// Where the output starts: just after the line echoing `command`. `Err` gives where to
@@ -554,13 +779,16 @@ impl Dialogue {
     /// The prompt text and level when the last line (starting at or after `not_before`) is this
     /// device's prompt.
     fn prompt_at_tail(&self, not_before: usize) -> Option<(String, &'static PrivilegeLevel)> {
-        self.prompt_line_at_tail(not_before)
+        self.prompt_line_at_tail(not_before, false)
             .map(|(_, prompt, level)| (prompt, level))
     }
 
+    /// Like `prompt_at_tail`, with where the prompt line starts. With `new_base_allowed`, a
+    /// config-level prompt counts whatever its base (the hostname may just have changed).
     fn prompt_line_at_tail(
         &self,
         not_before: usize,
+        new_base_allowed: bool,
     ) -> Option<(usize, String, &'static PrivilegeLevel)> {
         let (start, line) = self.received.last_line()?;
         if start < not_before {
@@ -568,13 +796,21 @@ impl Dialogue {
         }
         let line = line.trim_start();
         let level = self.profile.level_of(line)?;
-        if let Some(base) = &self.base_prompt {
+        let any_base = new_base_allowed && level.name == self.profile.config.level;
+        if let (Some(base), false) = (&self.base_prompt, any_base) {
             let rest = line.strip_prefix(base.as_str())?;
             if !self.profile.prompt_suffix.is_match(rest) {
                 return None;
             }
         }
         Some((start, line.trim_end().to_string(), level))
+    }
+
+    /// Remember the stable part (hostname) of `prompt`.
+    fn learn_base_prompt(&mut self, prompt: &str) {
+        if let Some(base) = self.profile.base_prompt.captures(prompt) {
+            self.base_prompt = Some(base[1].to_string());
+        }
     }
 
     // ---- plumbing ----
@@ -616,10 +852,19 @@ impl Dialogue {
             Awaiting::Level { last_sent, .. } => format!("no prompt after '{last_sent}'"),
             Awaiting::Reply {
                 command,
-                echo_end: None,
+                echo_end,
+                purpose,
                 ..
-            } => format!("no echo of '{command}'"),
-            Awaiting::Reply { command, .. } => format!("no prompt after '{command}'"),
+            } => {
+                let what = match purpose {
+                    Purpose::ConfigLine(_) => "config line ",
+                    _ => "",
+                };
+                match echo_end {
+                    None => format!("no echo of {what}'{command}'"),
+                    Some(_) => format!("no prompt after {what}'{command}'"),
+                }
+            }
         }
     }
 
@@ -631,4 +876,43 @@ impl Dialogue {
             format!("{} (last received: \"{recent}\")", self.awaited())
         }
     }
+}
+
+/// The steps of a config push, between the commands and the exit.
+fn config_steps(profile: &Profile, config: &ConfigPlan) -> Vec<Step> {
+    let read = |snapshot| {
+        profile.show_config.map(|text| Step::Command {
+            text: text.to_string(),
+            purpose: Purpose::ReadConfig(snapshot),
+        })
+    };
+    let save_in_config_mode = profile
+        .save
+        .as_ref()
+        .is_some_and(|s| s.level == profile.config.level);
+    let save = |in_config_mode: bool| (config.save && in_config_mode).then_some(Step::Save);
+    let mut steps = Vec::with_capacity(config.lines.len() + 6);
+    steps.extend(config.diff.then(|| read(Snapshot::Before)).flatten());
+    steps.push(Step::ReachLevel {
+        level: profile.config.level,
+        announce_login: false,
+    });
+    steps.extend(
+        config
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| Step::Command {
+                text: line.trim_end().to_string(),
+                purpose: Purpose::ConfigLine(i),
+            }),
+    );
+    steps.extend(save(save_in_config_mode));
+    steps.push(Step::ReachLevel {
+        level: profile.default_level,
+        announce_login: false,
+    });
+    steps.extend(save(!save_in_config_mode));
+    steps.extend(config.diff.then(|| read(Snapshot::After)).flatten());
+    steps
 }

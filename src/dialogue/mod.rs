@@ -1,4 +1,4 @@
-//! The sans-IO device conversation: prompts, login, enable, paging and commands.
+//! The sans-IO device conversation: prompts, login, enable, paging, commands and config pushes.
 //!
 //! A `Dialogue` never touches a socket, a clock or a runtime. A driver (blocking or async, SSH or
 //! Telnet) pumps it:
@@ -20,8 +20,14 @@
 //! Platform behaviour (prompt patterns, privilege levels, paging commands, error strings) is data:
 //! see `platform`, which also maps Netmiko `device_type` names to a profile and a transport
 //! (`lookup_device_type`). The conversation itself (steps: log in, reach the command level, paging
-//! off, commands, exit) is in `conversation`; nothing is ever sent speculatively, and each command
-//! syncs on its own echo before looking for the prompt at the end of what was received.
+//! off, commands, then for a config push: read the running-config, enter config mode, each line,
+//! leave config mode, save, read it again; exit) is in `conversation`; nothing is ever sent
+//! speculatively, and each command syncs on its own echo before looking for the prompt at the end
+//! of what was received.
+//!
+//! A rejected config line or a failed save does not fail the dialogue: it still leaves config mode
+//! and reports everything in `Results::config`; the driver turns `ConfigResult::failure` into the
+//! host's failure.
 
 mod conversation;
 pub mod platform;
@@ -31,6 +37,7 @@ mod tests;
 mod text;
 
 use crate::job::{CommandResult, Failure, Secret};
+pub use crate::job::{ConfigLineResult, ConfigPlan, ConfigResult, SaveResult};
 pub use conversation::Dialogue;
 pub use platform::{device_type_names, lookup_device_type, profile, DeviceType, Profile};
 
@@ -42,8 +49,10 @@ pub struct Plan {
     pub login: Option<(String, Secret)>,
     /// Enable secret; escalate to privileged exec when given or when the prompt is unprivileged.
     pub enable_secret: Option<Secret>,
-    /// Exec-mode commands, in order.
+    /// Exec-mode commands, in order (run before any config push).
     pub commands: Vec<String>,
+    /// A config push, after the commands.
+    pub config: Option<ConfigPlan>,
 }
 
 /// What the driver must do next.
@@ -69,6 +78,15 @@ pub enum DialogueEvent {
     CommandSent { index: usize, command: String },
     /// Command number `index` completed; `duration_us` is 0 — the driver fills it.
     CommandDone { index: usize, result: CommandResult },
+    /// Config line number `index` of the plan was sent.
+    ConfigLineSent { index: usize, line: String },
+    /// Config line number `index` was answered; `duration_us` is 0 — the driver fills it.
+    ConfigLineDone {
+        index: usize,
+        result: ConfigLineResult,
+    },
+    /// The save command was answered (`result.ok` says whether it worked).
+    Saved { result: SaveResult },
 }
 
 /// The results of a finished dialogue.
@@ -77,4 +95,6 @@ pub struct Results {
     /// The privileged (or final) prompt, e.g. `R1#`.
     pub prompt: String,
     pub commands: Vec<CommandResult>,
+    /// `Some` when the plan had a config push.
+    pub config: Option<ConfigResult>,
 }

@@ -34,6 +34,13 @@ pub struct SaveCommand {
     pub command: &'static str,
     /// Text the reply contains when the save worked, e.g. `[OK]`.
     pub success: &'static str,
+    /// A question the save may ask, answered with Enter (the default), e.g.
+    /// `Destination filename [startup-config]?` or `Overwrite the previous NVRAM
+    /// configuration?[confirm]`; matched on the last line received.
+    pub confirm: Option<Regex>,
+    /// Privilege level the command runs at: `privilege_exec` (IOS `write memory`, after leaving
+    /// config mode) or the config level (Junos `commit`, before leaving it).
+    pub level: &'static str,
 }
 
 /// How a platform enters and leaves configuration mode.
@@ -75,6 +82,11 @@ pub struct Profile {
     pub escalate_failed: &'static [&'static str],
     pub config: ConfigMode,
     pub save: Option<SaveCommand>,
+    /// Shows the running configuration (for `--diff`).
+    pub show_config: Option<&'static str>,
+    /// Lines of `show_config` output that change without a config change (build banners, byte
+    /// counts, timestamps), by prefix; dropped before a diff.
+    pub volatile_config_lines: &'static [&'static str],
     /// Ends the session; sent without waiting for a reply.
     pub exit_command: &'static str,
 }
@@ -180,16 +192,31 @@ const CISCO_LIKE_ERRORS: &[&str] = &[
     "% Incomplete command",
     "% Ambiguous command",
     "% Unknown command",
+    "% Invalid command",
+    "% Error",
+    "%Error",
+    "% Bad ",
+    "Bad mask",
+];
+/// Volatile lines of IOS/EOS `show running-config`.
+const CISCO_LIKE_VOLATILE: &[&str] = &[
+    "Building configuration...",
+    "Current configuration :",
+    "! Last configuration change at",
+    "! NVRAM config last updated at",
+    "! No configuration change since last restart",
+    "! Time:",
+    "ntp clock-period",
 ];
 
-fn cisco_ios() -> Profile {
+pub(super) fn cisco_ios() -> Profile {
     Profile {
         name: "cisco_ios",
         privilege_levels: vec![
-            level("exec", r"^[\w.\-@/:]{1,63}>\s*$", None, "", false, ""),
+            level("exec", r"^[A-Za-z0-9_.\-@/:]{1,63}>\s*$", None, "", false, ""),
             level(
                 "privilege_exec",
-                r"^[\w.\-@/:]{1,63}#\s*$",
+                r"^[A-Za-z0-9_.\-@/:]{1,63}#\s*$",
                 Some("exec"),
                 "enable",
                 true,
@@ -197,7 +224,7 @@ fn cisco_ios() -> Profile {
             ),
             level(
                 "configuration",
-                r"^[\w.\-@/:]{1,63}\(conf[\w.\-@/:+]{0,32}\)#\s*$",
+                r"^[A-Za-z0-9_.\-@/:]{1,63}\(conf[A-Za-z0-9_.\-@/:+]{0,32}\)#\s*$",
                 Some("privilege_exec"),
                 "configure terminal",
                 false,
@@ -205,8 +232,8 @@ fn cisco_ios() -> Profile {
             ),
         ],
         default_level: "privilege_exec",
-        base_prompt: re(r"^([\w.\-@/:]{1,63}?)(\(conf[\w.\-@/:+]{0,32}\))?[>#]\s*$"),
-        prompt_suffix: re(r"^(\(conf[\w.\-@/:+]{0,32}\))?[>#]\s*$"),
+        base_prompt: re(r"^([A-Za-z0-9_.\-@/:]{1,63}?)(\(conf[A-Za-z0-9_.\-@/:+]{0,32}\))?[>#]\s*$"),
+        prompt_suffix: re(r"^(\(conf[A-Za-z0-9_.\-@/:+]{0,32}\))?[>#]\s*$"),
         paging_off: &["terminal length 0", "terminal width 511"],
         more_pattern: Some(re(r"[ \t]*--More--[ \t]*$")),
         failed_when_contains: CISCO_LIKE_ERRORS,
@@ -223,7 +250,11 @@ fn cisco_ios() -> Profile {
         save: Some(SaveCommand {
             command: "write memory",
             success: "[OK]",
+            confirm: Some(re(r"(\[confirm\]|\]\?)\s*$")),
+            level: "privilege_exec",
         }),
+        show_config: Some("show running-config"),
+        volatile_config_lines: CISCO_LIKE_VOLATILE,
         exit_command: "exit",
     }
 }
@@ -232,10 +263,10 @@ fn arista_eos() -> Profile {
     Profile {
         name: "arista_eos",
         privilege_levels: vec![
-            level("exec", r"^[\w.\-@()/: ]{1,63}>\s*$", None, "", false, ""),
+            level("exec", r"^[A-Za-z0-9_.\-@()/: ]{1,63}>\s*$", None, "", false, ""),
             level(
                 "privilege_exec",
-                r"^[\w.\-@()/: ]{1,63}#\s*$",
+                r"^[A-Za-z0-9_.\-@()/: ]{1,63}#\s*$",
                 Some("exec"),
                 "enable",
                 true,
@@ -243,7 +274,7 @@ fn arista_eos() -> Profile {
             ),
             level(
                 "configuration",
-                r"^[\w.\-@()/: ]{1,63}\(config[\w.\-@/:+]{0,63}\)#\s*$",
+                r"^[A-Za-z0-9_.\-@()/: ]{1,63}\(config[A-Za-z0-9_.\-@/:+]{0,63}\)#\s*$",
                 Some("privilege_exec"),
                 "configure terminal",
                 false,
@@ -251,8 +282,8 @@ fn arista_eos() -> Profile {
             ),
         ],
         default_level: "privilege_exec",
-        base_prompt: re(r"^([\w.\-@/: ]{1,63}?)(\(config[\w.\-@/:+]{0,63}\))?[>#]\s*$"),
-        prompt_suffix: re(r"^(\(config[\w.\-@/:+]{0,63}\))?[>#]\s*$"),
+        base_prompt: re(r"^([A-Za-z0-9_.\-@/: ]{1,63}?)(\(config[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$"),
+        prompt_suffix: re(r"^(\(config[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$"),
         paging_off: &["terminal length 0", "terminal width 32767"],
         more_pattern: Some(re(r"[ \t]*--More--[ \t]*$")),
         failed_when_contains: &[
@@ -285,7 +316,11 @@ fn arista_eos() -> Profile {
         save: Some(SaveCommand {
             command: "copy running-config startup-config",
             success: "Copy completed successfully",
+            confirm: None,
+            level: "privilege_exec",
         }),
+        show_config: Some("show running-config"),
+        volatile_config_lines: CISCO_LIKE_VOLATILE,
         exit_command: "exit",
     }
 }
@@ -294,10 +329,10 @@ fn juniper_junos() -> Profile {
     Profile {
         name: "juniper_junos",
         privilege_levels: vec![
-            level("exec", r"^[\w\-@()/:.]{1,63}>\s*$", None, "", false, ""),
+            level("exec", r"^[A-Za-z0-9_\-@()/:.]{1,63}>\s*$", None, "", false, ""),
             level(
                 "configuration",
-                r"^[\w\-@()/:.]{1,63}#\s*$",
+                r"^[A-Za-z0-9_\-@()/:.]{1,63}#\s*$",
                 Some("exec"),
                 "configure",
                 false,
@@ -305,7 +340,7 @@ fn juniper_junos() -> Profile {
             ),
         ],
         default_level: "exec",
-        base_prompt: re(r"^([\w\-@()/:.]{1,63}?)[>#]\s*$"),
+        base_prompt: re(r"^([A-Za-z0-9_\-@()/:.]{1,63}?)[>#]\s*$"),
         prompt_suffix: re(r"^[>#]\s*$"),
         paging_off: &[
             "set cli screen-length 0",
@@ -334,7 +369,11 @@ fn juniper_junos() -> Profile {
         save: Some(SaveCommand {
             command: "commit",
             success: "commit complete",
+            confirm: None,
+            level: "configuration",
         }),
+        show_config: Some("show configuration"),
+        volatile_config_lines: &["## Last commit:", "## Last changed:"],
         exit_command: "exit",
     }
 }
@@ -344,14 +383,14 @@ fn linux() -> Profile {
         name: "linux",
         privilege_levels: vec![level(
             "exec",
-            r"^[\w.\-@()/:~\[\] ]{1,63}[#$]\s*$",
+            r"^[A-Za-z0-9_.\-@()/:~\[\] ]{1,63}[#$]\s*$",
             None,
             "",
             false,
             "",
         )],
         default_level: "exec",
-        base_prompt: re(r"^([\w.\-]{1,63}@[\w.\-]{1,63}|[\w.\-]{1,63})[^#$]*[#$]\s*$"),
+        base_prompt: re(r"^([A-Za-z0-9_.\-]{1,63}@[A-Za-z0-9_.\-]{1,63}|[A-Za-z0-9_.\-]{1,63})[^#$]*[#$]\s*$"),
         prompt_suffix: re(r"^[^#$\n]*[#$]\s*$"),
         paging_off: &[],
         more_pattern: None,
@@ -367,6 +406,8 @@ fn linux() -> Profile {
             leave_fallback: "",
         },
         save: None,
+        show_config: None,
+        volatile_config_lines: &[],
         exit_command: "exit",
     }
 }
@@ -432,6 +473,25 @@ mod tests {
             let p = profile(name).unwrap();
             assert!(p.level(p.default_level).is_some(), "{name}");
             assert!(p.level(p.config.level).is_some(), "{name}");
+            if let Some(save) = &p.save {
+                assert!(p.level(save.level).is_some(), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn cisco_save_questions_match_but_its_success_line_does_not() {
+        let ios = profile("cisco_ios").unwrap();
+        let confirm = ios.save.as_ref().unwrap().confirm.as_ref().unwrap();
+        assert!(confirm.is_match("Destination filename [startup-config]? "));
+        assert!(confirm.is_match("Overwrite the previous NVRAM configuration?[confirm]"));
+        for line in [
+            "[OK]",
+            "Building configuration...",
+            "R1#",
+            "[startup-config]",
+        ] {
+            assert!(!confirm.is_match(line), "{line}");
         }
     }
 }

@@ -6,6 +6,8 @@ use std::collections::VecDeque;
 use super::*;
 use crate::job::ErrorKind;
 
+mod config;
+
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
 struct Script {
     greeting: Vec<u8>,
@@ -51,8 +53,17 @@ struct Run {
 }
 
 /// Pump a dialogue against `script`, delivering the device's bytes in chunks of `chunk(len)`.
-fn pump(platform: &str, plan: Plan, script: &Script, mut chunk: impl FnMut(usize) -> usize) -> Run {
-    let mut dialogue = Dialogue::new(profile(platform).unwrap(), plan);
+fn pump(platform: &str, plan: Plan, script: &Script, chunk: impl FnMut(usize) -> usize) -> Run {
+    pump_profile(profile(platform).unwrap(), plan, script, chunk)
+}
+
+fn pump_profile(
+    profile: &'static Profile,
+    plan: Plan,
+    script: &Script,
+    mut chunk: impl FnMut(usize) -> usize,
+) -> Run {
+    let mut dialogue = Dialogue::new(profile, plan);
     let mut inbox: VecDeque<u8> = script.greeting.iter().copied().collect();
     let mut exchanges = script.exchanges.iter();
     let (mut sent, mut events) = (Vec::new(), Vec::new());
@@ -118,6 +129,7 @@ fn plan(commands: &[&str], secret: Option<&str>) -> Plan {
         login: None,
         enable_secret: secret.map(Secret::new),
         commands: commands.iter().map(|c| c.to_string()).collect(),
+        config: None,
     }
 }
 
@@ -280,6 +292,16 @@ fn rejected_enable_secret_fails_auth() {
             (ErrorKind::Auth, "enable secret rejected")
         );
     }
+}
+
+#[test]
+fn enable_answered_without_a_password_prompt_is_not_retried() {
+    let script = Script::new("R1>").then("enable\n", "enable\r\n% No password set\r\nR1>");
+    let run = pump("cisco_ios", plan(&[], Some("s3cret")), &script, |_| 1);
+    assert_eq!(
+        failure_of(&run),
+        (ErrorKind::Auth, "enable secret rejected: % No password set")
+    );
 }
 
 fn failure_of(run: &Run) -> (ErrorKind, &str) {

@@ -1,6 +1,7 @@
 //! Turning raw command output into the text a person reads: `\n` line ends, terminal artefacts
 //! (stray carriage returns, backspace pairs) removed, invalid UTF-8 replaced, trailing blank lines
-//! trimmed; and deciding from that text whether the device rejected the command.
+//! trimmed; deciding from that text whether the device rejected the command; and dropping the
+//! volatile lines of a configuration listing before it is diffed.
 
 /// Clean the raw bytes between a command's echo and the next prompt.
 pub(super) fn clean_output(raw: &[u8]) -> String {
@@ -36,6 +37,17 @@ pub(super) fn is_failed(output: &str, patterns: &[&str]) -> bool {
     })
 }
 
+/// `config` without the lines starting with one of `volatile` (build banners, byte counts,
+/// timestamps) and without the blank lines that then lead it.
+pub(super) fn drop_volatile_lines(config: &str, volatile: &[&str]) -> String {
+    let kept: Vec<&str> = config
+        .lines()
+        .filter(|line| !volatile.iter().any(|v| line.starts_with(v)))
+        .skip_while(|line| line.trim().is_empty())
+        .collect();
+    kept.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +74,19 @@ mod tests {
             patterns
         ));
         assert!(!is_failed("description see % Invalid input", patterns));
+    }
+
+    #[test]
+    fn volatile_config_lines_and_the_blank_lines_they_leave_are_dropped() {
+        let shown = "Building configuration...\n\nCurrent configuration : 1234 bytes\n!\n! Last configuration change at 10:52:35 UTC\nhostname R1\n!\nend";
+        let volatile = &[
+            "Building configuration...",
+            "Current configuration :",
+            "! Last configuration change at",
+        ];
+        assert_eq!(
+            drop_volatile_lines(shown, volatile),
+            "!\nhostname R1\n!\nend"
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::job::{Failure, Outcome, Worker};
+use crate::job::{ConfigResult, Failure, Outcome, SaveResult, Worker};
 use crate::strategy::{Run, RunStats, StrategyKind};
 
 /// A finished run as the reports see it.
@@ -84,6 +84,9 @@ pub fn host_text(outcome: &Outcome) -> String {
         }
         text.push('\n');
     }
+    if let Some(config) = &outcome.config {
+        text.push_str(&config_text(outcome, config));
+    }
     if let Some(Failure { kind, message }) = &outcome.failure {
         text.push_str(&format!(
             "{} ({}:{}) failed ({kind}): {message}\n\n",
@@ -91,6 +94,41 @@ pub fn host_text(outcome: &Outcome) -> String {
         ));
     }
     text
+}
+
+/// A config push as the device echoed it: `R1(config)#logging 10.5.5.5`, each reply, the save,
+/// lines not sent, and the diff when one was read.
+fn config_text(outcome: &Outcome, config: &ConfigResult) -> String {
+    let mut text = String::new();
+    for line in &config.lines {
+        text.push_str(&format!("{}{}\n", line.prompt, line.line));
+        push_block(&mut text, &line.reply);
+    }
+    if let Some(save) = &config.save {
+        text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
+        push_block(&mut text, &save.reply);
+    }
+    for line in &config.skipped {
+        text.push_str(&format!("(not sent) {line}\n"));
+    }
+    if let (Some(before), Some(after)) = (&config.before, &config.after) {
+        match crate::config::config_diff(&outcome.name, before, after) {
+            diff if diff.is_empty() => text.push_str("(running-config unchanged)\n"),
+            diff => text.push_str(&diff),
+        }
+    }
+    text.push('\n');
+    text
+}
+
+/// `block` as lines ending in a newline (nothing for an empty block).
+fn push_block(text: &mut String, block: &str) {
+    if !block.is_empty() {
+        text.push_str(block);
+        if !block.ends_with('\n') {
+            text.push('\n');
+        }
+    }
 }
 
 /// Write DIR/<name>.txt for every host, each atomically (temp file + rename).
@@ -147,11 +185,63 @@ struct JsonHost<'a> {
     error: Option<&'a Failure>,
     prompt: &'a str,
     commands: Vec<JsonCommand<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<JsonConfig<'a>>,
     start_ms: f64,
     connect_ms: f64,
     auth_ms: f64,
     total_ms: f64,
     worker: &'a Worker,
+}
+
+/// A config push: every line sent with the device's reply, the 1-based line that failed, what was
+/// not sent, the save, and the diff.
+#[derive(Serialize)]
+struct JsonConfig<'a> {
+    applied: Vec<&'a str>,
+    failed_line: Option<usize>,
+    lines: Vec<JsonConfigLine<'a>>,
+    skipped: &'a [String],
+    save: Option<&'a SaveResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonConfigLine<'a> {
+    line: &'a str,
+    prompt: &'a str,
+    ok: bool,
+    reply: &'a str,
+    duration_ms: f64,
+}
+
+impl<'a> JsonConfig<'a> {
+    fn new(name: &str, c: &'a ConfigResult) -> Self {
+        JsonConfig {
+            applied: c.applied().collect(),
+            failed_line: c.failed_line.map(|i| i + 1),
+            lines: c
+                .lines
+                .iter()
+                .map(|l| JsonConfigLine {
+                    line: &l.line,
+                    prompt: &l.prompt,
+                    ok: l.ok,
+                    reply: &l.reply,
+                    duration_ms: ms(l.duration_us),
+                })
+                .collect(),
+            skipped: &c.skipped,
+            save: c.save.as_ref(),
+            diff: match (&c.before, &c.after) {
+                (Some(before), Some(after)) => {
+                    Some(crate::config::config_diff(name, before, after))
+                }
+                _ => None,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -181,6 +271,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                     output: &c.output,
                 })
                 .collect(),
+            config: o.config.as_ref().map(|c| JsonConfig::new(&o.name, c)),
             start_ms: ms(o.timings.start_us),
             connect_ms: ms(o.timings.connect_us),
             auth_ms: ms(o.timings.auth_us),
@@ -209,6 +300,7 @@ mod tests {
                 ok: true,
                 duration_us: 1500,
             }],
+            config: None,
             failure,
             timings: Timings::default(),
             worker: Worker::current(),

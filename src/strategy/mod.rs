@@ -210,6 +210,7 @@ pub(crate) mod testing {
                     ok: true,
                     duration_us: 0,
                 }],
+                config: None,
                 failure: None,
                 timings: Default::default(),
                 worker,

@@ -5,6 +5,7 @@
 
 pub mod ssh;
 pub mod ssh_async;
+pub mod telnet;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -1,4 +1,29 @@
 //! testbed: simulated network devices (a Cisco-IOS-like CLI) over real SSH and Telnet servers, with
 //! latency profiles and faults, for running, testing and timing netrun without a lab.
+//!
+//! Start one from the command line (`netrun-testbed`, see [`cli`]) or in-process:
+//!
+//! ```no_run
+//! use testbed::{Lab, LabConfig, ProfileName};
+//! let lab = Lab::start(LabConfig::new(3, ProfileName::Lan)).unwrap();
+//! let r1_port = lab.devices()[0].ssh_port;
+//! lab.stop();
+//! ```
 
+pub mod cli;
 pub mod device;
+pub mod fault;
+mod fdlimit;
+pub mod inventory;
+pub mod lab;
+mod ports;
+pub mod profile;
+mod server;
+mod ssh;
+pub mod telnet;
+
+pub use fault::{DeviceFaults, FaultKind, FaultSpec};
+pub use inventory::InventoryEntry;
+pub use lab::{DevicePlan, Lab, LabConfig, LabError, PortChoice, Transport};
+pub use profile::ProfileName;
+pub use server::{DeviceEndpoint, RunningLab, ENABLE_SECRET, PASSWORD, USERNAME};

@@ -19,14 +19,24 @@ pub struct TestLab {
 impl TestLab {
     /// Start `devices` devices with the `instant` profile plus `extra` testbed flags.
     pub fn start(devices: usize, extra: &[&str]) -> TestLab {
+        let count = devices.to_string();
+        TestLab::launch(devices, &[&["--devices", &count], extra].concat())
+    }
+
+    /// Start the lab file `lab` (which defines `devices` devices) plus `extra` testbed flags.
+    pub fn start_lab(lab: &Path, devices: usize, extra: &[&str]) -> TestLab {
+        let lab = lab.to_str().unwrap();
+        TestLab::launch(devices, &[&["--lab", lab], extra].concat())
+    }
+
+    fn launch(devices: usize, args: &[&str]) -> TestLab {
         let dir = tempfile::tempdir().unwrap();
         let inventory = dir.path().join("devices.yaml");
         let mut child = Command::new(NETRUN)
             .arg("__testbed")
-            .args(["--devices", &devices.to_string(), "--profile", "instant"])
-            .args(["--ssh-port", "0", "--inventory-out"])
+            .args(["--profile", "instant", "--ssh-port", "0", "--inventory-out"])
             .arg(&inventory)
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stdin(Stdio::null())
             .spawn()
@@ -40,7 +50,10 @@ impl TestLab {
                 ready = true;
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "testbed too slow");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "testbed too slow"
+            );
         }
         let lab = TestLab { child, dir };
         assert!(ready, "the testbed never printed `{expected}`");

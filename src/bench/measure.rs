@@ -1,0 +1,238 @@
+//! Running one child process and measuring it from outside, the way `time` does: wall clock
+//! around spawn → reap, and the kernel's accounting from `wait4(2)`'s rusage.
+//!
+//! Linux's wait4 rusage covers the child *and its descendants that it waited for*: the CPU time of
+//! the fork strategy's reaped workers is in the parent's user/sys, their context switches are
+//! counted, and max RSS is the largest of the parent and those workers (not their sum).
+
+use std::io::{self, Read};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// How a measured child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It exited with this status.
+    Code(i32),
+    /// A signal ended it (not ours).
+    Signal(i32),
+    /// It was still running at its deadline, and was killed.
+    Deadline,
+}
+
+impl Exit {
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+
+    pub fn describe(self) -> String {
+        match self {
+            Exit::Code(code) => format!("exit {code}"),
+            Exit::Signal(signal) => format!("signal {signal}"),
+            Exit::Deadline => "killed at deadline".to_string(),
+        }
+    }
+}
+
+impl Serialize for Exit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.describe())
+    }
+}
+
+/// What the OS says one child cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct Usage {
+    pub wall_ms: f64,
+    pub user_ms: f64,
+    pub sys_ms: f64,
+    pub max_rss_kib: u64,
+    /// Voluntary context switches (the child blocked, e.g. waiting for a socket).
+    pub nvcsw: u64,
+    /// Involuntary context switches (the scheduler preempted it).
+    pub nivcsw: u64,
+    pub exit: Exit,
+}
+
+/// A measured run: the usage and everything the child wrote on stdout.
+pub struct Measured {
+    pub usage: Usage,
+    pub stdout: Vec<u8>,
+}
+
+/// Spawn `command` (stdin and stderr null, stdout piped), read its stdout to the end, reap it with
+/// wait4 and return what it cost. A child still running at `deadline` is killed (SIGKILL) and
+/// reaped; it is always reaped.
+pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let started = Instant::now();
+    let mut child = command.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let stop_at = started + deadline;
+    let mut stdout = Vec::new();
+    let read = match child.stdout.take() {
+        Some(pipe) => read_until(pipe, stop_at, &mut stdout),
+        None => Ok(true),
+    };
+    let finished = matches!(read, Ok(true)) && exits_before(pid, stop_at);
+    if !finished {
+        // The pid is still ours (unreaped), so the signal cannot hit another process.
+        let _ = child.kill();
+    }
+    let (status, rusage) = reap(pid)?;
+    let wall = started.elapsed();
+    read?;
+    let exit = if !finished {
+        Exit::Deadline
+    } else if libc::WIFEXITED(status) {
+        Exit::Code(libc::WEXITSTATUS(status))
+    } else {
+        Exit::Signal(libc::WTERMSIG(status))
+    };
+    Ok(Measured {
+        usage: Usage {
+            wall_ms: wall.as_secs_f64() * 1000.0,
+            user_ms: timeval_ms(rusage.ru_utime),
+            sys_ms: timeval_ms(rusage.ru_stime),
+            max_rss_kib: rusage.ru_maxrss.max(0) as u64,
+            nvcsw: rusage.ru_nvcsw.max(0) as u64,
+            nivcsw: rusage.ru_nivcsw.max(0) as u64,
+            exit,
+        },
+        stdout,
+    })
+}
+
+fn timeval_ms(tv: libc::timeval) -> f64 {
+    tv.tv_sec as f64 * 1000.0 + tv.tv_usec as f64 / 1000.0
+}
+
+/// Read `pipe` into `out` until end of file (true) or until `stop_at` (false). Each poll waits
+/// at most until the deadline, and each pass either reads bytes, sees the end, or times out.
+fn read_until(
+    mut pipe: std::process::ChildStdout,
+    stop_at: Instant,
+    out: &mut Vec<u8>,
+) -> io::Result<bool> {
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        if !readable_before(pipe.as_fd(), stop_at)? {
+            return Ok(false);
+        }
+        match pipe.read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether `fd` becomes readable (or hung up) before `stop_at`. A poll interrupted by a signal
+/// is retried with the time that is left.
+fn readable_before(fd: std::os::fd::BorrowedFd<'_>, stop_at: Instant) -> io::Result<bool> {
+    loop {
+        let left = stop_at.saturating_duration_since(Instant::now());
+        let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
+        let timeout =
+            nix::poll::PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32)
+                .unwrap_or(nix::poll::PollTimeout::MAX);
+        match nix::poll::poll(&mut fds, timeout) {
+            Ok(n) => return Ok(n > 0),
+            Err(nix::errno::Errno::EINTR) if left.is_zero() => return Ok(false),
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Whether our unreaped child `pid` exits before `stop_at` (it closed stdout, so it is usually
+/// exiting already). Waits on a pidfd; without pidfds (old kernels) it trusts the closed stdout.
+fn exits_before(pid: libc::pid_t, stop_at: Instant) -> bool {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; no memory is shared.
+    // The pid cannot be recycled before we reap it, since it is our child and unreaped.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return true;
+    }
+    // SAFETY: fd was just returned by pidfd_open and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    readable_before(fd.as_fd(), stop_at).unwrap_or(false)
+}
+
+/// Reap `pid` with wait4, returning its wait status and rusage (retrying on EINTR).
+fn reap(pid: libc::pid_t) -> io::Result<(i32, libc::rusage)> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data (integers and timevals), valid when zeroed.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is a child we spawned and have not reaped (std's Child is never waited
+        // on), so wait4 reaps exactly that process; `status` and `rusage` are live, aligned
+        // locals that wait4 only writes to for the duration of the call.
+        let got = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
+        if got == pid {
+            return Ok((status, rusage));
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        cmd
+    }
+
+    #[test]
+    fn measures_a_child_and_keeps_its_stdout() {
+        let m = measure(&mut sh("echo hello; exit 3"), Duration::from_secs(30)).unwrap();
+        assert_eq!(m.stdout, b"hello\n");
+        assert_eq!(m.usage.exit, Exit::Code(3));
+        assert!(m.usage.wall_ms > 0.0);
+        assert!(
+            m.usage.max_rss_kib > 0,
+            "the kernel reports the child's peak RSS"
+        );
+    }
+
+    #[test]
+    fn counts_the_cpu_of_waited_for_descendants() {
+        // A busy grandchild that sh waits for: its CPU time lands in sh's rusage.
+        let m = measure(
+            &mut sh("i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done & wait"),
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        assert!(m.usage.exit.success());
+        assert!(m.usage.user_ms + m.usage.sys_ms > 0.0);
+    }
+
+    #[test]
+    fn kills_a_child_at_its_deadline_and_reaps_it() {
+        let m = measure(&mut sh("exec sleep 30"), Duration::from_millis(200)).unwrap();
+        assert_eq!(m.usage.exit, Exit::Deadline);
+        assert_eq!(m.usage.exit.describe(), "killed at deadline");
+    }
+
+    #[test]
+    fn a_missing_program_is_an_error() {
+        let err = measure(
+            &mut Command::new("/nonexistent/netrun-bench-test"),
+            Duration::from_secs(5),
+        );
+        assert!(err.is_err());
+    }
+}

@@ -1,0 +1,536 @@
+//! Rendering a bench: the text tables (times like `time`, resources, then the book's processes /
+//! threads / coroutines comparison filled with this run's numbers), JSON with every run, and CSV
+//! with one row per run.
+
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::stats::{InsideSummary, Spread, Summary};
+use super::{Bench, Cell, CellKind, RunRecord};
+use crate::report::strategy_name;
+use crate::strategy::StrategyKind;
+
+/// The text report.
+pub fn write_text(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "netrun bench: `{}` on {} hosts ({})",
+        bench.command, bench.hosts, bench.target
+    )?;
+    writeln!(
+        out,
+        "{} measured run{} per cell after 1 warm-up, interleaved; each run a child process \
+         measured by wait4(2); median [min–max]\n",
+        bench.runs,
+        if bench.runs == 1 { "" } else { "s" }
+    )?;
+    out.write_all(grid(&time_rows(bench)).as_bytes())?;
+    writeln!(out)?;
+    out.write_all(grid(&resource_rows(bench)).as_bytes())?;
+    let comparison = comparison_rows(bench);
+    if comparison.len() > 1 {
+        writeln!(
+            out,
+            "\nProcesses vs threads vs coroutines, measured (the book's table, this run's numbers)"
+        )?;
+        out.write_all(grid(&comparison).as_bytes())?;
+    }
+    let notes = problems(bench);
+    if !notes.is_empty() {
+        writeln!(out)?;
+        for note in notes {
+            writeln!(out, "{note}")?;
+        }
+    }
+    Ok(())
+}
+
+fn time_rows(bench: &Bench) -> Vec<Vec<String>> {
+    let mut rows = vec![strings(&[
+        "cell", "real s", "user s", "sys s", "vs seq", "sessions",
+    ])];
+    for (cell, s) in bench.cells.iter().zip(&bench.summaries) {
+        rows.push(vec![
+            cell.kind.label(),
+            seconds(&s.wall_ms),
+            seconds(&s.user_ms),
+            seconds(&s.sys_ms),
+            s.ratio_to_sequential
+                .map_or("-".to_string(), |r| format!("{r:.2}")),
+            s.status.clone(),
+        ]);
+    }
+    rows
+}
+
+fn resource_rows(bench: &Bench) -> Vec<Vec<String>> {
+    let mut rows = vec![strings(&[
+        "cell",
+        "max RSS",
+        "ctx switches vol/invol",
+        "per session",
+        "OS tasks created",
+        "peak in flight",
+        "fork workers RSS Σ/max",
+        "fork workers CPU Σ/max",
+    ])];
+    for (cell, s) in bench.cells.iter().zip(&bench.summaries) {
+        let inside = s.inside.as_ref();
+        let forked = inside.filter(|i| i.processes_forked > 0.0);
+        rows.push(vec![
+            cell.kind.label(),
+            mib(s.max_rss_kib.median),
+            format!("{:.0} / {:.0}", s.nvcsw.median, s.nivcsw.median),
+            per_session(s, bench.hosts),
+            inside.map_or("-".to_string(), tasks_created),
+            inside.map_or("-".to_string(), |i| count(i.peak_in_flight)),
+            forked.map_or("-".to_string(), |i| {
+                format!(
+                    "{} / {}",
+                    mib(i.workers_rss_sum_kib.median),
+                    mib(i.workers_rss_max_kib.median)
+                )
+            }),
+            forked.map_or("-".to_string(), |i| {
+                format!(
+                    "{:.0} / {:.0} ms",
+                    i.workers_cpu_sum_ms.median, i.workers_cpu_max_ms.median
+                )
+            }),
+        ]);
+    }
+    rows
+}
+
+/// The book's table, one column per model, from the cell with the most workers of each.
+fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
+    let models = [
+        (StrategyKind::Fork, "Processes"),
+        (StrategyKind::Threads, "Threads"),
+        (StrategyKind::Async, "Coroutines (async)"),
+    ];
+    let picked: Vec<(StrategyKind, String, &Summary, &InsideSummary)> = models
+        .iter()
+        .filter_map(|&(strategy, title)| {
+            let (cell, summary) = representative(bench, strategy)?;
+            let inside = summary.inside.as_ref()?;
+            Some((
+                strategy,
+                format!("{title}: {}", cell.kind.label()),
+                summary,
+                inside,
+            ))
+        })
+        .collect();
+    let mut rows = vec![std::iter::once("Property".to_string())
+        .chain(picked.iter().map(|p| p.1.clone()))
+        .collect::<Vec<_>>()];
+    if picked.is_empty() {
+        return rows;
+    }
+    let row = |name: &str, value: &dyn Fn(StrategyKind, &Summary, &InsideSummary) -> String| {
+        std::iter::once(name.to_string())
+            .chain(picked.iter().map(|(k, _, s, i)| value(*k, s, i)))
+            .collect::<Vec<_>>()
+    };
+    rows.push(row("Scheduler", &|k, _, i| match k {
+        StrategyKind::Fork => format!("kernel (CFS): {} processes", count(i.processes_forked)),
+        StrategyKind::Threads => format!("kernel (CFS): {} threads", count(i.threads_spawned)),
+        _ => format!(
+            "tokio on {} thread(s): {} tasks",
+            count(i.threads_spawned + 1.0),
+            count(i.tasks_spawned)
+        ),
+    }));
+    rows.push(row("Memory", &|k, s, i| match k {
+        StrategyKind::Fork => format!(
+            "workers Σ {} (each ≤ {}), own address spaces",
+            mib(i.workers_rss_sum_kib.median),
+            mib(i.workers_rss_max_kib.median)
+        ),
+        _ => format!("{} max RSS, one address space", mib(s.max_rss_kib.median)),
+    }));
+    rows.push(row("Switching cost", &|_, s, _| {
+        format!(
+            "{} ctx switches/session ({:.0} vol + {:.0} invol)",
+            per_session(s, bench.hosts),
+            s.nvcsw.median,
+            s.nivcsw.median
+        )
+    }));
+    rows.push(row("Kernel presence", &|k, _, i| match k {
+        StrategyKind::Fork => format!(
+            "{} kernel tasks (1 + {} forked)",
+            count(1.0 + i.processes_forked + i.threads_spawned),
+            count(i.processes_forked)
+        ),
+        StrategyKind::Threads => format!(
+            "{} kernel tasks (main + {} threads)",
+            count(1.0 + i.threads_spawned),
+            count(i.threads_spawned)
+        ),
+        _ => format!(
+            "{} kernel task(s) + {} tasks the kernel never sees",
+            count(1.0 + i.threads_spawned),
+            count(i.tasks_spawned)
+        ),
+    }));
+    rows.push(row("CPU user+sys", &|_, s, _| {
+        let total = s.user_ms.median + s.sys_ms.median;
+        format!(
+            "{:.3} s ({:.1} ms/session)",
+            total / 1000.0,
+            total / bench.hosts.max(1) as f64
+        )
+    }));
+    rows.push(row("This I/O-bound run", &|_, s, _| {
+        let wall = format!("{:.3} s wall", s.wall_ms.median / 1000.0);
+        match (s.failed, s.ratio_to_sequential) {
+            (true, _) => format!("{wall}, {}", s.status),
+            (false, Some(r)) => format!("{wall}, {r:.2}× sequential"),
+            (false, None) => wall,
+        }
+    }));
+    rows
+}
+
+/// The cell of `strategy` with the most workers, and its summary.
+fn representative(bench: &Bench, strategy: StrategyKind) -> Option<(&Cell, &Summary)> {
+    bench
+        .cells
+        .iter()
+        .zip(&bench.summaries)
+        .filter(|(c, _)| c.kind.strategy() == Some(strategy))
+        .max_by_key(|(c, _)| match c.kind {
+            CellKind::Netrun { workers, .. } => workers,
+            CellKind::External { .. } => 0,
+        })
+}
+
+fn problems(bench: &Bench) -> Vec<String> {
+    let mut notes = Vec::new();
+    for cell in &bench.cells {
+        if let Some(problem) = cell.runs.iter().find_map(|r| r.problem.as_ref()) {
+            notes.push(format!("{}: {problem}", cell.kind.label()));
+        }
+    }
+    notes
+}
+
+/// What a run created besides its main thread.
+fn tasks_created(i: &InsideSummary) -> String {
+    let mut parts = Vec::new();
+    if i.processes_forked > 0.0 {
+        parts.push(format!("{} processes", count(i.processes_forked)));
+    }
+    if i.threads_spawned > 0.0 || i.tasks_spawned > 0.0 {
+        parts.push(format!("{} threads", count(i.threads_spawned)));
+    }
+    if i.tasks_spawned > 0.0 {
+        parts.push(format!("{} tasks", count(i.tasks_spawned)));
+    }
+    if parts.is_empty() {
+        "0".to_string()
+    } else {
+        parts.join(" + ")
+    }
+}
+
+fn per_session(s: &Summary, hosts: usize) -> String {
+    format!(
+        "{:.1}",
+        (s.nvcsw.median + s.nivcsw.median) / hosts.max(1) as f64
+    )
+}
+
+fn seconds(s: &Spread) -> String {
+    format!(
+        "{:.3} [{:.3}–{:.3}]",
+        s.median / 1000.0,
+        s.min / 1000.0,
+        s.max / 1000.0
+    )
+}
+
+fn mib(kib: f64) -> String {
+    format!("{:.1} MiB", kib / 1024.0)
+}
+
+/// A median count: whole when it is whole (an even number of runs can give a half).
+fn count(n: f64) -> String {
+    if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{n:.1}")
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Rows as left-aligned columns two spaces apart, the first row underlined.
+fn grid(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |row: &[String]| {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(s, &w)| format!("{s}{}", " ".repeat(w - s.chars().count())))
+            .collect();
+        format!("{}\n", cells.join("  ").trim_end())
+    };
+    let mut text = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        text.push_str(&line(row));
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+            text.push_str(&line(&rule));
+        }
+    }
+    text
+}
+
+/// Every cell with every run (warm-up included, marked) and its summary, and the comparison.
+pub fn write_json(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
+    let cells: Vec<Value> = bench
+        .cells
+        .iter()
+        .zip(&bench.summaries)
+        .map(|(cell, summary)| {
+            let (kind, strategy, workers, command) = match &cell.kind {
+                CellKind::Netrun { strategy, workers } => (
+                    "netrun",
+                    Some(strategy_name(*strategy)),
+                    Some(*workers),
+                    None,
+                ),
+                CellKind::External { command, .. } => {
+                    ("external", None, None, Some(command.as_str()))
+                }
+            };
+            json!({
+                "name": cell.kind.label(),
+                "kind": kind,
+                "strategy": strategy,
+                "workers": workers,
+                "command": command,
+                "warmup": cell.warmup.as_ref().map(run_json),
+                "runs": cell.runs.iter().map(run_json).collect::<Vec<_>>(),
+                "summary": summary,
+            })
+        })
+        .collect();
+    let comparison = comparison_rows(bench);
+    let doc = json!({
+        "command": bench.command,
+        "target": bench.target,
+        "hosts": bench.hosts,
+        "runs": bench.runs,
+        "warmup_runs": 1,
+        "failed_cells": bench.summaries.iter().filter(|s| s.failed).count(),
+        "cells": cells,
+        "comparison": {
+            "columns": comparison.first(),
+            "rows": comparison.get(1..).unwrap_or_default(),
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn run_json(run: &RunRecord) -> Value {
+    json!({
+        "usage": run.usage,
+        "inside": run.inside,
+        "problem": run.problem,
+    })
+}
+
+/// The CSV columns, one row per measured run.
+pub const CSV_HEADER: &str = "cell,kind,strategy,workers,run,wall_ms,user_ms,sys_ms,max_rss_kib,\
+nvcsw,nivcsw,exit,sessions_ok,sessions_failed,threads_spawned,processes_forked,tasks_spawned,\
+peak_in_flight,workers_rss_sum_kib,workers_rss_max_kib,workers_cpu_sum_ms";
+
+/// One row per measured run (the warm-up is left out), RFC 4180 quoting.
+pub fn write_csv(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{CSV_HEADER}")?;
+    for cell in &bench.cells {
+        let (kind, strategy, workers) = match &cell.kind {
+            CellKind::Netrun { strategy, workers } => (
+                "netrun",
+                strategy_name(*strategy).to_string(),
+                workers.to_string(),
+            ),
+            CellKind::External { .. } => ("external", String::new(), String::new()),
+        };
+        for (n, run) in cell.runs.iter().enumerate() {
+            let u = &run.usage;
+            let inside = run.inside.as_ref().map_or(vec![String::new(); 9], |i| {
+                vec![
+                    i.ok.to_string(),
+                    i.failed.to_string(),
+                    i.threads_spawned.to_string(),
+                    i.processes_forked.to_string(),
+                    i.tasks_spawned.to_string(),
+                    i.peak_in_flight.to_string(),
+                    i.workers_rss_sum_kib.to_string(),
+                    i.workers_rss_max_kib.to_string(),
+                    format!("{:.3}", i.workers_cpu_sum_ms),
+                ]
+            });
+            let fields: Vec<String> = [
+                cell.kind.label(),
+                kind.to_string(),
+                strategy.clone(),
+                workers.clone(),
+                (n + 1).to_string(),
+                format!("{:.3}", u.wall_ms),
+                format!("{:.3}", u.user_ms),
+                format!("{:.3}", u.sys_ms),
+                u.max_rss_kib.to_string(),
+                u.nvcsw.to_string(),
+                u.nivcsw.to_string(),
+                u.exit.describe(),
+            ]
+            .into_iter()
+            .chain(inside)
+            .collect();
+            let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            writeln!(out, "{}", quoted.join(","))?;
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::test_support::bench;
+
+    fn text() -> String {
+        let mut buf = Vec::new();
+        write_text(&bench(), &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    fn line_of<'a>(text: &'a str, start: &str) -> &'a str {
+        text.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line starting with {start:?} in\n{text}"))
+    }
+
+    #[test]
+    fn text_shows_median_and_range_like_time_and_the_ratio() {
+        let text = text();
+        let threads = line_of(&text, "threads ×2");
+        // Runs of 500 and 600 ms: median 0.550, range 0.500–0.600, against sequential 1.050.
+        assert!(threads.contains("0.550 [0.500–0.600]"), "{threads}");
+        assert!(
+            threads.contains(&format!("{:.2}", 550.0 / 1050.0)),
+            "{threads}"
+        );
+        assert!(threads.contains("ok 4/4"), "{threads}");
+        assert!(line_of(&text, "sequential").contains("1.00"));
+    }
+
+    #[test]
+    fn a_failed_cell_is_marked_and_gets_no_ratio() {
+        let text = text();
+        let fork = line_of(&text, "fork ×2");
+        assert!(fork.contains("FAILED 1/4"), "{fork}");
+        assert!(fork.contains(" -  "), "no ratio for a failed cell: {fork}");
+    }
+
+    #[test]
+    fn text_ends_with_the_books_table_in_numbers() {
+        let text = text();
+        let header = line_of(&text, "Property");
+        assert!(header.contains("Processes: fork ×2"));
+        assert!(header.contains("Threads: threads ×2"));
+        assert!(header.contains("Coroutines (async): async ×2"));
+        for row in [
+            "Scheduler",
+            "Memory",
+            "Switching cost",
+            "Kernel presence",
+            "CPU user+sys",
+            "This I/O-bound run",
+        ] {
+            line_of(&text, row);
+        }
+        assert!(line_of(&text, "Switching cost").contains("22.0 ctx switches/session"));
+        assert!(line_of(&text, "This I/O-bound run").contains("FAILED 1/4"));
+    }
+
+    #[test]
+    fn external_rows_have_no_inside_numbers() {
+        let text = text();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("netmiko, threads"))
+            .collect();
+        assert_eq!(rows.len(), 2, "one row in each table");
+        assert!(rows[0].ends_with("ok"));
+        assert!(rows[1].contains(" -  "));
+    }
+
+    #[test]
+    fn json_has_every_cell_every_run_and_the_summary() {
+        let mut buf = Vec::new();
+        write_json(&bench(), &mut buf).unwrap();
+        let doc: Value = serde_json::from_slice(&buf).unwrap();
+        let cells = doc["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 5);
+        assert_eq!(cells[1]["strategy"], "threads");
+        assert_eq!(cells[1]["runs"].as_array().unwrap().len(), 2);
+        assert_eq!(cells[1]["runs"][0]["usage"]["wall_ms"], 500.0);
+        assert_eq!(cells[1]["runs"][0]["usage"]["exit"], "exit 0");
+        assert_eq!(cells[1]["runs"][0]["inside"]["ok"], 2);
+        assert_eq!(cells[1]["summary"]["wall_ms"]["median"], 550.0);
+        assert_eq!(cells[2]["summary"]["failed"], true);
+        assert_eq!(cells[2]["summary"]["ratio_to_sequential"], Value::Null);
+        assert_eq!(cells[4]["kind"], "external");
+        assert_eq!(cells[4]["runs"][0]["inside"], Value::Null);
+        assert_eq!(doc["failed_cells"], 1);
+        assert_eq!(doc["comparison"]["rows"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn csv_has_one_row_per_run_and_quotes_commas() {
+        let mut buf = Vec::new();
+        write_csv(&bench(), &mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], CSV_HEADER);
+        assert_eq!(lines.len(), 1 + 2 * 4 + 1);
+        let columns = CSV_HEADER.split(',').count();
+        assert!(lines[1].starts_with("sequential,netrun,sequential,1,1,1000.000,"));
+        assert_eq!(lines[1].split(',').count(), columns);
+        assert!(lines[9].starts_with("\"netmiko, threads\",external,,,1,"));
+    }
+
+    #[test]
+    fn grid_aligns_columns() {
+        let rows = vec![strings(&["a", "bb"]), strings(&["ccc", "d"])];
+        assert_eq!(grid(&rows), "a    bb\n---  --\nccc  d\n");
+    }
+}

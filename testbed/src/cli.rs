@@ -1,0 +1,315 @@
+//! The `netrun-testbed` command line: flags (one place, with their help), turning them into a
+//! lab, serving it until SIGINT/SIGTERM, and exit codes (0 stopped by a signal, 2 bad input or a
+//! port that cannot be bound).
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use anyhow::{Context, Result};
+use clap::{Parser, ValueEnum};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+
+use crate::fault::FaultSpec;
+use crate::lab::{GroupDefaults, Lab, LabConfig, LabFile, PortChoice, Transport};
+use crate::profile::ProfileName;
+
+/// Simulated Cisco IOS devices over real SSH and Telnet, with latency profiles and faults.
+///
+/// Device i (0-based) is named R<i+1> and listens for SSH on SSH_PORT+i (and for Telnet on
+/// TELNET_PORT+i). Credentials: username cisco, password cisco, enable secret cisco. Prints
+/// `ready N devices` once every port is bound, then serves until SIGINT or SIGTERM.
+#[derive(Debug, Parser)]
+#[command(name = "netrun-testbed", version)]
+pub struct Args {
+    /// Number of devices (R1..RN); not with --lab, which sets its own
+    #[arg(
+        long,
+        value_name = "N",
+        required_unless_present = "lab",
+        conflicts_with = "lab"
+    )]
+    pub devices: Option<usize>,
+
+    /// Address every device listens on
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub address: IpAddr,
+
+    /// First SSH port (device i gets PORT+i); 0 picks a free range (see --inventory-out)
+    #[arg(long, value_name = "PORT", default_value_t = 10022)]
+    pub ssh_port: u16,
+
+    /// First Telnet port (device i gets PORT+i); 0 means no Telnet, `auto` picks a free range.
+    /// Without --lab, a Telnet port makes every device speak both SSH and Telnet
+    #[arg(long, value_name = "PORT|auto", default_value = "0")]
+    pub telnet_port: TelnetPort,
+
+    /// Device platform (its CLI)
+    #[arg(long, value_enum, default_value = "cisco_ios")]
+    pub platform: Platform,
+
+    /// Latency profile (delays before the banner, on login, per command, per KiB of output)
+    #[arg(long, value_enum, default_value = "instant")]
+    pub profile: ProfileName,
+
+    /// Seed for latency jitter, fault fractions and per-device data (same seed, same lab)
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Fault KIND (auth-fail, refuse, stall, drop, slow, garbage, huge) on SELECTOR devices:
+    /// a list R3,R7, a range R1-R10 or a fraction 10% (picked by seed); repeatable
+    #[arg(long = "fault", value_name = "KIND:SELECTOR")]
+    pub faults: Vec<FaultSpec>,
+
+    /// Offer only old IOS SSH algorithms (diffie-hellman-group14-sha1, ssh-rsa, aes128-ctr,
+    /// aes256-ctr, hmac-sha1) on every device (a lab file sets it per group)
+    #[arg(long)]
+    pub ssh_legacy: bool,
+
+    /// Lab file: groups of devices with their own count, profile, transport, legacy flag, faults
+    #[arg(long, value_name = "FILE.yaml")]
+    pub lab: Option<PathBuf>,
+
+    /// Write the lab's inventory (the book's devices.yaml shape) to FILE once ports are bound
+    #[arg(long, value_name = "FILE")]
+    pub inventory_out: Option<PathBuf>,
+}
+
+/// `--telnet-port`: off, a base port, or a free range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TelnetPort {
+    Off,
+    Port(PortChoice),
+}
+
+impl FromStr for TelnetPort {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(TelnetPort::Port(PortChoice::Auto)),
+            _ => match s.parse::<u16>() {
+                Ok(0) => Ok(TelnetPort::Off),
+                Ok(port) => Ok(TelnetPort::Port(PortChoice::Base(port))),
+                Err(_) => Err(format!("expected a port number or `auto`, got `{s}`")),
+            },
+        }
+    }
+}
+
+/// Device platforms the testbed simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Platform {
+    #[value(name = "cisco_ios")]
+    CiscoIos,
+}
+
+/// Run the `netrun-testbed` command line (`args` starts with the program name) and return its
+/// exit code. Serves until SIGINT/SIGTERM.
+pub fn run_from_args<I: IntoIterator<Item = String>>(args: I) -> i32 {
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match run(args) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("netrun-testbed: error: {e:#}");
+            2
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let config = lab_config(&args)?;
+    let devices = config.devices.len();
+    // Signals are caught from here on, so one arriving while ports are bound still stops cleanly.
+    let signals = SignalWaiter::new()?;
+    let lab = Lab::start(config)?;
+    if let Some(path) = &args.inventory_out {
+        crate::inventory::write(path, &lab.inventory())?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "ready {devices} devices").context("writing to stdout")?;
+    stdout.flush().context("writing to stdout")?;
+    drop(stdout);
+    signals.wait();
+    lab.stop();
+    Ok(())
+}
+
+/// The lab the flags describe.
+pub fn lab_config(args: &Args) -> Result<LabConfig> {
+    let mut config = LabConfig::new(0, args.profile);
+    config.address = args.address;
+    config.seed = args.seed;
+    config.ssh_port = match args.ssh_port {
+        0 => PortChoice::Auto,
+        port => PortChoice::Base(port),
+    };
+    let default_transport = match args.telnet_port {
+        TelnetPort::Off => Transport::Ssh,
+        TelnetPort::Port(choice) => {
+            config.telnet_port = choice;
+            Transport::Both
+        }
+    };
+    match &args.lab {
+        Some(path) => {
+            let defaults = GroupDefaults {
+                profile: args.profile,
+                transport: default_transport,
+                legacy: args.ssh_legacy,
+            };
+            LabFile::load(path)?.apply(&mut config, defaults, path)?;
+        }
+        None => {
+            let count = args.devices.unwrap_or(0);
+            config = LabConfig {
+                devices: LabConfig::new(count, args.profile).devices,
+                ..config
+            };
+            for device in &mut config.devices {
+                device.transport = default_transport;
+                device.legacy = args.ssh_legacy;
+            }
+        }
+    }
+    if config.devices.is_empty() {
+        anyhow::bail!("--devices must be at least 1");
+    }
+    for spec in &args.faults {
+        config
+            .apply_fault(spec)
+            .with_context(|| format!("--fault {}", spec.text))?;
+    }
+    Ok(config)
+}
+
+/// SIGINT and SIGTERM, registered before the lab starts.
+struct SignalWaiter {
+    runtime: tokio::runtime::Runtime,
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl SignalWaiter {
+    fn new() -> Result<SignalWaiter> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .context("starting the signal runtime")?;
+        let (interrupt, terminate) = runtime.block_on(async {
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            ))
+        })?;
+        Ok(SignalWaiter {
+            runtime,
+            interrupt,
+            terminate,
+        })
+    }
+
+    fn wait(mut self) {
+        self.runtime.block_on(async {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("netrun-testbed").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let args = parse(&["--devices", "3"]).unwrap();
+        let config = lab_config(&args).unwrap();
+        assert_eq!(config.address.to_string(), "127.0.0.1");
+        assert_eq!(config.ssh_port, PortChoice::Base(10022));
+        assert_eq!(config.devices.len(), 3);
+        assert!(config.devices.iter().all(|d| d.transport == Transport::Ssh
+            && d.profile == ProfileName::Instant
+            && !d.legacy));
+    }
+
+    #[test]
+    fn port_zero_and_auto_pick_free_ranges() {
+        let args = parse(&["--devices", "2", "--ssh-port", "0", "--telnet-port", "auto"]).unwrap();
+        let config = lab_config(&args).unwrap();
+        assert_eq!(config.ssh_port, PortChoice::Auto);
+        assert_eq!(config.telnet_port, PortChoice::Auto);
+        assert!(config
+            .devices
+            .iter()
+            .all(|d| d.transport == Transport::Both));
+    }
+
+    #[test]
+    fn faults_and_legacy_reach_the_devices() {
+        let args = parse(&[
+            "--devices",
+            "4",
+            "--fault",
+            "stall:R2",
+            "--fault",
+            "auth-fail:R3-R4",
+            "--ssh-legacy",
+        ])
+        .unwrap();
+        let config = lab_config(&args).unwrap();
+        assert!(config.devices[1].faults.cli.stall);
+        assert!(config.devices[2].faults.auth_fail && config.devices[3].faults.auth_fail);
+        assert!(!config.devices[0].faults.auth_fail);
+        assert!(config.devices.iter().all(|d| d.legacy));
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors_naming_the_flag() {
+        let err = parse(&["--devices", "2", "--fault", "melt:R1"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(err.to_string().contains("--fault"), "{err}");
+        assert!(parse(&["--devices", "2", "--profile", "fast"]).is_err());
+        assert!(parse(&["--devices", "2", "--platform", "junos"]).is_err());
+        assert!(parse(&["--devices", "2", "--telnet-port", "soon"]).is_err());
+        assert!(parse(&[]).is_err());
+        let code = run_from_args(["netrun-testbed", "--devices", "x"].map(String::from));
+        assert_eq!(code, 2);
+    }
+
+    #[test]
+    fn fault_outside_the_lab_names_the_flag() {
+        let args = parse(&["--devices", "2", "--fault", "refuse:R9"]).unwrap();
+        let err = format!("{:#}", lab_config(&args).unwrap_err());
+        assert_eq!(
+            err,
+            "--fault refuse:R9: device R9 is outside the lab (R1..R2)"
+        );
+    }
+
+    #[test]
+    fn zero_devices_is_an_error() {
+        let args = parse(&["--devices", "0"]).unwrap();
+        assert!(lab_config(&args).is_err());
+    }
+
+    #[test]
+    fn missing_lab_file_is_an_error_naming_it() {
+        let args = parse(&["--lab", "/nonexistent/lab.yaml"]).unwrap();
+        let err = format!("{:#}", lab_config(&args).unwrap_err());
+        assert!(err.starts_with("/nonexistent/lab.yaml: "), "{err}");
+    }
+}

@@ -1,0 +1,327 @@
+//! The SSH server (russh): host keys, the modern and legacy algorithm sets, authentication
+//! (password and keyboard-interactive, with the auth-fail fault), and shell/exec channels that
+//! run the device CLI.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::RngCore;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{Algorithm, PrivateKey};
+use russh::server::{Auth, ChannelOpenHandle, Config, Handler, Msg, Response, Session};
+use russh::{
+    cipher, compression, kex, mac, Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId,
+};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use crate::device::{CliSession, SessionStart};
+use crate::profile::Pacer;
+use crate::server::{pause, Flow, Player, SimDevice, Sink};
+
+/// What an IOS 15 box says first; clients only look at the `SSH-2.0-` part.
+const SERVER_ID: &str = "SSH-2.0-Cisco-1.25";
+
+/// A test-only RSA key (ssh-rsa for the legacy algorithm set), committed so that no RSA key is
+/// generated at start-up. Never use it for anything but this testbed.
+const LEGACY_RSA_HOST_KEY: &str = include_str!("../keys/legacy_rsa_host_key");
+
+/// Typed bytes a shell can have queued before the SSH session waits for it.
+const INPUT_QUEUE: usize = 64;
+
+/// Session idle timeout: a stalled client is dropped after this long.
+const INACTIVITY_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The lab's host keys: a fresh ed25519 key per run, the committed RSA key for legacy devices.
+pub(crate) struct HostKeys {
+    ed25519: PrivateKey,
+    rsa: PrivateKey,
+}
+
+impl HostKeys {
+    pub fn generate() -> HostKeys {
+        let mut seed = [0u8; 32];
+        rand::rng().fill_bytes(&mut seed);
+        HostKeys {
+            ed25519: PrivateKey::from(Ed25519Keypair::from_seed(&seed)),
+            rsa: russh::keys::decode_secret_key(LEGACY_RSA_HOST_KEY, None)
+                .expect("the committed legacy RSA host key parses"),
+        }
+    }
+}
+
+/// The server configuration shared by every device of one kind (modern or legacy).
+pub(crate) fn server_config(keys: &HostKeys, legacy: bool) -> Arc<Config> {
+    let (key, preferred) = if legacy {
+        (keys.rsa.clone(), legacy_algorithms())
+    } else {
+        (keys.ed25519.clone(), Preferred::default())
+    };
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::Password);
+    methods.push(MethodKind::KeyboardInteractive);
+    Arc::new(Config {
+        server_id: SshId::Standard(Cow::Borrowed(SERVER_ID)),
+        methods,
+        // The profile's auth delay is the only wait; russh's constant-time rejection would add
+        // a second, profile-independent one.
+        auth_rejection_time: Duration::ZERO,
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![key],
+        preferred,
+        inactivity_timeout: Some(INACTIVITY_TIMEOUT),
+        nodelay: true,
+        ..Config::default()
+    })
+}
+
+/// Exactly what an old IOS 12.x/15.x box offers.
+fn legacy_algorithms() -> Preferred {
+    Preferred {
+        kex: Cow::Borrowed(&[kex::DH_G14_SHA1]),
+        key: Cow::Borrowed(&[Algorithm::Rsa { hash: None }]),
+        cipher: Cow::Borrowed(&[cipher::AES_128_CTR, cipher::AES_256_CTR]),
+        mac: Cow::Borrowed(&[mac::HMAC_SHA1]),
+        compression: Cow::Borrowed(&[compression::NONE]),
+        ..Preferred::default()
+    }
+}
+
+/// Serve one SSH connection to `sim`.
+pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Arc<Config>) {
+    let _ = stream.set_nodelay(true);
+    let mut pacer = sim.pacer();
+    pause(pacer.connect()).await;
+    let handler = Connection {
+        sim,
+        pacer,
+        channels: HashMap::new(),
+    };
+    if let Ok(session) = russh::server::run_stream(config, stream, handler).await {
+        let _ = session.await;
+    }
+}
+
+/// One SSH connection: authentication state and the input queues of its open channels.
+struct Connection {
+    sim: Arc<SimDevice>,
+    pacer: Pacer,
+    channels: HashMap<ChannelId, mpsc::Sender<Vec<u8>>>,
+}
+
+impl Connection {
+    async fn check(&mut self, user: &str, password: &str) -> Auth {
+        pause(self.pacer.auth()).await;
+        if !self.sim.auth_fail && self.sim.device.check_login(user, password) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    /// A queue for the channel's typed input; the channel's task ends when it closes.
+    fn open_input(&mut self, channel: ChannelId) -> mpsc::Receiver<Vec<u8>> {
+        let (tx, rx) = mpsc::channel(INPUT_QUEUE);
+        self.channels.insert(channel, tx);
+        rx
+    }
+
+    /// A pacer for a channel: seeded from the connection's, so it is reproducible too.
+    fn channel_pacer(&mut self) -> Pacer {
+        self.pacer.fork()
+    }
+}
+
+impl Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.check(user, password).await)
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        response: Option<Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        let Some(mut response) = response else {
+            return Ok(Auth::Partial {
+                name: Cow::Borrowed(""),
+                instructions: Cow::Borrowed(""),
+                prompts: Cow::Borrowed(&[(Cow::Borrowed("Password: "), false)]),
+            });
+        };
+        let password = response
+            .next()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        Ok(self.check(user, &password).await)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        _channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // The Channel object is dropped: input arrives through `data`, output goes through the
+        // session handle.
+        reply.accept().await;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn window_change_request(
+        &mut self,
+        _channel: ChannelId,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let input = self.open_input(channel);
+        let sink = Sink::Ssh {
+            handle: session.handle(),
+            channel,
+        };
+        tokio::spawn(run_shell(
+            self.sim.clone(),
+            self.channel_pacer(),
+            sink,
+            input,
+        ));
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let command = String::from_utf8_lossy(data).into_owned();
+        let input = self.open_input(channel);
+        let sink = Sink::Ssh {
+            handle: session.handle(),
+            channel,
+        };
+        tokio::spawn(run_exec(
+            self.sim.clone(),
+            self.channel_pacer(),
+            sink,
+            command,
+            input,
+        ));
+        Ok(())
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(input) = self.channels.get(&channel) {
+            if input.send(data.to_vec()).await.is_err() {
+                self.channels.remove(&channel);
+            }
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}
+
+/// An interactive shell: typed bytes in, CLI output out, until logout, drop or disconnect.
+async fn run_shell(
+    sim: Arc<SimDevice>,
+    pacer: Pacer,
+    sink: Sink,
+    mut input: mpsc::Receiver<Vec<u8>>,
+) {
+    let mut player = Player::new(pacer, sink);
+    let (mut cli, first) = CliSession::new(sim.device.clone(), SessionStart::Authenticated);
+    let mut flow = player.play(first).await;
+    while flow == Flow::Continue {
+        let Some(bytes) = input.recv().await else {
+            return;
+        };
+        flow = player.typed(&mut cli, &bytes).await;
+    }
+    finish(flow, player, input).await;
+}
+
+/// One `exec` request: the command's output, its exit status, EOF and close.
+async fn run_exec(
+    sim: Arc<SimDevice>,
+    pacer: Pacer,
+    sink: Sink,
+    command: String,
+    input: mpsc::Receiver<Vec<u8>>,
+) {
+    let mut player = Player::new(pacer, sink);
+    let (outs, status) = CliSession::exec(&sim.device, &command);
+    let flow = player.play(outs).await;
+    if flow == Flow::Continue {
+        if let Sink::Ssh { handle, channel } = player.sink() {
+            let _ = handle.exit_status_request(*channel, status).await;
+            let _ = handle.eof(*channel).await;
+            let _ = handle.close(*channel).await;
+        }
+        return;
+    }
+    finish(flow, player, input).await;
+}
+
+/// Close, or stall: stay silent until the client gives up (its input queue closes).
+async fn finish(flow: Flow, mut player: Player, mut input: mpsc::Receiver<Vec<u8>>) {
+    match flow {
+        Flow::Close => player.sink().close().await,
+        Flow::Stall => while input.recv().await.is_some() {},
+        Flow::Continue => {}
+    }
+}

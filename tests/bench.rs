@@ -1,0 +1,207 @@
+//! `netrun bench` end to end: the real binary starts a tiny lab, runs every strategy as its own
+//! measured child, and prints JSON whose structure (not timings) is checked here.
+
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const NETRUN: &str = env!("CARGO_BIN_EXE_netrun");
+
+/// A whole tiny bench takes seconds; this only stops a hung one.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// Run `netrun bench ARGS` (2 instant devices, 1 run, JSON, every session bounded by --timeout),
+/// killed if it outlives `DEADLINE`.
+fn bench(extra: &[&str]) -> (Output, Value) {
+    let mut cmd = Command::new(NETRUN);
+    cmd.args([
+        "bench",
+        "--lab",
+        "2",
+        "--lab-profile",
+        "instant",
+        "--runs",
+        "1",
+    ])
+    .args(["--timeout", "10", "-o", "json"])
+    .args(extra)
+    .env_remove("NETRUN_PASSWORD")
+    .env_remove("NETRUN_SECRET")
+    .env_remove("NETRUN_INVENTORY")
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("start netrun bench");
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(DEADLINE) {
+        Ok(output) => output.expect("wait for netrun bench"),
+        Err(_) => {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            panic!("netrun bench ran longer than {DEADLINE:?}");
+        }
+    };
+    let doc = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bench printed no JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output, doc)
+}
+
+fn cells(doc: &Value) -> &Vec<Value> {
+    doc["cells"].as_array().expect("cells")
+}
+
+fn netrun_cells(doc: &Value) -> Vec<&Value> {
+    cells(doc)
+        .iter()
+        .filter(|c| c["kind"] == "netrun")
+        .collect()
+}
+
+fn positive(v: &Value) -> bool {
+    v.as_f64().is_some_and(|n| n > 0.0)
+}
+
+/// Every strategy appears once, with one worker per host (sequential: one).
+fn assert_four_strategies(doc: &Value) {
+    let strategies: Vec<&str> = netrun_cells(doc)
+        .iter()
+        .map(|c| c["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(strategies, ["sequential", "threads", "fork", "async"]);
+    for cell in netrun_cells(doc) {
+        let expected = if cell["strategy"] == "sequential" {
+            1
+        } else {
+            2
+        };
+        assert_eq!(cell["workers"], expected, "{}", cell["name"]);
+    }
+}
+
+/// The OS's numbers are there and positive for every run, warm-up included.
+fn assert_measured(cell: &Value) {
+    let name = &cell["name"];
+    let runs = cell["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{name}: --runs 1");
+    for run in runs.iter().chain([&cell["warmup"]]) {
+        let usage = &run["usage"];
+        assert!(positive(&usage["wall_ms"]), "{name}: {usage}");
+        assert!(positive(&usage["max_rss_kib"]), "{name}: {usage}");
+        assert!(usage["user_ms"].as_f64().unwrap() >= 0.0, "{name}: {usage}");
+        assert!(usage["sys_ms"].as_f64().unwrap() >= 0.0, "{name}: {usage}");
+        assert!(usage["nvcsw"].as_u64().is_some(), "{name}: {usage}");
+        assert!(usage["nivcsw"].as_u64().is_some(), "{name}: {usage}");
+    }
+    let summary = &cell["summary"];
+    assert!(positive(&summary["wall_ms"]["median"]), "{name}: {summary}");
+}
+
+#[test]
+fn a_tiny_bench_measures_every_strategy() {
+    let (out, doc) = bench(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(doc["hosts"], 2);
+    assert_eq!(doc["command"], "show ip interface brief");
+    assert_eq!(doc["failed_cells"], 0);
+    assert_four_strategies(&doc);
+    for cell in netrun_cells(&doc) {
+        let name = &cell["name"];
+        assert_measured(cell);
+        let inside = &cell["runs"][0]["inside"];
+        assert_eq!(inside["ok"], 2, "{name}: {inside}");
+        assert_eq!(inside["failed"], 0, "{name}: {inside}");
+        assert!(positive(&inside["peak_in_flight"]), "{name}: {inside}");
+        let summary = &cell["summary"];
+        assert_eq!(summary["failed"], false, "{name}");
+        assert_eq!(summary["sessions"], 2, "{name}");
+        assert_eq!(summary["status"], "ok 2/2", "{name}");
+        assert!(positive(&summary["ratio_to_sequential"]), "{name}");
+    }
+    let fork = netrun_cells(&doc)[2];
+    assert_eq!(fork["runs"][0]["inside"]["processes_forked"], 2);
+    assert!(positive(&fork["runs"][0]["inside"]["workers_rss_sum_kib"]));
+    let comparison = &doc["comparison"];
+    assert_eq!(comparison["columns"].as_array().unwrap().len(), 4);
+    assert!(!comparison["rows"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn an_external_command_gets_its_own_row_and_the_plot_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("bench.svg");
+    let (out, doc) = bench(&[
+        "--external",
+        "true-ish=test -f \"$NETRUN_BENCH_INVENTORY\"",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_four_strategies(&doc);
+    let external: Vec<&Value> = cells(&doc)
+        .iter()
+        .filter(|c| c["kind"] == "external")
+        .collect();
+    assert_eq!(external.len(), 1);
+    let external = external[0];
+    assert_eq!(external["name"], "true-ish");
+    assert_measured(external);
+    assert_eq!(external["runs"][0]["usage"]["exit"], "exit 0");
+    assert_eq!(external["runs"][0]["inside"], Value::Null);
+    assert_eq!(external["summary"]["inside"], Value::Null);
+    assert_eq!(external["summary"]["failed"], false);
+
+    let svg = std::fs::read_to_string(&svg).expect("the plot was written");
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    // One wall-time bar per cell (opacity marks the kind of bar), one timeline per strategy.
+    assert_eq!(svg.matches("opacity=\"0.8\"").count(), 5);
+    for title in ["sequential:", "threads ×2:", "fork ×2:", "async ×2:"] {
+        assert!(svg.contains(title), "no timeline {title}");
+    }
+}
+
+#[test]
+fn failed_sessions_are_counted_and_the_cell_is_marked() {
+    let (out, doc) = bench(&["--lab-fault", "auth-fail:R2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_four_strategies(&doc);
+    assert_eq!(doc["failed_cells"], 4);
+    for cell in netrun_cells(&doc) {
+        let name = &cell["name"];
+        assert_measured(cell);
+        let inside = &cell["runs"][0]["inside"];
+        assert_eq!(
+            (&inside["ok"], &inside["failed"]),
+            (&1.into(), &1.into()),
+            "{name}"
+        );
+        let summary = &cell["summary"];
+        assert_eq!(summary["failed"], true, "{name}");
+        assert_eq!(summary["failed_sessions"], 1, "{name}");
+        assert_eq!(summary["status"], "FAILED 1/2", "{name}");
+        assert_eq!(summary["ratio_to_sequential"], Value::Null, "{name}");
+    }
+}
