@@ -73,7 +73,9 @@ impl Lab {
         bail!(
             "the lab did not become ready (expected `{expected}` within {} s){}",
             READY_DEADLINE.as_secs(),
-            status.map(|s| format!("; it exited with {s}")).unwrap_or_default()
+            status
+                .map(|s| format!("; it exited with {s}"))
+                .unwrap_or_default()
         )
     }
 }
@@ -110,7 +112,10 @@ fn exits_within(pid: libc::pid_t, grace: Duration) -> bool {
     }
     // SAFETY: fd was just returned by pidfd_open and is owned by nothing else.
     let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) };
-    let mut fds = [nix::poll::PollFd::new(fd.as_fd(), nix::poll::PollFlags::POLLIN)];
+    let mut fds = [nix::poll::PollFd::new(
+        fd.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
     let timeout = nix::poll::PollTimeout::try_from(grace.as_millis() as i32)
         .unwrap_or(nix::poll::PollTimeout::MAX);
     matches!(nix::poll::poll(&mut fds, timeout), Ok(n) if n > 0)

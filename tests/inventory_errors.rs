@@ -25,11 +25,16 @@ fn assert_error(yaml: &str, line: usize, needles: &[&str]) {
     }
 }
 
-const GOOD: &str = "- device_type: cisco_ios\n  host: 127.0.0.1\n  username: cisco\n  password: cisco\n";
+const GOOD: &str =
+    "- device_type: cisco_ios\n  host: 127.0.0.1\n  username: cisco\n  password: cisco\n";
 
 #[test]
 fn malformed_yaml() {
-    assert_error(&format!("{GOOD}- device_type: [cisco_ios\n  host: x\n"), 6, &[]);
+    assert_error(
+        &format!("{GOOD}- device_type: [cisco_ios\n  host: x\n"),
+        6,
+        &[],
+    );
 }
 
 #[test]
@@ -97,7 +102,10 @@ fn variables_and_environment_fill_credentials_without_showing_them() {
     .unwrap();
     let out = netrun_env(
         &["inventory", "-i", path.to_str().unwrap(), "-o", "json"],
-        &[("NETRUN_TEST_USER", "admin"), ("NETRUN_PASSWORD", "s3cr3t-pw")],
+        &[
+            ("NETRUN_TEST_USER", "admin"),
+            ("NETRUN_PASSWORD", "s3cr3t-pw"),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let listed = stdout(&out);

@@ -35,7 +35,17 @@ fn every_strategy_gives_the_same_outcomes_for_20_devices() {
     let mut seen = Vec::new();
     for strategy in STRATEGIES {
         let out = netrun(&[
-            "-i", inventory, "-s", strategy, "-w", "5", "-o", "json", "-c", "show version", "-c",
+            "-i",
+            inventory,
+            "-s",
+            strategy,
+            "-w",
+            "5",
+            "-o",
+            "json",
+            "-c",
+            "show version",
+            "-c",
             "show ip interface brief",
         ]);
         assert_eq!(out.status.code(), Some(0), "{strategy}: {}", stderr(&out));
@@ -47,7 +57,10 @@ fn every_strategy_gives_the_same_outcomes_for_20_devices() {
         for (i, (name, ok, commands)) in hosts.iter().enumerate() {
             assert_eq!(name, &format!("R{}", i + 1), "inventory order");
             assert!(ok);
-            assert!(commands[0].contains("Cisco IOS Software"), "{name}: {commands:?}");
+            assert!(
+                commands[0].contains("Cisco IOS Software"),
+                "{name}: {commands:?}"
+            );
             assert!(commands[1].contains("Interface"), "{name}: {commands:?}");
             assert!(!commands[1].contains("--More--"));
         }
@@ -72,7 +85,10 @@ fn text_output_is_the_books_format_in_inventory_order() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     let headers: Vec<&str> = text.lines().filter(|l| l.contains("#show clock")).collect();
-    assert_eq!(headers, vec!["R1#show clock", "R2#show clock", "R3#show clock"]);
+    assert_eq!(
+        headers,
+        vec!["R1#show clock", "R2#show clock", "R3#show clock"]
+    );
     assert!(
         stderr(&out).contains("3 hosts, 3 ok, 0 failed in"),
         "{}",
@@ -85,7 +101,14 @@ fn text_output_is_the_books_format_in_inventory_order() {
 fn failing_devices_fail_alone_with_their_error_kind() {
     let lab = TestLab::start(
         6,
-        &["--fault", "auth-fail:R2", "--fault", "refuse:R4", "--fault", "stall:R6"],
+        &[
+            "--fault",
+            "auth-fail:R2",
+            "--fault",
+            "refuse:R4",
+            "--fault",
+            "stall:R6",
+        ],
     );
     for strategy in STRATEGIES {
         let out = netrun(&[
@@ -182,7 +205,10 @@ fn verbose_logs_like_the_book_and_save_writes_one_file_per_host() {
     assert_eq!(received.find_iter(&log).count(), 2, "{log}");
     for name in ["R1", "R2"] {
         let saved = std::fs::read_to_string(dir.path().join(format!("{name}.txt"))).unwrap();
-        assert!(saved.starts_with(&format!("{name}#show clock\n")), "{saved}");
+        assert!(
+            saved.starts_with(&format!("{name}#show clock\n")),
+            "{saved}"
+        );
     }
     assert!(!log.contains("cisco"), "no secrets in logs: {log}");
 }
@@ -191,7 +217,15 @@ fn verbose_logs_like_the_book_and_save_writes_one_file_per_host() {
 fn fork_and_async_logs_name_pids_and_tasks() {
     let lab = TestLab::start(2, &[]);
     let inventory = lab.inventory();
-    let out = netrun(&["-i", inventory.to_str().unwrap(), "-s", "fork", "-v", "show", "clock"]);
+    let out = netrun(&[
+        "-i",
+        inventory.to_str().unwrap(),
+        "-s",
+        "fork",
+        "-v",
+        "show",
+        "clock",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         regex::Regex::new(r"(?m)^pid-\d+ ===> .* Connection: ")
@@ -200,7 +234,15 @@ fn fork_and_async_logs_name_pids_and_tasks() {
         "{}",
         stderr(&out)
     );
-    let out = netrun(&["-i", inventory.to_str().unwrap(), "-s", "async", "-v", "show", "clock"]);
+    let out = netrun(&[
+        "-i",
+        inventory.to_str().unwrap(),
+        "-s",
+        "async",
+        "-v",
+        "show",
+        "clock",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         regex::Regex::new(r"(?m)^task-\d+ ===> .* Connection: ")
@@ -213,7 +255,16 @@ fn fork_and_async_logs_name_pids_and_tasks() {
 
 #[test]
 fn embedded_lab_runs_the_main_job() {
-    let out = netrun(&["--lab", "4", "--lab-profile", "instant", "-s", "async", "show", "version"]);
+    let out = netrun(&[
+        "--lab",
+        "4",
+        "--lab-profile",
+        "instant",
+        "-s",
+        "async",
+        "show",
+        "version",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for name in ["R1", "R2", "R3", "R4"] {

@@ -213,7 +213,14 @@ pub(super) fn cisco_ios() -> Profile {
     Profile {
         name: "cisco_ios",
         privilege_levels: vec![
-            level("exec", r"^[A-Za-z0-9_.\-@/:]{1,63}>\s*$", None, "", false, ""),
+            level(
+                "exec",
+                r"^[A-Za-z0-9_.\-@/:]{1,63}>\s*$",
+                None,
+                "",
+                false,
+                "",
+            ),
             level(
                 "privilege_exec",
                 r"^[A-Za-z0-9_.\-@/:]{1,63}#\s*$",
@@ -232,7 +239,9 @@ pub(super) fn cisco_ios() -> Profile {
             ),
         ],
         default_level: "privilege_exec",
-        base_prompt: re(r"^([A-Za-z0-9_.\-@/:]{1,63}?)(\(conf[A-Za-z0-9_.\-@/:+]{0,32}\))?[>#]\s*$"),
+        base_prompt: re(
+            r"^([A-Za-z0-9_.\-@/:]{1,63}?)(\(conf[A-Za-z0-9_.\-@/:+]{0,32}\))?[>#]\s*$",
+        ),
         prompt_suffix: re(r"^(\(conf[A-Za-z0-9_.\-@/:+]{0,32}\))?[>#]\s*$"),
         paging_off: &["terminal length 0", "terminal width 511"],
         more_pattern: Some(re(r"[ \t]*--More--[ \t]*$")),
@@ -263,7 +272,14 @@ fn arista_eos() -> Profile {
     Profile {
         name: "arista_eos",
         privilege_levels: vec![
-            level("exec", r"^[A-Za-z0-9_.\-@()/: ]{1,63}>\s*$", None, "", false, ""),
+            level(
+                "exec",
+                r"^[A-Za-z0-9_.\-@()/: ]{1,63}>\s*$",
+                None,
+                "",
+                false,
+                "",
+            ),
             level(
                 "privilege_exec",
                 r"^[A-Za-z0-9_.\-@()/: ]{1,63}#\s*$",
@@ -282,7 +298,9 @@ fn arista_eos() -> Profile {
             ),
         ],
         default_level: "privilege_exec",
-        base_prompt: re(r"^([A-Za-z0-9_.\-@/: ]{1,63}?)(\(config[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$"),
+        base_prompt: re(
+            r"^([A-Za-z0-9_.\-@/: ]{1,63}?)(\(config[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$",
+        ),
         prompt_suffix: re(r"^(\(config[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$"),
         paging_off: &["terminal length 0", "terminal width 32767"],
         more_pattern: Some(re(r"[ \t]*--More--[ \t]*$")),
@@ -329,7 +347,14 @@ fn juniper_junos() -> Profile {
     Profile {
         name: "juniper_junos",
         privilege_levels: vec![
-            level("exec", r"^[A-Za-z0-9_\-@()/:.]{1,63}>\s*$", None, "", false, ""),
+            level(
+                "exec",
+                r"^[A-Za-z0-9_\-@()/:.]{1,63}>\s*$",
+                None,
+                "",
+                false,
+                "",
+            ),
             level(
                 "configuration",
                 r"^[A-Za-z0-9_\-@()/:.]{1,63}#\s*$",
@@ -390,7 +415,9 @@ fn linux() -> Profile {
             "",
         )],
         default_level: "exec",
-        base_prompt: re(r"^([A-Za-z0-9_.\-]{1,63}@[A-Za-z0-9_.\-]{1,63}|[A-Za-z0-9_.\-]{1,63})[^#$]*[#$]\s*$"),
+        base_prompt: re(
+            r"^([A-Za-z0-9_.\-]{1,63}@[A-Za-z0-9_.\-]{1,63}|[A-Za-z0-9_.\-]{1,63})[^#$]*[#$]\s*$",
+        ),
         prompt_suffix: re(r"^[^#$\n]*[#$]\s*$"),
         paging_off: &[],
         more_pattern: None,
