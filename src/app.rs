@@ -92,6 +92,11 @@ fn resolve_target(args: &TargetArgs) -> anyhow::Result<Target> {
             host.timeout = Duration::from_secs_f64(seconds);
         }
     }
+    if args.ssh_legacy {
+        for host in &mut hosts {
+            host.ssh_legacy = true;
+        }
+    }
     if args.ask_pass && hosts.iter().any(|h| h.password.is_empty()) {
         let password = rpassword::prompt_password("Password: ").context("reading the password")?;
         inventory::fill_missing_password(&mut hosts, &Secret::new(password));

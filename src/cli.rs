@@ -75,6 +75,11 @@ pub struct TargetArgs {
     /// Prompt for the login password (no echo) for hosts whose inventory gives none
     #[arg(long)]
     pub ask_pass: bool,
+
+    /// Offer old SSH algorithms (diffie-hellman-group14-sha1, ssh-rsa, hmac-sha1) to every host,
+    /// as old IOS 12.x/15.x images need; per host, set `ssh_legacy: true` in the inventory instead
+    #[arg(long)]
+    pub ssh_legacy: bool,
 }
 
 /// How to fan out and how to report.

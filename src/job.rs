@@ -217,6 +217,9 @@ pub struct ConfigResult {
     /// asked for, the profile has no show-config command, or the session ended before.
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The prompt the session ended at, e.g. `R1#`: config mode was left when it is not a
+    /// config prompt. Empty when the session broke before the end.
+    pub final_prompt: String,
 }
 
 impl ConfigResult {

@@ -258,6 +258,9 @@ impl Dialogue {
                 }
             },
             Step::Exit => {
+                if let Some(config) = &mut self.results.config {
+                    config.final_prompt = self.prompt.clone();
+                }
                 self.send_line(self.profile.exit_command);
                 self.state = State::Done;
             }

@@ -203,6 +203,7 @@ struct JsonConfig<'a> {
     lines: Vec<JsonConfigLine<'a>>,
     skipped: &'a [String],
     save: Option<&'a SaveResult>,
+    final_prompt: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
 }
@@ -234,6 +235,7 @@ impl<'a> JsonConfig<'a> {
                 .collect(),
             skipped: &c.skipped,
             save: c.save.as_ref(),
+            final_prompt: &c.final_prompt,
             diff: match (&c.before, &c.after) {
                 (Some(before), Some(after)) => {
                     Some(crate::config::config_diff(name, before, after))

@@ -153,6 +153,7 @@ fn an_invalid_line_stops_the_push_but_config_mode_is_still_left() {
         );
         let config = config(&run);
         assert_eq!(config.failed_line, Some(2));
+        assert_eq!(config.final_prompt, "R1#");
         assert_eq!(
             config.applied().collect::<Vec<_>>(),
             ["logging 10.5.5.5", "interface GigabitEthernet0/1"]
@@ -260,6 +261,7 @@ fn end_rejected_in_a_sub_mode_falls_back_to_exit() {
     for chunking in [whole as fn(usize) -> usize, |_| 1] {
         let run = pump("cisco_ios", plan_for(push(&lines)), &script, chunking);
         assert_eq!(config(&run).applied().count(), 2);
+        assert_eq!(config(&run).final_prompt, "R1#");
         assert_eq!(
             sent_lines(&run)[5..],
             ["end\n", "exit\n", "exit\n", "exit\n"]
