@@ -351,7 +351,7 @@ pub struct Outcome {
     pub prompt: String,
     pub commands: Vec<CommandResult>,
     /// What a config push did; `None` for show jobs and hosts that never got that far.
-    pub config: Option<ConfigResult>,
+    pub config: Option<Box<ConfigResult>>,
     /// `None` when every step succeeded.
     pub failure: Option<Failure>,
     pub timings: Timings,

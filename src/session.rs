@@ -351,14 +351,16 @@ impl<'a> Conversation<'a> {
                     }
                 }
                 let failure = rejected_commands(&commands)
-                    .or_else(|| config.as_ref().and_then(ConfigResult::failure));
+                    .or_else(|| config.as_ref().and_then(|c| c.failure()));
                 (prompt, commands, config, failure)
             }
             Err(failure) => {
                 // What was applied before the session broke still matters to the operator.
-                let config = matches!(self.job.task, Task::Config(_)).then(|| ConfigResult {
-                    lines: self.config_done.clone(),
-                    ..ConfigResult::default()
+                let config = matches!(self.job.task, Task::Config(_)).then(|| {
+                    Box::new(ConfigResult {
+                        lines: self.config_done.clone(),
+                        ..ConfigResult::default()
+                    })
                 });
                 (
                     self.prompt.clone(),

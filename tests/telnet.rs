@@ -157,3 +157,37 @@ fn cisco_ios_telnet_entries_from_a_telnet_only_lab_work() {
     let headers: Vec<&str> = text.lines().filter(|l| l.contains("#show clock")).collect();
     assert_eq!(headers, ["R1#show clock", "R2#show clock", "R3#show clock"]);
 }
+
+#[test]
+fn config_pushes_over_telnet_under_every_strategy_then_save() {
+    let lab = TestLab::start(4, &["--telnet-port", "auto"]);
+    let telnet = telnet_inventory(&lab, &[]);
+    let telnet = telnet.to_str().unwrap();
+    for (k, strategy) in STRATEGIES.iter().enumerate() {
+        let lines: Vec<String> = (1..=5).map(|i| format!("logging 10.20{k}.0.{i}")).collect();
+        let mut args = vec!["config", "-i", telnet, "-s", strategy, "-o", "json"];
+        for line in &lines {
+            args.extend(["-c", line.as_str()]);
+        }
+        if k == 3 {
+            args.push("--save");
+        }
+        let out = netrun(&args);
+        assert_eq!(out.status.code(), Some(0), "{strategy}: {}", stderr(&out));
+        for host in json(&out)["hosts"].as_array().unwrap() {
+            let name = host["name"].as_str().unwrap();
+            assert_eq!(host["config"]["applied"].as_array().unwrap().len(), 5);
+            assert_eq!(host["config"]["final_prompt"], format!("{name}#"));
+        }
+    }
+    // Read back over SSH, in new sessions: every push is running, and saved by the last one.
+    let inventory = lab.inventory();
+    for which in ["running", "startup"] {
+        let command = format!("show {which}-config | include logging host 10.20");
+        let (doc, code) = run_json(&inventory, "threads", &["-c", &command]);
+        assert_eq!(code, Some(0), "{doc}");
+        for (name, _, _, outputs) in outputs(&doc) {
+            assert_eq!(outputs[0].lines().count(), 20, "{name}: {outputs:?}");
+        }
+    }
+}

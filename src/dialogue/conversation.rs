@@ -149,7 +149,7 @@ impl Dialogue {
         }
         steps.push_back(Step::Exit);
         let results = Results {
-            config: plan.config.as_ref().map(|_| ConfigResult::default()),
+            config: plan.config.as_ref().map(|_| Box::default()),
             ..Results::default()
         };
         Dialogue {
@@ -725,9 +725,7 @@ impl Dialogue {
     }
 
     fn config_results(&mut self) -> &mut ConfigResult {
-        self.results
-            .config
-            .get_or_insert_with(ConfigResult::default)
+        self.results.config.get_or_insert_with(Box::default)
     }
 
     /// If the save asks a question (a new last line after the echo matching the profile's

@@ -96,5 +96,5 @@ pub struct Results {
     pub prompt: String,
     pub commands: Vec<CommandResult>,
     /// `Some` when the plan had a config push.
-    pub config: Option<ConfigResult>,
+    pub config: Option<Box<ConfigResult>>,
 }

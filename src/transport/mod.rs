@@ -1,7 +1,8 @@
 //! Transports: byte channels to a device's CLI, blocking and async, each read and write bounded
 //! by a deadline. The session driver pumps a `Dialogue` over a `Channel` (blocking) or an
-//! `AsyncChannel` (tokio); it never sees SSH or Telnet details. Adding a transport (Telnet) means
-//! implementing these two small traits.
+//! `AsyncChannel` (tokio); it never sees SSH or Telnet details. SSH (libssh2, blocking and
+//! async) and Telnet (a sans-IO codec with blocking and async adapters) implement these two small
+//! traits.
 
 pub mod ssh;
 pub mod ssh_async;

@@ -116,7 +116,9 @@ impl TelnetCodec {
                 }
                 continue;
             }
-            let (&byte, tail) = rest.split_first().expect("rest is not empty");
+            let Some((&byte, tail)) = rest.split_first() else {
+                break;
+            };
             rest = tail;
             self.state = self.step(byte, data);
         }
@@ -158,10 +160,13 @@ impl TelnetCodec {
         }
     }
 
-    /// One byte outside a run of plain data; returns the next state.
+    /// One byte (`decode` copies runs of plain data itself); returns the next state.
     fn step(&mut self, byte: u8, data: &mut Vec<u8>) -> State {
         match self.state {
-            State::Data => unreachable!("plain data is copied by `decode`"),
+            State::Data => {
+                self.data(&[byte], data);
+                State::Data
+            }
             State::Command => self.command(byte, data),
             State::Option(verb) => {
                 self.negotiate(verb, byte);
