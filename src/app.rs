@@ -101,6 +101,15 @@ fn resolve_target(args: &TargetArgs) -> anyhow::Result<Target> {
         let password = rpassword::prompt_password("Password: ").context("reading the password")?;
         inventory::fill_missing_password(&mut hosts, &Secret::new(password));
     }
+    let needs_passphrase = |h: &Host| h.key_file.is_some() && h.key_passphrase.is_none();
+    if args.ask_key_pass && hosts.iter().any(needs_passphrase) {
+        let passphrase = Secret::new(
+            rpassword::prompt_password("Key passphrase: ").context("reading the key passphrase")?,
+        );
+        for host in hosts.iter_mut().filter(|h| needs_passphrase(h)) {
+            host.key_passphrase = Some(passphrase.clone());
+        }
+    }
     Ok(Target { hosts, _lab: lab })
 }
 

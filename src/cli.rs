@@ -76,6 +76,10 @@ pub struct TargetArgs {
     #[arg(long)]
     pub ask_pass: bool,
 
+    /// Prompt for the key passphrase (no echo) for hosts with a key_file and no key_passphrase
+    #[arg(long)]
+    pub ask_key_pass: bool,
+
     /// Offer old SSH algorithms (diffie-hellman-group14-sha1, ssh-rsa, hmac-sha1) to every host,
     /// as old IOS 12.x/15.x images need; per host, set `ssh_legacy: true` in the inventory instead
     #[arg(long)]

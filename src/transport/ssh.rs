@@ -1,7 +1,10 @@
 //! SSH over libssh2 (the `ssh2` crate), blocking: TCP connect, handshake, authentication, a pty
 //! and a shell. Also what the async transport (`ssh_async`) shares with it, so the two differ only
-//! in their I/O calls: the algorithm lists, the choice of authentication methods, the pty shape and
+//! in their I/O calls: the algorithm lists, the choice and order of authentication methods (key
+//! file, SSH agent, password, keyboard-interactive), how an attempt is judged, the pty shape and
 //! the classification of libssh2 errors.
+//!
+//! Key material and passphrases stay inside libssh2 and the agent: nothing here prints them.
 //!
 //! Host keys are NOT verified, like Netmiko's default (auto-add): netrun has no known-hosts store
 //! for inventory devices, and labs regenerate their keys on every start.
@@ -104,6 +107,8 @@ pub fn algorithm_preferences(legacy: bool) -> Vec<(MethodType, String)> {
 pub enum AuthMethod {
     /// `userauth_pubkey_file` with the host's `key_file`.
     PublicKey,
+    /// Each identity the SSH agent at `SSH_AUTH_SOCK` holds, in the agent's order.
+    Agent,
     Password,
     /// Every prompt answered with the password (servers that only offer this for passwords).
     KeyboardInteractive,
@@ -113,35 +118,110 @@ impl AuthMethod {
     pub fn name(self) -> &'static str {
         match self {
             AuthMethod::PublicKey => "publickey",
+            AuthMethod::Agent => "agent",
             AuthMethod::Password => "password",
             AuthMethod::KeyboardInteractive => "keyboard-interactive",
         }
     }
+
+    /// The SSH method name the server lists it under.
+    fn ssh_name(self) -> &'static str {
+        match self {
+            AuthMethod::Agent => AuthMethod::PublicKey.name(),
+            method => method.name(),
+        }
+    }
 }
 
-/// The methods to try, in order, given what the server offers (`publickey,password,...`): the key
-/// first when the host has one, then the password, then keyboard-interactive.
-pub fn auth_methods_to_try(host: &Host, offered: &str) -> Vec<AuthMethod> {
+/// Whether an SSH agent is there to ask: `SSH_AUTH_SOCK` is set and not empty (libssh2 reads the
+/// same variable when it connects).
+pub fn agent_available() -> bool {
+    std::env::var_os("SSH_AUTH_SOCK").is_some_and(|socket| !socket.is_empty())
+}
+
+/// The methods to try, in order, given what the server offers (`publickey,password,...`) and
+/// whether an SSH agent is available. Netmiko's order: the host's key file, then the agent, then
+/// the password, then keyboard-interactive answered with the password. Password methods are
+/// skipped when the host has no password (a key-only host must not count failed logins).
+pub fn auth_methods_to_try(host: &Host, offered: &str, agent: bool) -> Vec<AuthMethod> {
     let offers = |name: &str| offered.split(',').any(|m| m.trim() == name);
+    let password = !host.password.is_empty();
     [
         (AuthMethod::PublicKey, host.key_file.is_some()),
-        (AuthMethod::Password, true),
-        (AuthMethod::KeyboardInteractive, true),
+        (AuthMethod::Agent, agent),
+        (AuthMethod::Password, password),
+        (AuthMethod::KeyboardInteractive, password),
     ]
     .into_iter()
-    .filter(|(method, usable)| *usable && offers(method.name()))
+    .filter(|(method, usable)| *usable && offers(method.ssh_name()))
     .map(|(method, _)| method)
     .collect()
 }
 
-/// The error when the server offers nothing netrun can use.
-pub fn no_usable_method(host: &Host, offered: &str) -> TransportError {
+/// The error when netrun has no credentials of a kind the server accepts.
+pub fn no_usable_method(host: &Host, offered: &str, agent: bool) -> TransportError {
+    let have: Vec<&str> = [
+        ("a key file", host.key_file.is_some()),
+        ("an SSH agent", agent),
+        ("a password", !host.password.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(what, present)| present.then_some(what))
+    .collect();
+    let have = if have.is_empty() {
+        "no key file, SSH agent or password".to_string()
+    } else {
+        have.join(", ")
+    };
     TransportError::new(
         ErrorKind::Auth,
         format!(
-            "the server offers no authentication method netrun can use for user '{}' (offered: {offered})",
+            "no way to log in as '{}' that the server accepts (it offers {offered}; netrun has {have})",
             host.username
         ),
+    )
+}
+
+/// What one login attempt (one method, or one of the agent's identities) came to.
+#[derive(Debug)]
+pub enum LoginAttempt {
+    LoggedIn,
+    Rejected,
+    Failed(ssh2::Error),
+}
+
+/// Judge an attempt from libssh2's answer and whether the session is now authenticated (a
+/// method can succeed only partially, e.g. when the server wants a second factor).
+pub fn judge(result: Result<(), ssh2::Error>, authenticated: bool) -> LoginAttempt {
+    match result {
+        Ok(()) if authenticated => LoginAttempt::LoggedIn,
+        Ok(()) => LoginAttempt::Rejected,
+        Err(err) if is_rejection(&err) => LoginAttempt::Rejected,
+        Err(err) => LoginAttempt::Failed(err),
+    }
+}
+
+/// The error for an attempt that failed (rather than being rejected) after `tried` methods.
+pub fn failed_attempt(
+    err: &ssh2::Error,
+    host: &Host,
+    methods: &[AuthMethod],
+    tried: usize,
+) -> TransportError {
+    // Servers often hang up after a rejected attempt: that is still a rejection.
+    if tried > 0 && is_disconnect(err) {
+        rejected(host, &methods[..tried])
+    } else {
+        classify(err, Phase::Auth)
+    }
+}
+
+/// The agent's verdict when none of its identities logged in (or it could not be used: a stale
+/// `SSH_AUTH_SOCK` moves on to the next method, as OpenSSH does).
+pub fn agent_rejected() -> ssh2::Error {
+    ssh2::Error::new(
+        ErrorCode::Session(ERROR_AUTHENTICATION_FAILED),
+        "no SSH agent identity was accepted",
     )
 }
 
@@ -311,36 +391,54 @@ fn authenticate(session: &Session, host: &Host, deadline: Instant) -> Result<(),
         Err(_) if session.authenticated() => return Ok(()),
         Err(err) => return Err(classify(&err, Phase::Auth)),
     };
-    let methods = auth_methods_to_try(host, &offered);
+    let agent = agent_available();
+    let methods = auth_methods_to_try(host, &offered, agent);
     if methods.is_empty() {
-        return Err(no_usable_method(host, &offered));
+        return Err(no_usable_method(host, &offered, agent));
     }
     let password = host.password.expose();
     for (tried, method) in methods.iter().enumerate() {
         arm(session, deadline, Phase::Auth)?;
-        let attempt = match method {
+        let result = match method {
             AuthMethod::PublicKey => session.userauth_pubkey_file(
                 &host.username,
                 None,
                 Path::new(host.key_file.as_deref().unwrap_or_default()),
                 host.key_passphrase.as_ref().map(|p| p.expose()),
             ),
+            AuthMethod::Agent => agent_login(session, &host.username),
             AuthMethod::Password => session.userauth_password(&host.username, password),
             AuthMethod::KeyboardInteractive => session
                 .userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password)),
         };
-        match attempt {
-            Ok(()) if session.authenticated() => return Ok(()),
-            Ok(()) => {}
-            Err(err) if is_rejection(&err) => {}
-            // Servers often hang up after a rejected attempt: that is still a rejection.
-            Err(err) if tried > 0 && is_disconnect(&err) => {
-                return Err(rejected(host, &methods[..tried]))
-            }
-            Err(err) => return Err(classify(&err, Phase::Auth)),
+        match judge(result, session.authenticated()) {
+            LoginAttempt::LoggedIn => return Ok(()),
+            LoginAttempt::Rejected => {}
+            LoginAttempt::Failed(err) => return Err(failed_attempt(&err, host, &methods, tried)),
         }
     }
     Err(rejected(host, &methods))
+}
+
+/// Offer the agent's identities one by one until the server accepts one.
+fn agent_login(session: &Session, username: &str) -> Result<(), ssh2::Error> {
+    let mut agent = session.agent()?;
+    if agent
+        .connect()
+        .and_then(|()| agent.list_identities())
+        .is_err()
+    {
+        return Err(agent_rejected());
+    }
+    for identity in agent.identities()? {
+        let result = agent.userauth(username, &identity);
+        match judge(result, session.authenticated()) {
+            LoginAttempt::LoggedIn => return Ok(()),
+            LoginAttempt::Rejected => {}
+            LoginAttempt::Failed(err) => return Err(err),
+        }
+    }
+    Err(agent_rejected())
 }
 
 impl Channel for SshShell {
@@ -450,10 +548,19 @@ mod tests {
     }
 
     #[test]
-    fn auth_tries_the_key_then_password_then_keyboard_interactive() {
+    fn auth_tries_key_file_then_agent_then_password_then_keyboard_interactive() {
         let all = "publickey,password,keyboard-interactive";
         assert_eq!(
-            auth_methods_to_try(&host(Some("/k")), all),
+            auth_methods_to_try(&host(Some("/k")), all, true),
+            vec![
+                AuthMethod::PublicKey,
+                AuthMethod::Agent,
+                AuthMethod::Password,
+                AuthMethod::KeyboardInteractive
+            ]
+        );
+        assert_eq!(
+            auth_methods_to_try(&host(Some("/k")), all, false),
             vec![
                 AuthMethod::PublicKey,
                 AuthMethod::Password,
@@ -461,18 +568,75 @@ mod tests {
             ]
         );
         assert_eq!(
-            auth_methods_to_try(&host(None), all),
+            auth_methods_to_try(&host(None), all, false),
             vec![AuthMethod::Password, AuthMethod::KeyboardInteractive]
         );
         assert_eq!(
-            auth_methods_to_try(&host(None), "publickey,keyboard-interactive"),
+            auth_methods_to_try(&host(None), "publickey,keyboard-interactive", false),
             vec![AuthMethod::KeyboardInteractive]
         );
-        assert!(auth_methods_to_try(&host(None), "publickey").is_empty());
+        // The agent signs with public keys: a server without `publickey` gets none of it.
         assert_eq!(
-            no_usable_method(&host(None), "publickey").kind,
-            ErrorKind::Auth
+            auth_methods_to_try(&host(None), "password", true),
+            vec![AuthMethod::Password]
         );
+        assert!(auth_methods_to_try(&host(None), "publickey", false).is_empty());
+        let err = no_usable_method(&host(None), "publickey", false);
+        assert_eq!(err.kind, ErrorKind::Auth);
+        assert!(err.message.contains("netrun has a password"), "{err}");
+    }
+
+    #[test]
+    fn a_host_without_password_uses_only_keys() {
+        let keyless = Host {
+            password: Secret::new(""),
+            ..host(Some("/k"))
+        };
+        let all = "publickey,password,keyboard-interactive";
+        assert_eq!(
+            auth_methods_to_try(&keyless, all, true),
+            vec![AuthMethod::PublicKey, AuthMethod::Agent]
+        );
+        let nothing = Host {
+            key_file: None,
+            ..keyless
+        };
+        assert!(auth_methods_to_try(&nothing, all, false).is_empty());
+        let err = no_usable_method(&nothing, all, false);
+        assert!(
+            err.message
+                .contains("netrun has no key file, SSH agent or password"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn attempts_are_judged_by_libssh2s_answer_and_the_session_state() {
+        let err = |code| ssh2::Error::new(ErrorCode::Session(code), "x");
+        assert!(matches!(judge(Ok(()), true), LoginAttempt::LoggedIn));
+        // Partial success (the server wants more): not logged in yet.
+        assert!(matches!(judge(Ok(()), false), LoginAttempt::Rejected));
+        for code in [ERROR_AUTHENTICATION_FAILED, ERROR_PUBLICKEY_UNVERIFIED] {
+            assert!(matches!(
+                judge(Err(err(code)), false),
+                LoginAttempt::Rejected
+            ));
+        }
+        assert!(matches!(
+            judge(Err(agent_rejected()), false),
+            LoginAttempt::Rejected
+        ));
+        let methods = [AuthMethod::Agent, AuthMethod::Password];
+        let hangup = err(ERROR_SOCKET_DISCONNECT);
+        assert!(matches!(
+            judge(Err(err(ERROR_SOCKET_DISCONNECT)), false),
+            LoginAttempt::Failed(_)
+        ));
+        let after_one = failed_attempt(&hangup, &host(None), &methods, 1);
+        assert_eq!(after_one.kind, ErrorKind::Auth);
+        assert!(after_one.message.contains("tried agent)"), "{after_one}");
+        let at_once = failed_attempt(&hangup, &host(None), &methods, 0);
+        assert_eq!(at_once.kind, ErrorKind::Closed);
     }
 
     #[test]

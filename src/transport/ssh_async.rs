@@ -24,8 +24,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
 use super::ssh::{
-    algorithm_preferences, auth_methods_to_try, classify, is_disconnect, is_rejection,
-    no_usable_method, rejected, AuthMethod, PasswordPrompter, Phase, PTY_SIZE, PTY_TERM,
+    agent_available, agent_rejected, algorithm_preferences, auth_methods_to_try, classify,
+    failed_attempt, judge, no_usable_method, rejected, AuthMethod, LoginAttempt, PasswordPrompter,
+    Phase, PTY_SIZE, PTY_TERM,
 };
 use super::{address, connect_error, AsyncChannel, Received, TransportError};
 use crate::job::{ErrorKind, Host};
@@ -151,13 +152,14 @@ async fn authenticate(
         Err(_) if session.authenticated() => return Ok(()),
         Err(err) => return Err(classify_async(&err, Phase::Auth)),
     };
-    let methods = auth_methods_to_try(host, &offered);
+    let agent = agent_available();
+    let methods = auth_methods_to_try(host, &offered, agent);
     if methods.is_empty() {
-        return Err(no_usable_method(host, &offered));
+        return Err(no_usable_method(host, &offered, agent));
     }
     let password = host.password.expose();
     for (tried, method) in methods.iter().enumerate() {
-        let attempt = match method {
+        let result = match method {
             AuthMethod::PublicKey => {
                 session
                     .userauth_pubkey_file(
@@ -168,6 +170,7 @@ async fn authenticate(
                     )
                     .await
             }
+            AuthMethod::Agent => agent_login(session, &host.username).await,
             AuthMethod::Password => session.userauth_password(&host.username, password).await,
             AuthMethod::KeyboardInteractive => {
                 session
@@ -175,17 +178,53 @@ async fn authenticate(
                     .await
             }
         };
-        match attempt {
-            Ok(()) if session.authenticated() => return Ok(()),
-            Ok(()) => {}
-            Err(async_ssh2_lite::Error::Ssh2(err)) if is_rejection(&err) => {}
-            Err(async_ssh2_lite::Error::Ssh2(err)) if tried > 0 && is_disconnect(&err) => {
-                return Err(rejected(host, &methods[..tried]))
-            }
-            Err(err) => return Err(classify_async(&err, Phase::Auth)),
+        let answer = libssh2_answer(result).map_err(|e| classify_async(&e, Phase::Auth))?;
+        match judge(answer, session.authenticated()) {
+            LoginAttempt::LoggedIn => return Ok(()),
+            LoginAttempt::Rejected => {}
+            LoginAttempt::Failed(err) => return Err(failed_attempt(&err, host, &methods, tried)),
         }
     }
     Err(rejected(host, &methods))
+}
+
+/// The blocking module's agent login, with awaits: the agent's identities one by one until the
+/// server accepts one. libssh2 talks to the agent over a blocking Unix socket, so each exchange
+/// with the (local) agent holds the task's thread for the agent's reply, a signature taking
+/// microseconds; the waits for the server stay non-blocking.
+async fn agent_login(
+    session: &AsyncSession<ReadinessStream>,
+    username: &str,
+) -> Result<(), async_ssh2_lite::Error> {
+    let mut agent = session.agent()?;
+    let reached = async {
+        agent.connect().await?;
+        agent.list_identities().await
+    };
+    if reached.await.is_err() {
+        return Err(agent_rejected().into());
+    }
+    for identity in agent.identities()? {
+        let result = agent.userauth(username, &identity).await;
+        match judge(libssh2_answer(result)?, session.authenticated()) {
+            LoginAttempt::LoggedIn => return Ok(()),
+            LoginAttempt::Rejected => {}
+            LoginAttempt::Failed(err) => return Err(err.into()),
+        }
+    }
+    Err(agent_rejected().into())
+}
+
+/// libssh2's own answer to a call, for `judge`; the outer error is one of async-ssh2-lite's own
+/// (I/O, other), which `judge` has no say on.
+fn libssh2_answer(
+    result: Result<(), async_ssh2_lite::Error>,
+) -> Result<Result<(), async_ssh2_lite::ssh2::Error>, async_ssh2_lite::Error> {
+    match result {
+        Ok(()) => Ok(Ok(())),
+        Err(async_ssh2_lite::Error::Ssh2(err)) => Ok(Err(err)),
+        Err(err) => Err(err),
+    }
 }
 
 impl AsyncChannel for AsyncSshShell {

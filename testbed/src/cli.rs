@@ -67,6 +67,11 @@ pub struct Args {
     #[arg(long)]
     pub ssh_legacy: bool,
 
+    /// OpenSSH public-key file (`id_ed25519.pub`, `authorized_keys`): its keys may log in as
+    /// `cisco` or any username configured on the device; repeatable
+    #[arg(long = "authorized-key", value_name = "FILE")]
+    pub authorized_keys: Vec<PathBuf>,
+
     /// Lab file: groups of devices with their own count, profile, transport, legacy flag, faults
     #[arg(long, value_name = "FILE.yaml")]
     pub lab: Option<PathBuf>,
@@ -181,6 +186,12 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
     }
     if config.devices.is_empty() {
         anyhow::bail!("--devices must be at least 1");
+    }
+    for path in &args.authorized_keys {
+        config
+            .authorized_keys
+            .load(path)
+            .context("--authorized-key")?;
     }
     for spec in &args.faults {
         config
@@ -297,6 +308,30 @@ mod tests {
         assert_eq!(
             err,
             "--fault refuse:R9: device R9 is outside the lab (R1..R2)"
+        );
+    }
+
+    #[test]
+    fn authorized_key_files_are_loaded_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id.pub");
+        std::fs::write(
+            &key,
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJnH5R4BYPK1oBAOmh0Bj0COs9oBvwQESK8lpSGbMYiR lab@test\n",
+        )
+        .unwrap();
+        let key = key.to_str().unwrap();
+        let args = parse(&["--devices", "1", "--authorized-key", key]).unwrap();
+        assert!(!lab_config(&args).unwrap().authorized_keys.is_empty());
+        assert!(lab_config(&parse(&["--devices", "1"]).unwrap())
+            .unwrap()
+            .authorized_keys
+            .is_empty());
+        let args = parse(&["--devices", "1", "--authorized-key", "/nonexistent.pub"]).unwrap();
+        let err = format!("{:#}", lab_config(&args).unwrap_err());
+        assert!(
+            err.starts_with("--authorized-key: /nonexistent.pub: "),
+            "{err}"
         );
     }
 

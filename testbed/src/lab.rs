@@ -1,9 +1,12 @@
-//! What a lab is: its devices (profile, transports, legacy SSH, faults), address and ports,
-//! built from flags or from a lab file (`--lab FILE.yaml`), and `Lab::start` to serve it.
+//! What a lab is: its devices (profile, transports, legacy SSH, faults), address and ports, the
+//! public keys its SSH servers accept, built from flags or from a lab file (`--lab FILE.yaml`), and
+//! `Lab::start` to serve it.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+use russh::keys::ssh_key::public::KeyData;
+use russh::keys::PublicKey;
 use serde::Deserialize;
 
 use crate::fault::{DeviceFaults, FaultError, FaultKind, FaultSpec};
@@ -58,6 +61,8 @@ pub struct LabConfig {
     /// Seeds latency jitter, fault fractions and per-device data.
     pub seed: u64,
     pub devices: Vec<DevicePlan>,
+    /// Public keys every device's SSH server accepts (besides passwords).
+    pub authorized_keys: AuthorizedKeys,
 }
 
 impl LabConfig {
@@ -71,6 +76,7 @@ impl LabConfig {
             devices: (0..count)
                 .map(|i| DevicePlan::new(i, profile, Transport::Ssh))
                 .collect(),
+            authorized_keys: AuthorizedKeys::default(),
         }
     }
 
@@ -101,6 +107,73 @@ impl DevicePlan {
             legacy: false,
             faults: DeviceFaults::default(),
         }
+    }
+}
+
+/// Public keys that may log in over SSH, as OpenSSH writes them (`ssh-ed25519 AAAA... comment`,
+/// one a line, as in `id_ed25519.pub` or `authorized_keys`). Keys are compared without comments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizedKeys(Vec<KeyData>);
+
+/// Why a public-key file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthorizedKeyError {
+    #[error("{path}: {error}")]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{path}:{line}: not an OpenSSH public key (`TYPE BASE64 [COMMENT]`): {error}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        error: russh::keys::ssh_key::Error,
+    },
+    #[error("{path}: no public key in the file")]
+    Empty { path: PathBuf },
+}
+
+impl AuthorizedKeys {
+    /// Add the keys in the file at `path`.
+    pub fn load(&mut self, path: &Path) -> Result<(), AuthorizedKeyError> {
+        let text = std::fs::read_to_string(path).map_err(|error| AuthorizedKeyError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        self.parse(&text, path)
+    }
+
+    /// Add the keys in `text` (read from `path`): blank lines and `#` comments are skipped,
+    /// every other line must be a key, and there must be at least one.
+    pub fn parse(&mut self, text: &str, path: &Path) -> Result<(), AuthorizedKeyError> {
+        let before = self.0.len();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let key = PublicKey::from_openssh(line).map_err(|error| AuthorizedKeyError::Parse {
+                path: path.to_path_buf(),
+                line: index + 1,
+                error,
+            })?;
+            self.0.push(key.key_data().clone());
+        }
+        if self.0.len() == before {
+            return Err(AuthorizedKeyError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `key` is one of these keys.
+    pub fn contains(&self, key: &PublicKey) -> bool {
+        self.0.iter().any(|k| k == key.key_data())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -160,6 +233,10 @@ pub struct LabFile {
     /// Lab-wide faults, as with `--fault`: `stall:R3`, `drop:10%`.
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Public-key files (relative to the lab file) whose keys may log in, as with
+    /// `--authorized-key`.
+    #[serde(default)]
+    pub authorized_keys: Vec<PathBuf>,
 }
 
 /// A group of identical devices in a lab file.
@@ -199,6 +276,11 @@ pub enum LabFileError {
         fault: String,
         error: FaultError,
     },
+    #[error("{path}: authorized_keys: {error}")]
+    AuthorizedKey {
+        path: PathBuf,
+        error: AuthorizedKeyError,
+    },
 }
 
 /// Defaults a lab file's groups fall back on.
@@ -232,7 +314,7 @@ impl LabFile {
         Ok(file)
     }
 
-    /// The devices of this file (and its lab-wide faults) written into `config`.
+    /// The devices of this file (its lab-wide faults, its authorized keys) written into `config`.
     pub fn apply(
         &self,
         config: &mut LabConfig,
@@ -260,6 +342,16 @@ impl LabFile {
                 .map_err(|error| LabFileError::Fault {
                     path: path.to_path_buf(),
                     fault: spec.text.clone(),
+                    error,
+                })?;
+        }
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for keys in &self.authorized_keys {
+            config
+                .authorized_keys
+                .load(&folder.join(keys))
+                .map_err(|error| LabFileError::AuthorizedKey {
+                    path: path.to_path_buf(),
                     error,
                 })?;
         }
@@ -341,6 +433,73 @@ mod tests {
     fn empty_groups_are_refused() {
         let err = lab("groups:\n  - count: 0\n").unwrap_err().to_string();
         assert_eq!(err, "lab.yaml: group 1 has count 0");
+    }
+
+    const ED25519: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJnH5R4BYPK1oBAOmh0Bj0COs9oBvwQESK8lpSGbMYiR lab@test";
+    const RSA: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCoLPzdhChypaAUd2vHn+ekNIJxGe46eFT+IHq5M/K/5SteUhaedEeaw+WOwMqb6s1cpZsUTWHXIJ7uKZwYzXOYCZeL9Nzh6zKg+vtGPvGNMCdQUetqlupNlrdCtdE8uElWEOYfIRIKa0kK6PKkwa4LOPlMPT3bi9sbG+V8ld9D3CQQEYO0UwvKdh01hGwJhCrPtfsh31Nij4LA+/rl28+OEfay9ubx1Qd6YKQC5POEo2nSMpyIW5u4Z6YgGavdKSkhn4spv4inoKCg7gY++ZCNQnqw//W9YdukdrK1CQm441KSCxaSf6JU+N7ux2DTjqq1dWHB71NvwAXwvQa7k2lR old@test";
+
+    fn public_key(line: &str) -> PublicKey {
+        PublicKey::from_openssh(line).unwrap()
+    }
+
+    #[test]
+    fn authorized_keys_parse_ed25519_and_rsa_lines_ignoring_comments() {
+        let mut keys = AuthorizedKeys::default();
+        let text = format!("# lab keys\n\n{ED25519}\n  {RSA}  \n");
+        keys.parse(&text, Path::new("keys.pub")).unwrap();
+        assert!(keys.contains(&public_key(ED25519)));
+        assert!(keys.contains(&public_key(RSA)));
+        // The comment is not part of the key.
+        let renamed = ED25519.replace("lab@test", "someone@else");
+        assert!(keys.contains(&public_key(&renamed)));
+        assert!(!AuthorizedKeys::default().contains(&public_key(ED25519)));
+    }
+
+    #[test]
+    fn bad_key_files_are_errors_naming_file_and_line() {
+        let mut keys = AuthorizedKeys::default();
+        // The key's type does not match its data.
+        let broken = ED25519.replace("ssh-ed25519", "ssh-rsa");
+        let err = keys
+            .parse(&format!("{RSA}\n{broken}\n"), Path::new("k.pub"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("k.pub:2: not an OpenSSH public key"),
+            "{err}"
+        );
+        let err = keys
+            .parse("-----BEGIN OPENSSH PRIVATE KEY-----\n", Path::new("id"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("id:1: "), "{err}");
+        let err = keys.parse("# nothing\n\n", Path::new("e.pub")).unwrap_err();
+        assert_eq!(err.to_string(), "e.pub: no public key in the file");
+        let err = keys.load(Path::new("/nonexistent/id.pub")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("/nonexistent/id.pub: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn lab_files_name_key_files_relative_to_themselves() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("id.pub"), format!("{ED25519}\n")).unwrap();
+        let path = dir.path().join("lab.yaml");
+        let file =
+            LabFile::parse("groups:\n  - count: 1\nauthorized_keys: [id.pub]\n", &path).unwrap();
+        let mut config = LabConfig::new(0, ProfileName::Instant);
+        file.apply(&mut config, DEFAULTS, &path).unwrap();
+        assert!(config.authorized_keys.contains(&public_key(ED25519)));
+        let file = LabFile::parse(
+            "groups:\n  - count: 1\nauthorized_keys: [missing.pub]\n",
+            &path,
+        )
+        .unwrap();
+        let err = file.apply(&mut config, DEFAULTS, &path).unwrap_err();
+        assert!(err.to_string().contains("authorized_keys: "), "{err}");
     }
 
     #[test]

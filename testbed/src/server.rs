@@ -182,8 +182,8 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         telnet: telnet_listeners,
     } = ports::bind(config)?;
     let keys = ssh::HostKeys::generate();
-    let modern = ssh::server_config(&keys, false);
-    let legacy = ssh::server_config(&keys, true);
+    let modern = ssh::server_config(&keys, false, &config.authorized_keys);
+    let legacy = ssh::server_config(&keys, true, &config.authorized_keys);
     let mut endpoints = Vec::with_capacity(config.devices.len());
     let mut ssh_listeners = ssh_listeners.into_iter();
     let mut telnet_listeners = telnet_listeners.into_iter();
@@ -242,11 +242,7 @@ fn sim_device(lab_seed: u64, index: usize, plan: &crate::lab::DevicePlan) -> Sim
     }
 }
 
-async fn accept_ssh(
-    listener: TcpListener,
-    sim: Arc<SimDevice>,
-    config: Arc<russh::server::Config>,
-) {
+async fn accept_ssh(listener: TcpListener, sim: Arc<SimDevice>, config: ssh::ServerConfig) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {

@@ -1,6 +1,6 @@
 //! The SSH server (russh): host keys, the modern and legacy algorithm sets, authentication
-//! (password and keyboard-interactive, with the auth-fail fault), and shell/exec channels that
-//! run the device CLI.
+//! (password, keyboard-interactive and, when the lab has authorized keys, public key; the
+//! auth-fail fault rejects them all), and shell/exec channels that run the device CLI.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -9,15 +9,19 @@ use std::time::Duration;
 
 use rand::RngCore;
 use russh::keys::ssh_key::private::Ed25519Keypair;
-use russh::keys::{Algorithm, PrivateKey};
-use russh::server::{Auth, ChannelOpenHandle, Config, Handler, Msg, Response, Session};
+use russh::keys::{Algorithm, PrivateKey, PublicKey};
+use russh::server::{
+    Auth, ChannelOpenHandle, Config, Handler, Msg, PublicKeyOffer, Response, Session,
+    VerifiedPublicKey,
+};
 use russh::{
     cipher, compression, kex, mac, Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId,
 };
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-use crate::device::{CliSession, SessionStart};
+use crate::device::{CliSession, Device, Out, SessionStart};
+use crate::lab::AuthorizedKeys;
 use crate::profile::Pacer;
 use crate::server::{pause, Flow, Player, SimDevice, Sink};
 
@@ -52,17 +56,32 @@ impl HostKeys {
     }
 }
 
-/// The server configuration shared by every device of one kind (modern or legacy).
-pub(crate) fn server_config(keys: &HostKeys, legacy: bool) -> Arc<Config> {
+/// What every SSH connection to devices of one kind (modern or legacy) shares.
+#[derive(Clone)]
+pub(crate) struct ServerConfig {
+    russh: Arc<Config>,
+    authorized: Arc<AuthorizedKeys>,
+}
+
+/// The server configuration shared by every device of one kind (modern or legacy). Public-key
+/// authentication is offered only when the lab has keys, so clients without one are not asked.
+pub(crate) fn server_config(
+    keys: &HostKeys,
+    legacy: bool,
+    authorized: &AuthorizedKeys,
+) -> ServerConfig {
     let (key, preferred) = if legacy {
         (keys.rsa.clone(), legacy_algorithms())
     } else {
         (keys.ed25519.clone(), Preferred::default())
     };
     let mut methods = MethodSet::empty();
+    if !authorized.is_empty() {
+        methods.push(MethodKind::PublicKey);
+    }
     methods.push(MethodKind::Password);
     methods.push(MethodKind::KeyboardInteractive);
-    Arc::new(Config {
+    let russh = Arc::new(Config {
         server_id: SshId::Standard(Cow::Borrowed(SERVER_ID)),
         methods,
         // The profile's auth delay is the only wait; russh's constant-time rejection would add
@@ -74,7 +93,11 @@ pub(crate) fn server_config(keys: &HostKeys, legacy: bool) -> Arc<Config> {
         inactivity_timeout: Some(INACTIVITY_TIMEOUT),
         nodelay: true,
         ..Config::default()
-    })
+    });
+    ServerConfig {
+        russh,
+        authorized: Arc::new(authorized.clone()),
+    }
 }
 
 /// Exactly what an old IOS 12.x/15.x box offers.
@@ -90,16 +113,17 @@ fn legacy_algorithms() -> Preferred {
 }
 
 /// Serve one SSH connection to `sim`.
-pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Arc<Config>) {
+pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: ServerConfig) {
     let _ = stream.set_nodelay(true);
     let mut pacer = sim.pacer();
     pause(pacer.connect()).await;
     let handler = Connection {
         sim,
         pacer,
+        authorized: config.authorized,
         channels: HashMap::new(),
     };
-    if let Ok(session) = russh::server::run_stream(config, stream, handler).await {
+    if let Ok(session) = russh::server::run_stream(config.russh, stream, handler).await {
         let _ = session.await;
     }
 }
@@ -108,6 +132,7 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Arc<Co
 struct Connection {
     sim: Arc<SimDevice>,
     pacer: Pacer,
+    authorized: Arc<AuthorizedKeys>,
     channels: HashMap<ChannelId, mpsc::Sender<Vec<u8>>>,
 }
 
@@ -115,6 +140,16 @@ impl Connection {
     async fn check(&mut self, user: &str, password: &str) -> Auth {
         pause(self.pacer.auth()).await;
         if !self.sim.auth_fail && self.sim.device.check_login(user, password) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    /// Whether `user` may log in with `key`: an authorized key and a user the device knows.
+    fn key_may_log_in(&self, user: &str, key: &PublicKey) -> Auth {
+        if !self.sim.auth_fail && self.authorized.contains(key) && has_user(&self.sim.device, user)
+        {
             Auth::Accept
         } else {
             Auth::reject()
@@ -139,6 +174,25 @@ impl Handler for Connection {
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         Ok(self.check(user, password).await)
+    }
+
+    /// A client asks whether a key would do before signing with it: no delay, like a real box.
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(self.key_may_log_in(user, offer.public_key))
+    }
+
+    /// russh has verified the signature: the key is the client's.
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        pause(self.pacer.auth()).await;
+        Ok(self.key_may_log_in(user, key.public_key))
     }
 
     async fn auth_keyboard_interactive<'a>(
@@ -274,6 +328,26 @@ impl Handler for Connection {
         self.channels.remove(&channel);
         Ok(())
     }
+}
+
+/// Whether the device has the login `user`: its own user, or one configured with `username`
+/// (read from the running-config, as IOS does).
+fn has_user(device: &Arc<Device>, user: &str) -> bool {
+    if user == device.spec.username {
+        return true;
+    }
+    let (outs, _) = CliSession::exec(device, "show running-config | include ^username ");
+    outs.iter()
+        .filter_map(|out| match out {
+            Out::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
+            _ => None,
+        })
+        .any(|text| {
+            text.lines().any(|line| {
+                let mut words = line.split_whitespace();
+                words.next() == Some("username") && words.next() == Some(user)
+            })
+        })
 }
 
 /// An interactive shell: typed bytes in, CLI output out, until logout, drop or disconnect.
