@@ -16,10 +16,12 @@ use crate::job::{
     Failure, Job, Outcome, Task, Timings, TransportKind, Worker,
 };
 use crate::strategy::{JobRunner, LocalFuture};
-use crate::transport::ssh::{self, SshShell};
-use crate::transport::ssh_async::{self, AsyncSshShell};
+use crate::transport::ssh::SshShell;
+use crate::transport::ssh_async::AsyncSshShell;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
-use crate::transport::{address, AsyncChannel, Channel, Received, TransportError};
+use crate::transport::{
+    address, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received, TransportError,
+};
 
 /// Bytes read per receive.
 const READ_CHUNK: usize = 16 * 1024;
@@ -67,7 +69,7 @@ fn drive_blocking(conversation: &mut Conversation) -> Result<Results, Failure> {
     let dialogue = conversation.dialogue()?;
     let host = &conversation.job.host;
     conversation.connecting();
-    let stream = ssh::connect(host, conversation.deadline())?;
+    let stream = tcp_connect(host, conversation.deadline())?;
     conversation.connected();
     match host.transport {
         TransportKind::Ssh => {
@@ -110,7 +112,7 @@ async fn drive_async(conversation: &mut Conversation<'_>) -> Result<Results, Fai
     let dialogue = conversation.dialogue()?;
     let host = &conversation.job.host;
     conversation.connecting();
-    let stream = ssh_async::connect(host, conversation.deadline()).await?;
+    let stream = tcp_connect_async(host, conversation.deadline()).await?;
     conversation.connected();
     match host.transport {
         TransportKind::Ssh => {

@@ -25,6 +25,7 @@ struct HostDoc {
     connect_ms: f64,
     auth_ms: f64,
     commands: Vec<CommandDoc>,
+    total_ms: f64,
     worker: Worker,
 }
 
@@ -66,6 +67,9 @@ pub struct HostBars {
     pub connect_ms: f64,
     pub auth_ms: f64,
     pub commands_ms: Vec<f64>,
+    /// The whole session, connect to disconnect (more than the phases above: it also holds
+    /// set-up commands such as paging off, and closing the session).
+    pub total_ms: f64,
     /// Who ran it: thread name, `pid-N` or `task-N`.
     pub worker: String,
 }
@@ -99,6 +103,7 @@ impl Inside {
                     connect_ms: h.connect_ms,
                     auth_ms: h.auth_ms,
                     commands_ms: h.commands.iter().map(|c| c.duration_ms).collect(),
+                    total_ms: h.total_ms,
                     worker: h.worker.label(),
                 })
                 .collect(),

@@ -1,12 +1,14 @@
 //! Running one child process and measuring it from outside, the way `time` does: wall clock
 //! around spawn → reap, and the kernel's accounting from `wait4(2)`'s rusage.
 //!
-//! Linux's wait4 rusage covers the child *and its descendants that it waited for*: the CPU time of
+//! Children are made with fork+exec (see `force_fork`) so that their max RSS is their own, not
+//! the bench's. Linux's wait4 rusage covers the child *and its descendants that it waited for*: the CPU time of
 //! the fork strategy's reaped workers is in the parent's user/sys, their context switches are
 //! counted, and max RSS is the largest of the parent and those workers (not their sum).
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -71,6 +73,7 @@ pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
+    force_fork(command);
     let started = Instant::now();
     let mut child = command.spawn()?;
     let pid = child.id() as libc::pid_t;
@@ -107,6 +110,19 @@ pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured
         },
         stdout,
     })
+}
+
+/// Make std spawn with fork+exec rather than vfork-style spawning (`CLONE_VM`). At exec, Linux
+/// charges the *old* address space's high-water RSS to the new program's ru_maxrss: after a vfork
+/// that is the bench's own address space (tens of MiB of mapped binary), after a fork only the
+/// copy of its anonymous pages (well under a MiB here). std takes the fork path whenever a
+/// pre-exec hook is set.
+fn force_fork(command: &mut Command) {
+    // SAFETY: the hook runs in the forked child before exec and does nothing at all, so it
+    // cannot touch a lock or allocate; it only selects std's fork+exec path.
+    unsafe {
+        command.pre_exec(|| Ok(()));
+    }
 }
 
 fn timeval_ms(tv: libc::timeval) -> f64 {
@@ -218,6 +234,43 @@ mod tests {
         .unwrap();
         assert!(m.usage.exit.success());
         assert!(m.usage.user_ms + m.usage.sys_ms > 0.0);
+    }
+
+    #[test]
+    fn max_rss_is_not_charged_for_the_parents_mapped_files() {
+        // Keep 64 MiB of a file resident in this process (file-backed pages, like a big
+        // binary's): a child measured by `measure` must not inherit them as its max RSS, as it
+        // would after a vfork-style spawn.
+        use std::io::Write;
+        use std::os::fd::AsRawFd;
+        const LEN: usize = 64 << 20;
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&vec![1u8; LEN]).unwrap();
+        // SAFETY: a fresh private read-only mapping of a file we own, LEN bytes long; it is only
+        // read through `pages` below and unmapped before the file is dropped.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                LEN,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE | libc::MAP_POPULATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED);
+        // SAFETY: `base` maps LEN readable bytes (checked above) that nothing writes.
+        let pages = unsafe { std::slice::from_raw_parts(base as *const u8, LEN) };
+        let resident: usize = pages.iter().step_by(4096).map(|&b| b as usize).sum();
+        let m = measure(&mut sh("exit 0"), Duration::from_secs(30)).unwrap();
+        // SAFETY: unmapping exactly the mapping made above; `pages` is not used after this.
+        unsafe { libc::munmap(base, LEN) };
+        assert_eq!(resident, LEN / 4096);
+        assert!(
+            m.usage.max_rss_kib < 32 * 1024,
+            "{} KiB",
+            m.usage.max_rss_kib
+        );
     }
 
     #[test]

@@ -441,6 +441,7 @@ pub(crate) mod test_support {
                 connect_ms: 1.0,
                 auth_ms: 5.0,
                 commands_ms: vec![2.0],
+                total_ms: 10.0,
                 worker: format!("netrun-worker-{}", i % 2),
             })
             .collect();

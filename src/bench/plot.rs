@@ -25,6 +25,7 @@ pub const WALL_BAR_ALPHA: f64 = 0.8;
 pub const CONNECT_ALPHA: f64 = 0.3;
 pub const AUTH_ALPHA: f64 = 0.55;
 pub const COMMAND_ALPHA: f64 = 0.95;
+pub const REST_ALPHA: f64 = 0.12;
 
 const WIDTH: u32 = 1100;
 const BAR_ROW_PX: u32 = 30;
@@ -120,7 +121,7 @@ where
         );
         let ratio = summary
             .ratio_to_sequential
-            .map_or(String::new(), |r| format!(", {r:.2}× sequential"));
+            .map_or(String::new(), |r| format!(", {r:.3}× sequential"));
         let label = Text::new(
             format!("  {median:.3} s{ratio}, {}", summary.status),
             (summary.wall_ms.max / 1000.0, row + 0.5),
@@ -223,9 +224,10 @@ fn timelines(bench: &Bench) -> Vec<Timeline<'_>> {
         .collect()
 }
 
-/// The end of a host's last bar, ms from the run's start.
+/// The end of a host's session, ms from the run's start.
 fn host_end(h: &HostBars) -> f64 {
-    h.start_ms + h.connect_ms + h.auth_ms + h.commands_ms.iter().sum::<f64>()
+    let phases = h.connect_ms + h.auth_ms + h.commands_ms.iter().sum::<f64>();
+    h.start_ms + phases.max(h.total_ms)
 }
 
 fn draw_timeline<DB: DrawingBackend>(
@@ -249,7 +251,8 @@ where
         format!("{} devices", hosts.len())
     };
     let caption = format!(
-        "{}: {shown}, {} workers; colour = worker; light = connect, mid = auth, solid = commands",
+        "{}: {shown}, {} workers; colour = worker; light = connect, mid = auth, solid = commands, \
+         faint = rest of the session (paging off, close)",
         timeline.title,
         workers.len()
     );
@@ -288,8 +291,9 @@ where
     Ok(())
 }
 
-/// A host's bars on the time axis: (from ms, to ms, opacity) for connect, auth and each command;
-/// phases that took no time are left out.
+/// A host's bars on the time axis: (from ms, to ms, opacity) for connect, auth, each command and
+/// the rest of the session (netrun's JSON gives no start per command, so the commands follow
+/// auth and the rest follows them); phases that took no time are left out.
 fn phases(h: &HostBars) -> Vec<(f64, f64, f64)> {
     let mut bars = Vec::new();
     let mut at = h.start_ms;
@@ -301,6 +305,9 @@ fn phases(h: &HostBars) -> Vec<(f64, f64, f64)> {
             bars.push((at, at + ms, alpha));
         }
         at += ms.max(0.0);
+    }
+    if h.start_ms + h.total_ms > at {
+        bars.push((at, h.start_ms + h.total_ms, REST_ALPHA));
     }
     bars
 }
@@ -332,6 +339,7 @@ mod tests {
         assert_eq!(count(&svg, &opacity(CONNECT_ALPHA)), 8);
         assert_eq!(count(&svg, &opacity(AUTH_ALPHA)), 8);
         assert_eq!(count(&svg, &opacity(COMMAND_ALPHA)), 8);
+        assert_eq!(count(&svg, &opacity(REST_ALPHA)), 8);
         for title in ["sequential:", "threads ×2:", "fork ×2:", "async ×2:"] {
             assert!(svg.contains(title), "no timeline titled {title}");
         }
@@ -349,6 +357,7 @@ mod tests {
             connect_ms: 2.0,
             auth_ms: 0.0,
             commands_ms: vec![3.0, 4.0],
+            total_ms: 12.0,
             worker: "main".into(),
         };
         assert_eq!(
@@ -356,10 +365,21 @@ mod tests {
             vec![
                 (10.0, 12.0, CONNECT_ALPHA),
                 (12.0, 15.0, COMMAND_ALPHA),
-                (15.0, 19.0, COMMAND_ALPHA)
+                (15.0, 19.0, COMMAND_ALPHA),
+                (19.0, 22.0, REST_ALPHA)
             ]
         );
-        assert_eq!(host_end(&host), 19.0);
+        assert_eq!(host_end(&host), 22.0);
+        let whole = HostBars {
+            total_ms: 5.0,
+            ..host
+        };
+        assert_eq!(
+            phases(&whole).len(),
+            3,
+            "no rest when the phases fill the session"
+        );
+        assert_eq!(host_end(&whole), 19.0);
     }
 
     #[test]

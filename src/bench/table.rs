@@ -56,8 +56,7 @@ fn time_rows(bench: &Bench) -> Vec<Vec<String>> {
             seconds(&s.wall_ms),
             seconds(&s.user_ms),
             seconds(&s.sys_ms),
-            s.ratio_to_sequential
-                .map_or("-".to_string(), |r| format!("{r:.2}")),
+            s.ratio_to_sequential.map_or("-".to_string(), ratio),
             s.status.clone(),
         ]);
     }
@@ -138,8 +137,8 @@ fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
         StrategyKind::Fork => format!("kernel (CFS): {} processes", count(i.processes_forked)),
         StrategyKind::Threads => format!("kernel (CFS): {} threads", count(i.threads_spawned)),
         _ => format!(
-            "tokio on {} thread(s): {} tasks",
-            count(i.threads_spawned + 1.0),
+            "tokio on {}: {} tasks",
+            plural(i.threads_spawned + 1.0, "thread"),
             count(i.tasks_spawned)
         ),
     }));
@@ -171,8 +170,8 @@ fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
             count(i.threads_spawned)
         ),
         _ => format!(
-            "{} kernel task(s) + {} tasks the kernel never sees",
-            count(1.0 + i.threads_spawned),
+            "{} + {} tasks the kernel never sees",
+            plural(1.0 + i.threads_spawned, "kernel task"),
             count(i.tasks_spawned)
         ),
     }));
@@ -188,7 +187,9 @@ fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
         let wall = format!("{:.3} s wall", s.wall_ms.median / 1000.0);
         match (s.failed, s.ratio_to_sequential) {
             (true, _) => format!("{wall}, {}", s.status),
-            (false, Some(r)) => format!("{wall}, {r:.2}× sequential"),
+            (false, Some(r)) => {
+                format!("{wall}, {}× sequential ({:.1}× faster)", ratio(r), 1.0 / r)
+            }
             (false, None) => wall,
         }
     }));
@@ -237,6 +238,11 @@ fn tasks_created(i: &InsideSummary) -> String {
     }
 }
 
+/// A ratio to sequential: three decimals, so that 0.058 and 0.063 differ.
+fn ratio(r: f64) -> String {
+    format!("{r:.3}")
+}
+
 fn per_session(s: &Summary, hosts: usize) -> String {
     format!(
         "{:.1}",
@@ -263,6 +269,15 @@ fn count(n: f64) -> String {
         format!("{n:.0}")
     } else {
         format!("{n:.1}")
+    }
+}
+
+/// `1 thread`, `3 threads`.
+fn plural(n: f64, word: &str) -> String {
+    if n == 1.0 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", count(n))
     }
 }
 
@@ -449,7 +464,7 @@ mod tests {
             "{threads}"
         );
         assert!(threads.contains("ok 4/4"), "{threads}");
-        assert!(line_of(&text, "sequential").contains("1.00"));
+        assert!(line_of(&text, "sequential").contains("1.000"));
     }
 
     #[test]
@@ -526,6 +541,14 @@ mod tests {
         assert!(lines[1].starts_with("sequential,netrun,sequential,1,1,1000.000,"));
         assert_eq!(lines[1].split(',').count(), columns);
         assert!(lines[9].starts_with("\"netmiko, threads\",external,,,1,"));
+    }
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(plural(1.0, "thread"), "1 thread");
+        assert_eq!(plural(3.0, "thread"), "3 threads");
+        assert_eq!(count(2.5), "2.5");
+        assert_eq!(ratio(550.0 / 1050.0), "0.524");
     }
 
     #[test]

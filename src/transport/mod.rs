@@ -11,7 +11,7 @@ pub mod telnet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::job::{ErrorKind, Failure};
+use crate::job::{ErrorKind, Failure, Host};
 
 /// A transport failure, already classified the way a host's failure is reported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,6 +99,65 @@ pub fn connect_error(addr: &str, err: &std::io::Error) -> TransportError {
         _ => ErrorKind::Connect,
     };
     TransportError::new(kind, format!("connecting to {addr}: {err}"))
+}
+
+/// Resolve the host and connect to the first address that answers before `deadline`.
+pub fn tcp_connect(host: &Host, deadline: Instant) -> Result<std::net::TcpStream, TransportError> {
+    let addr = address(&host.host, host.port);
+    let candidates = std::net::ToSocketAddrs::to_socket_addrs(&(host.host.as_str(), host.port))
+        .map_err(|err| {
+            TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}"))
+        })?;
+    let mut last =
+        TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
+    for candidate in candidates {
+        let left = time_left(deadline, &format!("connecting to {addr}"))?;
+        match std::net::TcpStream::connect_timeout(&candidate, left) {
+            Ok(stream) => {
+                // Commands are small writes answered by the device: don't let Nagle hold them.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(err) => last = connect_error(&addr, &err),
+        }
+    }
+    Err(last)
+}
+
+/// The async `tcp_connect`: resolve the host and connect to the first address that answers before `deadline`.
+pub async fn tcp_connect_async(
+    host: &Host,
+    deadline: Instant,
+) -> Result<tokio::net::TcpStream, TransportError> {
+    let addr = address(&host.host, host.port);
+    let what = format!("connecting to {addr}");
+    let candidates: Vec<std::net::SocketAddr> = match host.host.parse::<std::net::IpAddr>() {
+        // An address literal needs no resolver (whose lookups run on a blocking thread).
+        Ok(ip) => vec![(ip, host.port).into()],
+        Err(_) => tokio::time::timeout_at(
+            deadline.into(),
+            tokio::net::lookup_host((host.host.as_str(), host.port)),
+        )
+        .await
+        .map_err(|_| TransportError::timeout(&what))?
+        .map_err(|err| TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}")))?
+        .collect(),
+    };
+    let mut last =
+        TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
+    for candidate in candidates {
+        match tokio::time::timeout_at(deadline.into(), tokio::net::TcpStream::connect(candidate))
+            .await
+        {
+            Err(_) => return Err(TransportError::timeout(&what)),
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Ok(Err(err)) => last = connect_error(&addr, &err),
+        }
+    }
+    Err(last)
 }
 
 #[cfg(test)]

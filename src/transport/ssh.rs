@@ -10,13 +10,13 @@
 //! for inventory devices, and labs regenerate their keys on every start.
 
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::path::Path;
 use std::time::Instant;
 
 use ssh2::{ErrorCode, MethodType, Session};
 
-use super::{address, connect_error, time_left, Channel, Received, TransportError};
+use super::{time_left, Channel, Received, TransportError};
 use crate::job::{ErrorKind, Host};
 
 /// Key exchange for modern hosts, most preferred first.
@@ -311,30 +311,6 @@ pub fn classify(err: &ssh2::Error, phase: Phase) -> TransportError {
         ErrorKind::Protocol
     };
     TransportError::new(kind, format!("{what}: {}", err.message()))
-}
-
-/// Resolve the host and connect to the first address that answers before `deadline`.
-pub fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, TransportError> {
-    let addr = address(&host.host, host.port);
-    let candidates = (host.host.as_str(), host.port)
-        .to_socket_addrs()
-        .map_err(|err| {
-            TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}"))
-        })?;
-    let mut last =
-        TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
-    for candidate in candidates {
-        let left = time_left(deadline, &format!("connecting to {addr}"))?;
-        match TcpStream::connect_timeout(&candidate, left) {
-            Ok(stream) => {
-                // Commands are small writes answered by the device: don't let Nagle hold them.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(err) => last = connect_error(&addr, &err),
-        }
-    }
-    Err(last)
 }
 
 /// A logged-in SSH shell on a pty.
@@ -692,7 +668,8 @@ mod tests {
             .unwrap()
             .port();
         let host = Host { port, ..host(None) };
-        let err = connect(&host, Instant::now() + Duration::from_secs(5)).unwrap_err();
+        let err = crate::transport::tcp_connect(&host, Instant::now() + Duration::from_secs(5))
+            .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Connect, "{err}");
     }
 }

@@ -28,7 +28,7 @@ use super::ssh::{
     failed_attempt, judge, no_usable_method, rejected, AuthMethod, LoginAttempt, PasswordPrompter,
     Phase, PTY_SIZE, PTY_TERM,
 };
-use super::{address, connect_error, AsyncChannel, Received, TransportError};
+use super::{AsyncChannel, Received, TransportError};
 use crate::job::{ErrorKind, Host};
 
 /// Run `future` until `deadline`; a missed deadline is a timeout of `phase`.
@@ -60,37 +60,6 @@ fn io_error(err: &io::Error, phase: Phase) -> TransportError {
         _ => ErrorKind::Closed,
     };
     TransportError::new(kind, format!("{}: {err}", phase.describe()))
-}
-
-/// Resolve the host and connect to the first address that answers before `deadline`.
-pub async fn connect(host: &Host, deadline: Instant) -> Result<TcpStream, TransportError> {
-    let addr = address(&host.host, host.port);
-    let what = format!("connecting to {addr}");
-    let candidates: Vec<std::net::SocketAddr> = match host.host.parse::<std::net::IpAddr>() {
-        // An address literal needs no resolver (whose lookups run on a blocking thread).
-        Ok(ip) => vec![(ip, host.port).into()],
-        Err(_) => tokio::time::timeout_at(
-            deadline.into(),
-            tokio::net::lookup_host((host.host.as_str(), host.port)),
-        )
-        .await
-        .map_err(|_| TransportError::timeout(&what))?
-        .map_err(|err| TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}")))?
-        .collect(),
-    };
-    let mut last =
-        TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
-    for candidate in candidates {
-        match tokio::time::timeout_at(deadline.into(), TcpStream::connect(candidate)).await {
-            Err(_) => return Err(TransportError::timeout(&what)),
-            Ok(Ok(stream)) => {
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Ok(Err(err)) => last = connect_error(&addr, &err),
-        }
-    }
-    Err(last)
 }
 
 /// A logged-in SSH shell on a pty, driven by tokio.
@@ -409,7 +378,10 @@ mod tests {
             .build()
             .unwrap();
         let err = runtime
-            .block_on(connect(&host, Instant::now() + Duration::from_secs(5)))
+            .block_on(crate::transport::tcp_connect_async(
+                &host,
+                Instant::now() + Duration::from_secs(5),
+            ))
             .unwrap_err();
         assert_eq!(err.kind, ErrorKind::Connect, "{err}");
     }
@@ -429,7 +401,9 @@ mod tests {
                 ..crate::strategy::testing::jobs(1).remove(0).host
             };
             let deadline = Instant::now() + Duration::from_millis(300);
-            let stream = connect(&host, deadline).await.unwrap();
+            let stream = crate::transport::tcp_connect_async(&host, deadline)
+                .await
+                .unwrap();
             let (_server_side, _) = listener.accept().await.unwrap();
             let err = AsyncSshShell::open(stream, &host, deadline)
                 .await
