@@ -196,6 +196,8 @@ pub struct CommandResult {
     pub output: String,
     /// False when the device rejected the command (its message is in `output`).
     pub ok: bool,
+    /// When the command was sent, microseconds since the run began (0 until the driver fills it).
+    pub start_us: u64,
     /// From sending the command to seeing the prompt again, microseconds.
     pub duration_us: u64,
 }

@@ -274,7 +274,10 @@ impl<'a> Conversation<'a> {
                 self.emit(EventKind::Sent { command });
             }
             DialogueEvent::CommandDone { mut result, .. } => {
-                result.duration_us = self.sent_at.take().map_or(0, |t| micros(t.elapsed()));
+                if let Some(sent_at) = self.sent_at.take() {
+                    result.start_us = self.timings.start_us + micros(sent_at - self.started);
+                    result.duration_us = micros(sent_at.elapsed());
+                }
                 self.emit(EventKind::Received {
                     command: result.command.clone(),
                 });
@@ -345,6 +348,7 @@ impl<'a> Conversation<'a> {
                 mut config,
             }) => {
                 for (command, timed) in commands.iter_mut().zip(&self.done) {
+                    command.start_us = timed.start_us;
                     command.duration_us = timed.duration_us;
                 }
                 if let Some(config) = &mut config {
@@ -449,6 +453,7 @@ mod tests {
             prompt: "R1#".into(),
             output: output.into(),
             ok,
+            start_us: 0,
             duration_us: 0,
         }
     }

@@ -205,3 +205,19 @@ fn failed_sessions_are_counted_and_the_cell_is_marked() {
         assert_eq!(summary["ratio_to_sequential"], Value::Null, "{name}");
     }
 }
+
+#[test]
+fn an_unreadable_inventory_stops_the_bench_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    let out = Command::new(NETRUN)
+        .args(["bench", "--runs", "1", "-i"])
+        .arg(&missing)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run netrun bench");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no table without hosts");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.yaml"), "{stderr}");
+}

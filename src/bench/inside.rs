@@ -31,6 +31,7 @@ struct HostDoc {
 
 #[derive(Debug, Deserialize)]
 struct CommandDoc {
+    start_ms: f64,
     duration_ms: f64,
 }
 
@@ -66,7 +67,8 @@ pub struct HostBars {
     pub start_ms: f64,
     pub connect_ms: f64,
     pub auth_ms: f64,
-    pub commands_ms: Vec<f64>,
+    /// Each command's (start, duration), ms, on the run's time axis.
+    pub commands: Vec<(f64, f64)>,
     /// The whole session, connect to disconnect (more than the phases above: it also holds
     /// set-up commands such as paging off, and closing the session).
     pub total_ms: f64,
@@ -102,7 +104,11 @@ impl Inside {
                     start_ms: h.start_ms,
                     connect_ms: h.connect_ms,
                     auth_ms: h.auth_ms,
-                    commands_ms: h.commands.iter().map(|c| c.duration_ms).collect(),
+                    commands: h
+                        .commands
+                        .iter()
+                        .map(|c| (c.start_ms, c.duration_ms))
+                        .collect(),
                     total_ms: h.total_ms,
                     worker: h.worker.label(),
                 })
@@ -123,7 +129,7 @@ mod tests {
       "strategy": "fork", "workers": 2, "wall_ms": 12.5, "ok": 1, "failed": 1,
       "hosts": [
         {"name": "R1", "host": "127.0.0.1", "port": 1, "ok": true, "error": null, "prompt": "R1#",
-         "commands": [{"command": "show clock", "ok": true, "duration_ms": 1.5, "output": "x"}],
+         "commands": [{"command": "show clock", "ok": true, "start_ms": 2.5, "duration_ms": 1.5, "output": "x"}],
          "start_ms": 0.5, "connect_ms": 0.25, "auth_ms": 3.0, "total_ms": 5.0,
          "worker": {"thread": "main", "pid": 41, "task": null, "forked": true}},
         {"name": "R2", "host": "127.0.0.1", "port": 2, "ok": false,
@@ -152,7 +158,7 @@ mod tests {
     fn keeps_each_hosts_bars_and_worker() {
         let inside = Inside::parse(DOC.as_bytes()).unwrap();
         assert_eq!(inside.timeline.len(), 2);
-        assert_eq!(inside.timeline[0].commands_ms, vec![1.5]);
+        assert_eq!(inside.timeline[0].commands, vec![(2.5, 1.5)]);
         assert_eq!(inside.timeline[0].worker, "pid-41");
         assert!(!inside.timeline[1].ok);
     }

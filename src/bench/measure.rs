@@ -65,14 +65,11 @@ pub struct Measured {
     pub stdout: Vec<u8>,
 }
 
-/// Spawn `command` (stdin and stderr null, stdout piped), read its stdout to the end, reap it with
-/// wait4 and return what it cost. A child still running at `deadline` is killed (SIGKILL) and
+/// Spawn `command` (stdin null, stdout piped; stderr as the caller set it), read its stdout to the
+/// end, reap it with wait4 and return what it cost. A child still running at `deadline` is killed (SIGKILL) and
 /// reaped; it is always reaped.
 pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
     force_fork(command);
     let started = Instant::now();
     let mut child = command.spawn()?;

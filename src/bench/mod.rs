@@ -440,7 +440,7 @@ pub(crate) mod test_support {
                 start_ms: i as f64,
                 connect_ms: 1.0,
                 auth_ms: 5.0,
-                commands_ms: vec![2.0],
+                commands: vec![(1.0, 2.0)],
                 total_ms: 10.0,
                 worker: format!("netrun-worker-{}", i % 2),
             })

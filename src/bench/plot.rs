@@ -226,8 +226,10 @@ fn timelines(bench: &Bench) -> Vec<Timeline<'_>> {
 
 /// The end of a host's session, ms from the run's start.
 fn host_end(h: &HostBars) -> f64 {
-    let phases = h.connect_ms + h.auth_ms + h.commands_ms.iter().sum::<f64>();
-    h.start_ms + phases.max(h.total_ms)
+    h.commands
+        .iter()
+        .map(|(start, ms)| start + ms)
+        .fold(h.start_ms + h.total_ms, f64::max)
 }
 
 fn draw_timeline<DB: DrawingBackend>(
@@ -251,10 +253,11 @@ where
         format!("{} devices", hosts.len())
     };
     let caption = format!(
-        "{}: {shown}, {} workers; colour = worker; light = connect, mid = auth, solid = commands, \
-         faint = rest of the session (paging off, close)",
+        "{}: {shown}, {} worker{}; colour = worker; light = connect, mid = auth, solid = \
+         commands, faint = the whole session (incl. paging off, close)",
         timeline.title,
-        workers.len()
+        workers.len(),
+        if workers.len() == 1 { "" } else { "s" }
     );
     let labels: Vec<String> = hosts
         .iter()
@@ -291,25 +294,24 @@ where
     Ok(())
 }
 
-/// A host's bars on the time axis: (from ms, to ms, opacity) for connect, auth, each command and
-/// the rest of the session (netrun's JSON gives no start per command, so the commands follow
-/// auth and the rest follows them); phases that took no time are left out.
+/// A host's bars on the time axis, (from ms, to ms, opacity): the whole session as a faint
+/// background (it also holds paging off and closing), then connect, auth and each command at
+/// the times netrun measured; phases that took no time are left out.
 fn phases(h: &HostBars) -> Vec<(f64, f64, f64)> {
-    let mut bars = Vec::new();
-    let mut at = h.start_ms;
-    let steps = [(h.connect_ms, CONNECT_ALPHA), (h.auth_ms, AUTH_ALPHA)]
-        .into_iter()
-        .chain(h.commands_ms.iter().map(|&ms| (ms, COMMAND_ALPHA)));
-    for (ms, alpha) in steps {
-        if ms > 0.0 {
-            bars.push((at, at + ms, alpha));
-        }
-        at += ms.max(0.0);
-    }
-    if h.start_ms + h.total_ms > at {
-        bars.push((at, h.start_ms + h.total_ms, REST_ALPHA));
-    }
-    bars
+    let connect_end = h.start_ms + h.connect_ms;
+    [
+        (h.start_ms, h.start_ms + h.total_ms, REST_ALPHA),
+        (h.start_ms, connect_end, CONNECT_ALPHA),
+        (connect_end, connect_end + h.auth_ms, AUTH_ALPHA),
+    ]
+    .into_iter()
+    .chain(
+        h.commands
+            .iter()
+            .map(|&(start, ms)| (start, start + ms, COMMAND_ALPHA)),
+    )
+    .filter(|(from, to, _)| to > from)
+    .collect()
 }
 
 #[cfg(test)]
@@ -349,37 +351,36 @@ mod tests {
     }
 
     #[test]
-    fn phases_follow_each_other_and_skip_empty_ones() {
+    fn phases_sit_where_they_were_measured_and_skip_empty_ones() {
         let host = HostBars {
             name: "R1".into(),
             ok: false,
             start_ms: 10.0,
             connect_ms: 2.0,
             auth_ms: 0.0,
-            commands_ms: vec![3.0, 4.0],
+            commands: vec![(13.0, 3.0), (16.5, 4.0)],
             total_ms: 12.0,
             worker: "main".into(),
         };
         assert_eq!(
             phases(&host),
             vec![
+                (10.0, 22.0, REST_ALPHA),
                 (10.0, 12.0, CONNECT_ALPHA),
-                (12.0, 15.0, COMMAND_ALPHA),
-                (15.0, 19.0, COMMAND_ALPHA),
-                (19.0, 22.0, REST_ALPHA)
+                (13.0, 16.0, COMMAND_ALPHA),
+                (16.5, 20.5, COMMAND_ALPHA),
             ]
         );
         assert_eq!(host_end(&host), 22.0);
-        let whole = HostBars {
+        let overrun = HostBars {
             total_ms: 5.0,
             ..host
         };
         assert_eq!(
-            phases(&whole).len(),
-            3,
-            "no rest when the phases fill the session"
+            host_end(&overrun),
+            20.5,
+            "a command past total_ms widens the axis"
         );
-        assert_eq!(host_end(&whole), 19.0);
     }
 
     #[test]

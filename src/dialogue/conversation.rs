@@ -639,6 +639,7 @@ impl Dialogue {
                     command,
                     prompt: self.prompt.clone(),
                     output,
+                    start_us: 0,
                     duration_us: 0,
                 };
                 self.event(DialogueEvent::CommandDone {

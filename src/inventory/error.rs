@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// The file or folder could not be read at all.
-    #[error("{}: cannot read the inventory: {source}", file.display())]
+    #[error("{}: cannot read the inventory", file.display())]
     Read {
         file: PathBuf,
         #[source]

@@ -250,6 +250,7 @@ impl<'a> JsonConfig<'a> {
 struct JsonCommand<'a> {
     command: &'a str,
     ok: bool,
+    start_ms: f64,
     duration_ms: f64,
     output: &'a str,
 }
@@ -269,6 +270,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                 .map(|c| JsonCommand {
                     command: &c.command,
                     ok: c.ok,
+                    start_ms: ms(c.start_us),
                     duration_ms: ms(c.duration_us),
                     output: &c.output,
                 })
@@ -300,6 +302,7 @@ mod tests {
                 prompt: format!("{name}#"),
                 output: "*10:52:35.447 UTC Sun Nov 22 2026".into(),
                 ok: true,
+                start_us: 2000,
                 duration_us: 1500,
             }],
             config: None,

@@ -208,6 +208,7 @@ pub(crate) mod testing {
                     prompt: format!("{}#", job.host.name),
                     output: checksum.to_string(),
                     ok: true,
+                    start_us: 0,
                     duration_us: 0,
                 }],
                 config: None,
