@@ -25,6 +25,8 @@ use crate::transport::{
 
 /// Bytes read per receive.
 const READ_CHUNK: usize = 16 * 1024;
+/// The most a polite close (SSH channel close + disconnect) may take.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// The most of a device's error message quoted in a failure.
 const MESSAGE_LIMIT: usize = 200;
 
@@ -80,28 +82,39 @@ fn drive_blocking(conversation: &mut Conversation) -> Result<Results, Failure> {
     }
 }
 
-/// Pump `dialogue` over an open channel until it finishes.
+/// Pump `dialogue` over an open channel until it finishes, then close the channel.
 fn pump_blocking(
     conversation: &mut Conversation,
     mut dialogue: Dialogue,
     mut shell: impl Channel,
 ) -> Result<Results, Failure> {
+    let finished = converse_blocking(conversation, &mut dialogue, &mut shell);
+    shell.close(conversation.close_deadline());
+    finished.map(|()| dialogue.into_results())
+}
+
+/// Move bytes between the dialogue and the channel until the dialogue is done or failed.
+fn converse_blocking(
+    conversation: &mut Conversation,
+    dialogue: &mut Dialogue,
+    shell: &mut impl Channel,
+) -> Result<(), Failure> {
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut deadline = conversation.deadline();
     // Each receive waits against a deadline that only a send restarts, and the dialogue sends
     // only in answer to input, so the loop is bounded in time.
     loop {
-        match conversation.next(&mut dialogue) {
+        match conversation.next(dialogue) {
             Next::Send(bytes) => {
                 deadline = conversation.deadline();
                 let sent = shell.send(&bytes, deadline);
-                conversation.sent(&mut dialogue, sent)?;
+                conversation.sent(dialogue, sent)?;
             }
             Next::Receive => {
                 let received = shell.recv(&mut buffer, deadline);
-                conversation.received(&mut dialogue, received, &buffer)?;
+                conversation.received(dialogue, received, &buffer)?;
             }
-            Next::Done => return Ok(dialogue.into_results()),
+            Next::Done => return Ok(()),
             Next::Failed(failure) => return Err(failure),
         }
     }
@@ -131,20 +144,31 @@ async fn pump_async(
     mut dialogue: Dialogue,
     mut shell: impl AsyncChannel,
 ) -> Result<Results, Failure> {
+    let finished = converse_async(conversation, &mut dialogue, &mut shell).await;
+    shell.close(conversation.close_deadline()).await;
+    finished.map(|()| dialogue.into_results())
+}
+
+/// `converse_blocking` with awaits.
+async fn converse_async(
+    conversation: &mut Conversation<'_>,
+    dialogue: &mut Dialogue,
+    shell: &mut impl AsyncChannel,
+) -> Result<(), Failure> {
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut deadline = conversation.deadline();
     loop {
-        match conversation.next(&mut dialogue) {
+        match conversation.next(dialogue) {
             Next::Send(bytes) => {
                 deadline = conversation.deadline();
                 let sent = shell.send(&bytes, deadline).await;
-                conversation.sent(&mut dialogue, sent)?;
+                conversation.sent(dialogue, sent)?;
             }
             Next::Receive => {
                 let received = shell.recv(&mut buffer, deadline).await;
-                conversation.received(&mut dialogue, received, &buffer)?;
+                conversation.received(dialogue, received, &buffer)?;
             }
-            Next::Done => return Ok(dialogue.into_results()),
+            Next::Done => return Ok(()),
             Next::Failed(failure) => return Err(failure),
         }
     }
@@ -231,6 +255,11 @@ impl<'a> Conversation<'a> {
     /// A fresh operation deadline.
     fn deadline(&self) -> Instant {
         Instant::now() + self.job.host.timeout
+    }
+
+    /// How long closing the session may take: a short grace, never more than the host's timeout.
+    fn close_deadline(&self) -> Instant {
+        Instant::now() + self.job.host.timeout.min(CLOSE_GRACE)
     }
 
     /// Announce the connection.

@@ -59,6 +59,10 @@ pub trait Channel {
     fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError>;
     /// Wait until `deadline` for bytes (or EOF); a missed deadline is `ErrorKind::Timeout`.
     fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError>;
+    /// End the session politely before `deadline`: SSH closes the channel and disconnects (so a
+    /// device frees its vty line at once, and libssh2 frees the session), Telnet shuts the socket
+    /// down. Best effort: a device that does not answer in time changes no outcome.
+    fn close(&mut self, deadline: Instant);
 }
 
 /// The async counterpart of `Channel`, for the tokio strategy. Futures need not be `Send`.
@@ -73,6 +77,9 @@ pub trait AsyncChannel {
         buffer: &mut [u8],
         deadline: Instant,
     ) -> impl Future<Output = Result<Received, TransportError>>;
+    /// `Channel::close`, awaited. It matters more here: in non-blocking mode libssh2 cannot
+    /// free a session that still has a channel to close, so a session dropped without this leaks.
+    fn close(&mut self, deadline: Instant) -> impl Future<Output = ()>;
 }
 
 /// Time left before `deadline`, or a timeout error naming `what`.

@@ -439,7 +439,17 @@ impl Channel for SshShell {
             }
         }
     }
+
+    fn close(&mut self, deadline: Instant) {
+        if arm(&self.session, deadline, Phase::Io).is_ok() {
+            let _ = self.channel.close();
+            let _ = self.session.disconnect(None, DISCONNECT_REASON, None);
+        }
+    }
 }
+
+/// What netrun tells a device when it disconnects.
+pub const DISCONNECT_REASON: &str = "netrun: session done";
 
 /// Classify an I/O error on an open session (ssh2 maps LIBSSH2_ERROR_TIMEOUT to `TimedOut`).
 pub fn io_error(err: &std::io::Error) -> TransportError {

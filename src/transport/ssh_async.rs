@@ -64,8 +64,7 @@ fn io_error(err: &io::Error, phase: Phase) -> TransportError {
 
 /// A logged-in SSH shell on a pty, driven by tokio.
 pub struct AsyncSshShell {
-    /// Kept alive for the channel's sake.
-    _session: AsyncSession<ReadinessStream>,
+    session: AsyncSession<ReadinessStream>,
     channel: SshChannel<ReadinessStream>,
 }
 
@@ -104,10 +103,7 @@ impl AsyncSshShell {
                 .map_err(|e: async_ssh2_lite::Error| classify_async(&e, Phase::Shell))
         })
         .await?;
-        Ok(AsyncSshShell {
-            _session: session,
-            channel,
-        })
+        Ok(AsyncSshShell { session, channel })
     }
 }
 
@@ -224,6 +220,17 @@ impl AsyncChannel for AsyncSshShell {
             }
         })
         .await
+    }
+
+    async fn close(&mut self, deadline: Instant) {
+        let polite = async {
+            let _ = self.channel.close().await;
+            let _ = self
+                .session
+                .disconnect(None, super::ssh::DISCONNECT_REASON, None)
+                .await;
+        };
+        let _ = tokio::time::timeout_at(deadline.into(), polite).await;
     }
 }
 

@@ -74,6 +74,11 @@ impl Channel for TelnetShell {
             }
         }
     }
+
+    fn close(&mut self, _deadline: Instant) {
+        // Telnet has no goodbye of its own: shutting the socket down is the polite end.
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
 }
 
 #[cfg(test)]

@@ -69,6 +69,11 @@ impl AsyncChannel for AsyncTelnetShell {
             .await
             .unwrap_or_else(|_| Err(TransportError::timeout(RECEIVING)))
     }
+
+    async fn close(&mut self, deadline: Instant) {
+        // Telnet has no goodbye of its own: shutting the socket down is the polite end.
+        let _ = tokio::time::timeout_at(deadline.into(), self.stream.shutdown()).await;
+    }
 }
 
 #[cfg(test)]
