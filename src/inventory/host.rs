@@ -38,6 +38,16 @@ impl<'d> Located<'d> {
         Located::new(self.doc, node, with(&self.path, Step::key(key)), key)
     }
 
+    /// Item `i` of this list, reported under the list's field.
+    fn item(&self, i: usize, node: &'d Node) -> Located<'d> {
+        Located::new(
+            self.doc,
+            node,
+            with(&self.path, Step::Index(i)),
+            &self.field,
+        )
+    }
+
     pub(crate) fn error(&self, message: impl Into<String>) -> InventoryError {
         self.doc.error(&self.path, Some(&self.field), message)
     }
@@ -136,12 +146,7 @@ impl<'d> Located<'d> {
         };
         let mut names = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let at = Located::new(
-                self.doc,
-                item,
-                with(&self.path, Step::Index(i)),
-                &self.field,
-            );
+            let at = self.item(i, item);
             match at.non_empty_text(env)? {
                 Some(name) => names.push((name, at)),
                 None => return Err(at.expected("a name")),
@@ -165,13 +170,7 @@ impl<'d> Located<'d> {
             Node::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    let at = Located::new(
-                        self.doc,
-                        item,
-                        with(&self.path, Step::Index(i)),
-                        &self.field,
-                    );
-                    out.push(at.json(env)?);
+                    out.push(self.item(i, item).json(env)?);
                 }
                 Json::Array(out)
             }
