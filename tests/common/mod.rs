@@ -109,7 +109,10 @@ fn wait_bounded(child: Child, limit: Duration) -> Output {
     match rx.recv_timeout(limit) {
         Ok(output) => output.unwrap(),
         Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
             panic!("netrun ran longer than {limit:?}");
         }
     }
