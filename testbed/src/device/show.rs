@@ -354,7 +354,7 @@ impl View<'_> {
                     n % 60,
                     n % 1000,
                     n % 4,
-                    if n % 2 == 0 { "down" } else { "up" }
+                    if n.is_multiple_of(2) { "down" } else { "up" }
                 );
                 n += 1;
             }
