@@ -2,30 +2,9 @@
 
 mod common;
 
-use common::{json, netrun, stderr, stdout, TestLab};
+use common::{error_kinds, json, netrun, outputs, stderr, stdout, TestLab};
 
 const STRATEGIES: [&str; 4] = ["sequential", "threads", "fork", "async"];
-
-/// Per-host (name, ok, command outputs) from netrun's JSON, for comparing strategies.
-fn outputs(doc: &serde_json::Value) -> Vec<(String, bool, Vec<String>)> {
-    doc["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["name"].as_str().unwrap().to_string(),
-                h["ok"].as_bool().unwrap(),
-                h["commands"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| c["output"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn every_strategy_gives_the_same_outcomes_for_20_devices() {
@@ -54,7 +33,7 @@ fn every_strategy_gives_the_same_outcomes_for_20_devices() {
         assert_eq!(doc["ok"], 20);
         let hosts = outputs(&doc);
         assert_eq!(hosts.len(), 20);
-        for (i, (name, ok, commands)) in hosts.iter().enumerate() {
+        for (i, (name, ok, _prompt, commands)) in hosts.iter().enumerate() {
             assert_eq!(name, &format!("R{}", i + 1), "inventory order");
             assert!(ok);
             assert!(
@@ -125,17 +104,7 @@ fn failing_devices_fail_alone_with_their_error_kind() {
         ]);
         assert_eq!(out.status.code(), Some(1), "{strategy}: {}", stderr(&out));
         let doc = json(&out);
-        let kinds: Vec<(String, String)> = doc["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| {
-                (
-                    h["name"].as_str().unwrap().to_string(),
-                    h["error"]["kind"].as_str().unwrap_or("ok").to_string(),
-                )
-            })
-            .collect();
+        let kinds = error_kinds(&doc);
         let expected: Vec<(String, String)> = [
             ("R1", "ok"),
             ("R2", "auth"),

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json, netrun, stderr, TestLab};
+use common::{error_kinds, json, netrun, outputs, stderr, TestLab};
 use serde_norway::{Mapping, Value};
 
 const STRATEGIES: [&str; 4] = ["sequential", "threads", "fork", "async"];
@@ -41,42 +41,6 @@ fn run_json(inventory: &Path, strategy: &str, args: &[&str]) -> (serde_json::Val
     argv.extend_from_slice(args);
     let out = netrun(&argv);
     (json(&out), out.status.code())
-}
-
-/// Per host: (name, ok, prompt, command outputs).
-fn outputs(doc: &serde_json::Value) -> Vec<(String, bool, String, Vec<String>)> {
-    doc["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            let commands = h["commands"].as_array().unwrap();
-            (
-                h["name"].as_str().unwrap().to_string(),
-                h["ok"].as_bool().unwrap(),
-                h["prompt"].as_str().unwrap().to_string(),
-                commands
-                    .iter()
-                    .map(|c| c["output"].as_str().unwrap().to_string())
-                    .collect(),
-            )
-        })
-        .collect()
-}
-
-/// Per host: (name, error kind or "ok").
-fn error_kinds(doc: &serde_json::Value) -> Vec<(String, String)> {
-    doc["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["name"].as_str().unwrap().to_string(),
-                h["error"]["kind"].as_str().unwrap_or("ok").to_string(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -136,3 +136,39 @@ pub fn json(out: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// Per host: (name, ok, prompt, command outputs).
+pub fn outputs(doc: &serde_json::Value) -> Vec<(String, bool, String, Vec<String>)> {
+    doc["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let commands = h["commands"].as_array().unwrap();
+            (
+                h["name"].as_str().unwrap().to_string(),
+                h["ok"].as_bool().unwrap(),
+                h["prompt"].as_str().unwrap().to_string(),
+                commands
+                    .iter()
+                    .map(|c| c["output"].as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// Per host: (name, error kind or "ok").
+pub fn error_kinds(doc: &serde_json::Value) -> Vec<(String, String)> {
+    doc["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap().to_string(),
+                h["error"]["kind"].as_str().unwrap_or("ok").to_string(),
+            )
+        })
+        .collect()
+}
