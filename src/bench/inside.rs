@@ -1,39 +1,11 @@
 //! What a measured `netrun -o json` child reports from inside: sessions ok and failed, the OS
-//! tasks it created, and each host's timeline (for the plot). Read from the child's stdout.
+//! tasks it created, and each host's timeline (for the plot). Read from the child's stdout with
+//! the report's own JSON types (`report::JsonRun`), so the reader cannot drift from the writer.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::job::Worker;
-use crate::strategy::RunStats;
-
-/// The part of netrun's JSON document the bench reads (see `report::JsonRun`).
-#[derive(Debug, Deserialize)]
-struct RunDoc {
-    workers: usize,
-    wall_ms: f64,
-    ok: usize,
-    failed: usize,
-    hosts: Vec<HostDoc>,
-    stats: RunStats,
-}
-
-#[derive(Debug, Deserialize)]
-struct HostDoc {
-    name: String,
-    ok: bool,
-    start_ms: f64,
-    connect_ms: f64,
-    auth_ms: f64,
-    commands: Vec<CommandDoc>,
-    total_ms: f64,
-    worker: Worker,
-}
-
-#[derive(Debug, Deserialize)]
-struct CommandDoc {
-    start_ms: f64,
-    duration_ms: f64,
-}
+use crate::report::{JsonHost, JsonRun};
+use crate::strategy::ChildUsage;
 
 /// One run as netrun saw it from inside.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -79,45 +51,48 @@ pub struct HostBars {
 impl Inside {
     /// Parse a `netrun -o json` document.
     pub fn parse(json: &[u8]) -> Result<Inside, serde_json::Error> {
-        let doc: RunDoc = serde_json::from_slice(json)?;
-        let cpu_ms = |u: &crate::strategy::ChildUsage| (u.user_us + u.sys_us) as f64 / 1000.0;
-        let workers = &doc.stats.workers;
+        let doc = JsonRun::parse(json)?;
+        let stats = doc.stats.into_owned();
+        let cpu_ms = |u: &ChildUsage| (u.user_us + u.sys_us) as f64 / 1000.0;
+        let children = &stats.workers;
         Ok(Inside {
             workers: doc.workers,
             wall_ms: doc.wall_ms,
             ok: doc.ok,
             failed: doc.failed,
-            threads_spawned: doc.stats.threads_spawned,
-            processes_forked: doc.stats.processes_forked,
-            tasks_spawned: doc.stats.tasks_spawned,
-            peak_in_flight: doc.stats.peak_in_flight,
-            workers_rss_sum_kib: workers.iter().map(|w| w.max_rss_kib).sum(),
-            workers_rss_max_kib: workers.iter().map(|w| w.max_rss_kib).max().unwrap_or(0),
-            workers_cpu_sum_ms: workers.iter().map(cpu_ms).sum(),
-            workers_cpu_max_ms: workers.iter().map(cpu_ms).fold(0.0, f64::max),
-            timeline: doc
-                .hosts
-                .into_iter()
-                .map(|h| HostBars {
-                    name: h.name,
-                    ok: h.ok,
-                    start_ms: h.start_ms,
-                    connect_ms: h.connect_ms,
-                    auth_ms: h.auth_ms,
-                    commands: h
-                        .commands
-                        .iter()
-                        .map(|c| (c.start_ms, c.duration_ms))
-                        .collect(),
-                    total_ms: h.total_ms,
-                    worker: h.worker.label(),
-                })
-                .collect(),
+            threads_spawned: stats.threads_spawned,
+            processes_forked: stats.processes_forked,
+            tasks_spawned: stats.tasks_spawned,
+            peak_in_flight: stats.peak_in_flight,
+            workers_rss_sum_kib: children.iter().map(|w| w.max_rss_kib).sum(),
+            workers_rss_max_kib: children.iter().map(|w| w.max_rss_kib).max().unwrap_or(0),
+            workers_cpu_sum_ms: children.iter().map(cpu_ms).sum(),
+            workers_cpu_max_ms: children.iter().map(cpu_ms).fold(0.0, f64::max),
+            timeline: doc.hosts.into_iter().map(HostBars::from).collect(),
         })
     }
 
     pub fn sessions(&self) -> usize {
         self.ok + self.failed
+    }
+}
+
+impl From<JsonHost<'_>> for HostBars {
+    fn from(h: JsonHost<'_>) -> HostBars {
+        HostBars {
+            name: h.name.into_owned(),
+            ok: h.ok,
+            start_ms: h.start_ms,
+            connect_ms: h.connect_ms,
+            auth_ms: h.auth_ms,
+            commands: h
+                .commands
+                .iter()
+                .map(|c| (c.start_ms, c.duration_ms))
+                .collect(),
+            total_ms: h.total_ms,
+            worker: h.worker.label(),
+        }
     }
 }
 

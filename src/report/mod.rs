@@ -3,11 +3,12 @@
 
 pub mod events;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::job::{ConfigResult, Failure, Outcome, SaveResult, Worker};
 use crate::strategy::{Run, RunStats, StrategyKind};
@@ -48,13 +49,13 @@ impl Report<'_> {
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         let doc = JsonRun {
-            strategy: strategy_name(self.strategy),
+            strategy: Cow::Borrowed(strategy_name(self.strategy)),
             workers: self.workers,
             wall_ms: ms(self.wall.as_micros() as u64),
             ok: self.run.outcomes.len() - self.failed(),
             failed: self.failed(),
             hosts: self.run.outcomes.iter().map(JsonHost::from).collect(),
-            stats: &self.run.stats,
+            stats: Cow::Borrowed(&self.run.stats),
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)
@@ -165,77 +166,87 @@ fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-#[derive(Serialize)]
-struct JsonRun<'a> {
-    strategy: &'static str,
-    workers: usize,
-    wall_ms: f64,
-    ok: usize,
-    failed: usize,
-    hosts: Vec<JsonHost<'a>>,
-    stats: &'a RunStats,
+/// netrun's JSON report (`-o json`): written by [`Report::write_json`] and read back by the
+/// bench, one set of types for both, so the reader cannot drift from the writer. Text borrows
+/// from the run when written and is owned when read ([`JsonRun::parse`]).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonRun<'a> {
+    pub strategy: Cow<'a, str>,
+    pub workers: usize,
+    pub wall_ms: f64,
+    pub ok: usize,
+    pub failed: usize,
+    pub hosts: Vec<JsonHost<'a>>,
+    pub stats: Cow<'a, RunStats>,
 }
 
-#[derive(Serialize)]
-struct JsonHost<'a> {
-    name: &'a str,
-    host: &'a str,
-    port: u16,
-    ok: bool,
-    error: Option<&'a Failure>,
-    prompt: &'a str,
-    commands: Vec<JsonCommand<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    config: Option<JsonConfig<'a>>,
-    start_ms: f64,
-    connect_ms: f64,
-    auth_ms: f64,
-    total_ms: f64,
-    worker: &'a Worker,
+impl JsonRun<'static> {
+    /// Read a `netrun -o json` document.
+    pub fn parse(json: &[u8]) -> serde_json::Result<JsonRun<'static>> {
+        serde_json::from_slice(json)
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonHost<'a> {
+    pub name: Cow<'a, str>,
+    pub host: Cow<'a, str>,
+    pub port: u16,
+    pub ok: bool,
+    pub error: Option<Cow<'a, Failure>>,
+    pub prompt: Cow<'a, str>,
+    pub commands: Vec<JsonCommand<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<JsonConfig<'a>>,
+    pub start_ms: f64,
+    pub connect_ms: f64,
+    pub auth_ms: f64,
+    pub total_ms: f64,
+    pub worker: Cow<'a, Worker>,
 }
 
 /// A config push: every line sent with the device's reply, the 1-based line that failed, what was
 /// not sent, the save, and the diff.
-#[derive(Serialize)]
-struct JsonConfig<'a> {
-    applied: Vec<&'a str>,
-    failed_line: Option<usize>,
-    lines: Vec<JsonConfigLine<'a>>,
-    skipped: &'a [String],
-    save: Option<&'a SaveResult>,
-    final_prompt: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    diff: Option<String>,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonConfig<'a> {
+    pub applied: Vec<Cow<'a, str>>,
+    pub failed_line: Option<usize>,
+    pub lines: Vec<JsonConfigLine<'a>>,
+    pub skipped: Cow<'a, [String]>,
+    pub save: Option<Cow<'a, SaveResult>>,
+    pub final_prompt: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
-#[derive(Serialize)]
-struct JsonConfigLine<'a> {
-    line: &'a str,
-    prompt: &'a str,
-    ok: bool,
-    reply: &'a str,
-    duration_ms: f64,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonConfigLine<'a> {
+    pub line: Cow<'a, str>,
+    pub prompt: Cow<'a, str>,
+    pub ok: bool,
+    pub reply: Cow<'a, str>,
+    pub duration_ms: f64,
 }
 
 impl<'a> JsonConfig<'a> {
     fn new(name: &str, c: &'a ConfigResult) -> Self {
         JsonConfig {
-            applied: c.applied().collect(),
+            applied: c.applied().map(Cow::Borrowed).collect(),
             failed_line: c.failed_line.map(|i| i + 1),
             lines: c
                 .lines
                 .iter()
                 .map(|l| JsonConfigLine {
-                    line: &l.line,
-                    prompt: &l.prompt,
+                    line: Cow::Borrowed(&l.line),
+                    prompt: Cow::Borrowed(&l.prompt),
                     ok: l.ok,
-                    reply: &l.reply,
+                    reply: Cow::Borrowed(&l.reply),
                     duration_ms: ms(l.duration_us),
                 })
                 .collect(),
-            skipped: &c.skipped,
-            save: c.save.as_ref(),
-            final_prompt: &c.final_prompt,
+            skipped: Cow::Borrowed(&c.skipped),
+            save: c.save.as_ref().map(Cow::Borrowed),
+            final_prompt: Cow::Borrowed(&c.final_prompt),
             diff: match (&c.before, &c.after) {
                 (Some(before), Some(after)) => {
                     Some(crate::config::config_diff(name, before, after))
@@ -246,33 +257,33 @@ impl<'a> JsonConfig<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct JsonCommand<'a> {
-    command: &'a str,
-    ok: bool,
-    start_ms: f64,
-    duration_ms: f64,
-    output: &'a str,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonCommand<'a> {
+    pub command: Cow<'a, str>,
+    pub ok: bool,
+    pub start_ms: f64,
+    pub duration_ms: f64,
+    pub output: Cow<'a, str>,
 }
 
 impl<'a> From<&'a Outcome> for JsonHost<'a> {
     fn from(o: &'a Outcome) -> Self {
         JsonHost {
-            name: &o.name,
-            host: &o.host,
+            name: Cow::Borrowed(&o.name),
+            host: Cow::Borrowed(&o.host),
             port: o.port,
             ok: o.ok(),
-            error: o.failure.as_ref(),
-            prompt: &o.prompt,
+            error: o.failure.as_ref().map(Cow::Borrowed),
+            prompt: Cow::Borrowed(&o.prompt),
             commands: o
                 .commands
                 .iter()
                 .map(|c| JsonCommand {
-                    command: &c.command,
+                    command: Cow::Borrowed(&c.command),
                     ok: c.ok,
                     start_ms: ms(c.start_us),
                     duration_ms: ms(c.duration_us),
-                    output: &c.output,
+                    output: Cow::Borrowed(&c.output),
                 })
                 .collect(),
             config: o.config.as_ref().map(|c| JsonConfig::new(&o.name, c)),
@@ -280,7 +291,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
             connect_ms: ms(o.timings.connect_us),
             auth_ms: ms(o.timings.auth_us),
             total_ms: ms(o.timings.total_us),
-            worker: &o.worker,
+            worker: Cow::Borrowed(&o.worker),
         }
     }
 }
@@ -312,6 +323,21 @@ mod tests {
         }
     }
 
+    fn two_workers(run: &Run, strategy: StrategyKind, wall: Duration) -> Report<'_> {
+        Report {
+            run,
+            strategy,
+            workers: 2,
+            wall,
+        }
+    }
+
+    fn json(report: &Report) -> Vec<u8> {
+        let mut written = Vec::new();
+        report.write_json(&mut written).unwrap();
+        written
+    }
+
     #[test]
     fn text_is_the_books_format() {
         assert_eq!(
@@ -331,15 +357,8 @@ mod tests {
             ],
             stats: RunStats::default(),
         };
-        let report = Report {
-            run: &run,
-            strategy: StrategyKind::Threads,
-            workers: 2,
-            wall: Duration::from_millis(1234),
-        };
-        let mut buf = Vec::new();
-        report.write_json(&mut buf).unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let report = two_workers(&run, StrategyKind::Threads, Duration::from_millis(1234));
+        let doc: serde_json::Value = serde_json::from_slice(&json(&report)).unwrap();
         assert_eq!(doc["hosts"].as_array().unwrap().len(), 2);
         assert_eq!(doc["failed"], 1);
         assert_eq!(doc["hosts"][1]["error"]["kind"], "timeout");
@@ -347,6 +366,59 @@ mod tests {
         assert_eq!(
             report.summary(),
             "2 hosts, 1 ok, 1 failed in 1.234 s (strategy threads, 2 workers)"
+        );
+    }
+
+    #[test]
+    fn the_json_reads_back_as_it_was_written() {
+        let mut pushed = outcome("R1", None);
+        pushed.config = Some(Box::new(ConfigResult {
+            lines: vec![crate::job::ConfigLineResult {
+                line: "logging 10.5.5.5".into(),
+                prompt: "R1(config)#".into(),
+                reply: String::new(),
+                ok: true,
+                duration_us: 700,
+            }],
+            failed_line: None,
+            skipped: vec!["ntp server 10.0.0.1".into()],
+            save: Some(SaveResult {
+                command: "write memory".into(),
+                reply: "[OK]".into(),
+                ok: true,
+            }),
+            before: Some("hostname R1\n".into()),
+            after: Some("hostname R1\nlogging 10.5.5.5\n".into()),
+            final_prompt: "R1#".into(),
+        }));
+        let failed = outcome("R2", Some(Failure::new(ErrorKind::Auth, "denied")));
+        let run = Run {
+            outcomes: vec![pushed, failed],
+            stats: RunStats {
+                processes_forked: 2,
+                ..RunStats::default()
+            },
+        };
+        let written = json(&two_workers(
+            &run,
+            StrategyKind::Fork,
+            Duration::from_millis(20),
+        ));
+        let doc = JsonRun::parse(&written).unwrap();
+        assert_eq!(doc.strategy, "fork");
+        assert_eq!(doc.hosts[0].commands[0].duration_ms, 1.5);
+        assert_eq!(
+            doc.hosts[1].error.as_deref(),
+            run.outcomes[1].failure.as_ref()
+        );
+        let config = doc.hosts[0].config.as_ref().unwrap();
+        assert_eq!(config.applied, ["logging 10.5.5.5"]);
+        assert!(config.diff.as_ref().unwrap().contains("+logging 10.5.5.5"));
+        let mut rewritten = serde_json::to_vec_pretty(&doc).unwrap();
+        rewritten.push(b'\n');
+        assert_eq!(
+            String::from_utf8(rewritten).unwrap(),
+            String::from_utf8(written).unwrap()
         );
     }
 
