@@ -1,5 +1,6 @@
 //! The inventory: reads the book's devices.yaml list or a Nornir SimpleInventory folder, fills
-//! secrets from `${VAR}` and `NETRUN_PASSWORD`/`NETRUN_SECRET`, validates every value, and
+//! secrets from `${VAR}` and `NETRUN_PASSWORD`/`NETRUN_SECRET`/`NETRUN_KEY_PASSPHRASE`, validates
+//! every value, and
 //! yields the `Host`s to run on, in file order. `--limit` selection lives in `filter`.
 //!
 //! Every error is an [`InventoryError`] that names `FILE:LINE:COL: FIELD`.
@@ -33,6 +34,8 @@ pub const DEFAULT_DEVICE_TYPE: &str = "cisco_ios";
 pub const PASSWORD_VAR: &str = "NETRUN_PASSWORD";
 /// Fills a host's missing enable secret.
 pub const SECRET_VAR: &str = "NETRUN_SECRET";
+/// Fills the passphrase of a host's `key_file` when the inventory gives none.
+pub const KEY_PASSPHRASE_VAR: &str = "NETRUN_KEY_PASSPHRASE";
 /// The inventory to read when none is given.
 pub const INVENTORY_VAR: &str = "NETRUN_INVENTORY";
 
@@ -52,14 +55,18 @@ pub struct Inventory {
 
 /// Load the inventory at `path`: a file is the book's devices.yaml list of Netmiko keyword sets,
 /// a folder is a Nornir SimpleInventory (`hosts.yaml`, optional `groups.yaml` and
-/// `defaults.yaml`). `env` looks variables up for `${VAR}`, `NETRUN_PASSWORD` and `NETRUN_SECRET`.
+/// `defaults.yaml`). `env` looks variables up for `${VAR}`, `NETRUN_PASSWORD`, `NETRUN_SECRET` and
+/// `NETRUN_KEY_PASSPHRASE`.
 pub fn load(path: &Path, env: Env) -> Result<Inventory, InventoryError> {
     let metadata = std::fs::metadata(path).map_err(|e| InventoryError::read(path, e))?;
-    let (hosts, warnings) = if metadata.is_dir() {
+    let (mut hosts, warnings) = if metadata.is_dir() {
         nornir::load(path, env)?
     } else {
         netmiko::load(path, env)?
     };
+    if let Some(passphrase) = env(KEY_PASSPHRASE_VAR).filter(|p| !p.is_empty()) {
+        fill_missing_key_passphrase(&mut hosts, &Secret::new(passphrase));
+    }
     Ok(Inventory {
         hosts,
         warnings,
@@ -84,6 +91,19 @@ pub fn fill_missing_password(hosts: &mut [Host], password: &Secret) -> usize {
         filled += 1;
     }
     filled
+}
+
+/// Whether `host` has a key file but no passphrase for it.
+pub fn needs_key_passphrase(host: &Host) -> bool {
+    host.key_file.is_some() && host.key_passphrase.is_none()
+}
+
+/// Give `passphrase` (from `NETRUN_KEY_PASSPHRASE` or `--ask-key-pass`) to every host with a key
+/// file and no passphrase.
+pub fn fill_missing_key_passphrase(hosts: &mut [Host], passphrase: &Secret) {
+    for host in hosts.iter_mut().filter(|h| needs_key_passphrase(h)) {
+        host.key_passphrase = Some(passphrase.clone());
+    }
 }
 
 #[cfg(test)]
@@ -182,5 +202,33 @@ mod tests {
         assert_eq!(filled, 1);
         assert_eq!(inv.hosts[0].password.expose(), "typed");
         assert_eq!(inv.hosts[1].password.expose(), "own");
+    }
+
+    #[test]
+    fn the_key_passphrase_variable_fills_only_key_files_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("devices.yaml");
+        std::fs::write(
+            &file,
+            "- {name: a, host: h1, key_file: /k/a}\n\
+             - {name: b, host: h2, key_file: /k/b, key_passphrase: own}\n\
+             - {name: c, host: h3}\n",
+        )
+        .unwrap();
+        let passphrases = |env: Env| -> Vec<Option<String>> {
+            let inv = load(&file, env).unwrap();
+            inv.hosts
+                .iter()
+                .map(|h| h.key_passphrase.as_ref().map(|p| p.expose().to_string()))
+                .collect()
+        };
+        let env = |name: &str| (name == KEY_PASSPHRASE_VAR).then(|| "typed".to_string());
+        assert_eq!(
+            passphrases(&env),
+            [Some("typed".into()), Some("own".into()), None]
+        );
+        let empty = |name: &str| (name == KEY_PASSPHRASE_VAR).then(String::new);
+        assert_eq!(passphrases(&empty), [None, Some("own".into()), None]);
+        assert_eq!(passphrases(&no_env), [None, Some("own".into()), None]);
     }
 }
