@@ -3,10 +3,10 @@
 //! inventory or set-up error).
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{anyhow, Context};
 use time::UtcOffset;
@@ -15,12 +15,11 @@ use crate::cli::{
     Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
 };
 use crate::config::{self, LineSource};
-use crate::inventory::{self, Inventory};
-use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Secret, Task};
-use crate::lab::Lab;
+use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Task};
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
+use crate::settings::{self, Output, Target};
 use crate::strategy;
 
 /// Exit statuses.
@@ -50,67 +49,17 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
     }
 }
 
-/// The resolved hosts and, with `--lab`, the lab that serves them (kept alive by the caller).
-struct Target {
-    hosts: Vec<Host>,
-    _lab: Option<Lab>,
+/// Resolve the target flags the one way every subcommand does, asking on the terminal.
+fn resolve(args: &TargetArgs, output: Output) -> anyhow::Result<Target> {
+    settings::resolve(args, output, &settings::process_env, &settings::terminal)
 }
 
-fn resolve_target(args: &TargetArgs) -> anyhow::Result<Target> {
-    let env = |name: &str| std::env::var(name).ok();
-    let lab = match args.lab {
-        Some(0) => return Err(anyhow!("--lab needs at least one device")),
-        Some(devices) => {
-            let faults: Vec<String> = args
-                .lab_fault
-                .iter()
-                .flat_map(|f| ["--fault".to_string(), f.clone()])
-                .collect();
-            Some(Lab::start(devices, &args.lab_profile, &faults)?)
-        }
-        None => None,
-    };
-    let path: PathBuf = match (&lab, &args.inventory) {
-        (Some(lab), _) => lab.inventory(),
-        (None, Some(path)) => path.clone(),
-        (None, None) => inventory::default_path(&env),
-    };
-    let Inventory {
-        mut hosts,
-        warnings,
-        ..
-    } = inventory::load(&path, &env)?;
-    for warning in &warnings {
-        eprintln!("netrun: warning: {warning}");
+/// The output a run of sessions was asked for.
+fn output_of(exec: &ExecArgs) -> Output {
+    Output {
+        format: exec.output,
+        verbose: exec.verbose,
     }
-    hosts = inventory::filter(hosts, &args.limit)?;
-    if let Some(seconds) = args.timeout {
-        if !(seconds.is_finite() && seconds > 0.0) {
-            return Err(anyhow!("--timeout must be a positive number of seconds"));
-        }
-        for host in &mut hosts {
-            host.timeout = Duration::from_secs_f64(seconds);
-        }
-    }
-    if args.ssh_legacy {
-        for host in &mut hosts {
-            host.ssh_legacy = true;
-        }
-    }
-    if args.ask_pass && hosts.iter().any(|h| h.password.is_empty()) {
-        let password = rpassword::prompt_password("Password: ").context("reading the password")?;
-        inventory::fill_missing_password(&mut hosts, &Secret::new(password));
-    }
-    let needs_passphrase = |h: &Host| h.key_file.is_some() && h.key_passphrase.is_none();
-    if args.ask_key_pass && hosts.iter().any(needs_passphrase) {
-        let passphrase = Secret::new(
-            rpassword::prompt_password("Key passphrase: ").context("reading the key passphrase")?,
-        );
-        for host in hosts.iter_mut().filter(|h| needs_passphrase(h)) {
-            host.key_passphrase = Some(passphrase.clone());
-        }
-    }
-    Ok(Target { hosts, _lab: lab })
 }
 
 fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
@@ -120,7 +69,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
             "no command given: say what to run, e.g. `netrun show version` or `netrun -c 'show clock'`"
         ));
     }
-    let target = resolve_target(&args.target)?;
+    let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
         .into_iter()
@@ -133,7 +82,13 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
             },
         })
         .collect();
-    execute(jobs, &args.exec, args.save.as_deref(), offset)
+    execute(
+        jobs,
+        &args.exec,
+        target.setting.output,
+        args.save.as_deref(),
+        offset,
+    )
 }
 
 /// `netrun config`: render every host's lines first (a template error stops the run before any
@@ -144,7 +99,7 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
         (None, Some(template)) => LineSource::Template(template.clone()),
         (None, None) => LineSource::Lines(args.lines.clone()),
     };
-    let target = resolve_target(&args.target)?;
+    let target = resolve(&args.target, output_of(&args.exec))?;
     let lines = config::lines_per_host(&source, &target.hosts)?;
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();
@@ -170,22 +125,29 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
             }),
         })
         .collect();
-    execute(jobs, &args.exec, args.save_dir.as_deref(), offset)
+    execute(
+        jobs,
+        &args.exec,
+        target.setting.output,
+        args.save_dir.as_deref(),
+        offset,
+    )
 }
 
-/// Run `jobs` under the chosen strategy and report. Shared by every subcommand that talks to
-/// devices.
+/// Run `jobs` under the chosen strategy and report as `output` says. Shared by every subcommand
+/// that talks to devices.
 fn execute(
     jobs: Vec<Job>,
     exec: &ExecArgs,
+    output: Output,
     save_dir: Option<&Path>,
     offset: UtcOffset,
 ) -> anyhow::Result<u8> {
     let workers = exec.workers_for(jobs.len());
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
-    let progress = (!exec.verbose && std::io::stderr().is_terminal())
+    let progress = (!output.verbose && std::io::stderr().is_terminal())
         .then(|| Arc::new(Progress::new(jobs.len())));
-    let events: Arc<dyn EventSink> = match (&progress, exec.verbose) {
+    let events: Arc<dyn EventSink> = match (&progress, output.verbose) {
         (_, true) => Arc::new(EventLog::new(names, offset, Box::new(std::io::stderr()))),
         (Some(progress), false) => progress.clone(),
         (None, false) => Arc::new(NoEvents),
@@ -204,7 +166,7 @@ fn execute(
         wall,
     };
     let mut stdout = std::io::stdout().lock();
-    let written = match exec.output {
+    let written = match output.format {
         OutputFormat::Text => report.write_text(&mut stdout),
         OutputFormat::Json => report.write_json(&mut stdout),
     }
@@ -227,12 +189,16 @@ fn execute(
 }
 
 fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
-    let target = resolve_target(&args.target)?;
+    let output = Output {
+        format: args.output,
+        verbose: false,
+    };
+    let target = resolve(&args.target, output)?;
     let mut stdout = std::io::stdout().lock();
-    match args.output {
+    match target.setting.output.format {
         OutputFormat::Json => {
-            // Host's Secret fields serialise as clear text for the fork pipe, so list only
-            // what a person may see.
+            // Secrets are listed as whether they are set: serialising a `Host` itself would
+            // give each `Secret` as `***`, which tells a person nothing.
             let hosts: Vec<serde_json::Value> = target.hosts.iter().map(public_view).collect();
             serde_json::to_writer_pretty(&mut stdout, &hosts)?;
             writeln!(stdout)?;

@@ -77,6 +77,7 @@ pub struct TargetArgs {
     pub ask_pass: bool,
 
     /// Prompt for the key passphrase (no echo) for hosts with a key_file and no key_passphrase
+    /// (nor $NETRUN_KEY_PASSPHRASE)
     #[arg(long)]
     pub ask_key_pass: bool,
 
@@ -241,6 +242,16 @@ pub enum OutputFormat {
     Json,
 }
 
+impl OutputFormat {
+    /// The value `--output` takes for this format.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Text => "text",
+            OutputFormat::Json => "json",
+        }
+    }
+}
+
 impl ExecArgs {
     /// The worker count for `hosts` hosts: the flag, else the strategy's default, capped at the
     /// number of hosts (at least 1).
@@ -384,6 +395,14 @@ mod tests {
                 assert!(args.words.is_empty());
             }
             other => panic!("expected bench, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn output_format_names_are_the_flag_values() {
+        for format in OutputFormat::value_variants() {
+            let value = format.to_possible_value().unwrap();
+            assert_eq!(format.name(), value.get_name());
         }
     }
 

@@ -11,5 +11,6 @@ pub mod job;
 pub mod lab;
 pub mod report;
 pub mod session;
+pub mod settings;
 pub mod strategy;
 pub mod transport;

@@ -13,15 +13,16 @@ pub mod stats;
 pub mod table;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{BenchArgs, BenchFormat};
-use crate::lab::Lab;
+use crate::inventory;
 use crate::report::strategy_name;
+use crate::settings::{self, Credentials, Output, RunSetting};
 use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
@@ -143,35 +144,15 @@ pub fn run(args: &BenchArgs) -> Result<u8> {
         .map(|e| parse_external(e))
         .collect::<Result<Vec<_>>>()?;
     check_unique_names(&externals)?;
-    if let Some(seconds) = args.target.timeout {
-        if !(seconds.is_finite() && seconds > 0.0) {
-            bail!("--timeout must be a positive number of seconds");
-        }
-    }
-    let password = if args.target.ask_pass {
-        Some(rpassword::prompt_password("Password: ").context("reading the password")?)
-    } else {
-        None
-    };
     let exe = std::env::current_exe().context("finding netrun's own executable")?;
-    let lab = start_lab(args)?;
-    let (inventory, target) = match (&lab, &args.target.inventory) {
-        (Some(lab), _) => (
-            lab.inventory(),
-            format!(
-                "a lab of {} {} devices",
-                args.target.lab.unwrap_or(0),
-                args.target.lab_profile
-            ),
-        ),
-        (None, Some(path)) => (path.clone(), format!("inventory {}", path.display())),
-        (None, None) => {
-            let path = default_inventory();
-            let target = format!("inventory {}", path.display());
-            (path, target)
-        }
-    };
-    let hosts = count_hosts(&exe, &inventory, &args.target.limit)?;
+    // Resolved here exactly as `netrun show` resolves it; the measured runs print JSON quietly.
+    let target = settings::resolve(
+        &args.target,
+        Output::JSON,
+        &settings::process_env,
+        &settings::terminal,
+    )?;
+    let hosts = target.hosts.len();
     if hosts == 0 {
         bail!("no host to time: the inventory (after --limit) is empty");
     }
@@ -181,18 +162,16 @@ pub fn run(args: &BenchArgs) -> Result<u8> {
             .into_iter()
             .map(|(name, command)| CellKind::External { name, command }),
     );
-    let setting = Setting {
+    let children = Children {
         exe,
-        inventory,
-        limit: args.target.limit.clone(),
-        timeout: args.target.timeout,
-        password,
+        setting: target.setting.clone(),
         command: command.clone(),
         hosts,
     };
-    let cells = run_interleaved(&setting, kinds, args.runs)?;
-    drop(lab);
-    let bench = Bench::new(command, target, hosts, args.runs, cells);
+    let cells = run_interleaved(&children, kinds, args.runs)?;
+    let description = target.describe();
+    drop(target);
+    let bench = Bench::new(command, description, hosts, args.runs, cells);
     let mut stdout = std::io::stdout().lock();
     match args.output {
         BenchFormat::Text => table::write_text(&bench, &mut stdout)?,
@@ -256,112 +235,75 @@ pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) ->
     cells
 }
 
-fn start_lab(args: &BenchArgs) -> Result<Option<Lab>> {
-    match args.target.lab {
-        None => Ok(None),
-        Some(0) => bail!("--lab needs at least one device"),
-        Some(devices) => {
-            let faults: Vec<String> = args
-                .target
-                .lab_fault
-                .iter()
-                .flat_map(|f| ["--fault".to_string(), f.clone()])
-                .collect();
-            Ok(Some(Lab::start(
-                devices,
-                &args.target.lab_profile,
-                &faults,
-            )?))
-        }
-    }
-}
-
-/// netrun's default inventory: `$NETRUN_INVENTORY`, else `./inventory/devices.yaml`.
-fn default_inventory() -> PathBuf {
-    std::env::var_os("NETRUN_INVENTORY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("inventory/devices.yaml"))
-}
-
-/// How many hosts one run talks to: `netrun inventory -o json` (with the same `--limit`) in a
-/// child, so the bench resolves hosts exactly as the measured runs will. Its stderr is the
-/// user's, so an inventory error reads as it would from `netrun` itself.
-fn count_hosts(exe: &Path, inventory: &Path, limit: &[String]) -> Result<usize> {
-    let mut cmd = Command::new(exe);
-    cmd.arg("inventory").arg("-i").arg(inventory);
-    for pattern in limit {
-        cmd.args(["-l", pattern]);
-    }
-    cmd.args(["-o", "json"]).stderr(Stdio::inherit());
-    let measured = measure::measure(&mut cmd, Duration::from_secs(60))
-        .context("listing the inventory (netrun inventory)")?;
-    if !measured.usage.exit.success() {
-        bail!(
-            "`netrun inventory -i {}` failed ({})",
-            inventory.display(),
-            measured.usage.exit.describe()
-        );
-    }
-    let hosts: Vec<serde_json::Value> =
-        serde_json::from_slice(&measured.stdout).context("reading `netrun inventory -o json`")?;
-    Ok(hosts.len())
-}
-
-/// What every child of one bench shares.
-struct Setting {
+/// What every child of one bench shares: netrun's own executable, the run setting each child is
+/// given, the command timed and the number of hosts.
+struct Children {
     exe: PathBuf,
-    inventory: PathBuf,
-    limit: Vec<String>,
-    timeout: Option<f64>,
-    password: Option<String>,
+    setting: RunSetting,
     command: String,
     hosts: usize,
 }
 
-impl Setting {
+impl Children {
     fn child(&self, kind: &CellKind) -> Command {
         let mut cmd = match kind {
-            CellKind::Netrun { strategy, workers } => {
-                let mut cmd = Command::new(&self.exe);
-                cmd.arg("-i").arg(&self.inventory);
-                cmd.args(["-s", strategy_name(*strategy), "-w", &workers.to_string()]);
-                cmd.args(["-o", "json"]);
-                for pattern in &self.limit {
-                    cmd.args(["-l", pattern]);
-                }
-                if let Some(seconds) = self.timeout {
-                    cmd.args(["--timeout", &seconds.to_string()]);
-                }
-                cmd.args(["-c", &self.command]);
-                cmd
-            }
+            CellKind::Netrun { strategy, workers } => self.netrun(*strategy, *workers),
             CellKind::External { command, .. } => {
                 let mut cmd = Command::new("sh");
                 cmd.arg("-c").arg(command);
-                cmd.env("NETRUN_BENCH_INVENTORY", &self.inventory);
+                cmd.env("NETRUN_BENCH_INVENTORY", &self.setting.inventory);
+                pass_credentials(&mut cmd, &self.setting.credentials);
                 cmd
             }
         };
-        // The password reaches the children through the environment, never argv.
-        if let Some(password) = &self.password {
-            cmd.env("NETRUN_PASSWORD", password);
-        }
         cmd.stderr(Stdio::null());
+        cmd
+    }
+
+    /// `netrun -i INVENTORY -s STRATEGY -w WORKERS ... -c COMMAND`, given the whole run setting.
+    /// Every field is named (no `..`), so a setting that is not forwarded fails to compile.
+    fn netrun(&self, strategy: StrategyKind, workers: usize) -> Command {
+        let RunSetting {
+            inventory,
+            limit,
+            credentials,
+            ssh_legacy,
+            timeout,
+            output: Output { format, verbose },
+        } = &self.setting;
+        let mut cmd = Command::new(&self.exe);
+        cmd.arg("-i").arg(inventory);
+        cmd.args(["-s", strategy_name(strategy), "-w", &workers.to_string()]);
+        cmd.args(["-o", format.name()]);
+        if *verbose {
+            cmd.arg("--verbose");
+        }
+        for pattern in limit {
+            cmd.args(["-l", pattern]);
+        }
+        if let Some(timeout) = timeout {
+            cmd.args(["--timeout", &timeout.as_secs_f64().to_string()]);
+        }
+        if *ssh_legacy {
+            cmd.arg("--ssh-legacy");
+        }
+        pass_credentials(&mut cmd, credentials);
+        cmd.args(["-c", &self.command]);
         cmd
     }
 
     /// A bound on one child's run time: with `--timeout T`, every operation (connect, login,
     /// each command) of every session one worker runs in turn, plus slack; else ten minutes.
     fn deadline(&self, kind: &CellKind) -> Duration {
-        let Some(seconds) = self.timeout else {
+        let Some(timeout) = self.setting.timeout else {
             return CHILD_DEADLINE;
         };
         let workers = match kind {
             CellKind::Netrun { workers, .. } => (*workers).max(1),
             CellKind::External { .. } => 1,
         };
-        let rounds = self.hosts.div_ceil(workers) as f64;
-        DEADLINE_SLACK + Duration::from_secs_f64(seconds * 3.0 * rounds)
+        let rounds = u32::try_from(self.hosts.div_ceil(workers)).unwrap_or(u32::MAX);
+        DEADLINE_SLACK.saturating_add(timeout.saturating_mul(3).saturating_mul(rounds))
     }
 
     fn measure(&self, kind: &CellKind) -> Result<RunRecord> {
@@ -388,8 +330,23 @@ impl Setting {
     }
 }
 
+/// The secrets typed for this bench, to a child through its environment, never its argv: the
+/// inventory layer gives them to the hosts that lack them, as the prompt did in the parent.
+fn pass_credentials(cmd: &mut Command, credentials: &Credentials) {
+    let Credentials {
+        password,
+        key_passphrase,
+    } = credentials;
+    if let Some(password) = password {
+        cmd.env(inventory::PASSWORD_VAR, password.expose());
+    }
+    if let Some(passphrase) = key_passphrase {
+        cmd.env(inventory::KEY_PASSPHRASE_VAR, passphrase.expose());
+    }
+}
+
 /// One warm-up round, then `runs` measured rounds, each round running every cell once in order.
-fn run_interleaved(setting: &Setting, kinds: Vec<CellKind>, runs: u32) -> Result<Vec<Cell>> {
+fn run_interleaved(children: &Children, kinds: Vec<CellKind>, runs: u32) -> Result<Vec<Cell>> {
     let mut cells: Vec<Cell> = kinds
         .into_iter()
         .map(|kind| Cell {
@@ -401,7 +358,7 @@ fn run_interleaved(setting: &Setting, kinds: Vec<CellKind>, runs: u32) -> Result
     let show_progress = std::io::stderr().is_terminal();
     for round in 0..=runs {
         for cell in &mut cells {
-            let record = setting.measure(&cell.kind)?;
+            let record = children.measure(&cell.kind)?;
             if show_progress {
                 let what = match round {
                     0 => "warm-up".to_string(),
@@ -527,7 +484,11 @@ pub(crate) mod test_support {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+    use crate::cli::{Cli, Sub};
+    use crate::job::{Host, Secret};
 
     #[test]
     fn external_is_name_equals_command() {
@@ -588,28 +549,64 @@ mod tests {
         );
     }
 
+    /// Children of a bench of `hosts` hosts against `inventory`, with `setting`'s other fields.
+    fn children(inventory: &str, hosts: usize, setting: RunSetting) -> Children {
+        Children {
+            exe: PathBuf::from("/usr/bin/netrun"),
+            setting: RunSetting {
+                inventory: PathBuf::from(inventory),
+                ..setting
+            },
+            command: DEFAULT_COMMAND.to_string(),
+            hosts,
+        }
+    }
+
+    fn quiet_setting() -> RunSetting {
+        RunSetting {
+            inventory: PathBuf::new(),
+            limit: Vec::new(),
+            credentials: Credentials::default(),
+            ssh_legacy: false,
+            timeout: None,
+            output: Output::JSON,
+        }
+    }
+
+    fn argv(cmd: &Command) -> Vec<String> {
+        cmd.get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn env_of(cmd: &Command, name: &str) -> Option<String> {
+        cmd.get_envs()
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+    }
+
     #[test]
     fn netrun_children_get_json_and_the_command_in_argv_but_no_password() {
-        let setting = Setting {
-            exe: PathBuf::from("/usr/bin/netrun"),
-            inventory: PathBuf::from("/tmp/lab/devices.yaml"),
-            limit: vec!["R1*".to_string()],
-            timeout: Some(2.5),
-            password: Some("s3cret".to_string()),
-            command: DEFAULT_COMMAND.to_string(),
-            hosts: 20,
-        };
+        let children = children(
+            "/tmp/lab/devices.yaml",
+            20,
+            RunSetting {
+                limit: vec!["R1*".to_string()],
+                timeout: Some(Duration::from_secs_f64(2.5)),
+                credentials: Credentials {
+                    password: Some(Secret::new("s3cret")),
+                    key_passphrase: None,
+                },
+                ..quiet_setting()
+            },
+        );
         let kind = CellKind::Netrun {
             strategy: StrategyKind::Fork,
             workers: 5,
         };
-        let cmd = setting.child(&kind);
-        let args: Vec<String> = cmd
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
+        let cmd = children.child(&kind);
         assert_eq!(
-            args,
+            argv(&cmd),
             [
                 "-i",
                 "/tmp/lab/devices.yaml",
@@ -627,50 +624,148 @@ mod tests {
                 "show ip interface brief"
             ]
         );
-        assert!(cmd
-            .get_envs()
-            .any(|(k, v)| k == "NETRUN_PASSWORD" && v.is_some_and(|v| v == "s3cret")));
+        assert_eq!(env_of(&cmd, "NETRUN_PASSWORD").as_deref(), Some("s3cret"));
         // 20 hosts on 5 workers: 4 sessions each, 3 operations of 2.5 s, plus slack.
-        assert_eq!(setting.deadline(&kind), Duration::from_secs(60 + 30));
+        assert_eq!(children.deadline(&kind), Duration::from_secs(60 + 30));
+    }
+
+    /// What a host was resolved to, secrets in clear, for comparing two resolutions.
+    fn resolved(hosts: &[Host]) -> Vec<(String, String, Option<String>, bool, Duration)> {
+        hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.name.clone(),
+                    h.password.expose().to_string(),
+                    h.key_passphrase.as_ref().map(|p| p.expose().to_string()),
+                    h.ssh_legacy,
+                    h.timeout,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_child_resolves_the_same_hosts_as_the_bench_with_no_secret_in_argv() {
+        let dir = tempfile::tempdir().unwrap();
+        let inventory = settings::test_support::inventory(dir.path());
+        let flags = [
+            "netrun",
+            "bench",
+            "-i",
+            inventory.to_str().unwrap(),
+            "-l",
+            "R*",
+            "--timeout",
+            "2.5",
+            "--ssh-legacy",
+            "--ask-pass",
+            "--ask-key-pass",
+        ];
+        let Some(Sub::Bench(args)) = Cli::try_parse_from(flags).unwrap().subcommand else {
+            panic!("not a bench");
+        };
+        let typed = |prompt: &str| -> std::io::Result<String> {
+            Ok(format!("typed {}", prompt.trim_end_matches(": ")))
+        };
+        let no_env = |_: &str| None;
+        let parent = settings::resolve(&args.target, Output::JSON, &no_env, &typed).unwrap();
+        let children = Children {
+            exe: PathBuf::from("/usr/bin/netrun"),
+            setting: parent.setting.clone(),
+            command: DEFAULT_COMMAND.to_string(),
+            hosts: parent.hosts.len(),
+        };
+        let cmd = children.child(&CellKind::Netrun {
+            strategy: StrategyKind::Async,
+            workers: 2,
+        });
+        let args = argv(&cmd);
+        assert!(
+            !args.iter().any(|a| a.contains("typed")),
+            "a secret in argv: {args:?}"
+        );
+
+        let child = Cli::try_parse_from(std::iter::once("netrun".to_string()).chain(args)).unwrap();
+        assert!(child.subcommand.is_none());
+        assert_eq!(child.show.exec.strategy, StrategyKind::Async);
+        assert_eq!(child.show.exec.workers, Some(2));
+        assert_eq!(child.show.command_list(), [DEFAULT_COMMAND]);
+        let child_env = |name: &str| env_of(&cmd, name);
+        let never_asked = |prompt: &str| -> std::io::Result<String> {
+            Err(std::io::Error::other(format!("the child asked {prompt:?}")))
+        };
+        let output = Output {
+            format: child.show.exec.output,
+            verbose: child.show.exec.verbose,
+        };
+        let child =
+            settings::resolve(&child.show.target, output, &child_env, &never_asked).unwrap();
+        assert_eq!(
+            resolved(&child.hosts),
+            [
+                (
+                    "R1".to_string(),
+                    "typed Password".to_string(),
+                    Some("typed Key passphrase".to_string()),
+                    true,
+                    Duration::from_secs_f64(2.5)
+                ),
+                (
+                    "R2".to_string(),
+                    "own".to_string(),
+                    None,
+                    true,
+                    Duration::from_secs_f64(2.5)
+                ),
+            ]
+        );
+        assert_eq!(resolved(&child.hosts), resolved(&parent.hosts));
+        assert_eq!(
+            child.setting,
+            RunSetting {
+                credentials: Credentials::default(),
+                ..parent.setting
+            }
+        );
     }
 
     #[test]
     fn external_children_run_under_sh_with_the_inventory_in_the_environment() {
-        let setting = Setting {
-            exe: PathBuf::from("/usr/bin/netrun"),
-            inventory: PathBuf::from("/tmp/lab/devices.yaml"),
-            limit: Vec::new(),
-            timeout: None,
-            password: None,
-            command: DEFAULT_COMMAND.to_string(),
-            hosts: 2,
-        };
+        let children = children(
+            "/tmp/lab/devices.yaml",
+            2,
+            RunSetting {
+                credentials: Credentials {
+                    password: Some(Secret::new("pw")),
+                    key_passphrase: Some(Secret::new("kp")),
+                },
+                ..quiet_setting()
+            },
+        );
         let kind = CellKind::External {
             name: "probe".to_string(),
             command: "test -f \"$NETRUN_BENCH_INVENTORY\"".to_string(),
         };
-        let cmd = setting.child(&kind);
+        let cmd = children.child(&kind);
         assert_eq!(cmd.get_program(), "sh");
         assert!(cmd.get_envs().any(|(k, _)| k == "NETRUN_BENCH_INVENTORY"));
-        assert_eq!(setting.deadline(&kind), CHILD_DEADLINE);
+        assert_eq!(env_of(&cmd, "NETRUN_PASSWORD").as_deref(), Some("pw"));
+        assert_eq!(env_of(&cmd, "NETRUN_KEY_PASSPHRASE").as_deref(), Some("kp"));
+        assert_eq!(children.deadline(&kind), CHILD_DEADLINE);
     }
 
     #[test]
     fn an_external_cell_is_measured_by_wait4() {
-        let setting = Setting {
+        let children = Children {
             exe: PathBuf::from("/nonexistent"),
-            inventory: PathBuf::from("/tmp/netrun-bench-unit.yaml"),
-            limit: Vec::new(),
-            timeout: None,
-            password: None,
-            command: DEFAULT_COMMAND.to_string(),
-            hosts: 1,
+            ..children("/tmp/netrun-bench-unit.yaml", 1, quiet_setting())
         };
         let kind = CellKind::External {
             name: "probe".to_string(),
             command: "test \"$NETRUN_BENCH_INVENTORY\" = /tmp/netrun-bench-unit.yaml".to_string(),
         };
-        let cells = run_interleaved(&setting, vec![kind], 2).unwrap();
+        let cells = run_interleaved(&children, vec![kind], 2).unwrap();
         assert!(cells[0].warmup.is_some());
         assert_eq!(cells[0].runs.len(), 2);
         assert!(cells[0].runs.iter().all(|r| r.usage.exit.success()));

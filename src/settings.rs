@@ -1,0 +1,374 @@
+//! The run setting: the raw target flags (`cli::TargetArgs`) resolved once into what a run of
+//! sessions is given, the way ripgrep turns its LowArgs into HiArgs. show, config, inventory and
+//! bench all resolve through [`resolve`], so they cannot drift apart: it validates the flags,
+//! starts the `--lab`, loads and filters the inventory, applies `--timeout` and `--ssh-legacy` to
+//! every host, and asks for the `--ask-pass`/`--ask-key-pass` secrets at most once each.
+//!
+//! The result is a [`Target`]: the hosts, and the [`RunSetting`] they were resolved with, which
+//! the bench forwards to its measured children so that each child resolves the same hosts.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+
+use crate::cli::{OutputFormat, TargetArgs};
+use crate::inventory::{self, Env, Inventory};
+use crate::job::{Host, Secret};
+use crate::lab::Lab;
+
+/// Asks a person for a secret (no echo) with the given prompt; injected so tests need no tty.
+pub type Ask<'a> = &'a dyn Fn(&str) -> io::Result<String>;
+
+/// Everything a run of sessions is given, resolved from the flags. A child netrun given this
+/// setting (see the bench) resolves the same hosts as the process that resolved it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSetting {
+    /// The inventory file or folder the hosts come from (with `--lab`, the lab's own).
+    pub inventory: PathBuf,
+    /// `--limit` patterns, a union; empty for every host.
+    pub limit: Vec<String>,
+    /// The secrets a person typed for this run.
+    pub credentials: Credentials,
+    /// Offer the legacy SSH algorithms to every host (`--ssh-legacy`).
+    pub ssh_legacy: bool,
+    /// Every host's per-operation deadline (`--timeout`); `None` keeps the inventory's.
+    pub timeout: Option<Duration>,
+    pub output: Output,
+}
+
+/// Secrets typed at a prompt (`--ask-pass`, `--ask-key-pass`); `None` when nothing was asked,
+/// because the flag was not given or every host already had the secret.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Credentials {
+    /// Given to every host without a login password.
+    pub password: Option<Secret>,
+    /// Given to every host with a `key_file` and no `key_passphrase`.
+    pub key_passphrase: Option<Secret>,
+}
+
+/// What a run prints on stdout, and whether it logs every event on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Output {
+    pub format: OutputFormat,
+    pub verbose: bool,
+}
+
+impl Output {
+    /// A run that is read by a program: one JSON document on stdout, no event log.
+    pub const JSON: Output = Output {
+        format: OutputFormat::Json,
+        verbose: false,
+    };
+}
+
+/// The resolved hosts, the setting they were resolved with, and where they came from.
+pub struct Target {
+    pub setting: RunSetting,
+    /// In inventory order, after `--limit`, with the setting applied.
+    pub hosts: Vec<Host>,
+    origin: Origin,
+}
+
+/// Where a target's hosts come from.
+enum Origin {
+    /// An inventory the user named (or the default one).
+    Inventory,
+    /// A lab started for this run; stopped when the target is dropped.
+    Lab {
+        devices: usize,
+        profile: String,
+        _lab: Lab,
+    },
+}
+
+impl Target {
+    /// What the run talks to, for a person: `a lab of 20 iosv devices` or `inventory PATH`.
+    pub fn describe(&self) -> String {
+        match &self.origin {
+            Origin::Lab {
+                devices, profile, ..
+            } => format!("a lab of {devices} {profile} devices"),
+            Origin::Inventory => format!("inventory {}", self.setting.inventory.display()),
+        }
+    }
+}
+
+/// The process environment, as the inventory layer looks variables up.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Ask on the terminal, without echo.
+pub fn terminal(prompt: &str) -> io::Result<String> {
+    rpassword::prompt_password(prompt)
+}
+
+/// Resolve the target flags into the hosts to run on. Names every flag (no `..`), so a new one
+/// that is not resolved here fails to compile. Inventory warnings go to stderr.
+pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<Target> {
+    let TargetArgs {
+        inventory,
+        limit,
+        lab,
+        lab_profile,
+        lab_fault,
+        timeout,
+        ask_pass,
+        ask_key_pass,
+        ssh_legacy,
+    } = args;
+    let timeout = timeout.map(positive_seconds).transpose()?;
+    let (inventory, origin) = match lab {
+        Some(devices) => start_lab(*devices, lab_profile, lab_fault)?,
+        None => match inventory {
+            Some(path) => (path.clone(), Origin::Inventory),
+            None => (inventory::default_path(env), Origin::Inventory),
+        },
+    };
+    let mut hosts = load_hosts(&inventory, limit, env)?;
+    for host in &mut hosts {
+        if let Some(timeout) = timeout {
+            host.timeout = timeout;
+        }
+        host.ssh_legacy |= *ssh_legacy;
+    }
+    let credentials = Credentials {
+        password: ask_once(*ask_pass, &PASSWORD, &mut hosts, ask)?,
+        key_passphrase: ask_once(*ask_key_pass, &KEY_PASSPHRASE, &mut hosts, ask)?,
+    };
+    let setting = RunSetting {
+        inventory,
+        limit: limit.clone(),
+        credentials,
+        ssh_legacy: *ssh_legacy,
+        timeout,
+        output,
+    };
+    Ok(Target {
+        setting,
+        hosts,
+        origin,
+    })
+}
+
+/// `--timeout SECONDS` as a duration: a positive number a duration can hold.
+fn positive_seconds(seconds: f64) -> Result<Duration> {
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(timeout) if seconds > 0.0 => Ok(timeout),
+        _ => Err(anyhow!("--timeout must be a positive number of seconds")),
+    }
+}
+
+/// Start `--lab N`: its inventory path, and the lab kept alive as the origin.
+fn start_lab(devices: usize, profile: &str, faults: &[String]) -> Result<(PathBuf, Origin)> {
+    if devices == 0 {
+        return Err(anyhow!("--lab needs at least one device"));
+    }
+    let faults: Vec<String> = faults
+        .iter()
+        .flat_map(|f| ["--fault".to_string(), f.clone()])
+        .collect();
+    let lab = Lab::start(devices, profile, &faults)?;
+    let inventory = lab.inventory();
+    let origin = Origin::Lab {
+        devices,
+        profile: profile.to_string(),
+        _lab: lab,
+    };
+    Ok((inventory, origin))
+}
+
+/// Load the inventory at `path`, print its warnings, keep the hosts `limit` selects.
+fn load_hosts(path: &Path, limit: &[String], env: Env) -> Result<Vec<Host>> {
+    let Inventory {
+        hosts, warnings, ..
+    } = inventory::load(path, env)?;
+    for warning in &warnings {
+        eprintln!("netrun: warning: {warning}");
+    }
+    Ok(inventory::filter(hosts, limit)?)
+}
+
+/// A secret a flag asks for: the prompt, which hosts lack it, and how they get it.
+struct Question {
+    prompt: &'static str,
+    what: &'static str,
+    lacks: fn(&Host) -> bool,
+    give: fn(&mut [Host], &Secret),
+}
+
+/// `--ask-pass`: the login password of hosts without one.
+const PASSWORD: Question = Question {
+    prompt: "Password: ",
+    what: "the password",
+    lacks: |host| host.password.is_empty(),
+    give: |hosts, password| {
+        inventory::fill_missing_password(hosts, password);
+    },
+};
+
+/// `--ask-key-pass`: the passphrase of hosts with a key file and no passphrase.
+const KEY_PASSPHRASE: Question = Question {
+    prompt: "Key passphrase: ",
+    what: "the key passphrase",
+    lacks: inventory::needs_key_passphrase,
+    give: inventory::fill_missing_key_passphrase,
+};
+
+/// Ask `question` once when the flag asked for it and some host lacks the secret, and give the
+/// answer to those hosts; `None` when nothing was asked.
+fn ask_once(
+    flag: bool,
+    question: &Question,
+    hosts: &mut [Host],
+    ask: Ask,
+) -> Result<Option<Secret>> {
+    if !flag || !hosts.iter().any(question.lacks) {
+        return Ok(None);
+    }
+    let answer = ask(question.prompt).with_context(|| format!("reading {}", question.what))?;
+    let secret = Secret::new(answer);
+    (question.give)(hosts, &secret);
+    Ok(Some(secret))
+}
+
+/// An inventory for the unit tests of resolution and of what the bench forwards.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::{Path, PathBuf};
+
+    /// `dir/devices.yaml`: R1 has a key file and no password, R2 its own password, S1 nothing.
+    pub fn inventory(dir: &Path) -> PathBuf {
+        let file = dir.join("devices.yaml");
+        std::fs::write(
+            &file,
+            "- {name: R1, host: 127.0.0.1, port: 10022, key_file: /keys/id}\n\
+             - {name: R2, host: 127.0.0.1, port: 10023, password: own}\n\
+             - {name: S1, host: 127.0.0.1, port: 10024}\n",
+        )
+        .unwrap();
+        file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use clap::Parser;
+
+    use super::test_support::inventory;
+    use super::*;
+    use crate::cli::Cli;
+
+    /// The target flags of `netrun FLAGS show clock`.
+    fn flags(flags: &[&str]) -> TargetArgs {
+        let argv = [&["netrun"], flags, &["show", "clock"]].concat();
+        Cli::try_parse_from(argv).unwrap().show.target
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn never_asked(prompt: &str) -> io::Result<String> {
+        Err(io::Error::other(format!("asked {prompt:?}")))
+    }
+
+    #[test]
+    fn the_flags_apply_to_every_selected_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = inventory(dir.path());
+        let path = file.to_str().unwrap();
+        let args = flags(&["-i", path, "-l", "R*", "--timeout", "2.5", "--ssh-legacy"]);
+        let target = resolve(&args, Output::JSON, &no_env, &never_asked).unwrap();
+        let names: Vec<&str> = target.hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["R1", "R2"]);
+        for host in &target.hosts {
+            assert_eq!(host.timeout, Duration::from_millis(2500));
+            assert!(host.ssh_legacy);
+        }
+        assert_eq!(
+            target.setting,
+            RunSetting {
+                inventory: file.clone(),
+                limit: vec!["R*".to_string()],
+                credentials: Credentials::default(),
+                ssh_legacy: true,
+                timeout: Some(Duration::from_millis(2500)),
+                output: Output::JSON,
+            }
+        );
+        assert_eq!(target.describe(), format!("inventory {path}"));
+    }
+
+    #[test]
+    fn each_secret_is_asked_once_and_only_when_a_host_lacks_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = inventory(dir.path());
+        let args = flags(&["-i", file.to_str().unwrap(), "--ask-pass", "--ask-key-pass"]);
+        let asked = RefCell::new(Vec::new());
+        let ask = |prompt: &str| -> io::Result<String> {
+            asked.borrow_mut().push(prompt.to_string());
+            Ok(format!("typed {}", asked.borrow().len()))
+        };
+        let target = resolve(&args, Output::JSON, &no_env, &ask).unwrap();
+        assert_eq!(*asked.borrow(), ["Password: ", "Key passphrase: "]);
+        let passwords: Vec<&str> = target.hosts.iter().map(|h| h.password.expose()).collect();
+        assert_eq!(passwords, ["typed 1", "own", "typed 1"]);
+        assert_eq!(
+            target.hosts[0].key_passphrase.as_ref().map(Secret::expose),
+            Some("typed 2")
+        );
+        assert_eq!(
+            target.setting.credentials,
+            Credentials {
+                password: Some(Secret::new("typed 1")),
+                key_passphrase: Some(Secret::new("typed 2")),
+            }
+        );
+
+        // The environment already gives both: nothing to ask, nothing typed to forward.
+        let env = |name: &str| match name {
+            inventory::PASSWORD_VAR => Some("from env".to_string()),
+            inventory::KEY_PASSPHRASE_VAR => Some("key from env".to_string()),
+            _ => None,
+        };
+        let target = resolve(&args, Output::JSON, &env, &never_asked).unwrap();
+        assert_eq!(target.setting.credentials, Credentials::default());
+        assert_eq!(target.hosts[2].password.expose(), "from env");
+    }
+
+    #[test]
+    fn an_empty_inventory_variable_means_the_default_inventory() {
+        let empty = |name: &str| (name == inventory::INVENTORY_VAR).then(String::new);
+        let target = resolve(&flags(&[]), Output::JSON, &empty, &never_asked).unwrap();
+        assert_eq!(
+            target.setting.inventory,
+            Path::new("inventory").join("devices.yaml")
+        );
+        assert_eq!(target.hosts.len(), 3);
+    }
+
+    #[test]
+    fn bad_timeouts_and_empty_labs_stop_before_anything_starts() {
+        for timeout in ["0", "-1", "NaN", "inf", "1e300"] {
+            let flag = format!("--timeout={timeout}");
+            let args = flags(&["-i", "/nonexistent.yaml", &flag]);
+            let err = resolve(&args, Output::JSON, &no_env, &never_asked)
+                .err()
+                .unwrap();
+            assert_eq!(
+                err.to_string(),
+                "--timeout must be a positive number of seconds",
+                "--timeout {timeout}"
+            );
+        }
+        let err = resolve(&flags(&["--lab", "0"]), Output::JSON, &no_env, &never_asked)
+            .err()
+            .unwrap();
+        assert_eq!(err.to_string(), "--lab needs at least one device");
+    }
+}
