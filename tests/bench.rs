@@ -1,13 +1,15 @@
 //! `netrun bench` end to end: the real binary starts a tiny lab, runs every strategy as its own
 //! measured child, and prints JSON whose structure (not timings) is checked here.
 
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
 
-const NETRUN: &str = env!("CARGO_BIN_EXE_netrun");
+use common::{netrun_in, stderr, TestLab, NETRUN};
 
 /// A whole tiny bench takes seconds; this only stops a hung one.
 const DEADLINE: Duration = Duration::from_secs(300);
@@ -15,37 +17,15 @@ const DEADLINE: Duration = Duration::from_secs(300);
 /// Run `netrun bench ARGS` (2 instant devices, 1 run, JSON, every session bounded by --timeout),
 /// killed if it outlives `DEADLINE`.
 fn bench(extra: &[&str]) -> (Output, Value) {
-    let mut cmd = Command::new(NETRUN);
-    cmd.args([
-        "bench",
-        "--lab",
-        "2",
-        "--lab-profile",
-        "instant",
-        "--runs",
-        "1",
-    ])
-    .args(["--timeout", "10", "-o", "json"])
-    .args(extra)
-    .env_remove("NETRUN_PASSWORD")
-    .env_remove("NETRUN_SECRET")
-    .env_remove("NETRUN_INVENTORY")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let child = cmd.spawn().expect("start netrun bench");
-    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let output = match rx.recv_timeout(DEADLINE) {
-        Ok(output) => output.expect("wait for netrun bench"),
-        Err(_) => {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-            panic!("netrun bench ran longer than {DEADLINE:?}");
-        }
-    };
+    let lab = ["--lab", "2", "--lab-profile", "instant"];
+    bench_in(None, &[&lab, extra].concat(), &[])
+}
+
+/// Run `netrun bench --runs 1 --timeout 10 -o json ARGS` in `dir` with `env`, killed if it
+/// outlives `DEADLINE`: its output and its JSON document.
+fn bench_in(dir: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> (Output, Value) {
+    let common = ["bench", "--runs", "1", "--timeout", "10", "-o", "json"];
+    let output = netrun_in(dir, &[&common, args].concat(), env, DEADLINE);
     let doc = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
             "bench printed no JSON ({e}); stderr:\n{}",
@@ -220,4 +200,61 @@ fn an_unreadable_inventory_stops_the_bench_before_any_run() {
     assert!(out.stdout.is_empty(), "no table without hosts");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("missing.yaml"), "{stderr}");
+}
+
+/// Every netrun cell's single run had `ok` sessions ok and `failed` failed.
+fn assert_sessions(doc: &Value, ok: usize, failed: usize) {
+    for cell in netrun_cells(doc) {
+        let inside = &cell["runs"][0]["inside"];
+        assert_eq!(inside["ok"], ok, "{}: {inside}", cell["name"]);
+        assert_eq!(inside["failed"], failed, "{}: {inside}", cell["name"]);
+    }
+}
+
+#[test]
+fn ssh_legacy_reaches_every_measured_run() {
+    let lab = TestLab::start(3, &["--ssh-legacy"]);
+    let inventory = lab.inventory_without_ssh_legacy("modern.yaml");
+    let inventory = inventory.to_str().unwrap();
+    let strategies = ["--strategies", "threads,async"];
+
+    let (out, doc) = bench_in(
+        None,
+        &[&["-i", inventory, "--ssh-legacy"], &strategies[..]].concat(),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(doc["hosts"], 3);
+    assert_eq!(doc["failed_cells"], 0);
+    assert_eq!(netrun_cells(&doc).len(), 2);
+    assert_sessions(&doc, 3, 0);
+
+    // Without the flag the same lab refuses every session: the flag is what made the difference.
+    let (out, doc) = bench_in(None, &[&["-i", inventory], &strategies[..]].concat(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_sessions(&doc, 0, 3);
+}
+
+#[test]
+fn show_and_bench_read_the_default_inventory_when_the_variable_is_empty() {
+    let lab = TestLab::start(2, &[]);
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cwd.path().join("inventory")).unwrap();
+    std::fs::copy(lab.inventory(), cwd.path().join("inventory/devices.yaml")).unwrap();
+    let empty = [("NETRUN_INVENTORY", "")];
+
+    let show = netrun_in(
+        Some(cwd.path()),
+        &["-o", "json", "--timeout", "10", "show", "version"],
+        &empty,
+        DEADLINE,
+    );
+    assert_eq!(show.status.code(), Some(0), "{}", stderr(&show));
+    assert_eq!(common::json(&show)["ok"], 2);
+
+    let (out, doc) = bench_in(Some(cwd.path()), &["--strategies", "sequential"], &empty);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(doc["hosts"], 2);
+    assert_eq!(doc["target"], "inventory inventory/devices.yaml");
+    assert_sessions(&doc, 2, 0);
 }

@@ -67,6 +67,21 @@ impl TestLab {
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
+
+    /// The lab's inventory saved as `name`, without its per-host `ssh_legacy: true`: only the
+    /// `--ssh-legacy` flag then makes netrun offer legacy algorithms to legacy devices.
+    pub fn inventory_without_ssh_legacy(&self, name: &str) -> PathBuf {
+        let text = std::fs::read_to_string(self.inventory()).unwrap();
+        let kept: String = text
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("ssh_legacy:"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert_ne!(kept, text, "the lab has no legacy device");
+        let path = self.dir().join(name);
+        std::fs::write(&path, kept).unwrap();
+        path
+    }
 }
 
 impl Drop for TestLab {
@@ -82,12 +97,27 @@ pub fn netrun(args: &[&str]) -> Output {
 }
 
 pub fn netrun_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    netrun_in(None, args, env, Duration::from_secs(120))
+}
+
+/// Run netrun with `args` in `dir` (else the test's working directory), a clean environment for
+/// secrets and the inventory plus `env`, killed if it outlives `limit`.
+pub fn netrun_in(
+    dir: Option<&Path>,
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> Output {
     let mut cmd = Command::new(NETRUN);
     cmd.args(args)
         .env_remove("NETRUN_PASSWORD")
         .env_remove("NETRUN_SECRET")
+        .env_remove("NETRUN_KEY_PASSPHRASE")
         .env_remove("NETRUN_INVENTORY")
         .stdin(Stdio::null());
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -96,7 +126,7 @@ pub fn netrun_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_bounded(child, Duration::from_secs(120))
+    wait_bounded(child, limit)
 }
 
 /// Wait for `child`'s output, killing it if it outlives `limit`.
