@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::fault::FaultSpec;
@@ -44,10 +44,6 @@ pub struct Args {
     /// Without --lab, a Telnet port makes every device speak both SSH and Telnet
     #[arg(long, value_name = "PORT|auto", default_value = "0")]
     pub telnet_port: TelnetPort,
-
-    /// Device platform (its CLI)
-    #[arg(long, value_enum, default_value = "cisco_ios")]
-    pub platform: Platform,
 
     /// Latency profile (delays before the banner, on login, per command, per KiB of output)
     #[arg(long, value_enum, default_value = "instant")]
@@ -101,13 +97,6 @@ impl FromStr for TelnetPort {
             },
         }
     }
-}
-
-/// Device platforms the testbed simulates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Platform {
-    #[value(name = "cisco_ios")]
-    CiscoIos,
 }
 
 /// Run the `netrun-testbed` command line (`args` starts with the program name) and return its
