@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::job::ErrorKind;
 
+mod clock;
 mod config;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
