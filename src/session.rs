@@ -496,6 +496,65 @@ mod tests {
         );
     }
 
+    /// A Telnet device on loopback that prints a banner and then says nothing until the client
+    /// closes (bounded by a 10 s read timeout).
+    fn quiet_telnet_device() -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream.write_all(b"\r\n* lab *\r\n").unwrap();
+            let mut sink = [0u8; 64];
+            while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+        });
+        (port, server)
+    }
+
+    fn quiet_telnet_job(port: u16) -> Job {
+        let mut job = jobs(1).remove(0);
+        job.host.transport = TransportKind::Telnet;
+        job.host.port = port;
+        job.host.timeout = Duration::from_millis(300);
+        job
+    }
+
+    /// The host's failure after waiting for the dialogue's deadline.
+    fn assert_timed_out_waiting_for_login(outcome: &Outcome) {
+        assert_eq!(
+            outcome.failure,
+            Some(Failure::new(
+                ErrorKind::Timeout,
+                "no prompt after login (last received: \"\\r\\n* lab *\\r\\n\")"
+            ))
+        );
+        assert!(outcome.timings.total_us >= 300_000, "{:?}", outcome.timings);
+    }
+
+    #[test]
+    fn both_drivers_wake_at_the_dialogues_deadline() {
+        let (port, server) = quiet_telnet_device();
+        let runner = SessionRunner::new(Instant::now());
+        let job = quiet_telnet_job(port);
+        let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents);
+        assert_timed_out_waiting_for_login(&outcome);
+        server.join().unwrap();
+
+        let (port, server) = quiet_telnet_device();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let events: Arc<dyn EventSink> = Arc::new(crate::job::NoEvents);
+        let outcome =
+            runtime.block_on(runner.run_async(quiet_telnet_job(port), Worker::current(), events));
+        assert_timed_out_waiting_for_login(&outcome);
+        server.join().unwrap();
+    }
+
     #[test]
     fn a_silent_server_times_out_in_the_handshake() {
         // Accepts the connection and never answers.
