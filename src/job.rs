@@ -196,9 +196,10 @@ pub struct CommandResult {
     pub output: String,
     /// False when the device rejected the command (its message is in `output`).
     pub ok: bool,
-    /// When the command was sent, microseconds since the run began (0 until the driver fills it).
+    /// When the command was sent, microseconds since the run began (stamped by the dialogue from
+    /// the `now` it was given).
     pub start_us: u64,
-    /// From sending the command to seeing the prompt again, microseconds.
+    /// From sending the command to seeing the prompt again, microseconds (stamped likewise).
     pub duration_us: u64,
 }
 
@@ -277,7 +278,7 @@ pub struct ConfigLineResult {
     pub reply: String,
     /// False when the reply matched one of the profile's error patterns.
     pub ok: bool,
-    /// From sending the line to seeing the next prompt, microseconds (filled by the driver).
+    /// From sending the line to seeing the next prompt, microseconds (stamped by the dialogue).
     pub duration_us: u64,
 }
 

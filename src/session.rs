@@ -1,19 +1,22 @@
-//! The session driver: one `Job` in, one `Outcome` out. It connects a transport, pumps the sans-IO
-//! `Dialogue` over it, times each phase and reports `Event`s.
+//! The session driver: one `Job` in, one `Outcome` out. It connects a transport, opens the
+//! channel, then moves bytes between the channel and the sans-IO `Dialogue`, waking when the
+//! dialogue says (`poll_timeout`), and times the phases before it (connect, login).
 //!
-//! The blocking and async drivers share `Conversation` — the plan, the timings, the events and
-//! how an I/O result feeds the dialogue — and differ only in their I/O calls. Every receive waits
-//! against the operation deadline (the host's `timeout`), which restarts at each send; an expired
-//! deadline fails the host with `Dialogue::timeout_failure` (what was awaited, what was last seen).
+//! The blocking and async drivers share `Session` — the job, the timings, the events, what to do
+//! next (`Session::next_io`) and how an I/O result feeds the dialogue (`feed_sent`,
+//! `feed_received`) — and differ only in their I/O calls. The dialogue owns the conversation's
+//! clock: it sets each operation's deadline (the host's `timeout`, restarted at each send), fails
+//! the host when it passes, and stamps each command itself. The driver bounds only what comes
+//! before the dialogue (TCP connect, SSH handshake and authentication) and the close after it.
 //! Nothing here sleeps: it reads until the device's prompt.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::dialogue::{platform, Action, Dialogue, DialogueEvent, Plan, Results};
+use crate::dialogue::{platform, Clock, Dialogue, DialogueEvent, Ended, Plan, Profile, Results};
 use crate::job::{
-    now_us, CommandResult, ConfigLineResult, ConfigResult, ErrorKind, Event, EventKind, EventSink,
-    Failure, Job, Outcome, Task, Timings, TransportKind, Worker,
+    now_us, CommandResult, ConfigResult, ErrorKind, Event, EventKind, EventSink, Failure, Job,
+    Outcome, Task, Timings, TransportKind, Worker,
 };
 use crate::strategy::{JobRunner, LocalFuture};
 use crate::transport::ssh::SshShell;
@@ -26,7 +29,7 @@ use crate::transport::{
 /// Bytes read per receive.
 const READ_CHUNK: usize = 16 * 1024;
 /// The most a polite close (SSH channel close + disconnect) may take.
-const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// The most of a device's error message quoted in a failure.
 const MESSAGE_LIMIT: usize = 200;
 
@@ -46,9 +49,9 @@ impl SessionRunner {
 
 impl JobRunner for SessionRunner {
     fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
-        let mut conversation = Conversation::new(job, worker, events, self.epoch);
-        let result = drive_blocking(&mut conversation);
-        conversation.finish(result)
+        let mut session = Session::new(job, worker, events, self.epoch);
+        let ended = drive_blocking(&mut session).unwrap_or_else(not_started);
+        session.finish(ended)
     }
 
     fn run_async(
@@ -59,157 +62,171 @@ impl JobRunner for SessionRunner {
     ) -> LocalFuture<Outcome> {
         let epoch = self.epoch;
         Box::pin(async move {
-            let mut conversation = Conversation::new(&job, worker, events.as_ref(), epoch);
-            let result = drive_async(&mut conversation).await;
-            conversation.finish(result)
+            let mut session = Session::new(&job, worker, events.as_ref(), epoch);
+            let ended = drive_async(&mut session).await.unwrap_or_else(not_started);
+            session.finish(ended)
         })
     }
 }
 
-/// Connect, log in and pump the dialogue, blocking.
-fn drive_blocking(conversation: &mut Conversation) -> Result<Results, Failure> {
-    let dialogue = conversation.dialogue()?;
-    let host = &conversation.job.host;
-    conversation.connecting();
-    let stream = tcp_connect(host, conversation.deadline())?;
-    conversation.connected();
-    match host.transport {
+/// Connect and open the channel, blocking, then pump the dialogue over it. `Err` is a failure
+/// before the dialogue began.
+fn drive_blocking(session: &mut Session) -> Result<Ended, Failure> {
+    let profile = session.profile()?;
+    let host = &session.job.host;
+    session.connecting();
+    let stream = tcp_connect(host, session.setup_deadline())?;
+    session.connected();
+    Ok(match host.transport {
         TransportKind::Ssh => {
-            let shell = SshShell::open(stream, host, conversation.deadline())?;
-            pump_blocking(conversation, dialogue, shell)
+            let shell = SshShell::open(stream, host, session.setup_deadline())?;
+            pump_blocking(session, profile, shell)
         }
-        TransportKind::Telnet => pump_blocking(conversation, dialogue, TelnetShell::new(stream)),
-    }
+        TransportKind::Telnet => pump_blocking(session, profile, TelnetShell::new(stream)),
+    })
 }
 
-/// Pump `dialogue` over an open channel until it finishes, then close the channel.
+/// Run a dialogue over an open channel until it ends, then close the channel.
 fn pump_blocking(
-    conversation: &mut Conversation,
-    mut dialogue: Dialogue,
+    session: &mut Session,
+    profile: &'static Profile,
     mut shell: impl Channel,
-) -> Result<Results, Failure> {
-    let finished = converse_blocking(conversation, &mut dialogue, &mut shell);
-    shell.close(conversation.close_deadline());
-    finished.map(|()| dialogue.into_results())
-}
-
-/// Move bytes between the dialogue and the channel until the dialogue is done or failed.
-fn converse_blocking(
-    conversation: &mut Conversation,
-    dialogue: &mut Dialogue,
-    shell: &mut impl Channel,
-) -> Result<(), Failure> {
+) -> Ended {
+    let mut dialogue = session.dialogue(profile);
     let mut buffer = vec![0u8; READ_CHUNK];
-    let mut deadline = conversation.deadline();
-    // Each receive waits against a deadline that only a send restarts, and the dialogue sends
-    // only in answer to input, so the loop is bounded in time.
+    // Each wait ends by the dialogue's deadline, which only a send restarts, and the dialogue
+    // sends only in answer to input, so the loop is bounded in time.
     loop {
-        match conversation.next(dialogue) {
-            Next::Send(bytes) => {
-                deadline = conversation.deadline();
+        match session.next_io(&mut dialogue) {
+            Io::Send { bytes, deadline } => {
                 let sent = shell.send(&bytes, deadline);
-                conversation.sent(dialogue, sent)?;
+                feed_sent(&mut dialogue, sent, deadline);
             }
-            Next::Receive => {
+            Io::Receive { deadline } => {
                 let received = shell.recv(&mut buffer, deadline);
-                conversation.received(dialogue, received, &buffer)?;
+                feed_received(&mut dialogue, received, &buffer, deadline);
             }
-            Next::Done => return Ok(()),
-            Next::Failed(failure) => return Err(failure),
+            Io::Finished => break,
         }
     }
+    shell.close(session.close_deadline());
+    dialogue.finish()
 }
 
 /// `drive_blocking` with awaits.
-async fn drive_async(conversation: &mut Conversation<'_>) -> Result<Results, Failure> {
-    let dialogue = conversation.dialogue()?;
-    let host = &conversation.job.host;
-    conversation.connecting();
-    let stream = tcp_connect_async(host, conversation.deadline()).await?;
-    conversation.connected();
-    match host.transport {
+async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
+    let profile = session.profile()?;
+    let host = &session.job.host;
+    session.connecting();
+    let stream = tcp_connect_async(host, session.setup_deadline()).await?;
+    session.connected();
+    Ok(match host.transport {
         TransportKind::Ssh => {
-            let shell = AsyncSshShell::open(stream, host, conversation.deadline()).await?;
-            pump_async(conversation, dialogue, shell).await
+            let shell = AsyncSshShell::open(stream, host, session.setup_deadline()).await?;
+            pump_async(session, profile, shell).await
         }
-        TransportKind::Telnet => {
-            pump_async(conversation, dialogue, AsyncTelnetShell::new(stream)).await
-        }
-    }
+        TransportKind::Telnet => pump_async(session, profile, AsyncTelnetShell::new(stream)).await,
+    })
 }
 
 /// `pump_blocking` with awaits.
 async fn pump_async(
-    conversation: &mut Conversation<'_>,
-    mut dialogue: Dialogue,
+    session: &mut Session<'_>,
+    profile: &'static Profile,
     mut shell: impl AsyncChannel,
-) -> Result<Results, Failure> {
-    let finished = converse_async(conversation, &mut dialogue, &mut shell).await;
-    shell.close(conversation.close_deadline()).await;
-    finished.map(|()| dialogue.into_results())
+) -> Ended {
+    let mut dialogue = session.dialogue(profile);
+    let mut buffer = vec![0u8; READ_CHUNK];
+    loop {
+        match session.next_io(&mut dialogue) {
+            Io::Send { bytes, deadline } => {
+                let sent = shell.send(&bytes, deadline).await;
+                feed_sent(&mut dialogue, sent, deadline);
+            }
+            Io::Receive { deadline } => {
+                let received = shell.recv(&mut buffer, deadline).await;
+                feed_received(&mut dialogue, received, &buffer, deadline);
+            }
+            Io::Finished => break,
+        }
+    }
+    shell.close(session.close_deadline()).await;
+    dialogue.finish()
 }
 
-/// `converse_blocking` with awaits.
-async fn converse_async(
-    conversation: &mut Conversation<'_>,
-    dialogue: &mut Dialogue,
-    shell: &mut impl AsyncChannel,
-) -> Result<(), Failure> {
-    let mut buffer = vec![0u8; READ_CHUNK];
-    let mut deadline = conversation.deadline();
-    loop {
-        match conversation.next(dialogue) {
-            Next::Send(bytes) => {
-                deadline = conversation.deadline();
-                let sent = shell.send(&bytes, deadline).await;
-                conversation.sent(dialogue, sent)?;
-            }
-            Next::Receive => {
-                let received = shell.recv(&mut buffer, deadline).await;
-                conversation.received(dialogue, received, &buffer)?;
-            }
-            Next::Done => return Ok(()),
-            Next::Failed(failure) => return Err(failure),
-        }
+/// The I/O a driver does next for the dialogue.
+enum Io {
+    /// Write `bytes` before `deadline`.
+    Send { bytes: Vec<u8>, deadline: Instant },
+    /// Wait for bytes until `deadline`.
+    Receive { deadline: Instant },
+    /// The dialogue is over and everything it queued was written.
+    Finished,
+}
+
+/// Feed a send's result to the dialogue.
+fn feed_sent(dialogue: &mut Dialogue, sent: Result<(), TransportError>, deadline: Instant) {
+    if let Err(err) = sent {
+        feed_error(dialogue, err, deadline);
     }
 }
 
-/// What a driver does next (the dialogue's `Action`s minus the events, which `Conversation`
-/// handles itself).
-enum Next {
-    Send(Vec<u8>),
-    Receive,
-    Done,
-    Failed(Failure),
+/// Feed a receive's result to the dialogue; `buffer` holds what was received.
+fn feed_received(
+    dialogue: &mut Dialogue,
+    received: Result<Received, TransportError>,
+    buffer: &[u8],
+    deadline: Instant,
+) {
+    match received {
+        Ok(Received::Data(n)) => dialogue.handle_input(Instant::now(), &buffer[..n]),
+        Ok(Received::Eof) => dialogue.handle_eof(Instant::now()),
+        Err(err) => feed_error(dialogue, err, deadline),
+    }
 }
 
-/// Everything about one session except its I/O: plan, timings, events, the outcome.
-struct Conversation<'a> {
+/// A lost connection is the device closing it and a timeout is the dialogue's deadline passing,
+/// so the failure says what was awaited and last seen; anything else fails the host as it is.
+fn feed_error(dialogue: &mut Dialogue, err: TransportError, deadline: Instant) {
+    let now = Instant::now();
+    match err.kind {
+        ErrorKind::Closed => dialogue.handle_eof(now),
+        // The transport gave up at the deadline it was given; libssh2 counts whole milliseconds,
+        // so it may wake a little before it.
+        ErrorKind::Timeout => dialogue.handle_timeout(now.max(deadline)),
+        _ => dialogue.handle_error(now, err.into()),
+    }
+}
+
+/// The end of a session that failed before its dialogue began.
+fn not_started(failure: Failure) -> Ended {
+    Ended {
+        results: Results::default(),
+        failure: Some(failure),
+    }
+}
+
+/// Everything about one session except its I/O: the job, the phase timings, the events.
+struct Session<'a> {
     job: &'a Job,
     worker: Worker,
     events: &'a dyn EventSink,
+    epoch: Instant,
     started: Instant,
     /// When the TCP connect began.
     connecting_at: Instant,
     connected: Option<Instant>,
     timings: Timings,
-    /// The prompt seen at login, kept for a host that fails later.
-    prompt: String,
-    /// When the command in flight was sent.
-    sent_at: Option<Instant>,
-    /// Commands completed so far, durations filled in.
-    done: Vec<CommandResult>,
-    /// Config lines answered so far, durations filled in.
-    config_done: Vec<ConfigLineResult>,
 }
 
-impl<'a> Conversation<'a> {
+impl<'a> Session<'a> {
     fn new(job: &'a Job, worker: Worker, events: &'a dyn EventSink, epoch: Instant) -> Self {
         let started = Instant::now();
-        Conversation {
+        Session {
             job,
             worker,
             events,
+            epoch,
             started,
             connecting_at: started,
             connected: None,
@@ -217,22 +234,23 @@ impl<'a> Conversation<'a> {
                 start_us: micros(started.saturating_duration_since(epoch)),
                 ..Timings::default()
             },
-            prompt: String::new(),
-            sent_at: None,
-            done: Vec::new(),
-            config_done: Vec::new(),
         }
     }
 
-    /// The dialogue for this job's platform and task.
-    fn dialogue(&self) -> Result<Dialogue, Failure> {
-        let host = &self.job.host;
-        let profile = platform::profile(&host.platform).ok_or_else(|| {
+    /// The dialogue profile of this job's platform.
+    fn profile(&self) -> Result<&'static Profile, Failure> {
+        let platform = &self.job.host.platform;
+        platform::profile(platform).ok_or_else(|| {
             Failure::new(
                 ErrorKind::Protocol,
-                format!("no dialogue profile for platform '{}'", host.platform),
+                format!("no dialogue profile for platform '{platform}'"),
             )
-        })?;
+        })
+    }
+
+    /// The dialogue for this job's task, starting now (the channel is open).
+    fn dialogue(&self, profile: &'static Profile) -> Dialogue {
+        let host = &self.job.host;
         let (commands, config) = match &self.job.task {
             Task::Show { commands } => (commands.clone(), None),
             Task::Config(plan) => (Vec::new(), Some(plan.clone())),
@@ -241,19 +259,22 @@ impl<'a> Conversation<'a> {
             TransportKind::Ssh => None,
             TransportKind::Telnet => Some((host.username.clone(), host.password.clone())),
         };
-        Ok(Dialogue::new(
-            profile,
-            Plan {
-                login,
-                enable_secret: host.secret.clone(),
-                commands,
-                config,
-            },
-        ))
+        let plan = Plan {
+            login,
+            enable_secret: host.secret.clone(),
+            commands,
+            config,
+        };
+        let clock = Clock {
+            epoch: self.epoch,
+            now: Instant::now(),
+            timeout: host.timeout,
+        };
+        Dialogue::new(profile, plan, clock)
     }
 
-    /// A fresh operation deadline.
-    fn deadline(&self) -> Instant {
+    /// The deadline of a step before the dialogue (TCP connect, SSH handshake and login).
+    fn setup_deadline(&self) -> Instant {
         Instant::now() + self.job.host.timeout
     }
 
@@ -277,86 +298,37 @@ impl<'a> Conversation<'a> {
         self.connected = Some(now);
     }
 
-    /// The dialogue's next action, noting its events on the way.
-    fn next(&mut self, dialogue: &mut Dialogue) -> Next {
-        loop {
-            match dialogue.poll_action() {
-                Action::Event(event) => self.note(event),
-                Action::Send(bytes) => return Next::Send(bytes),
-                Action::Receive => return Next::Receive,
-                Action::Done => return Next::Done,
-                Action::Failed(failure) => return Next::Failed(failure),
-            }
+    /// What the driver does next for `dialogue`, after passing its events on.
+    fn next_io(&self, dialogue: &mut Dialogue) -> Io {
+        while let Some(event) = dialogue.poll_event() {
+            self.note(event);
+        }
+        let Some(deadline) = dialogue.poll_timeout() else {
+            return Io::Finished;
+        };
+        match dialogue.poll_transmit() {
+            Some(bytes) => Io::Send { bytes, deadline },
+            None => Io::Receive { deadline },
         }
     }
 
-    fn note(&mut self, event: DialogueEvent) {
-        match event {
-            DialogueEvent::LoggedIn { prompt } => {
-                let since = self.connected.unwrap_or(self.started);
-                self.timings.auth_us = micros(since.elapsed());
-                self.prompt = prompt.clone();
-                self.emit(EventKind::LoggedIn { prompt });
-            }
-            DialogueEvent::CommandSent { command, .. } => {
-                self.sent_at = Some(Instant::now());
-                self.emit(EventKind::Sent { command });
-            }
-            DialogueEvent::CommandDone { mut result, .. } => {
-                if let Some(sent_at) = self.sent_at.take() {
-                    result.start_us = self.timings.start_us + micros(sent_at - self.started);
-                    result.duration_us = micros(sent_at.elapsed());
-                }
-                self.emit(EventKind::Received {
-                    command: result.command.clone(),
-                });
-                self.done.push(result);
-            }
-            DialogueEvent::ConfigLineSent { line, .. } => {
-                self.sent_at = Some(Instant::now());
-                self.emit(EventKind::Sent { command: line });
-            }
-            DialogueEvent::ConfigLineDone { mut result, .. } => {
-                result.duration_us = self.sent_at.take().map_or(0, |t| micros(t.elapsed()));
-                self.emit(EventKind::Received {
-                    command: result.line.clone(),
-                });
-                self.config_done.push(result);
-            }
-            DialogueEvent::Saved { result } => self.emit(EventKind::Received {
+    /// A dialogue event as the `-v` log and the progress bar see it.
+    fn note(&self, event: DialogueEvent) {
+        let kind = match event {
+            DialogueEvent::LoggedIn { prompt } => EventKind::LoggedIn { prompt },
+            DialogueEvent::CommandSent { command, .. } => EventKind::Sent { command },
+            DialogueEvent::ConfigLineSent { line, .. } => EventKind::Sent { command: line },
+            DialogueEvent::CommandDone { result, .. } => EventKind::Received {
                 command: result.command,
-            }),
-        }
-    }
-
-    /// The result of a send: a timeout is reported as what the dialogue was waiting for, a lost
-    /// connection as the device closing it (so the failure says what was last seen).
-    fn sent(
-        &self,
-        dialogue: &mut Dialogue,
-        sent: Result<(), TransportError>,
-    ) -> Result<(), Failure> {
-        match sent {
-            Err(err) if err.kind == ErrorKind::Closed => dialogue.handle_eof(),
-            other => other.map_err(|err| io_failure(dialogue, err))?,
-        }
-        Ok(())
-    }
-
-    /// Feed a receive's result to the dialogue.
-    fn received(
-        &self,
-        dialogue: &mut Dialogue,
-        received: Result<Received, TransportError>,
-        buffer: &[u8],
-    ) -> Result<(), Failure> {
-        match received {
-            Ok(Received::Data(n)) => dialogue.handle_input(&buffer[..n]),
-            Ok(Received::Eof) => dialogue.handle_eof(),
-            Err(err) if err.kind == ErrorKind::Closed => dialogue.handle_eof(),
-            Err(err) => return Err(io_failure(dialogue, err)),
-        }
-        Ok(())
+            },
+            DialogueEvent::ConfigLineDone { result, .. } => EventKind::Received {
+                command: result.line,
+            },
+            DialogueEvent::Saved { result } => EventKind::Received {
+                command: result.command,
+            },
+        };
+        self.emit(kind);
     }
 
     fn emit(&self, kind: EventKind) {
@@ -369,40 +341,27 @@ impl<'a> Conversation<'a> {
     }
 
     /// The host's `Outcome`; a command the device rejected fails the host with `Command`.
-    fn finish(self, result: Result<Results, Failure>) -> Outcome {
-        let (prompt, commands, config, failure) = match result {
-            Ok(Results {
-                prompt,
-                mut commands,
-                mut config,
-            }) => {
-                for (command, timed) in commands.iter_mut().zip(&self.done) {
-                    command.start_us = timed.start_us;
-                    command.duration_us = timed.duration_us;
-                }
-                if let Some(config) = &mut config {
-                    for (line, timed) in config.lines.iter_mut().zip(&self.config_done) {
-                        line.duration_us = timed.duration_us;
-                    }
-                }
-                let failure = rejected_commands(&commands)
-                    .or_else(|| config.as_ref().and_then(|c| c.failure()));
-                (prompt, commands, config, failure)
+    fn finish(self, ended: Ended) -> Outcome {
+        let Ended { results, failure } = ended;
+        let login_started = self.connected.unwrap_or(self.started);
+        let auth_us = results
+            .logged_in_at
+            .map_or(0, |at| micros(at.saturating_duration_since(login_started)));
+        let (config, failure) = match failure {
+            None => {
+                let failure = rejected_commands(&results.commands)
+                    .or_else(|| results.config.as_ref().and_then(|c| c.failure()));
+                (results.config, failure)
             }
-            Err(failure) => {
-                // What was applied before the session broke still matters to the operator.
+            // What was applied before the session broke still matters to the operator.
+            Some(failure) => {
                 let config = matches!(self.job.task, Task::Config(_)).then(|| {
                     Box::new(ConfigResult {
-                        lines: self.config_done.clone(),
+                        lines: results.config.map(|c| c.lines).unwrap_or_default(),
                         ..ConfigResult::default()
                     })
                 });
-                (
-                    self.prompt.clone(),
-                    self.done.clone(),
-                    config,
-                    Some(failure),
-                )
+                (config, Some(failure))
             }
         };
         self.emit(EventKind::Finished {
@@ -414,24 +373,17 @@ impl<'a> Conversation<'a> {
             name: host.name.clone(),
             host: host.host.clone(),
             port: host.port,
-            prompt,
-            commands,
+            prompt: results.prompt,
+            commands: results.commands,
             config,
             failure,
             timings: Timings {
+                auth_us,
                 total_us: micros(self.started.elapsed()),
                 ..self.timings.clone()
             },
             worker: self.worker.clone(),
         }
-    }
-}
-
-/// A transport error during the dialogue; a timeout says what the dialogue awaited.
-fn io_failure(dialogue: &Dialogue, err: TransportError) -> Failure {
-    match err.kind {
-        ErrorKind::Timeout => dialogue.timeout_failure(),
-        _ => err.into(),
     }
 }
 
@@ -467,7 +419,7 @@ fn truncate(text: &str, limit: usize) -> &str {
     &text[..end]
 }
 
-fn micros(duration: std::time::Duration) -> u64 {
+fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
@@ -544,13 +496,72 @@ mod tests {
         );
     }
 
+    /// A Telnet device on loopback that prints a banner and then says nothing until the client
+    /// closes (bounded by a 10 s read timeout).
+    fn quiet_telnet_device() -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            stream.write_all(b"\r\n* lab *\r\n").unwrap();
+            let mut sink = [0u8; 64];
+            while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+        });
+        (port, server)
+    }
+
+    fn quiet_telnet_job(port: u16) -> Job {
+        let mut job = jobs(1).remove(0);
+        job.host.transport = TransportKind::Telnet;
+        job.host.port = port;
+        job.host.timeout = Duration::from_millis(300);
+        job
+    }
+
+    /// The host's failure after waiting for the dialogue's deadline.
+    fn assert_timed_out_waiting_for_login(outcome: &Outcome) {
+        assert_eq!(
+            outcome.failure,
+            Some(Failure::new(
+                ErrorKind::Timeout,
+                "no prompt after login (last received: \"\\r\\n* lab *\\r\\n\")"
+            ))
+        );
+        assert!(outcome.timings.total_us >= 300_000, "{:?}", outcome.timings);
+    }
+
+    #[test]
+    fn both_drivers_wake_at_the_dialogues_deadline() {
+        let (port, server) = quiet_telnet_device();
+        let runner = SessionRunner::new(Instant::now());
+        let job = quiet_telnet_job(port);
+        let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents);
+        assert_timed_out_waiting_for_login(&outcome);
+        server.join().unwrap();
+
+        let (port, server) = quiet_telnet_device();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let events: Arc<dyn EventSink> = Arc::new(crate::job::NoEvents);
+        let outcome =
+            runtime.block_on(runner.run_async(quiet_telnet_job(port), Worker::current(), events));
+        assert_timed_out_waiting_for_login(&outcome);
+        server.join().unwrap();
+    }
+
     #[test]
     fn a_silent_server_times_out_in_the_handshake() {
         // Accepts the connection and never answers.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let mut job = jobs(1).remove(0);
         job.host.port = listener.local_addr().unwrap().port();
-        job.host.timeout = std::time::Duration::from_millis(300);
+        job.host.timeout = Duration::from_millis(300);
         let outcome = SessionRunner::new(Instant::now()).run_blocking(
             &job,
             Worker::current(),

@@ -1,44 +1,60 @@
 //! The sans-IO device conversation: prompts, login, enable, paging, commands and config pushes.
 //!
-//! A `Dialogue` never touches a socket, a clock or a runtime. A driver (blocking or async, SSH or
-//! Telnet) pumps it:
+//! A `Dialogue` never touches a socket, a clock or a runtime, in the shape of quinn-proto's
+//! `Connection`: time is an input (every `handle_*` call is told `now`), and the driver asks it
+//! what to write and when to wake. A driver (blocking or async, SSH or Telnet) pumps it:
 //!
 //! ```text
+//! let mut dialogue = Dialogue::new(profile, plan, Clock { epoch, now, timeout });
 //! loop {
-//!     match dialogue.poll_action() {
-//!         Action::Send(bytes) => write bytes; the operation deadline restarts,
-//!         Action::Receive => read with the deadline; dialogue.handle_input(&bytes) or handle_eof(),
-//!         Action::Event(e) => note it (timings, -v log),
-//!         Action::Done => stop: the dialogue succeeded; results via dialogue.into_results(),
-//!         Action::Failed(f) => stop: the host failed with f,
-//!     }
+//!     while let Some(event) = dialogue.poll_event() { note it (-v log, progress) }
+//!     let Some(deadline) = dialogue.poll_timeout() else { break };   // over, all written
+//!     if let Some(bytes) = dialogue.poll_transmit() { write bytes before deadline; continue }
+//!     wait for bytes until deadline, then one of
+//!         dialogue.handle_input(now, &bytes) | handle_eof(now) | handle_timeout(now)
 //! }
+//! let Ended { results, failure } = dialogue.finish();
 //! ```
-//! On a deadline expiry the driver fails the host with `dialogue.timeout_failure()`, which says
-//! what was awaited and the last ≤200 bytes seen.
+//!
+//! The dialogue owns the conversation's clock: each send restarts the operation deadline (the
+//! host's timeout), `handle_timeout` past it fails the host with kind `timeout`, saying what was
+//! awaited and the last ≤200 bytes seen, and each command and config line is stamped with the
+//! `now`s at which it was sent and answered. Results are held once, here, until `finish`.
+//!
+//! Inside, each thing awaited is its own state type (rustls' style): the first prompt and login
+//! (`login`), a privilege level (`level`), a command's echo and then its prompt (`reply`). A
+//! state's handlers consume it and return the next state, so a call in the wrong state cannot be
+//! written. The steps to work through (log in, reach the command level, paging off, commands, a
+//! config push, exit) are planned up front (`plan`, `config`); nothing is ever sent
+//! speculatively, and each command syncs on its own echo before looking for the prompt at the end
+//! of what was received.
 //!
 //! Platform behaviour (prompt patterns, privilege levels, paging commands, error strings) is data:
 //! see `platform`, which also maps Netmiko `device_type` names to a profile and a transport
-//! (`lookup_device_type`). The conversation itself (steps: log in, reach the command level, paging
-//! off, commands, then for a config push: read the running-config, enter config mode, each line,
-//! leave config mode, save, read it again; exit) is in `conversation`; nothing is ever sent
-//! speculatively, and each command syncs on its own echo before looking for the prompt at the end
-//! of what was received.
+//! (`lookup_device_type`).
 //!
 //! A rejected config line or a failed save does not fail the dialogue: it still leaves config mode
 //! and reports everything in `Results::config`; the driver turns `ConfigResult::failure` into the
 //! host's failure.
 
-mod conversation;
+mod config;
+mod context;
+mod level;
+mod login;
+mod machine;
+mod plan;
 pub mod platform;
 mod received;
+mod reply;
 #[cfg(test)]
 mod tests;
 mod text;
 
+use std::time::{Duration, Instant};
+
 use crate::job::{CommandResult, Failure, Secret};
 pub use crate::job::{ConfigLineResult, ConfigPlan, ConfigResult, SaveResult};
-pub use conversation::Dialogue;
+pub use machine::{Dialogue, Status};
 pub use platform::{device_type_names, lookup_device_type, profile, DeviceType, Profile};
 
 /// What the dialogue has to do on the device.
@@ -55,19 +71,17 @@ pub struct Plan {
     pub config: Option<ConfigPlan>,
 }
 
-/// What the driver must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Write these bytes to the device; the driver restarts the operation deadline.
-    Send(Vec<u8>),
-    /// Read more bytes and pass them to `handle_input` (or call `handle_eof`).
-    Receive,
-    /// Something happened that the driver may time or log.
-    Event(DialogueEvent),
-    /// The dialogue finished; take the results with `into_results`.
-    Done,
-    /// The host failed; the driver closes the connection.
-    Failed(Failure),
+/// The dialogue's time frame: where its stamps count from, when it starts, how long each
+/// operation may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// The run's start: each command's `start_us` counts from here, so a timeline can place
+    /// every host's commands on one axis.
+    pub epoch: Instant,
+    /// When the dialogue starts (the channel is open): the first prompt is awaited from here.
+    pub now: Instant,
+    /// How long each operation may take: the device must answer within this of each send.
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,11 +90,11 @@ pub enum DialogueEvent {
     LoggedIn { prompt: String },
     /// Command number `index` of the plan was sent.
     CommandSent { index: usize, command: String },
-    /// Command number `index` completed; `duration_us` is 0 — the driver fills it.
+    /// Command number `index` completed (its start and duration stamped).
     CommandDone { index: usize, result: CommandResult },
     /// Config line number `index` of the plan was sent.
     ConfigLineSent { index: usize, line: String },
-    /// Config line number `index` was answered; `duration_us` is 0 — the driver fills it.
+    /// Config line number `index` was answered (its duration stamped).
     ConfigLineDone {
         index: usize,
         result: ConfigLineResult,
@@ -89,12 +103,24 @@ pub enum DialogueEvent {
     Saved { result: SaveResult },
 }
 
-/// The results of a finished dialogue.
+/// What a dialogue gathered: everything when it is done, what was done before the end when it
+/// failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Results {
-    /// The privileged (or final) prompt, e.g. `R1#`.
+    /// The privileged (or final) prompt, e.g. `R1#`; empty when the login never got there.
     pub prompt: String,
+    /// When that prompt was seen: the end of the login.
+    pub logged_in_at: Option<Instant>,
     pub commands: Vec<CommandResult>,
     /// `Some` when the plan had a config push.
     pub config: Option<Box<ConfigResult>>,
+}
+
+/// How a dialogue ended: its results, and why the host failed when it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub results: Results,
+    /// `None` when the dialogue finished its plan (a rejected command or config line is in the
+    /// results, not here).
+    pub failure: Option<Failure>,
 }

@@ -43,15 +43,14 @@ pub struct SaveCommand {
     pub level: &'static str,
 }
 
-/// How a platform enters and leaves configuration mode.
+/// Configuration mode: a privilege level like any other, entered with that level's `escalate`
+/// and left with its `deescalate`; only the fallback is its own.
 #[derive(Debug)]
 pub struct ConfigMode {
     /// Privilege level name of configuration mode.
     pub level: &'static str,
-    pub enter: &'static str,
-    pub leave: &'static str,
-    /// Sent repeatedly when `leave` does not bring back the privileged prompt (some devices reject
-    /// `end` in sub-modes).
+    /// Sent repeatedly when the level's `deescalate` does not bring back the privileged prompt
+    /// (some devices reject `end` in sub-modes).
     pub leave_fallback: &'static str,
 }
 
@@ -252,8 +251,6 @@ pub(super) fn cisco_ios() -> Profile {
         escalate_failed: &["% Access denied", "% Bad secrets", "% No password set"],
         config: ConfigMode {
             level: "configuration",
-            enter: "configure terminal",
-            leave: "end",
             leave_fallback: "exit",
         },
         save: Some(SaveCommand {
@@ -327,8 +324,6 @@ fn arista_eos() -> Profile {
         ],
         config: ConfigMode {
             level: "configuration",
-            enter: "configure terminal",
-            leave: "end",
             leave_fallback: "exit",
         },
         save: Some(SaveCommand {
@@ -387,8 +382,6 @@ fn juniper_junos() -> Profile {
         escalate_failed: &[],
         config: ConfigMode {
             level: "configuration",
-            enter: "configure",
-            leave: "exit configuration-mode",
             leave_fallback: "exit",
         },
         save: Some(SaveCommand {
@@ -428,8 +421,6 @@ fn linux() -> Profile {
         escalate_failed: &[],
         config: ConfigMode {
             level: "exec",
-            enter: "",
-            leave: "",
             leave_fallback: "",
         },
         save: None,
@@ -503,6 +494,20 @@ mod tests {
             if let Some(save) = &p.save {
                 assert!(p.level(save.level).is_some(), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn config_mode_is_entered_and_left_by_its_privilege_level() {
+        for name in profile_names() {
+            let p = profile(name).unwrap();
+            if p.config.level == p.default_level {
+                continue;
+            }
+            let config = p.level(p.config.level).unwrap();
+            assert_eq!(config.previous, Some(p.default_level), "{name}");
+            assert!(!config.escalate.is_empty(), "{name}");
+            assert!(!config.deescalate.is_empty(), "{name}");
         }
     }
 

@@ -2,10 +2,12 @@
 //! the dialogue sends, and its bytes are fed back in chunks of every size.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use super::*;
 use crate::job::ErrorKind;
 
+mod clock;
 mod config;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
@@ -41,7 +43,7 @@ impl Script {
 enum End {
     Done(Results),
     Failed(Failure),
-    /// The device went quiet: what the driver's deadline would report.
+    /// The device went quiet: the failure at the dialogue's deadline.
     Stalled(Failure),
 }
 
@@ -52,54 +54,89 @@ struct Run {
     events: Vec<DialogueEvent>,
 }
 
+/// The host's timeout in the scripted runs.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the scripted device takes to answer each line it is sent.
+const ANSWER_TIME: Duration = Duration::from_millis(10);
+
+/// One instant for every scripted run, so runs of one script compare equal, stamps included.
+fn start() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+/// The clock of a dialogue started at `now`, in a run that began at `start()`.
+fn clock(now: Instant) -> Clock {
+    Clock {
+        epoch: start(),
+        now,
+        timeout: TIMEOUT,
+    }
+}
+
 /// Pump a dialogue against `script`, delivering the device's bytes in chunks of `chunk(len)`.
 fn pump(platform: &str, plan: Plan, script: &Script, chunk: impl FnMut(usize) -> usize) -> Run {
     pump_profile(profile(platform).unwrap(), plan, script, chunk)
 }
 
+/// The pump's clock moves only when the device answers (`ANSWER_TIME` after each line it is
+/// sent), so every chunking of a script gives the same stamps.
 fn pump_profile(
     profile: &'static Profile,
     plan: Plan,
     script: &Script,
     mut chunk: impl FnMut(usize) -> usize,
 ) -> Run {
-    let mut dialogue = Dialogue::new(profile, plan);
+    // The session starts 1 s into the run.
+    let mut now = start() + Duration::from_secs(1);
+    let mut dialogue = Dialogue::new(profile, plan, clock(now));
     let mut inbox: VecDeque<u8> = script.greeting.iter().copied().collect();
     let mut exchanges = script.exchanges.iter();
     let (mut sent, mut events) = (Vec::new(), Vec::new());
+    let mut stalled = false;
     for _ in 0..50_000_000 {
-        match dialogue.poll_action() {
-            Action::Send(bytes) => {
-                let (expect, reply) = exchanges
-                    .next()
-                    .unwrap_or_else(|| panic!("unscripted send {:?}", lossy(&bytes)));
-                assert_eq!(lossy(&bytes), lossy(expect), "sent");
-                inbox.extend(reply);
-                sent.push(bytes);
-            }
-            Action::Receive if inbox.is_empty() && script.close_at_end => dialogue.handle_eof(),
-            Action::Receive if inbox.is_empty() => {
-                let end = End::Stalled(dialogue.timeout_failure());
-                return Run { end, sent, events };
-            }
-            Action::Receive => {
-                let n = chunk(inbox.len()).clamp(1, inbox.len());
-                let bytes: Vec<u8> = inbox.drain(..n).collect();
-                dialogue.handle_input(&bytes);
-            }
-            Action::Event(event) => events.push(event),
-            Action::Done => {
+        events.extend(std::iter::from_fn(|| dialogue.poll_event()));
+        if let Some(bytes) = dialogue.poll_transmit() {
+            let (expect, reply) = exchanges
+                .next()
+                .unwrap_or_else(|| panic!("unscripted send {:?}", lossy(&bytes)));
+            assert_eq!(lossy(&bytes), lossy(expect), "sent");
+            inbox.extend(reply);
+            sent.push(bytes);
+            now += ANSWER_TIME;
+            continue;
+        }
+        match dialogue.status() {
+            Status::Running => {}
+            Status::Done => {
                 assert!(exchanges.next().is_none(), "script not finished");
-                let end = End::Done(dialogue.into_results());
+                let ended = dialogue.finish();
+                assert_eq!(ended.failure, None);
+                let end = End::Done(ended.results);
                 return Run { end, sent, events };
             }
-            Action::Failed(failure) => {
-                return Run {
-                    end: End::Failed(failure),
-                    sent,
-                    events,
-                }
+            Status::Failed => {
+                let failure = dialogue.finish().failure.expect("a failure");
+                let end = if stalled {
+                    End::Stalled(failure)
+                } else {
+                    End::Failed(failure)
+                };
+                return Run { end, sent, events };
             }
+        }
+        if !inbox.is_empty() {
+            let n = chunk(inbox.len()).clamp(1, inbox.len());
+            let bytes: Vec<u8> = inbox.drain(..n).collect();
+            dialogue.handle_input(now, &bytes);
+        } else if script.close_at_end {
+            dialogue.handle_eof(now);
+        } else {
+            let deadline = dialogue
+                .poll_timeout()
+                .expect("a running dialogue has a deadline");
+            dialogue.handle_timeout(deadline);
+            stalled = true;
         }
     }
     panic!("dialogue did not finish");

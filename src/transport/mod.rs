@@ -1,6 +1,7 @@
 //! Transports: byte channels to a device's CLI, blocking and async, each read and write bounded
-//! by a deadline. The session driver pumps a `Dialogue` over a `Channel` (blocking) or an
-//! `AsyncChannel` (tokio); it never sees SSH or Telnet details. SSH (libssh2, blocking and
+//! by a deadline the caller gives. The session driver pumps a `Dialogue` over a `Channel`
+//! (blocking) or an `AsyncChannel` (tokio), waiting until the instant the dialogue asks for
+//! (`poll_timeout`); it never sees SSH or Telnet details. SSH (libssh2, blocking and
 //! async) and Telnet (a sans-IO codec with blocking and async adapters) implement these two small
 //! traits.
 

@@ -1,0 +1,189 @@
+//! What every state of the dialogue works on: the profile and plan, the bytes received since the
+//! last prompt, the prompt and privilege level the device is at, the clock and its deadline, the
+//! bytes and events queued for the driver, and the results gathered so far.
+//!
+//! The clock lives here so that sending and stamping cannot drift apart: every send restarts the
+//! operation deadline from the `now` the driver last gave.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::platform::{PrivilegeLevel, Profile};
+use super::received::Received;
+use super::{Clock, DialogueEvent, Plan, Results};
+
+pub(super) struct Context {
+    pub(super) profile: &'static Profile,
+    pub(super) plan: Plan,
+    pub(super) received: Received,
+    /// The prompt currently shown, e.g. `R1#`.
+    pub(super) prompt: String,
+    /// The privilege level of `prompt` (empty before the first prompt).
+    pub(super) level: &'static str,
+    /// Stable part of the prompt (the hostname), learned at the first prompt.
+    base_prompt: Option<String>,
+    pub(super) results: Results,
+    epoch: Instant,
+    now: Instant,
+    timeout: Duration,
+    /// When the operation in flight (the last send, or the start) must have been answered.
+    deadline: Instant,
+    /// Bytes for the driver to write, oldest first.
+    outbox: VecDeque<Vec<u8>>,
+    events: VecDeque<DialogueEvent>,
+}
+
+impl Context {
+    pub(super) fn new(profile: &'static Profile, plan: Plan, clock: Clock) -> Context {
+        let results = Results {
+            config: plan.config.as_ref().map(|_| Box::default()),
+            ..Results::default()
+        };
+        Context {
+            profile,
+            plan,
+            received: Received::default(),
+            prompt: String::new(),
+            level: "",
+            base_prompt: None,
+            results,
+            epoch: clock.epoch,
+            now: clock.now,
+            timeout: clock.timeout,
+            deadline: clock.now + clock.timeout,
+            outbox: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    // ---- clock ----
+
+    /// The driver's latest `now`.
+    pub(super) fn set_now(&mut self, now: Instant) {
+        self.now = now;
+    }
+
+    pub(super) fn now(&self) -> Instant {
+        self.now
+    }
+
+    pub(super) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Microseconds from the run's start to `at`, for `start_us`.
+    pub(super) fn since_epoch(&self, at: Instant) -> u64 {
+        micros(at.saturating_duration_since(self.epoch))
+    }
+
+    // ---- to the driver ----
+
+    /// Queue `line` and Enter; the operation deadline restarts.
+    pub(super) fn send_line(&mut self, line: &str) {
+        let mut bytes = Vec::with_capacity(line.len() + 1);
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+        self.send(bytes);
+    }
+
+    /// Queue `bytes`; the operation deadline restarts.
+    pub(super) fn send(&mut self, bytes: Vec<u8>) {
+        self.deadline = self.now + self.timeout;
+        self.outbox.push_back(bytes);
+    }
+
+    pub(super) fn event(&mut self, event: DialogueEvent) {
+        self.events.push_back(event);
+    }
+
+    pub(super) fn take_transmit(&mut self) -> Option<Vec<u8>> {
+        self.outbox.pop_front()
+    }
+
+    pub(super) fn has_transmit(&self) -> bool {
+        !self.outbox.is_empty()
+    }
+
+    pub(super) fn take_event(&mut self) -> Option<DialogueEvent> {
+        self.events.pop_front()
+    }
+
+    // ---- the device's prompt ----
+
+    /// If the received text now ends in a pager prompt, cut it out and answer it with a space.
+    /// Returns whether it did (the new bytes are then the pager's, not an answer).
+    pub(super) fn answer_pager(&mut self) -> bool {
+        let answered = self
+            .profile
+            .more_pattern
+            .as_ref()
+            .is_some_and(|pager| self.received.cut_pager_prompt(pager));
+        if answered {
+            self.send(b" ".to_vec());
+        }
+        answered
+    }
+
+    /// The prompt text and level when the last line (starting at or after `not_before`) is this
+    /// device's prompt.
+    pub(super) fn prompt_at_tail(
+        &self,
+        not_before: usize,
+    ) -> Option<(String, &'static PrivilegeLevel)> {
+        self.prompt_line_at_tail(not_before, false)
+            .map(|(_, prompt, level)| (prompt, level))
+    }
+
+    /// Like `prompt_at_tail`, with where the prompt line starts. With `new_base_allowed`, a
+    /// config-level prompt counts whatever its base (the hostname may just have changed).
+    pub(super) fn prompt_line_at_tail(
+        &self,
+        not_before: usize,
+        new_base_allowed: bool,
+    ) -> Option<(usize, String, &'static PrivilegeLevel)> {
+        let (start, line) = self.received.last_line()?;
+        if start < not_before {
+            return None;
+        }
+        let line = line.trim_start();
+        let level = self.profile.level_of(line)?;
+        let any_base = new_base_allowed && level.name == self.profile.config.level;
+        if let (Some(base), false) = (&self.base_prompt, any_base) {
+            let rest = line.strip_prefix(base.as_str())?;
+            if !self.profile.prompt_suffix.is_match(rest) {
+                return None;
+            }
+        }
+        Some((start, line.trim_end().to_string(), level))
+    }
+
+    /// Remember the stable part (hostname) of `prompt`.
+    pub(super) fn learn_base_prompt(&mut self, prompt: &str) {
+        if let Some(base) = self.profile.base_prompt.captures(prompt) {
+            self.base_prompt = Some(base[1].to_string());
+        }
+    }
+
+    /// A prompt was seen at the tail: the device is now at `level`, and what was received up to
+    /// it is consumed.
+    pub(super) fn reached_prompt(&mut self, prompt: String, level: &'static PrivilegeLevel) {
+        self.received.clear();
+        self.prompt = prompt;
+        self.level = level.name;
+    }
+
+    /// `awaited` with the last bytes seen, for failure messages, e.g.
+    /// `no prompt after 'show version' (last received: "...")`.
+    pub(super) fn with_last_received(&self, awaited: &str) -> String {
+        let recent = self.received.recent_printable();
+        if recent.is_empty() {
+            format!("{awaited} (nothing received)")
+        } else {
+            format!("{awaited} (last received: \"{recent}\")")
+        }
+    }
+}
+
+pub(super) fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,222 @@
+//! A command's reply: first its echo (so output that merely looks like a prompt, before the
+//! command was even echoed, never ends it), then the device's prompt at the end of what was
+//! received, with a save's questions answered on the way; then what the reply means, by the
+//! command's purpose, stamped with when it was sent and answered.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::config;
+use super::context::{micros, Context};
+use super::machine::{Awaiting, Next};
+use super::plan::{Purpose, Step};
+use super::received::{find, Received};
+use super::text::{clean_output, is_failed};
+use super::{DialogueEvent, SaveResult};
+use crate::job::{CommandResult, ConfigLineResult};
+
+/// How many questions one save may ask (`Destination filename [startup-config]?`, `[confirm]`).
+const MAX_SAVE_QUESTIONS: usize = 3;
+
+/// A command on its way: what was sent, why, at which prompt and when.
+pub(super) struct Sent {
+    command: String,
+    purpose: Purpose,
+    prompt: String,
+    at: Instant,
+}
+
+impl Sent {
+    /// `'show version'`, or `config line 'logging 10.5.5.5'`, for failure messages.
+    fn describe(&self) -> String {
+        match self.purpose {
+            Purpose::ConfigLine(_) => format!("config line '{}'", self.command),
+            _ => format!("'{}'", self.command),
+        }
+    }
+}
+
+/// Waiting for the echo of the command sent.
+pub(super) struct AwaitEcho {
+    sent: Sent,
+    /// Where to resume looking for the echo.
+    scan_from: usize,
+}
+
+impl AwaitEcho {
+    /// Send `command` and wait for its echo.
+    pub(super) fn start(cx: &mut Context, command: String, purpose: Purpose) -> Next {
+        cx.send_line(&command);
+        match purpose {
+            Purpose::Show(index) => cx.event(DialogueEvent::CommandSent {
+                index,
+                command: command.clone(),
+            }),
+            Purpose::ConfigLine(index) => cx.event(DialogueEvent::ConfigLineSent {
+                index,
+                line: command.clone(),
+            }),
+            Purpose::Setup | Purpose::ReadConfig(_) | Purpose::Save => {}
+        }
+        let sent = Sent {
+            command,
+            purpose,
+            prompt: cx.prompt.clone(),
+            at: cx.now(),
+        };
+        Next::Wait(Awaiting::Echo(AwaitEcho { sent, scan_from: 0 }))
+    }
+
+    pub(super) fn on_input(self, cx: &mut Context) -> Next {
+        match find_echo(&cx.received, &self.sent.command, self.scan_from) {
+            Ok(output_start) => AwaitPrompt {
+                sent: self.sent,
+                output_start,
+                question_after: 0,
+                questions: 0,
+            }
+            .on_input(cx),
+            Err(scan_from) => Next::Wait(Awaiting::Echo(AwaitEcho { scan_from, ..self })),
+        }
+    }
+
+    pub(super) fn awaited(&self) -> String {
+        format!("no echo of {}", self.sent.describe())
+    }
+}
+
+/// Echo seen: waiting for the prompt that ends the reply.
+pub(super) struct AwaitPrompt {
+    sent: Sent,
+    /// Where the output starts (after the echo line).
+    output_start: usize,
+    /// A save question is answered only on a line starting here or later (after the last
+    /// answer), so one question is never answered twice.
+    question_after: usize,
+    questions: usize,
+}
+
+impl AwaitPrompt {
+    pub(super) fn on_input(self, cx: &mut Context) -> Next {
+        if self.save_question_asked(cx) {
+            let answered_at = cx.received.bytes().len();
+            cx.send_line("");
+            return Next::Wait(Awaiting::Prompt(AwaitPrompt {
+                question_after: answered_at,
+                questions: self.questions + 1,
+                ..self
+            }));
+        }
+        // A config line may rename the device (`hostname R2`): its next prompt is then a config
+        // prompt with a new base, learned from it.
+        let new_base_allowed = matches!(self.sent.purpose, Purpose::ConfigLine(_));
+        let Some((prompt_start, prompt, level)) =
+            cx.prompt_line_at_tail(self.output_start, new_base_allowed)
+        else {
+            return Next::Wait(Awaiting::Prompt(self));
+        };
+        let output = clean_output(&cx.received.bytes()[self.output_start..prompt_start]);
+        if new_base_allowed {
+            cx.learn_base_prompt(&prompt);
+        }
+        cx.reached_prompt(prompt, level);
+        Next::Replied(Answer {
+            sent: self.sent,
+            output,
+            at: cx.now(),
+        })
+    }
+
+    pub(super) fn awaited(&self) -> String {
+        format!("no prompt after {}", self.sent.describe())
+    }
+
+    /// The save asks a question: a new last line after the echo (and after the last answer)
+    /// matching the profile's `confirm`, answered with Enter (the default).
+    fn save_question_asked(&self, cx: &Context) -> bool {
+        if self.sent.purpose != Purpose::Save || self.questions >= MAX_SAVE_QUESTIONS {
+            return false;
+        }
+        let Some(confirm) = cx.profile.save.as_ref().and_then(|s| s.confirm.as_ref()) else {
+            return false;
+        };
+        cx.received.last_line().is_some_and(|(start, line)| {
+            start >= self.output_start.max(self.question_after) && confirm.is_match(&line)
+        })
+    }
+}
+
+/// A command's complete reply.
+pub(super) struct Answer {
+    sent: Sent,
+    output: String,
+    /// When the prompt ending it was seen.
+    at: Instant,
+}
+
+impl Answer {
+    /// Put the reply where its purpose says, stamped; a rejected config line may end the push,
+    /// which drops steps.
+    pub(super) fn record(self, cx: &mut Context, steps: &mut VecDeque<Step>) {
+        let ok = !is_failed(&self.output, cx.profile.failed_when_contains);
+        let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
+        let Sent {
+            command,
+            purpose,
+            prompt,
+            at,
+        } = self.sent;
+        match purpose {
+            Purpose::Setup => {}
+            Purpose::Show(index) => {
+                let result = CommandResult {
+                    ok,
+                    command,
+                    prompt,
+                    output: self.output,
+                    start_us: cx.since_epoch(at),
+                    duration_us,
+                };
+                cx.event(DialogueEvent::CommandDone {
+                    index,
+                    result: result.clone(),
+                });
+                cx.results.commands.push(result);
+            }
+            Purpose::ConfigLine(index) => {
+                let result = ConfigLineResult {
+                    line: command,
+                    prompt,
+                    reply: self.output,
+                    ok,
+                    duration_us,
+                };
+                config::record_line(cx, steps, index, result);
+            }
+            Purpose::ReadConfig(snapshot) => config::record_snapshot(cx, snapshot, &self.output),
+            Purpose::Save => {
+                let success = cx.profile.save.as_ref().map_or("", |s| s.success);
+                let result = SaveResult {
+                    ok: ok && self.output.contains(success),
+                    command,
+                    reply: self.output,
+                };
+                config::record_save(cx, result);
+            }
+        }
+    }
+}
+
+/// Where the output starts: just after the line echoing `command`. `Err` gives where to resume
+/// the search when more bytes arrive.
+fn find_echo(received: &Received, command: &str, scan_from: usize) -> Result<usize, usize> {
+    let echo = command.lines().next().unwrap_or("").as_bytes();
+    let bytes = received.bytes();
+    let Some(at) = find(&bytes[scan_from..], echo).map(|p| scan_from + p) else {
+        return Err(bytes.len().saturating_sub(echo.len()));
+    };
+    match bytes[at + echo.len()..].iter().position(|&b| b == b'\n') {
+        Some(nl) => Ok(at + echo.len() + nl + 1),
+        None => Err(at),
+    }
+}
