@@ -222,14 +222,12 @@ pub(crate) mod testing {
     impl JobRunner for TestRunner {
         fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
             if let Some((_, death)) = self.die_on.iter().find(|(i, _)| *i == job.index) {
-                // SAFETY: only ever called in a forked test child; ending it at once without
-                // running destructors is the point of the test.
-                unsafe {
-                    match death {
-                        Death::Exit(code) => libc::_exit(*code),
-                        Death::Kill => {
-                            libc::raise(libc::SIGKILL);
-                        }
+                // Only ever reached in a forked test child: ending it at once, without running
+                // destructors, is the point of the test.
+                match death {
+                    Death::Exit(code) => crate::os::exit_now(*code),
+                    Death::Kill => {
+                        let _ = nix::sys::signal::raise(crate::os::Signal::SIGKILL);
                     }
                 }
             }
