@@ -21,7 +21,6 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::lab::Lab;
-use crate::report::strategy_name;
 use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
@@ -50,16 +49,14 @@ pub enum CellKind {
 }
 
 impl CellKind {
-    /// The row label: `sequential`, `threads ×20`, or the external command's name.
+    /// The row label: `sequential` (a strategy `-w` does not change), `threads ×20`, or the
+    /// external command's name.
     pub fn label(&self) -> String {
         match self {
-            CellKind::Netrun {
-                strategy: StrategyKind::Sequential,
-                ..
-            } => "sequential".to_string(),
-            CellKind::Netrun { strategy, workers } => {
-                format!("{} ×{workers}", strategy_name(*strategy))
+            CellKind::Netrun { strategy, workers } if strategy.takes_workers() => {
+                format!("{} ×{workers}", strategy.name())
             }
+            CellKind::Netrun { strategy, .. } => strategy.name().to_string(),
             CellKind::External { name, .. } => name.clone(),
         }
     }
@@ -227,9 +224,9 @@ fn check_unique_names(externals: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
-/// The cells for `strategies` × `workers`: sequential once (it has one worker whatever the list),
-/// each other strategy once per worker count, capped at the number of hosts (netrun caps it the
-/// same way), duplicates dropped. No `--workers` means one worker per host.
+/// The cells for `strategies` × `workers`: a strategy `-w` does not change (sequential) once with
+/// its one worker, each other strategy once per worker count, capped at the number of hosts
+/// (netrun caps it the same way), duplicates dropped. No `--workers` means one worker per host.
 pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) -> Vec<CellKind> {
     let counts: Vec<usize> = if workers.is_empty() {
         vec![hosts.max(1)]
@@ -241,10 +238,10 @@ pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) ->
     };
     let mut cells = Vec::new();
     for &strategy in strategies {
-        let per_strategy: &[usize] = if strategy == StrategyKind::Sequential {
-            &[1]
-        } else {
+        let per_strategy: &[usize] = if strategy.takes_workers() {
             &counts
+        } else {
+            &[1]
         };
         for &workers in per_strategy {
             let cell = CellKind::Netrun { strategy, workers };
@@ -324,7 +321,7 @@ impl Setting {
             CellKind::Netrun { strategy, workers } => {
                 let mut cmd = Command::new(&self.exe);
                 cmd.arg("-i").arg(&self.inventory);
-                cmd.args(["-s", strategy_name(*strategy), "-w", &workers.to_string()]);
+                cmd.args(["-s", strategy.name(), "-w", &workers.to_string()]);
                 cmd.args(["-o", "json"]);
                 for pattern in &self.limit {
                     cmd.args(["-l", pattern]);
@@ -471,6 +468,11 @@ pub(crate) mod test_support {
         }
     }
 
+    /// The strategy named `name`.
+    pub fn strategy(name: &str) -> StrategyKind {
+        name.parse().unwrap()
+    }
+
     pub fn netrun_cell(strategy: StrategyKind, workers: usize, runs: &[RunRecord]) -> Cell {
         Cell {
             kind: CellKind::Netrun { strategy, workers },
@@ -498,21 +500,17 @@ pub(crate) mod test_support {
     pub fn bench() -> Bench {
         let cells = vec![
             netrun_cell(
-                StrategyKind::Sequential,
+                strategy("sequential"),
                 1,
                 &[run(1000.0, 2, 0), run(1100.0, 2, 0)],
             ),
             netrun_cell(
-                StrategyKind::Threads,
+                strategy("threads"),
                 2,
                 &[run(500.0, 2, 0), run(600.0, 2, 0)],
             ),
-            netrun_cell(StrategyKind::Fork, 2, &[run(700.0, 1, 1), run(650.0, 2, 0)]),
-            netrun_cell(
-                StrategyKind::Async,
-                2,
-                &[run(450.0, 2, 0), run(480.0, 2, 0)],
-            ),
+            netrun_cell(strategy("fork"), 2, &[run(700.0, 1, 1), run(650.0, 2, 0)]),
+            netrun_cell(strategy("async"), 2, &[run(450.0, 2, 0), run(480.0, 2, 0)]),
             external("netmiko, threads", 0),
         ];
         Bench::new(
@@ -557,8 +555,8 @@ mod tests {
 
     #[test]
     fn sequential_once_others_per_worker_count_capped_at_hosts() {
-        use StrategyKind::*;
-        let cells = plan_cells(&[Sequential, Threads, Async], &[1, 5, 50, 100], 20);
+        let strategies = ["sequential", "threads", "async"].map(test_support::strategy);
+        let cells = plan_cells(&strategies, &[1, 5, 50, 100], 20);
         let labels: Vec<String> = cells.iter().map(CellKind::label).collect();
         assert_eq!(
             labels,
@@ -576,13 +574,13 @@ mod tests {
 
     #[test]
     fn default_workers_are_one_per_host() {
-        use StrategyKind::*;
-        let cells = plan_cells(&[Sequential, Threads, Fork, Async], &[], 20);
+        let strategies = ["sequential", "threads", "fork", "async"].map(test_support::strategy);
+        let cells = plan_cells(&strategies, &[], 20);
         assert_eq!(cells.len(), 4);
         assert_eq!(
             cells[2],
             CellKind::Netrun {
-                strategy: Fork,
+                strategy: test_support::strategy("fork"),
                 workers: 20
             }
         );
@@ -600,7 +598,7 @@ mod tests {
             hosts: 20,
         };
         let kind = CellKind::Netrun {
-            strategy: StrategyKind::Fork,
+            strategy: test_support::strategy("fork"),
             workers: 5,
         };
         let cmd = setting.child(&kind);

@@ -33,7 +33,7 @@ impl Report<'_> {
             "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers)",
             hosts - failed,
             self.wall.as_secs_f64(),
-            strategy_name(self.strategy),
+            self.strategy.name(),
             self.workers
         )
     }
@@ -48,7 +48,7 @@ impl Report<'_> {
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         let doc = JsonRun {
-            strategy: strategy_name(self.strategy),
+            strategy: self.strategy.name(),
             workers: self.workers,
             wall_ms: ms(self.wall.as_micros() as u64),
             ok: self.run.outcomes.len() - self.failed(),
@@ -58,15 +58,6 @@ impl Report<'_> {
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)
-    }
-}
-
-pub fn strategy_name(kind: StrategyKind) -> &'static str {
-    match kind {
-        StrategyKind::Sequential => "sequential",
-        StrategyKind::Threads => "threads",
-        StrategyKind::Fork => "fork",
-        StrategyKind::Async => "async",
     }
 }
 
@@ -333,7 +324,7 @@ mod tests {
         };
         let report = Report {
             run: &run,
-            strategy: StrategyKind::Threads,
+            strategy: "threads".parse().unwrap(),
             workers: 2,
             wall: Duration::from_millis(1234),
         };

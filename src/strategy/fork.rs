@@ -19,34 +19,34 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::{run_guarded, worker_count, ChildUsage, JobRunner, Run, RunStats};
+use super::{run_guarded, Batch, ChildUsage, JobRunner, Run, RunStats, Strategy};
 use crate::job::{ErrorKind, Event, EventKind, EventSink, Failure, Job, Outcome, Worker};
 use crate::os::{self, Forked, Pid, Signal};
 
-/// Run `jobs` on `workers` forked processes (clamped to 1..=jobs).
-///
-/// Refuses to run when the process has more than one thread: a forked child inherits only the
-/// forking thread, so a lock another thread held at that instant (allocator, stdout, a runtime's
-/// queue) would stay locked forever in the child.
-pub fn run(
-    jobs: Vec<Job>,
-    workers: usize,
-    runner: &dyn JobRunner,
-    events: &dyn EventSink,
-) -> anyhow::Result<Run> {
-    let threads = os::thread_count().context("counting this process's threads before fork")?;
-    if threads > 1 {
-        bail!(
-            "the fork strategy must fork its workers before any thread exists, but this process \
-             already has {threads} threads; start no runtime, progress or logger thread before it"
-        );
+/// `workers` processes forked before any thread exists, each fed one job at a time.
+pub struct Fork;
+
+impl Strategy for Fork {
+    /// Refuses to run when the process has more than one thread: a forked child inherits only
+    /// the forking thread, so a lock another thread held at that instant (allocator, stdout, a
+    /// runtime's queue) would stay locked forever in the child.
+    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+        let threads = os::thread_count().context("counting this process's threads before fork")?;
+        if threads > 1 {
+            bail!(
+                "the fork strategy must fork its workers before any thread exists, but this \
+                 process already has {threads} threads; start no runtime, progress or logger \
+                 thread before it"
+            );
+        }
+        let (runner, events) = (batch.runner.as_ref(), batch.events.as_ref());
+        // SAFETY: the process has exactly one thread (checked above), and only this thread could
+        // start another before the forks, so no lock can be held by another thread at a fork.
+        unsafe { run_unchecked(batch.jobs, batch.workers, runner, events) }
     }
-    // SAFETY: the process has exactly one thread (checked above), and only this thread could
-    // start another before the forks, so no lock can be held by another thread at a fork.
-    unsafe { run_unchecked(jobs, workers, runner, events) }
 }
 
-/// `run` without the single-thread check.
+/// `Fork::run` without the single-thread check.
 ///
 /// # Safety
 /// The caller guarantees that a forked child can run `runner` safely: either the process is
@@ -61,14 +61,11 @@ pub(crate) unsafe fn run_unchecked(
     runner: &dyn JobRunner,
     events: &dyn EventSink,
 ) -> anyhow::Result<Run> {
-    if jobs.is_empty() {
-        return Ok(Run::default());
-    }
     // A child inherits unflushed stdio buffers; flush so nothing is written twice.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     let mut children = Vec::new();
-    for _ in 0..worker_count(workers, jobs.len()) {
+    for _ in 0..workers {
         match spawn_worker(&jobs, runner) {
             Ok(child) => children.push(child),
             // With at least one worker the jobs still all get done.
@@ -449,7 +446,7 @@ fn reap_child(pid: Pid) -> (ChildUsage, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, jobs, Death, EventLog, TestRunner};
+    use crate::strategy::testing::{assert_complete, batch, jobs, Death, EventLog, TestRunner};
     use std::collections::BTreeSet;
 
     /// Runs the fork strategy inside the (multi-threaded) test harness.
@@ -477,7 +474,7 @@ mod tests {
     #[test]
     fn refuses_to_fork_once_threads_exist() {
         // The test harness runs this test on its own thread, so the process has several.
-        let err = run(jobs(2), 2, &TestRunner::new(), &crate::job::NoEvents).unwrap_err();
+        let err = Fork.run(batch(2, 2, TestRunner::new())).unwrap_err();
         assert!(
             err.to_string().contains("before any thread exists"),
             "{err}"
