@@ -1,10 +1,11 @@
 //! Command-line definitions (clap derive), and nothing else: every flag and its help text live here.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::strategy::StrategyKind;
+use crate::strategy::{self, StrategyKind, Workers};
 
 /// Run CLI sessions on many network devices at once, over SSH and Telnet.
 ///
@@ -94,9 +95,8 @@ pub struct ExecArgs {
     #[arg(short, long, value_enum, default_value = "threads")]
     pub strategy: StrategyKind,
 
-    /// Concurrent sessions: thread pool size, worker processes or async limit
-    /// [default: threads 50, fork 20, async 500, capped at the number of hosts]
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    // The help text names each strategy's workers and default, from the strategy table.
+    #[arg(short, long, value_name = "N", help = workers_help(), value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub workers: Option<u32>,
 
     /// Output format on stdout
@@ -192,12 +192,7 @@ pub struct BenchArgs {
     pub target: TargetArgs,
 
     /// Strategies to compare, comma-separated
-    #[arg(
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "sequential,threads,fork,async"
-    )]
+    #[arg(long, value_enum, value_delimiter = ',', default_value = every_strategy())]
     pub strategies: Vec<StrategyKind>,
 
     /// Worker counts to sweep, comma-separated (like the book's thread-count experiment)
@@ -254,24 +249,46 @@ impl OutputFormat {
 
 impl ExecArgs {
     /// The worker count for `hosts` hosts: the flag, else the strategy's default, capped at the
-    /// number of hosts (at least 1).
+    /// number of hosts (at least 1); always 1 for a strategy the flag does not change.
     pub fn workers_for(&self, hosts: usize) -> usize {
-        let wanted = match self.workers {
-            Some(n) => n as usize,
-            None => match self.strategy {
-                StrategyKind::Sequential => 1,
-                StrategyKind::Threads => 50,
-                StrategyKind::Fork => 20,
-                StrategyKind::Async => 500,
-            },
-        };
-        let wanted = if self.strategy == StrategyKind::Sequential {
-            1
-        } else {
-            wanted
-        };
-        wanted.min(hosts).max(1)
+        self.strategy
+            .workers_for(self.workers.map(|n| n as usize), hosts)
     }
+}
+
+/// `--workers`' help: what N counts under each strategy it changes, and their defaults.
+fn workers_help() -> &'static str {
+    static HELP: LazyLock<String> = LazyLock::new(|| {
+        let choosable: Vec<(&str, usize, &str)> = strategy::all()
+            .filter_map(|kind| match kind.workers() {
+                Workers::One => None,
+                Workers::Choosable { default, counts } => Some((kind.name(), default, counts)),
+            })
+            .collect();
+        let counts: Vec<&str> = choosable.iter().map(|c| c.2).collect();
+        let counts = match counts.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => counts.concat(),
+        };
+        let defaults: Vec<String> = choosable
+            .iter()
+            .map(|(name, default, _)| format!("{name} {default}"))
+            .collect();
+        format!(
+            "Concurrent sessions: {counts} [default: {}, capped at the number of hosts]",
+            defaults.join(", ")
+        )
+    });
+    &HELP
+}
+
+/// `--strategies`' default: every strategy, comma-separated.
+fn every_strategy() -> &'static str {
+    static NAMES: LazyLock<String> = LazyLock::new(|| {
+        let names: Vec<&str> = strategy::all().map(StrategyKind::name).collect();
+        names.join(",")
+    });
+    &NAMES
 }
 
 impl ShowArgs {
@@ -298,7 +315,7 @@ mod tests {
     fn command_words_and_flags() {
         let cli = parse(&["--strategy", "fork", "-w", "4", "show", "ip", "int", "br"]);
         assert!(cli.subcommand.is_none());
-        assert_eq!(cli.show.exec.strategy, StrategyKind::Fork);
+        assert_eq!(cli.show.exec.strategy.name(), "fork");
         assert_eq!(cli.show.command_list(), vec!["show ip int br"]);
         assert_eq!(cli.show.exec.workers_for(10), 4);
     }
@@ -342,7 +359,7 @@ mod tests {
     #[test]
     fn default_workers_are_capped_by_hosts() {
         let cli = parse(&["show", "clock"]);
-        assert_eq!(cli.show.exec.strategy, StrategyKind::Threads);
+        assert_eq!(cli.show.exec.strategy.name(), "threads");
         assert_eq!(cli.show.exec.workers_for(3), 3);
         assert_eq!(cli.show.exec.workers_for(500), 50);
         let cli = parse(&["-s", "sequential", "-w", "8", "show", "clock"]);
@@ -385,10 +402,8 @@ mod tests {
         ]);
         match cli.subcommand {
             Some(Sub::Bench(args)) => {
-                assert_eq!(
-                    args.strategies,
-                    vec![StrategyKind::Threads, StrategyKind::Async]
-                );
+                let names: Vec<&str> = args.strategies.iter().map(|s| s.name()).collect();
+                assert_eq!(names, ["threads", "async"]);
                 assert_eq!(args.workers, vec![1, 5, 10]);
                 assert_eq!(args.runs, 2);
                 assert_eq!(args.target.lab, Some(20));

@@ -5,12 +5,13 @@
 //! starting a lab creates no thread in netrun: the fork strategy can still fork afterwards.
 
 use std::io::{BufRead, BufReader};
-use std::os::fd::{AsFd, FromRawFd};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+
+use crate::os::{self, Pid, PidFd, Signal};
 
 /// How long a lab may take to bind its ports (5,460 devices take about a second here).
 const READY_DEADLINE: Duration = Duration::from_secs(60);
@@ -87,36 +88,16 @@ impl Drop for Lab {
 }
 
 /// SIGTERM, then wait up to a grace period for the exit (polling a pidfd, no sleep loop); SIGKILL
-/// if it has not exited by then. Always reaps.
+/// if it has not exited by then, or when there is no pidfd to tell. Always reaps.
 fn stop_child(child: &mut Child) {
-    let pid = child.id() as libc::pid_t;
-    if nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .is_ok()
-        && !exits_within(pid, Duration::from_secs(5))
+    let pid = Pid::from_raw(child.id() as i32);
+    let grace = Duration::from_secs(5);
+    // The child is unreaped until `wait` below, so its pid cannot name another process.
+    if os::send_signal(pid, Signal::SIGTERM).is_ok()
+        && !PidFd::open(pid)
+            .is_ok_and(|fd| fd.exits_before(Instant::now() + grace).unwrap_or(false))
     {
         let _ = child.kill();
     }
     let _ = child.wait();
-}
-
-/// Whether process `pid` (our unreaped child) exits within `grace`.
-fn exits_within(pid: libc::pid_t, grace: Duration) -> bool {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; no memory is shared.
-    // The pid cannot be recycled before we reap it, since it is our child and unreaped.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return false;
-    }
-    // SAFETY: fd was just returned by pidfd_open and is owned by nothing else.
-    let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) };
-    let mut fds = [nix::poll::PollFd::new(
-        fd.as_fd(),
-        nix::poll::PollFlags::POLLIN,
-    )];
-    let timeout = nix::poll::PollTimeout::try_from(grace.as_millis() as i32)
-        .unwrap_or(nix::poll::PollTimeout::MAX);
-    matches!(nix::poll::poll(&mut fds, timeout), Ok(n) if n > 0)
 }

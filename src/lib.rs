@@ -9,6 +9,7 @@ pub mod dialogue;
 pub mod inventory;
 pub mod job;
 pub mod lab;
+pub(crate) mod os;
 pub mod report;
 pub mod session;
 pub mod settings;

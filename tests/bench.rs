@@ -50,21 +50,27 @@ fn positive(v: &Value) -> bool {
     v.as_f64().is_some_and(|n| n > 0.0)
 }
 
-/// Every strategy appears once, with one worker per host (sequential: one).
-fn assert_four_strategies(doc: &Value) {
+/// Every strategy appears once, in the strategy table's order, with one worker per host (one for
+/// a strategy `-w` does not change: sequential).
+fn assert_every_strategy(doc: &Value) {
     let strategies: Vec<&str> = netrun_cells(doc)
         .iter()
         .map(|c| c["strategy"].as_str().unwrap())
         .collect();
-    assert_eq!(strategies, ["sequential", "threads", "fork", "async"]);
-    for cell in netrun_cells(doc) {
-        let expected = if cell["strategy"] == "sequential" {
-            1
-        } else {
-            2
-        };
+    let table: Vec<&str> = netrun::strategy::all().map(|s| s.name()).collect();
+    assert_eq!(strategies, table);
+    for (cell, strategy) in netrun_cells(doc).iter().zip(netrun::strategy::all()) {
+        let expected = if strategy.takes_workers() { 2 } else { 1 };
         assert_eq!(cell["workers"], expected, "{}", cell["name"]);
     }
+}
+
+/// The cell of the strategy named `name`.
+fn strategy_cell<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    netrun_cells(doc)
+        .into_iter()
+        .find(|c| c["strategy"] == name)
+        .unwrap_or_else(|| panic!("no {name} cell"))
 }
 
 /// The OS's numbers are there and positive for every run, warm-up included.
@@ -97,7 +103,7 @@ fn a_tiny_bench_measures_every_strategy() {
     assert_eq!(doc["hosts"], 2);
     assert_eq!(doc["command"], "show ip interface brief");
     assert_eq!(doc["failed_cells"], 0);
-    assert_four_strategies(&doc);
+    assert_every_strategy(&doc);
     for cell in netrun_cells(&doc) {
         let name = &cell["name"];
         assert_measured(cell);
@@ -111,10 +117,11 @@ fn a_tiny_bench_measures_every_strategy() {
         assert_eq!(summary["status"], "ok 2/2", "{name}");
         assert!(positive(&summary["ratio_to_sequential"]), "{name}");
     }
-    let fork = netrun_cells(&doc)[2];
+    let fork = strategy_cell(&doc, "fork");
     assert_eq!(fork["runs"][0]["inside"]["processes_forked"], 2);
     assert!(positive(&fork["runs"][0]["inside"]["workers_rss_sum_kib"]));
     let comparison = &doc["comparison"];
+    // "Property", then the book's three models: processes, threads, coroutines.
     assert_eq!(comparison["columns"].as_array().unwrap().len(), 4);
     assert!(!comparison["rows"].as_array().unwrap().is_empty());
 }
@@ -135,7 +142,7 @@ fn an_external_command_gets_its_own_row_and_the_plot_is_written() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_four_strategies(&doc);
+    assert_every_strategy(&doc);
     let external: Vec<&Value> = cells(&doc)
         .iter()
         .filter(|c| c["kind"] == "external")
@@ -152,9 +159,15 @@ fn an_external_command_gets_its_own_row_and_the_plot_is_written() {
     let svg = std::fs::read_to_string(&svg).expect("the plot was written");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     // One wall-time bar per cell (opacity marks the kind of bar), one timeline per strategy.
-    assert_eq!(svg.matches("opacity=\"0.8\"").count(), 5);
-    for title in ["sequential:", "threads ×2:", "fork ×2:", "async ×2:"] {
-        assert!(svg.contains(title), "no timeline {title}");
+    let strategies = netrun::strategy::all();
+    assert_eq!(svg.matches("opacity=\"0.8\"").count(), strategies.len() + 1);
+    for strategy in strategies {
+        let title = if strategy.takes_workers() {
+            format!("{} ×2:", strategy.name())
+        } else {
+            format!("{}:", strategy.name())
+        };
+        assert!(svg.contains(&title), "no timeline {title}");
     }
 }
 
@@ -167,8 +180,8 @@ fn failed_sessions_are_counted_and_the_cell_is_marked() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_four_strategies(&doc);
-    assert_eq!(doc["failed_cells"], 4);
+    assert_every_strategy(&doc);
+    assert_eq!(doc["failed_cells"], netrun::strategy::all().len());
     for cell in netrun_cells(&doc) {
         let name = &cell["name"];
         assert_measured(cell);

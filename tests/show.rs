@@ -1,10 +1,13 @@
-//! `netrun show ...` end to end: the real binary, a real testbed on loopback, all four strategies.
+//! `netrun show ...` end to end: the real binary, a real testbed on loopback, every strategy.
 
 mod common;
 
 use common::{error_kinds, json, netrun, outputs, stderr, stdout, TestLab};
 
-const STRATEGIES: [&str; 4] = ["sequential", "threads", "fork", "async"];
+/// Every strategy netrun has: a new row of the strategy table is tested here without a change.
+fn strategies() -> impl Iterator<Item = &'static str> {
+    netrun::strategy::all().map(|strategy| strategy.name())
+}
 
 #[test]
 fn every_strategy_gives_the_same_outcomes_for_20_devices() {
@@ -12,7 +15,7 @@ fn every_strategy_gives_the_same_outcomes_for_20_devices() {
     let inventory = lab.inventory();
     let inventory = inventory.to_str().unwrap();
     let mut seen = Vec::new();
-    for strategy in STRATEGIES {
+    for strategy in strategies() {
         let out = netrun(&[
             "-i",
             inventory,
@@ -89,7 +92,7 @@ fn failing_devices_fail_alone_with_their_error_kind() {
             "stall:R6",
         ],
     );
-    for strategy in STRATEGIES {
+    for strategy in strategies() {
         let out = netrun(&[
             "-i",
             lab.inventory().to_str().unwrap(),

@@ -11,7 +11,10 @@ use std::process::{Child, Command, Stdio};
 
 use common::{json, netrun, netrun_env, stderr, TestLab};
 
-const STRATEGIES: [&str; 4] = ["sequential", "threads", "fork", "async"];
+/// Every strategy netrun has: a new row of the strategy table is tested here without a change.
+fn strategies() -> impl Iterator<Item = &'static str> {
+    netrun::strategy::all().map(|strategy| strategy.name())
+}
 
 /// An empty `SSH_AUTH_SOCK` means "no agent": runs that must not use the developer's agent.
 const NO_AGENT: (&str, &str) = ("SSH_AUTH_SOCK", "");
@@ -46,7 +49,7 @@ fn assert_every_strategy_logs_in(
     flags: &[&str],
     env: &[(&str, &str)],
 ) {
-    for strategy in STRATEGIES {
+    for strategy in strategies() {
         let (code, doc) = show_version(inventory, strategy, flags, env);
         assert_eq!(code, Some(0), "{strategy}: {doc}");
         assert_eq!(doc["ok"], hosts, "{strategy}: {doc}");
@@ -59,7 +62,7 @@ fn assert_every_strategy_logs_in(
 
 /// Every host fails with error `kind`, under every strategy, and netrun exits 1.
 fn assert_every_strategy_fails(inventory: &Path, kind: &str, flags: &[&str], env: &[(&str, &str)]) {
-    for strategy in STRATEGIES {
+    for strategy in strategies() {
         let (code, doc) = show_version(inventory, strategy, flags, env);
         assert_eq!(code, Some(1), "{strategy}: {doc}");
         assert_eq!(doc["ok"], 0, "{strategy}: {doc}");

@@ -1,18 +1,20 @@
 //! Running one child process and measuring it from outside, the way `time` does: wall clock
 //! around spawn → reap, and the kernel's accounting from `wait4(2)`'s rusage.
 //!
-//! Children are made with fork+exec (see `force_fork`) so that their max RSS is their own, not
-//! the bench's. Linux's wait4 rusage covers the child *and its descendants that it waited for*: the CPU time of
-//! the fork strategy's reaped workers is in the parent's user/sys, their context switches are
-//! counted, and max RSS is the largest of the parent and those workers (not their sum).
+//! Children are made with fork+exec (`os::spawn_with_fork`) so that their max RSS is their own,
+//! not the bench's. Linux's wait4 rusage covers the child *and its descendants that it waited
+//! for*: the CPU time of the fork strategy's reaped workers is in the parent's user/sys, their
+//! context switches are counted, and max RSS is the largest of the parent and those workers (not
+//! their sum).
 
-use std::io::{self, Read};
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::io;
+use std::os::fd::AsFd;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+use crate::os::{self, Ended, Pid, PidFd};
 
 /// How a measured child ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,10 +72,13 @@ pub struct Measured {
 /// reaped; it is always reaped.
 pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured> {
     command.stdin(Stdio::null()).stdout(Stdio::piped());
-    force_fork(command);
+    // At exec, Linux charges the *old* address space's high-water RSS to the new program's
+    // ru_maxrss: after a vfork-style spawn that is the bench's own address space (tens of MiB of
+    // mapped binary), after a fork only the copy of its anonymous pages (well under a MiB here).
+    os::spawn_with_fork(command);
     let started = Instant::now();
     let mut child = command.spawn()?;
-    let pid = child.id() as libc::pid_t;
+    let pid = Pid::from_raw(child.id() as i32);
     let stop_at = started + deadline;
     let mut stdout = Vec::new();
     let read = match child.stdout.take() {
@@ -85,49 +90,36 @@ pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured
         // The pid is still ours (unreaped), so the signal cannot hit another process.
         let _ = child.kill();
     }
-    let (status, rusage) = reap(pid)?;
+    // std's `Child` is never waited on, so this reaps exactly our child.
+    let reaped = os::reap(pid)?;
     let wall = started.elapsed();
     read?;
-    let exit = if !finished {
-        Exit::Deadline
-    } else if libc::WIFEXITED(status) {
-        Exit::Code(libc::WEXITSTATUS(status))
-    } else {
-        Exit::Signal(libc::WTERMSIG(status))
+    let exit = match (finished, reaped.ended) {
+        (false, _) => Exit::Deadline,
+        (true, Ended::Exited(code)) => Exit::Code(code),
+        (true, Ended::Killed(signal)) => Exit::Signal(signal),
     };
+    let usage = reaped.usage;
     Ok(Measured {
         usage: Usage {
             wall_ms: wall.as_secs_f64() * 1000.0,
-            user_ms: timeval_ms(rusage.ru_utime),
-            sys_ms: timeval_ms(rusage.ru_stime),
-            max_rss_kib: rusage.ru_maxrss.max(0) as u64,
-            nvcsw: rusage.ru_nvcsw.max(0) as u64,
-            nivcsw: rusage.ru_nivcsw.max(0) as u64,
+            user_ms: millis(usage.user),
+            sys_ms: millis(usage.system),
+            max_rss_kib: usage.max_rss_kib,
+            nvcsw: usage.voluntary_switches,
+            nivcsw: usage.involuntary_switches,
             exit,
         },
         stdout,
     })
 }
 
-/// Make std spawn with fork+exec rather than vfork-style spawning (`CLONE_VM`). At exec, Linux
-/// charges the *old* address space's high-water RSS to the new program's ru_maxrss: after a vfork
-/// that is the bench's own address space (tens of MiB of mapped binary), after a fork only the
-/// copy of its anonymous pages (well under a MiB here). std takes the fork path whenever a
-/// pre-exec hook is set.
-fn force_fork(command: &mut Command) {
-    // SAFETY: the hook runs in the forked child before exec and does nothing at all, so it
-    // cannot touch a lock or allocate; it only selects std's fork+exec path.
-    unsafe {
-        command.pre_exec(|| Ok(()));
-    }
+fn millis(duration: Duration) -> f64 {
+    duration.as_micros() as f64 / 1000.0
 }
 
-fn timeval_ms(tv: libc::timeval) -> f64 {
-    tv.tv_sec as f64 * 1000.0 + tv.tv_usec as f64 / 1000.0
-}
-
-/// Read `pipe` into `out` until end of file (true) or until `stop_at` (false). Each poll waits
-/// at most until the deadline, and each pass either reads bytes, sees the end, or times out.
+/// Read `pipe` into `out` until end of file (true) or until `stop_at` (false). Each pass either
+/// reads bytes, sees the end, or times out.
 fn read_until(
     mut pipe: std::process::ChildStdout,
     stop_at: Instant,
@@ -135,68 +127,20 @@ fn read_until(
 ) -> io::Result<bool> {
     let mut buf = [0u8; 64 * 1024];
     loop {
-        if !readable_before(pipe.as_fd(), stop_at)? {
+        if !os::readable_before(pipe.as_fd(), stop_at)? {
             return Ok(false);
         }
-        match pipe.read(&mut buf) {
-            Ok(0) => return Ok(true),
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Whether `fd` becomes readable (or hung up) before `stop_at`. A poll interrupted by a signal
-/// is retried with the time that is left.
-fn readable_before(fd: std::os::fd::BorrowedFd<'_>, stop_at: Instant) -> io::Result<bool> {
-    loop {
-        let left = stop_at.saturating_duration_since(Instant::now());
-        let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
-        let timeout =
-            nix::poll::PollTimeout::try_from(left.as_millis().min(i32::MAX as u128) as i32)
-                .unwrap_or(nix::poll::PollTimeout::MAX);
-        match nix::poll::poll(&mut fds, timeout) {
-            Ok(n) => return Ok(n > 0),
-            Err(nix::errno::Errno::EINTR) if left.is_zero() => return Ok(false),
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
+        match os::read(&mut pipe, &mut buf)? {
+            0 => return Ok(true),
+            n => out.extend_from_slice(&buf[..n]),
         }
     }
 }
 
 /// Whether our unreaped child `pid` exits before `stop_at` (it closed stdout, so it is usually
-/// exiting already). Waits on a pidfd; without pidfds (old kernels) it trusts the closed stdout.
-fn exits_before(pid: libc::pid_t, stop_at: Instant) -> bool {
-    // SAFETY: pidfd_open takes a pid and flags and returns a new fd or -1; no memory is shared.
-    // The pid cannot be recycled before we reap it, since it is our child and unreaped.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    if fd < 0 {
-        return true;
-    }
-    // SAFETY: fd was just returned by pidfd_open and is owned by nothing else.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    readable_before(fd.as_fd(), stop_at).unwrap_or(false)
-}
-
-/// Reap `pid` with wait4, returning its wait status and rusage (retrying on EINTR).
-fn reap(pid: libc::pid_t) -> io::Result<(i32, libc::rusage)> {
-    let mut status: libc::c_int = 0;
-    // SAFETY: rusage is plain old data (integers and timevals), valid when zeroed.
-    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is a child we spawned and have not reaped (std's Child is never waited
-        // on), so wait4 reaps exactly that process; `status` and `rusage` are live, aligned
-        // locals that wait4 only writes to for the duration of the call.
-        let got = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
-        if got == pid {
-            return Ok((status, rusage));
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
+/// exiting already). Without pidfds (old kernels) the closed stdout is the best sign there is.
+fn exits_before(pid: Pid, stop_at: Instant) -> bool {
+    PidFd::open(pid).map_or(true, |fd| fd.exits_before(stop_at).unwrap_or(false))
 }
 
 #[cfg(test)]

@@ -21,7 +21,6 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
-use crate::report::strategy_name;
 use crate::settings::{self, Credentials, Output, RunSetting};
 use crate::strategy::StrategyKind;
 
@@ -51,16 +50,14 @@ pub enum CellKind {
 }
 
 impl CellKind {
-    /// The row label: `sequential`, `threads ×20`, or the external command's name.
+    /// The row label: `sequential` (a strategy `-w` does not change), `threads ×20`, or the
+    /// external command's name.
     pub fn label(&self) -> String {
         match self {
-            CellKind::Netrun {
-                strategy: StrategyKind::Sequential,
-                ..
-            } => "sequential".to_string(),
-            CellKind::Netrun { strategy, workers } => {
-                format!("{} ×{workers}", strategy_name(*strategy))
+            CellKind::Netrun { strategy, workers } if strategy.takes_workers() => {
+                format!("{} ×{workers}", strategy.name())
             }
+            CellKind::Netrun { strategy, .. } => strategy.name().to_string(),
             CellKind::External { name, .. } => name.clone(),
         }
     }
@@ -206,9 +203,9 @@ fn check_unique_names(externals: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
-/// The cells for `strategies` × `workers`: sequential once (it has one worker whatever the list),
-/// each other strategy once per worker count, capped at the number of hosts (netrun caps it the
-/// same way), duplicates dropped. No `--workers` means one worker per host.
+/// The cells for `strategies` × `workers`: a strategy `-w` does not change (sequential) once with
+/// its one worker, each other strategy once per worker count, capped at the number of hosts
+/// (netrun caps it the same way), duplicates dropped. No `--workers` means one worker per host.
 pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) -> Vec<CellKind> {
     let counts: Vec<usize> = if workers.is_empty() {
         vec![hosts.max(1)]
@@ -220,10 +217,10 @@ pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) ->
     };
     let mut cells = Vec::new();
     for &strategy in strategies {
-        let per_strategy: &[usize] = if strategy == StrategyKind::Sequential {
-            &[1]
-        } else {
+        let per_strategy: &[usize] = if strategy.takes_workers() {
             &counts
+        } else {
+            &[1]
         };
         for &workers in per_strategy {
             let cell = CellKind::Netrun { strategy, workers };
@@ -273,7 +270,7 @@ impl Children {
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
         cmd.arg("-i").arg(inventory);
-        cmd.args(["-s", strategy_name(strategy), "-w", &workers.to_string()]);
+        cmd.args(["-s", strategy.name(), "-w", &workers.to_string()]);
         cmd.args(["-o", format.name()]);
         if *verbose {
             cmd.arg("--verbose");
@@ -428,6 +425,11 @@ pub(crate) mod test_support {
         }
     }
 
+    /// The strategy named `name`.
+    pub fn strategy(name: &str) -> StrategyKind {
+        name.parse().unwrap()
+    }
+
     pub fn netrun_cell(strategy: StrategyKind, workers: usize, runs: &[RunRecord]) -> Cell {
         Cell {
             kind: CellKind::Netrun { strategy, workers },
@@ -455,21 +457,17 @@ pub(crate) mod test_support {
     pub fn bench() -> Bench {
         let cells = vec![
             netrun_cell(
-                StrategyKind::Sequential,
+                strategy("sequential"),
                 1,
                 &[run(1000.0, 2, 0), run(1100.0, 2, 0)],
             ),
             netrun_cell(
-                StrategyKind::Threads,
+                strategy("threads"),
                 2,
                 &[run(500.0, 2, 0), run(600.0, 2, 0)],
             ),
-            netrun_cell(StrategyKind::Fork, 2, &[run(700.0, 1, 1), run(650.0, 2, 0)]),
-            netrun_cell(
-                StrategyKind::Async,
-                2,
-                &[run(450.0, 2, 0), run(480.0, 2, 0)],
-            ),
+            netrun_cell(strategy("fork"), 2, &[run(700.0, 1, 1), run(650.0, 2, 0)]),
+            netrun_cell(strategy("async"), 2, &[run(450.0, 2, 0), run(480.0, 2, 0)]),
             external("netmiko, threads", 0),
         ];
         Bench::new(
@@ -518,8 +516,8 @@ mod tests {
 
     #[test]
     fn sequential_once_others_per_worker_count_capped_at_hosts() {
-        use StrategyKind::*;
-        let cells = plan_cells(&[Sequential, Threads, Async], &[1, 5, 50, 100], 20);
+        let strategies = ["sequential", "threads", "async"].map(test_support::strategy);
+        let cells = plan_cells(&strategies, &[1, 5, 50, 100], 20);
         let labels: Vec<String> = cells.iter().map(CellKind::label).collect();
         assert_eq!(
             labels,
@@ -537,13 +535,13 @@ mod tests {
 
     #[test]
     fn default_workers_are_one_per_host() {
-        use StrategyKind::*;
-        let cells = plan_cells(&[Sequential, Threads, Fork, Async], &[], 20);
+        let strategies = ["sequential", "threads", "fork", "async"].map(test_support::strategy);
+        let cells = plan_cells(&strategies, &[], 20);
         assert_eq!(cells.len(), 4);
         assert_eq!(
             cells[2],
             CellKind::Netrun {
-                strategy: Fork,
+                strategy: test_support::strategy("fork"),
                 workers: 20
             }
         );
@@ -601,7 +599,7 @@ mod tests {
             },
         );
         let kind = CellKind::Netrun {
-            strategy: StrategyKind::Fork,
+            strategy: test_support::strategy("fork"),
             workers: 5,
         };
         let cmd = children.child(&kind);
@@ -677,7 +675,7 @@ mod tests {
             hosts: parent.hosts.len(),
         };
         let cmd = children.child(&CellKind::Netrun {
-            strategy: StrategyKind::Async,
+            strategy: "async".parse().unwrap(),
             workers: 2,
         });
         let args = argv(&cmd);
@@ -688,7 +686,10 @@ mod tests {
 
         let child = Cli::try_parse_from(std::iter::once("netrun".to_string()).chain(args)).unwrap();
         assert!(child.subcommand.is_none());
-        assert_eq!(child.show.exec.strategy, StrategyKind::Async);
+        assert_eq!(
+            child.show.exec.strategy,
+            "async".parse::<StrategyKind>().unwrap()
+        );
         assert_eq!(child.show.exec.workers, Some(2));
         assert_eq!(child.show.command_list(), [DEFAULT_COMMAND]);
         let child_env = |name: &str| env_of(&cmd, name);

@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::inside::HostBars;
 use super::{Bench, CellKind};
-use crate::strategy::StrategyKind;
+use crate::strategy::{self, StrategyKind};
 
 /// Devices shown per timeline; a bigger lab shows its first ones (inventory order).
 pub const MAX_TIMELINE_ROWS: usize = 40;
@@ -26,6 +26,9 @@ pub const CONNECT_ALPHA: f64 = 0.3;
 pub const AUTH_ALPHA: f64 = 0.55;
 pub const COMMAND_ALPHA: f64 = 0.95;
 pub const REST_ALPHA: f64 = 0.12;
+
+/// The colour of `--external` commands' bars.
+const EXTERNAL_COLOUR: (u8, u8, u8) = (148, 103, 189);
 
 const WIDTH: u32 = 1100;
 const BAR_ROW_PX: u32 = 30;
@@ -64,14 +67,12 @@ fn plot_error<E: std::error::Error + Send + Sync>(err: DrawingAreaErrorKind<E>) 
     anyhow!("drawing the plot: {err}")
 }
 
+/// A strategy's colour from the strategy table; external commands share one of their own.
 fn strategy_colour(kind: &CellKind) -> RGBColor {
-    match kind.strategy() {
-        Some(StrategyKind::Sequential) => RGBColor(120, 120, 120),
-        Some(StrategyKind::Threads) => RGBColor(31, 119, 180),
-        Some(StrategyKind::Fork) => RGBColor(214, 39, 40),
-        Some(StrategyKind::Async) => RGBColor(44, 160, 44),
-        None => RGBColor(148, 103, 189),
-    }
+    let (r, g, b) = kind
+        .strategy()
+        .map_or(EXTERNAL_COLOUR, StrategyKind::plot_colour);
+    RGBColor(r, g, b)
 }
 
 /// Horizontal bars: median wall per cell, min–max whisker, the value and status as a label.
@@ -189,18 +190,11 @@ where
     Ok(())
 }
 
-/// Per strategy present, its cell with the most workers and that cell's last measured run that
-/// reported hosts.
+/// Per strategy present, in the strategy table's order: its cell with the most workers and that
+/// cell's last measured run that reported hosts.
 fn timelines(bench: &Bench) -> Vec<Timeline<'_>> {
-    let order = [
-        StrategyKind::Sequential,
-        StrategyKind::Threads,
-        StrategyKind::Fork,
-        StrategyKind::Async,
-    ];
-    order
-        .iter()
-        .filter_map(|&strategy| {
+    strategy::all()
+        .filter_map(|strategy| {
             let cell = bench
                 .cells
                 .iter()

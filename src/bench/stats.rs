@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{Cell, CellKind, RunRecord};
-use crate::strategy::StrategyKind;
+use crate::strategy;
 
 /// Median and range of a set of runs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -164,19 +164,12 @@ fn inside_summary(runs: &[RunRecord]) -> Option<InsideSummary> {
     })
 }
 
-/// The sequential cell's median wall, if there is a sequential cell and it succeeded.
+/// The sequential cell's median wall (the strategy table's baseline), if there is a sequential
+/// cell and it succeeded.
 pub fn sequential_baseline(cells: &[Cell], hosts: usize) -> Option<f64> {
     cells
         .iter()
-        .find(|c| {
-            matches!(
-                c.kind,
-                CellKind::Netrun {
-                    strategy: StrategyKind::Sequential,
-                    ..
-                }
-            )
-        })
+        .find(|c| c.kind.strategy() == Some(strategy::baseline()))
         .map(|c| summarise(c, hosts, None))
         .filter(|s| !s.failed)
         .map(|s| s.wall_ms.median)
@@ -185,7 +178,7 @@ pub fn sequential_baseline(cells: &[Cell], hosts: usize) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::test_support::{external, netrun_cell, run};
+    use crate::bench::test_support::{external, netrun_cell, run, strategy};
 
     #[test]
     fn median_of_odd_and_even_counts() {
@@ -201,12 +194,12 @@ mod tests {
     #[test]
     fn a_successful_cell_is_compared_with_sequential() {
         let seq = netrun_cell(
-            StrategyKind::Sequential,
+            strategy("sequential"),
             1,
             &[run(1000.0, 2, 0), run(1200.0, 2, 0)],
         );
         let threads = netrun_cell(
-            StrategyKind::Threads,
+            strategy("threads"),
             2,
             &[run(300.0, 2, 0), run(200.0, 2, 0)],
         );
@@ -223,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_cell_with_failed_sessions_is_marked_and_not_compared() {
-        let fork = netrun_cell(StrategyKind::Fork, 20, &[run(100.0, 17, 3)]);
+        let fork = netrun_cell(strategy("fork"), 20, &[run(100.0, 17, 3)]);
         let s = summarise(&fork, 20, Some(1000.0));
         assert!(s.failed);
         assert_eq!(s.status, "FAILED 3/20");
@@ -232,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_failed_sequential_cell_is_no_baseline() {
-        let seq = netrun_cell(StrategyKind::Sequential, 1, &[run(1000.0, 1, 1)]);
+        let seq = netrun_cell(strategy("sequential"), 1, &[run(1000.0, 1, 1)]);
         assert_eq!(sequential_baseline(&[seq], 2), None);
         assert_eq!(ratio(false, 10.0, None), None);
         assert_eq!(ratio(false, 10.0, Some(0.0)), None);
@@ -243,7 +236,7 @@ mod tests {
         let mut crashed = run(50.0, 0, 0);
         crashed.inside = None;
         crashed.usage.exit = crate::bench::measure::Exit::Code(2);
-        let cell = netrun_cell(StrategyKind::Async, 5, &[run(40.0, 5, 0), crashed]);
+        let cell = netrun_cell(strategy("async"), 5, &[run(40.0, 5, 0), crashed]);
         let s = summarise(&cell, 5, Some(100.0));
         assert_eq!(s.status, "FAILED 5/10");
         assert_eq!(s.failed_runs, 1);

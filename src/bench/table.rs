@@ -8,8 +8,19 @@ use serde_json::{json, Value};
 
 use super::stats::{InsideSummary, Spread, Summary};
 use super::{Bench, Cell, CellKind, RunRecord};
-use crate::report::strategy_name;
-use crate::strategy::StrategyKind;
+use crate::strategy::{self, StrategyKind};
+
+/// How one strategy's column of the book's comparison table reads, for the rows where execution
+/// models differ: a strategy's row in the strategy table fills this in.
+pub struct ComparisonColumn {
+    /// The book's name for the model: `Processes`.
+    pub title: &'static str,
+    /// Where the column stands, left to right (the book's order: processes, threads, coroutines).
+    pub position: u8,
+    pub scheduler: fn(&Summary, &InsideSummary) -> String,
+    pub memory: fn(&Summary, &InsideSummary) -> String,
+    pub kernel_presence: fn(&Summary, &InsideSummary) -> String,
+}
 
 /// The text report.
 pub fn write_text(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
@@ -104,19 +115,18 @@ fn resource_rows(bench: &Bench) -> Vec<Vec<String>> {
 
 /// The book's table, one column per model, from the cell with the most workers of each.
 fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
-    let models = [
-        (StrategyKind::Fork, "Processes"),
-        (StrategyKind::Threads, "Threads"),
-        (StrategyKind::Async, "Coroutines (async)"),
-    ];
-    let picked: Vec<(StrategyKind, String, &Summary, &InsideSummary)> = models
-        .iter()
-        .filter_map(|&(strategy, title)| {
+    let mut models: Vec<(StrategyKind, &ComparisonColumn)> = strategy::all()
+        .filter_map(|kind| Some((kind, kind.comparison()?)))
+        .collect();
+    models.sort_by_key(|(_, column)| column.position);
+    let picked: Vec<(&ComparisonColumn, String, &Summary, &InsideSummary)> = models
+        .into_iter()
+        .filter_map(|(strategy, column)| {
             let (cell, summary) = representative(bench, strategy)?;
             let inside = summary.inside.as_ref()?;
             Some((
-                strategy,
-                format!("{title}: {}", cell.kind.label()),
+                column,
+                format!("{}: {}", column.title, cell.kind.label()),
                 summary,
                 inside,
             ))
@@ -128,28 +138,14 @@ fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
     if picked.is_empty() {
         return rows;
     }
-    let row = |name: &str, value: &dyn Fn(StrategyKind, &Summary, &InsideSummary) -> String| {
+    type CellText<'a> = &'a dyn Fn(&ComparisonColumn, &Summary, &InsideSummary) -> String;
+    let row = |name: &str, value: CellText| {
         std::iter::once(name.to_string())
-            .chain(picked.iter().map(|(k, _, s, i)| value(*k, s, i)))
+            .chain(picked.iter().map(|(c, _, s, i)| value(c, s, i)))
             .collect::<Vec<_>>()
     };
-    rows.push(row("Scheduler", &|k, _, i| match k {
-        StrategyKind::Fork => format!("kernel (CFS): {} processes", count(i.processes_forked)),
-        StrategyKind::Threads => format!("kernel (CFS): {} threads", count(i.threads_spawned)),
-        _ => format!(
-            "tokio on {}: {} tasks",
-            plural(i.threads_spawned + 1.0, "thread"),
-            count(i.tasks_spawned)
-        ),
-    }));
-    rows.push(row("Memory", &|k, s, i| match k {
-        StrategyKind::Fork => format!(
-            "workers Σ {} (each ≤ {}), own address spaces",
-            mib(i.workers_rss_sum_kib.median),
-            mib(i.workers_rss_max_kib.median)
-        ),
-        _ => format!("{} max RSS, one address space", mib(s.max_rss_kib.median)),
-    }));
+    rows.push(row("Scheduler", &|c, s, i| (c.scheduler)(s, i)));
+    rows.push(row("Memory", &|c, s, i| (c.memory)(s, i)));
     rows.push(row("Switching cost", &|_, s, _| {
         format!(
             "{} ctx switches/session ({:.0} vol + {:.0} invol)",
@@ -158,23 +154,7 @@ fn comparison_rows(bench: &Bench) -> Vec<Vec<String>> {
             s.nivcsw.median
         )
     }));
-    rows.push(row("Kernel presence", &|k, _, i| match k {
-        StrategyKind::Fork => format!(
-            "{} kernel tasks (1 + {} forked)",
-            count(1.0 + i.processes_forked + i.threads_spawned),
-            count(i.processes_forked)
-        ),
-        StrategyKind::Threads => format!(
-            "{} kernel tasks (main + {} threads)",
-            count(1.0 + i.threads_spawned),
-            count(i.threads_spawned)
-        ),
-        _ => format!(
-            "{} + {} tasks the kernel never sees",
-            plural(1.0 + i.threads_spawned, "kernel task"),
-            count(i.tasks_spawned)
-        ),
-    }));
+    rows.push(row("Kernel presence", &|c, s, i| (c.kernel_presence)(s, i)));
     rows.push(row("CPU user+sys", &|_, s, _| {
         let total = s.user_ms.median + s.sys_ms.median;
         format!(
@@ -259,12 +239,12 @@ fn seconds(s: &Spread) -> String {
     )
 }
 
-fn mib(kib: f64) -> String {
+pub(crate) fn mib(kib: f64) -> String {
     format!("{:.1} MiB", kib / 1024.0)
 }
 
 /// A median count: whole when it is whole (an even number of runs can give a half).
-fn count(n: f64) -> String {
+pub(crate) fn count(n: f64) -> String {
     if n.fract() == 0.0 {
         format!("{n:.0}")
     } else {
@@ -273,7 +253,7 @@ fn count(n: f64) -> String {
 }
 
 /// `1 thread`, `3 threads`.
-fn plural(n: f64, word: &str) -> String {
+pub(crate) fn plural(n: f64, word: &str) -> String {
     if n == 1.0 {
         format!("1 {word}")
     } else {
@@ -324,12 +304,9 @@ pub fn write_json(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
         .zip(&bench.summaries)
         .map(|(cell, summary)| {
             let (kind, strategy, workers, command) = match &cell.kind {
-                CellKind::Netrun { strategy, workers } => (
-                    "netrun",
-                    Some(strategy_name(*strategy)),
-                    Some(*workers),
-                    None,
-                ),
+                CellKind::Netrun { strategy, workers } => {
+                    ("netrun", Some(strategy.name()), Some(*workers), None)
+                }
                 CellKind::External { command, .. } => {
                     ("external", None, None, Some(command.as_str()))
                 }
@@ -382,11 +359,9 @@ pub fn write_csv(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{CSV_HEADER}")?;
     for cell in &bench.cells {
         let (kind, strategy, workers) = match &cell.kind {
-            CellKind::Netrun { strategy, workers } => (
-                "netrun",
-                strategy_name(*strategy).to_string(),
-                workers.to_string(),
-            ),
+            CellKind::Netrun { strategy, workers } => {
+                ("netrun", strategy.name().to_string(), workers.to_string())
+            }
             CellKind::External { .. } => ("external", String::new(), String::new()),
         };
         for (n, run) in cell.runs.iter().enumerate() {

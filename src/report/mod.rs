@@ -34,7 +34,7 @@ impl Report<'_> {
             "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers)",
             hosts - failed,
             self.wall.as_secs_f64(),
-            strategy_name(self.strategy),
+            self.strategy.name(),
             self.workers
         )
     }
@@ -49,7 +49,7 @@ impl Report<'_> {
 
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
         let doc = JsonRun {
-            strategy: Cow::Borrowed(strategy_name(self.strategy)),
+            strategy: Cow::Borrowed(self.strategy.name()),
             workers: self.workers,
             wall_ms: ms(self.wall.as_micros() as u64),
             ok: self.run.outcomes.len() - self.failed(),
@@ -59,15 +59,6 @@ impl Report<'_> {
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)
-    }
-}
-
-pub fn strategy_name(kind: StrategyKind) -> &'static str {
-    match kind {
-        StrategyKind::Sequential => "sequential",
-        StrategyKind::Threads => "threads",
-        StrategyKind::Fork => "fork",
-        StrategyKind::Async => "async",
     }
 }
 
@@ -357,7 +348,11 @@ mod tests {
             ],
             stats: RunStats::default(),
         };
-        let report = two_workers(&run, StrategyKind::Threads, Duration::from_millis(1234));
+        let report = two_workers(
+            &run,
+            "threads".parse().unwrap(),
+            Duration::from_millis(1234),
+        );
         let doc: serde_json::Value = serde_json::from_slice(&json(&report)).unwrap();
         assert_eq!(doc["hosts"].as_array().unwrap().len(), 2);
         assert_eq!(doc["failed"], 1);
@@ -401,7 +396,7 @@ mod tests {
         };
         let written = json(&two_workers(
             &run,
-            StrategyKind::Fork,
+            "fork".parse().unwrap(),
             Duration::from_millis(20),
         ));
         let doc = JsonRun::parse(&written).unwrap();

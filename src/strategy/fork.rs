@@ -13,65 +13,59 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Mutex;
 
-use anyhow::{anyhow, bail, Context};
-use nix::fcntl::OFlag;
-use nix::poll::{PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::{fork, pipe2, ForkResult, Pid};
+use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::{run_guarded, worker_count, ChildUsage, JobRunner, Run, RunStats};
+use super::{run_guarded, Batch, ChildUsage, JobRunner, Run, RunStats, Strategy};
 use crate::job::{ErrorKind, Event, EventKind, EventSink, Failure, Job, Outcome, Worker};
+use crate::os::{self, Forked, Pid, Signal};
 
-/// Run `jobs` on `workers` forked processes (clamped to 1..=jobs).
-///
-/// Refuses to run when the process has more than one thread: a forked child inherits only the
-/// forking thread, so a lock another thread held at that instant (allocator, stdout, a runtime's
-/// queue) would stay locked forever in the child.
-pub fn run(
-    jobs: Vec<Job>,
-    workers: usize,
-    runner: &dyn JobRunner,
-    events: &dyn EventSink,
-) -> anyhow::Result<Run> {
-    let threads = thread_count().context("counting this process's threads before fork")?;
-    if threads > 1 {
-        bail!(
-            "the fork strategy must fork its workers before any thread exists, but this process \
-             already has {threads} threads; start no runtime, progress or logger thread before it"
-        );
+/// `workers` processes forked before any thread exists, each fed one job at a time.
+pub struct Fork;
+
+impl Strategy for Fork {
+    /// Refuses to run when the process has more than one thread: a forked child inherits only
+    /// the forking thread, so a lock another thread held at that instant (allocator, stdout, a
+    /// runtime's queue) would stay locked forever in the child.
+    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+        let threads = os::thread_count().context("counting this process's threads before fork")?;
+        if threads > 1 {
+            bail!(
+                "the fork strategy must fork its workers before any thread exists, but this \
+                 process already has {threads} threads; start no runtime, progress or logger \
+                 thread before it"
+            );
+        }
+        let (runner, events) = (batch.runner.as_ref(), batch.events.as_ref());
+        // SAFETY: the process has exactly one thread (checked above), and only this thread could
+        // start another before the forks, so no lock can be held by another thread at a fork.
+        unsafe { run_unchecked(batch.jobs, batch.workers, runner, events) }
     }
-    // SAFETY: the process has exactly one thread (checked above), so no lock can be held by
-    // another thread at the moment of fork.
-    unsafe { run_unchecked(jobs, workers, runner, events) }
 }
 
-/// `run` without the single-thread check.
+/// `Fork::run` without the single-thread check.
 ///
 /// # Safety
 /// The caller guarantees that a forked child can run `runner` safely: either the process is
 /// single-threaded, or (unit tests only, where the test harness always has several threads) the
 /// runner does nothing that needs a lock another thread may hold at fork time. The child itself
 /// uses only its two pipes, the heap (glibc's malloc re-initialises its locks in a forked child)
-/// and serde_json, and leaves with `_exit`, so it never runs the parent's destructors or atexit
-/// handlers.
+/// and serde_json, and leaves with `os::exit_now`, so it never runs the parent's destructors or
+/// atexit handlers.
 pub(crate) unsafe fn run_unchecked(
     jobs: Vec<Job>,
     workers: usize,
     runner: &dyn JobRunner,
     events: &dyn EventSink,
 ) -> anyhow::Result<Run> {
-    if jobs.is_empty() {
-        return Ok(Run::default());
-    }
     // A child inherits unflushed stdio buffers; flush so nothing is written twice.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     let mut children = Vec::new();
-    for _ in 0..worker_count(workers, jobs.len()) {
+    for _ in 0..workers {
         match spawn_worker(&jobs, runner) {
             Ok(child) => children.push(child),
             // With at least one worker the jobs still all get done.
@@ -107,17 +101,17 @@ struct Child {
 
 /// Fork one worker with its two pipes. In the child, never returns.
 fn spawn_worker(jobs: &[Job], runner: &dyn JobRunner) -> anyhow::Result<Child> {
-    let (job_rx, job_tx) = pipe2(OFlag::O_CLOEXEC).context("creating a job pipe")?;
-    let (msg_rx, msg_tx) = pipe2(OFlag::O_CLOEXEC).context("creating a message pipe")?;
+    let (job_rx, job_tx) = os::pipe().context("creating a job pipe")?;
+    let (msg_rx, msg_tx) = os::pipe().context("creating a message pipe")?;
     // SAFETY: the caller of `run_unchecked` guarantees fork is safe here (see there). The child
     // branch calls `child_main`, which never returns into the parent's code.
-    match unsafe { fork() }.context("forking a worker process")? {
-        ForkResult::Child => {
+    match unsafe { os::fork() }.context("forking a worker process")? {
+        Forked::Child => {
             drop((job_tx, msg_rx));
             child_main(jobs, runner, job_rx, msg_tx)
         }
-        ForkResult::Parent { child } => Ok(Child {
-            pid: child,
+        Forked::Parent(pid) => Ok(Child {
+            pid,
             jobs: Some(File::from(job_tx)),
             messages: File::from(msg_rx),
             pending: Vec::new(),
@@ -128,15 +122,17 @@ fn spawn_worker(jobs: &[Job], runner: &dyn JobRunner) -> anyhow::Result<Child> {
     }
 }
 
-/// The worker process: run the jobs the parent sends until it closes the pipe, then `_exit`.
+/// The worker process: run the jobs the parent sends until it closes the pipe, then exit.
 fn child_main(jobs: &[Job], runner: &dyn JobRunner, job_rx: OwnedFd, msg_tx: OwnedFd) -> ! {
     // The child inherits every descriptor of the parent, including the other workers' pipe ends;
     // holding them would keep those pipes open and stop the other workers seeing EOF.
-    close_fds_except([job_rx.as_raw_fd(), msg_tx.as_raw_fd()]);
+    // SAFETY: this forked child never returns into the parent's code, so the objects that own the
+    // closed descriptors (the other workers' pipes, the parent's files) are never used or dropped
+    // here; it keeps only its own two pipes.
+    unsafe { os::close_fds_except(&[job_rx.as_raw_fd(), msg_tx.as_raw_fd()]) };
     let code = serve(jobs, runner, File::from(job_rx), File::from(msg_tx));
-    // SAFETY: `_exit` ends the process without running destructors or atexit handlers, which
-    // belong to the parent (its buffers, its lab, its terminal state).
-    unsafe { libc::_exit(code) }
+    // Destructors and atexit handlers belong to the parent (its buffers, its lab, its terminal).
+    os::exit_now(code)
 }
 
 /// The child's loop; returns its exit status. At most one pass over the job list: the parent
@@ -288,27 +284,18 @@ impl<'a> Parent<'a> {
     }
 
     /// Wait for any message pipe to be readable, then read each readable one once.
-    fn wait_and_read(&mut self) -> nix::Result<()> {
+    fn wait_and_read(&mut self) -> std::io::Result<()> {
         let open: Vec<usize> = (0..self.children.len())
             .filter(|&i| self.children[i].open)
             .collect();
-        let ready: Vec<usize> = {
-            let mut fds: Vec<PollFd> = open
+        let ready = {
+            let fds: Vec<_> = open
                 .iter()
-                .map(|&i| PollFd::new(self.children[i].messages.as_fd(), PollFlags::POLLIN))
+                .map(|&i| self.children[i].messages.as_fd())
                 .collect();
-            match nix::poll::poll(&mut fds, PollTimeout::NONE) {
-                Ok(_) => {}
-                Err(nix::errno::Errno::EINTR) => return Ok(()),
-                Err(err) => return Err(err),
-            }
-            open.iter()
-                .zip(&fds)
-                .filter(|(_, fd)| fd.revents().is_some_and(|r| !r.is_empty()))
-                .map(|(&i, _)| i)
-                .collect()
+            os::poll_readable(&fds, None)?
         };
-        for i in ready {
+        for (i, _) in open.into_iter().zip(ready).filter(|(_, ready)| *ready) {
             self.read_from(i);
         }
         Ok(())
@@ -317,7 +304,7 @@ impl<'a> Parent<'a> {
     /// Read what child `i` sent; on EOF reap it.
     fn read_from(&mut self, i: usize) {
         let mut chunk = [0u8; 64 * 1024];
-        match self.children[i].messages.read(&mut chunk) {
+        match os::read(&mut self.children[i].messages, &mut chunk) {
             Ok(0) => self.reap(i),
             Ok(n) => {
                 self.children[i].pending.extend_from_slice(&chunk[..n]);
@@ -329,7 +316,6 @@ impl<'a> Parent<'a> {
                     }
                 }
             }
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
             Err(err) => self.kill(i, format!("could not be read from ({err})")),
         }
     }
@@ -352,7 +338,7 @@ impl<'a> Parent<'a> {
         let child = &mut self.children[i];
         child.fault.get_or_insert(why);
         child.jobs = None;
-        let _ = kill(child.pid, Signal::SIGKILL);
+        let _ = os::send_signal(child.pid, Signal::SIGKILL);
     }
 
     /// The child closed its pipe: it has exited. Reap it and account for its job in flight.
@@ -360,12 +346,12 @@ impl<'a> Parent<'a> {
         let pid = self.children[i].pid;
         self.children[i].open = false;
         self.children[i].jobs = None;
-        let (usage, status) = wait_for(pid);
+        let (usage, ended) = reap_child(pid);
         self.stats.workers.push(usage);
         let child = &mut self.children[i];
         let reason = match child.fault.take() {
-            Some(fault) => format!("worker pid {pid} {fault}; {status}"),
-            None => format!("worker pid {pid} died: {status}"),
+            Some(fault) => format!("worker pid {pid} {fault}; {ended}"),
+            None => format!("worker pid {pid} died: {ended}"),
         };
         if let Some(position) = child.in_flight.take() {
             self.fail(position, pid, reason.clone());
@@ -439,108 +425,28 @@ impl<'a> Parent<'a> {
     }
 }
 
-/// Reap `pid` (blocking: it has already closed its pipe, so it is exiting) and describe how it
-/// ended.
-fn wait_for(pid: Pid) -> (ChildUsage, String) {
-    let mut status = 0;
-    // SAFETY: rusage is plain old data; zeroed is a valid value that wait4 overwrites.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // EINTR is the only retryable error; a handful of retries bounds the loop.
-    for _ in 0..100 {
-        // SAFETY: both pointers are to live locals of the right types.
-        let reaped = unsafe { libc::wait4(pid.as_raw(), &mut status, 0, &mut usage) };
-        if reaped == pid.as_raw() {
-            return (child_usage(pid, &usage), describe_status(status));
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return (
-                ChildUsage {
-                    pid: pid.as_raw() as u32,
-                    ..ChildUsage::default()
-                },
-                format!("could not be reaped: {err}"),
-            );
-        }
-    }
-    let usage = ChildUsage {
+/// Reap `pid` (blocking: it has already closed its pipe, so it is exiting): its resource use and
+/// how it ended.
+fn reap_child(pid: Pid) -> (ChildUsage, String) {
+    let usage_of = |usage: os::ResourceUsage| ChildUsage {
         pid: pid.as_raw() as u32,
-        ..ChildUsage::default()
+        user_us: usage.user.as_micros() as u64,
+        sys_us: usage.system.as_micros() as u64,
+        max_rss_kib: usage.max_rss_kib,
     };
-    (
-        usage,
-        "could not be reaped: wait4 kept being interrupted".to_string(),
-    )
-}
-
-fn child_usage(pid: Pid, usage: &libc::rusage) -> ChildUsage {
-    let micros = |t: libc::timeval| (t.tv_sec as u64) * 1_000_000 + t.tv_usec as u64;
-    ChildUsage {
-        pid: pid.as_raw() as u32,
-        user_us: micros(usage.ru_utime),
-        sys_us: micros(usage.ru_stime),
-        // Linux reports ru_maxrss in KiB.
-        max_rss_kib: usage.ru_maxrss as u64,
-    }
-}
-
-fn describe_status(status: libc::c_int) -> String {
-    if libc::WIFEXITED(status) {
-        format!("exited with status {}", libc::WEXITSTATUS(status))
-    } else if libc::WIFSIGNALED(status) {
-        let signal = libc::WTERMSIG(status);
-        match Signal::try_from(signal) {
-            Ok(signal) => format!("killed by signal {}", signal.as_str()),
-            Err(_) => format!("killed by signal {signal}"),
-        }
-    } else {
-        format!("ended with wait status {status:#x}")
-    }
-}
-
-/// The `Threads:` line of /proc/self/status.
-fn thread_count() -> anyhow::Result<u64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|count| count.trim().parse().ok())
-        .ok_or_else(|| anyhow!("no Threads: line in /proc/self/status"))
-}
-
-/// Close every descriptor above stderr except `keep`.
-fn close_fds_except(keep: [RawFd; 2]) {
-    let (low, high) = (keep[0].min(keep[1]), keep[0].max(keep[1]));
-    close_range(3, low - 1);
-    close_range(low + 1, high - 1);
-    close_range(high + 1, RawFd::MAX);
-}
-
-/// close_range(2); on kernels without it (before 5.9), close one by one up to the fd limit.
-fn close_range(first: RawFd, last: RawFd) {
-    if first > last {
-        return;
-    }
-    // SAFETY: close_range only closes descriptors; the ones in range belong to the parent and are
-    // never used by this child again.
-    let closed = unsafe { libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32) };
-    if closed == 0 {
-        return;
-    }
-    // SAFETY: sysconf has no preconditions.
-    let limit = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) };
-    let limit = RawFd::try_from(limit).unwrap_or(RawFd::MAX).min(1 << 20);
-    for fd in first..=last.min(limit) {
-        // SAFETY: as above; EBADF for descriptors that are not open is harmless.
-        unsafe { libc::close(fd) };
+    match os::reap(pid) {
+        Ok(reaped) => (usage_of(reaped.usage), reaped.ended.to_string()),
+        Err(err) => (
+            usage_of(os::ResourceUsage::default()),
+            format!("could not be reaped: {err}"),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, jobs, Death, EventLog, TestRunner};
+    use crate::strategy::testing::{assert_complete, batch, jobs, Death, EventLog, TestRunner};
     use std::collections::BTreeSet;
 
     /// Runs the fork strategy inside the (multi-threaded) test harness.
@@ -568,7 +474,7 @@ mod tests {
     #[test]
     fn refuses_to_fork_once_threads_exist() {
         // The test harness runs this test on its own thread, so the process has several.
-        let err = run(jobs(2), 2, &TestRunner::new(), &crate::job::NoEvents).unwrap_err();
+        let err = Fork.run(batch(2, 2, TestRunner::new())).unwrap_err();
         assert!(
             err.to_string().contains("before any thread exists"),
             "{err}"

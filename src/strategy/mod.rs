@@ -1,6 +1,9 @@
 //! Strategies: how jobs are scheduled onto sequential code, OS threads, forked worker processes or
 //! tokio tasks. A strategy only schedules: it receives jobs and a `JobRunner` and knows nothing of
 //! SSH, Telnet or Cisco. Every strategy returns exactly one `Outcome` per job, sorted by job index.
+//!
+//! Each strategy is one file implementing [`Strategy`] plus one row of the table in `table`
+//! ([`all`] lists them), which is all the rest of netrun knows about it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +12,14 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::job::{EventSink, Job, Outcome, Worker};
+
+pub mod fork;
+pub mod sequential;
+pub mod table;
+pub mod threads;
+pub mod tokio;
+
+pub use table::{all, baseline, StrategyKind, UnknownStrategy, Workers};
 
 /// A boxed future that need not be `Send` (the async strategy runs tasks on one thread).
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -26,18 +37,20 @@ pub trait JobRunner: Send + Sync + 'static {
     ) -> LocalFuture<Outcome>;
 }
 
-/// The fan-out strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum StrategyKind {
-    /// One host after another on the main thread.
-    Sequential,
-    /// A pool of OS threads named netrun-worker-K.
-    Threads,
-    /// Worker processes made with fork(2) before any thread exists.
-    Fork,
-    /// Tokio tasks on a single-threaded runtime (epoll), at most N in flight.
-    Async,
+/// One way of scheduling jobs: a file of this module and a row of its table.
+pub trait Strategy: Sync {
+    /// Run every job of `batch` with at most `batch.workers` sessions at once, and return exactly
+    /// one `Outcome` per job, in job-index order.
+    fn run(&self, batch: Batch) -> anyhow::Result<Run>;
+}
+
+/// What a strategy is given to run. Only [`run`] makes one (and this module's unit tests), so a
+/// strategy can count on at least one job and `workers` in `1..=jobs.len()`.
+pub struct Batch {
+    jobs: Vec<Job>,
+    workers: usize,
+    runner: Arc<dyn JobRunner>,
+    events: Arc<dyn EventSink>,
 }
 
 /// What a strategy spent, as it saw it from inside (the bench adds the OS's rusage from outside).
@@ -71,11 +84,6 @@ pub struct Run {
     pub stats: RunStats,
 }
 
-pub mod fork;
-pub mod sequential;
-pub mod threads;
-pub mod tokio;
-
 /// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs).
 pub fn run(
     kind: StrategyKind,
@@ -84,17 +92,16 @@ pub fn run(
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
 ) -> anyhow::Result<Run> {
-    match kind {
-        StrategyKind::Sequential => Ok(sequential::run(jobs, runner.as_ref(), events.as_ref())),
-        StrategyKind::Threads => threads::run(jobs, workers, runner.as_ref(), events.as_ref()),
-        StrategyKind::Fork => fork::run(jobs, workers, runner.as_ref(), events.as_ref()),
-        StrategyKind::Async => self::tokio::run(jobs, workers, runner, events),
+    if jobs.is_empty() {
+        return Ok(Run::default());
     }
-}
-
-/// The number of workers actually used: at least one, never more than there are jobs.
-fn worker_count(requested: usize, jobs: usize) -> usize {
-    requested.clamp(1, jobs.max(1))
+    let workers = workers.clamp(1, jobs.len());
+    kind.strategy().run(Batch {
+        jobs,
+        workers,
+        runner,
+        events,
+    })
 }
 
 /// Run one job on the calling thread, turning a panic in the runner into that job's failure so
@@ -222,14 +229,12 @@ pub(crate) mod testing {
     impl JobRunner for TestRunner {
         fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
             if let Some((_, death)) = self.die_on.iter().find(|(i, _)| *i == job.index) {
-                // SAFETY: only ever called in a forked test child; ending it at once without
-                // running destructors is the point of the test.
-                unsafe {
-                    match death {
-                        Death::Exit(code) => libc::_exit(*code),
-                        Death::Kill => {
-                            libc::raise(libc::SIGKILL);
-                        }
+                // Only ever reached in a forked test child: ending it at once, without running
+                // destructors, is the point of the test.
+                match death {
+                    Death::Exit(code) => crate::os::exit_now(*code),
+                    Death::Kill => {
+                        let _ = nix::sys::signal::raise(crate::os::Signal::SIGKILL);
                     }
                 }
             }
@@ -257,6 +262,16 @@ pub(crate) mod testing {
                 }
                 Self::outcome(&job, worker)
             })
+        }
+    }
+
+    /// A batch of `count` jobs for `runner`, at most `workers` at once, reporting no events.
+    pub fn batch(count: usize, workers: usize, runner: impl JobRunner) -> Batch {
+        Batch {
+            jobs: jobs(count),
+            workers,
+            runner: Arc::new(runner),
+            events: Arc::new(crate::job::NoEvents),
         }
     }
 

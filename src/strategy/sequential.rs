@@ -1,33 +1,38 @@
 //! The sequential strategy: one host after another on the calling thread — the baseline every
 //! other strategy is measured against.
 
-use super::{run_guarded, sorted, Run, RunStats};
-use crate::job::{EventSink, Job, Worker};
-use crate::strategy::JobRunner;
+use super::{run_guarded, sorted, Batch, Run, RunStats, Strategy};
+use crate::job::Worker;
 
-/// Run every job in order on the calling thread.
-pub fn run(jobs: Vec<Job>, runner: &dyn JobRunner, events: &dyn EventSink) -> Run {
-    let outcomes = jobs
-        .iter()
-        .map(|job| run_guarded(runner, job, Worker::current(), events))
-        .collect();
-    Run {
-        outcomes: sorted(outcomes),
-        stats: RunStats {
-            peak_in_flight: u64::from(!jobs.is_empty()),
-            ..RunStats::default()
-        },
+/// Every job in order on the calling thread; its one worker is that thread.
+pub struct Sequential;
+
+impl Strategy for Sequential {
+    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+        let (runner, events) = (batch.runner.as_ref(), batch.events.as_ref());
+        let outcomes = batch
+            .jobs
+            .iter()
+            .map(|job| run_guarded(runner, job, Worker::current(), events))
+            .collect();
+        Ok(Run {
+            outcomes: sorted(outcomes),
+            stats: RunStats {
+                peak_in_flight: 1,
+                ..RunStats::default()
+            },
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, jobs, TestRunner};
+    use crate::strategy::testing::{assert_complete, batch, TestRunner};
 
     #[test]
     fn runs_every_job_in_order_on_the_calling_thread() {
-        let run = run(jobs(5), &TestRunner::new(), &crate::job::NoEvents);
+        let run = Sequential.run(batch(5, 1, TestRunner::new())).unwrap();
         assert_complete(&run.outcomes, 5);
         let here = Worker::current();
         assert!(run.outcomes.iter().all(|o| o.worker == here));

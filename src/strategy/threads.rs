@@ -7,58 +7,53 @@ use std::thread;
 
 use anyhow::{anyhow, Context};
 
-use super::{run_guarded, sorted, worker_count, InFlight, JobRunner, Run, RunStats};
+use super::{run_guarded, sorted, Batch, InFlight, JobRunner, Run, RunStats, Strategy};
 use crate::job::{EventSink, Job, Outcome, Worker};
 
-/// Run `jobs` on `workers` threads (clamped to 1..=jobs).
-pub fn run(
-    jobs: Vec<Job>,
-    workers: usize,
-    runner: &dyn JobRunner,
-    events: &dyn EventSink,
-) -> anyhow::Result<Run> {
-    if jobs.is_empty() {
-        return Ok(Run::default());
-    }
-    let threads = worker_count(workers, jobs.len());
-    let next = AtomicUsize::new(0);
-    let in_flight = InFlight::default();
-    let outcomes = Mutex::new(Vec::with_capacity(jobs.len()));
-    let pool = Pool {
-        jobs: &jobs,
-        next: &next,
-        in_flight: &in_flight,
-        outcomes: &outcomes,
-        runner,
-        events,
-    };
-    let spawned = thread::scope(|scope| {
-        let mut spawned = 0u64;
-        for k in 1..=threads {
-            let name = format!("netrun-worker-{k}");
-            match thread::Builder::new()
-                .name(name.clone())
-                .spawn_scoped(scope, || pool.work())
-            {
-                Ok(_) => spawned += 1,
-                // With at least one worker running the jobs still all get done.
-                Err(err) if spawned > 0 => eprintln!("netrun: could not start {name}: {err}"),
-                Err(err) => return Err(err).with_context(|| format!("starting {name}")),
+/// `workers` threads, each taking the next job until none is left.
+pub struct Threads;
+
+impl Strategy for Threads {
+    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+        let next = AtomicUsize::new(0);
+        let in_flight = InFlight::default();
+        let outcomes = Mutex::new(Vec::with_capacity(batch.jobs.len()));
+        let pool = Pool {
+            jobs: &batch.jobs,
+            next: &next,
+            in_flight: &in_flight,
+            outcomes: &outcomes,
+            runner: batch.runner.as_ref(),
+            events: batch.events.as_ref(),
+        };
+        let spawned = thread::scope(|scope| {
+            let mut spawned = 0u64;
+            for k in 1..=batch.workers {
+                let name = format!("netrun-worker-{k}");
+                match thread::Builder::new()
+                    .name(name.clone())
+                    .spawn_scoped(scope, || pool.work())
+                {
+                    Ok(_) => spawned += 1,
+                    // With at least one worker running the jobs still all get done.
+                    Err(err) if spawned > 0 => eprintln!("netrun: could not start {name}: {err}"),
+                    Err(err) => return Err(err).with_context(|| format!("starting {name}")),
+                }
             }
-        }
-        Ok(spawned)
-    })?;
-    let outcomes = outcomes
-        .into_inner()
-        .map_err(|_| anyhow!("a worker thread panicked while storing an outcome"))?;
-    Ok(Run {
-        outcomes: sorted(outcomes),
-        stats: RunStats {
-            threads_spawned: spawned,
-            peak_in_flight: in_flight.peak(),
-            ..RunStats::default()
-        },
-    })
+            Ok(spawned)
+        })?;
+        let outcomes = outcomes
+            .into_inner()
+            .map_err(|_| anyhow!("a worker thread panicked while storing an outcome"))?;
+        Ok(Run {
+            outcomes: sorted(outcomes),
+            stats: RunStats {
+                threads_spawned: spawned,
+                peak_in_flight: in_flight.peak(),
+                ..RunStats::default()
+            },
+        })
+    }
 }
 
 /// What every worker thread shares.
@@ -90,12 +85,14 @@ impl Pool<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, jobs, TestRunner};
+    use crate::job::NoEvents;
+    use crate::strategy::testing::{assert_complete, batch, jobs, TestRunner};
     use std::collections::BTreeSet;
+    use std::sync::Arc;
 
     #[test]
     fn every_job_runs_once_on_named_worker_threads() {
-        let run = run(jobs(40), 4, &TestRunner::new(), &crate::job::NoEvents).unwrap();
+        let run = Threads.run(batch(40, 4, TestRunner::new())).unwrap();
         assert_complete(&run.outcomes, 40);
         let names: BTreeSet<&str> = run
             .outcomes
@@ -110,7 +107,9 @@ mod tests {
 
     #[test]
     fn never_more_threads_than_jobs() {
-        let run = run(jobs(2), 8, &TestRunner::new(), &crate::job::NoEvents).unwrap();
+        let threads = "threads".parse().unwrap();
+        let runner = Arc::new(TestRunner::new());
+        let run = crate::strategy::run(threads, jobs(2), 8, runner, Arc::new(NoEvents)).unwrap();
         assert_complete(&run.outcomes, 2);
         assert_eq!(run.stats.threads_spawned, 2);
     }
@@ -127,12 +126,12 @@ mod tests {
                 &self,
                 job: Job,
                 worker: Worker,
-                events: std::sync::Arc<dyn EventSink>,
+                events: Arc<dyn EventSink>,
             ) -> crate::strategy::LocalFuture<Outcome> {
                 TestRunner::new().run_async(job, worker, events)
             }
         }
-        let run = run(jobs(3), 2, &Panics, &crate::job::NoEvents).unwrap();
+        let run = Threads.run(batch(3, 2, Panics)).unwrap();
         let failed: Vec<usize> = run
             .outcomes
             .iter()

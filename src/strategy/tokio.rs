@@ -8,48 +8,41 @@ use anyhow::Context;
 use tokio::sync::Semaphore;
 use tokio::task::LocalSet;
 
-use super::{panic_failure, sorted, worker_count, InFlight, JobRunner, Run, RunStats};
-use crate::job::{EventSink, Failure, Job, Outcome, Worker};
+use super::{panic_failure, sorted, Batch, InFlight, Run, RunStats, Strategy};
+use crate::job::{Failure, Outcome, Worker};
 
-/// Run `jobs` as tokio tasks, at most `workers` (clamped to 1..=jobs) in flight at once.
-pub fn run(
-    jobs: Vec<Job>,
-    workers: usize,
-    runner: Arc<dyn JobRunner>,
-    events: Arc<dyn EventSink>,
-) -> anyhow::Result<Run> {
-    if jobs.is_empty() {
-        return Ok(Run::default());
+/// One tokio task per job on a current-thread runtime, at most `workers` in flight at once.
+pub struct Async;
+
+impl Strategy for Async {
+    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the tokio runtime")?;
+        let in_flight = Rc::new(InFlight::default());
+        let tasks = batch.jobs.len() as u64;
+        let outcomes = LocalSet::new().block_on(&runtime, run_all(batch, in_flight.clone()))?;
+        Ok(Run {
+            outcomes: sorted(outcomes),
+            stats: RunStats {
+                tasks_spawned: tasks,
+                peak_in_flight: in_flight.peak(),
+                ..RunStats::default()
+            },
+        })
     }
-    let limit = worker_count(workers, jobs.len());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the tokio runtime")?;
-    let in_flight = Rc::new(InFlight::default());
-    let tasks = jobs.len() as u64;
-    let outcomes = LocalSet::new().block_on(
-        &runtime,
-        run_all(jobs, limit, runner, events, in_flight.clone()),
-    )?;
-    Ok(Run {
-        outcomes: sorted(outcomes),
-        stats: RunStats {
-            tasks_spawned: tasks,
-            peak_in_flight: in_flight.peak(),
-            ..RunStats::default()
-        },
-    })
 }
 
-/// Spawn one local task per job, each waiting for one of `limit` permits, and collect them all.
-async fn run_all(
-    jobs: Vec<Job>,
-    limit: usize,
-    runner: Arc<dyn JobRunner>,
-    events: Arc<dyn EventSink>,
-    in_flight: Rc<InFlight>,
-) -> anyhow::Result<Vec<Outcome>> {
+/// Spawn one local task per job, each waiting for one of `batch.workers` permits, and collect
+/// them all.
+async fn run_all(batch: Batch, in_flight: Rc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
+    let Batch {
+        jobs,
+        workers: limit,
+        runner,
+        events,
+    } = batch;
     let permits = Arc::new(Semaphore::new(limit));
     let mut handles = Vec::with_capacity(jobs.len());
     for job in &jobs {
@@ -101,14 +94,14 @@ fn task_worker() -> Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, jobs, TestRunner};
+    use crate::strategy::testing::{assert_complete, batch, TestRunner};
     use std::collections::BTreeSet;
 
     #[test]
     fn every_job_runs_once_as_its_own_task_within_the_limit() {
-        let runner = Arc::new(TestRunner::new());
+        let runner = TestRunner::new();
         let probe = runner.in_flight.clone();
-        let run = run(jobs(30), 4, runner, Arc::new(crate::job::NoEvents)).unwrap();
+        let run = Async.run(batch(30, 4, runner)).unwrap();
         assert_complete(&run.outcomes, 30);
         let tasks: BTreeSet<u64> = run.outcomes.iter().filter_map(|o| o.worker.task).collect();
         assert_eq!(tasks.len(), 30, "each job has its own task id");
@@ -124,9 +117,9 @@ mod tests {
 
     #[test]
     fn a_limit_of_one_runs_one_at_a_time() {
-        let runner = Arc::new(TestRunner::new());
+        let runner = TestRunner::new();
         let probe = runner.in_flight.clone();
-        let run = run(jobs(5), 1, runner, Arc::new(crate::job::NoEvents)).unwrap();
+        let run = Async.run(batch(5, 1, runner)).unwrap();
         assert_complete(&run.outcomes, 5);
         assert_eq!(probe.0.peak(), 1);
     }

@@ -1,0 +1,390 @@
+//! The operating-system calls netrun makes itself, in one place: fork and `_exit`, pipes and
+//! closing inherited descriptors, poll, pidfds, signals, and reaping a child with wait4 and its
+//! rusage. The fork strategy, the bench's measurement and `--lab` call these; nothing else in
+//! netrun calls fork, wait4 or pidfd_open. Each `unsafe` block says the invariant it relies on.
+//!
+//! **EINTR policy.** A call that a signal interrupts is restarted here, up to [`RESTARTS`] times
+//! in a row, and a timed wait restarts with the time that is left, so a signal never stretches a
+//! deadline. Only a call interrupted that many times in a row reaches its caller, as an
+//! `ErrorKind::Interrupted` error that the caller treats like any other failure of the call; no
+//! caller retries on its own. (std's `read_exact` and `write_all` restart by themselves.)
+
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use nix::fcntl::OFlag;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+
+pub use nix::sys::signal::Signal;
+pub use nix::unistd::Pid;
+
+/// How many times in a row a call interrupted by a signal is restarted before EINTR is returned.
+pub const RESTARTS: u32 = 1000;
+
+/// Run `call`, and again while it fails with EINTR, at most [`RESTARTS`] more times.
+fn restarting<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    let mut result = call();
+    for _ in 0..RESTARTS {
+        match &result {
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => result = call(),
+            _ => break,
+        }
+    }
+    result
+}
+
+/// How many threads this process has: the `Threads:` line of /proc/self/status.
+pub fn thread_count() -> io::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|count| count.trim().parse().ok())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no Threads: line"))
+}
+
+/// Which side of a fork this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forked {
+    /// The new process.
+    Child,
+    /// The process that forked, and the new child's pid.
+    Parent(Pid),
+}
+
+/// fork(2).
+///
+/// # Safety
+/// The child gets a copy of the calling thread only: a lock that another thread held at that
+/// instant (the allocator's, stdout's, a runtime's) stays locked forever in the child. The caller
+/// guarantees that the process has exactly one thread ([`thread_count`] says 1; no thread can
+/// appear between that check and the fork, since only this thread could start one), or, in unit
+/// tests, that the child takes no lock another thread may hold. The child must end with
+/// [`exit_now`] and never return into code that owns the parent's resources.
+pub unsafe fn fork() -> io::Result<Forked> {
+    // SAFETY: the caller upholds this function's contract (see above).
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Child => Ok(Forked::Child),
+        nix::unistd::ForkResult::Parent { child } => Ok(Forked::Parent(child)),
+    }
+}
+
+/// End this process at once with `code`: `_exit(2)`, no destructors, no atexit handlers, no
+/// stdio flush. A forked child leaves this way, since those all belong to its parent.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions; skipping destructors is safe in Rust (like
+    // `mem::forget`), and nothing runs after it in this process.
+    unsafe { libc::_exit(code) }
+}
+
+/// A pipe, both ends close-on-exec: (read end, write end).
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    Ok(nix::unistd::pipe2(OFlag::O_CLOEXEC)?)
+}
+
+/// Close every descriptor above stderr except those in `keep`.
+///
+/// # Safety
+/// The caller owns no object that will use or close any of the descriptors this closes: it is a
+/// forked child that never returns into the code holding them (their owners' drops never run),
+/// so no descriptor is closed twice or used after it was closed.
+pub unsafe fn close_fds_except(keep: &[RawFd]) {
+    let mut first = 3;
+    let mut kept: Vec<RawFd> = keep.iter().copied().filter(|&fd| fd >= first).collect();
+    kept.sort_unstable();
+    kept.dedup();
+    for fd in kept {
+        // SAFETY: the range excludes every kept descriptor; the caller vouches for the rest.
+        unsafe { close_range(first, fd - 1) };
+        first = fd + 1;
+    }
+    // SAFETY: as above.
+    unsafe { close_range(first, RawFd::MAX) };
+}
+
+/// close_range(2) of `first..=last`; on kernels without it (before 5.9), close one by one up to
+/// the descriptor limit.
+///
+/// # Safety
+/// As for [`close_fds_except`], for the descriptors in the range.
+unsafe fn close_range(first: RawFd, last: RawFd) {
+    if first > last {
+        return;
+    }
+    // SAFETY: close_range only closes descriptors and shares no memory; the caller guarantees
+    // that nothing uses the ones in range again.
+    let closed = unsafe { libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32) };
+    if closed == 0 {
+        return;
+    }
+    // SAFETY: sysconf has no preconditions.
+    let limit = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) };
+    let limit = RawFd::try_from(limit).unwrap_or(RawFd::MAX).min(1 << 20);
+    for fd in first..=last.min(limit) {
+        // SAFETY: as above; EBADF for a descriptor that is not open is harmless.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// Make `command` spawn with fork+exec rather than std's vfork-style spawn (`CLONE_VM`): std
+/// takes the fork path whenever a pre-exec hook is set, so this sets one that does nothing.
+pub fn spawn_with_fork(command: &mut Command) {
+    // SAFETY: the hook runs in the forked child before exec and does nothing at all, so it
+    // cannot take a lock or allocate.
+    unsafe {
+        command.pre_exec(|| Ok(()));
+    }
+}
+
+/// Send `signal` to process `pid`.
+pub fn send_signal(pid: Pid, signal: Signal) -> io::Result<()> {
+    Ok(nix::sys::signal::kill(pid, signal)?)
+}
+
+/// One `read` from `source`, restarted on EINTR.
+pub fn read(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    restarting(|| source.read(buf))
+}
+
+/// Wait until one of `fds` is readable or hung up, or until `deadline` (`None`: no deadline).
+/// Returns, per descriptor, whether it is ready; none is once the deadline has passed.
+pub fn poll_readable(fds: &[BorrowedFd<'_>], deadline: Option<Instant>) -> io::Result<Vec<bool>> {
+    let mut polled: Vec<PollFd> = fds
+        .iter()
+        .map(|fd| PollFd::new(*fd, PollFlags::POLLIN))
+        .collect();
+    restarting(|| {
+        let timeout = deadline.map_or(PollTimeout::NONE, poll_timeout);
+        Ok(nix::poll::poll(&mut polled, timeout)?)
+    })?;
+    Ok(polled
+        .iter()
+        .map(|fd| fd.revents().is_some_and(|r| !r.is_empty()))
+        .collect())
+}
+
+/// Whether `fd` becomes readable (or hung up) before `deadline`.
+pub fn readable_before(fd: BorrowedFd<'_>, deadline: Instant) -> io::Result<bool> {
+    Ok(poll_readable(&[fd], Some(deadline))?[0])
+}
+
+/// The time left until `deadline` as a poll timeout, rounded up to whole milliseconds so that a
+/// wait never ends before its deadline.
+fn poll_timeout(deadline: Instant) -> PollTimeout {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let millis = left.as_micros().div_ceil(1000);
+    i32::try_from(millis)
+        .ok()
+        .and_then(|ms| PollTimeout::try_from(ms).ok())
+        .unwrap_or(PollTimeout::MAX)
+}
+
+/// A pidfd (pidfd_open(2), Linux 5.3+): a descriptor that becomes readable when its process ends.
+pub struct PidFd(OwnedFd);
+
+impl PidFd {
+    /// A pidfd for `pid`, which must be an unreaped child of this process, so that its pid cannot
+    /// have been recycled for another process.
+    pub fn open(pid: Pid) -> io::Result<PidFd> {
+        // SAFETY: pidfd_open takes a pid and flags, shares no memory, and returns a new
+        // descriptor or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd = RawFd::try_from(fd).map_err(io::Error::other)?;
+        // SAFETY: `fd` was just returned by pidfd_open, is open, and nothing else owns it.
+        Ok(PidFd(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Whether the process ends before `deadline`.
+    pub fn exits_before(&self, deadline: Instant) -> io::Result<bool> {
+        readable_before(self.0.as_fd(), deadline)
+    }
+}
+
+/// How a reaped process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// It exited with this status.
+    Exited(i32),
+    /// This signal killed it.
+    Killed(i32),
+}
+
+impl std::fmt::Display for Ended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Ended::Exited(code) => write!(f, "exited with status {code}"),
+            Ended::Killed(number) => match Signal::try_from(number) {
+                Ok(signal) => write!(f, "killed by signal {}", signal.as_str()),
+                Err(_) => write!(f, "killed by signal {number}"),
+            },
+        }
+    }
+}
+
+/// What the kernel accounted to a reaped process (and the descendants it reaped itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResourceUsage {
+    pub user: Duration,
+    pub system: Duration,
+    /// Peak resident set size (Linux reports ru_maxrss in KiB).
+    pub max_rss_kib: u64,
+    /// Voluntary context switches (the process blocked, e.g. waiting for a socket).
+    pub voluntary_switches: u64,
+    /// Involuntary context switches (the scheduler preempted it).
+    pub involuntary_switches: u64,
+}
+
+/// A child reaped by [`reap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reaped {
+    pub ended: Ended,
+    pub usage: ResourceUsage,
+}
+
+/// Wait for child `pid` to end, reap it with wait4(2) and return how it ended and its rusage.
+/// `pid` must be a child of this process that nothing else reaps (for a std `Child`: one that is
+/// never waited on), so that wait4 reaps exactly that process.
+pub fn reap(pid: Pid) -> io::Result<Reaped> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data (integers and timevals), valid when zeroed.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    restarting(|| {
+        // SAFETY: `status` and `usage` are live, aligned locals of the types wait4 expects, and
+        // wait4 writes to them only for the duration of the call.
+        let reaped = unsafe { libc::wait4(pid.as_raw(), &mut status, 0, &mut usage) };
+        if reaped == pid.as_raw() {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    })?;
+    Ok(Reaped {
+        ended: ended(status)?,
+        usage: resource_usage(&usage),
+    })
+}
+
+/// A wait status of a terminated child: without WUNTRACED or WCONTINUED, wait4 reports nothing
+/// else.
+fn ended(status: libc::c_int) -> io::Result<Ended> {
+    if libc::WIFEXITED(status) {
+        Ok(Ended::Exited(libc::WEXITSTATUS(status)))
+    } else if libc::WIFSIGNALED(status) {
+        Ok(Ended::Killed(libc::WTERMSIG(status)))
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("wait4 returned wait status {status:#x}, neither an exit nor a signal"),
+        ))
+    }
+}
+
+fn resource_usage(usage: &libc::rusage) -> ResourceUsage {
+    let duration = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    let count = |n: libc::c_long| n.max(0) as u64;
+    ResourceUsage {
+        user: duration(usage.ru_utime),
+        system: duration(usage.ru_stime),
+        max_rss_kib: count(usage.ru_maxrss),
+        voluntary_switches: count(usage.ru_nvcsw),
+        involuntary_switches: count(usage.ru_nivcsw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarting_retries_only_eintr_and_only_so_often() {
+        let mut calls = 0;
+        let result: io::Result<()> = restarting(|| {
+            calls += 1;
+            Err(io::ErrorKind::Interrupted.into())
+        });
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::Interrupted);
+        assert_eq!(calls, RESTARTS + 1);
+        let mut calls = 0;
+        let result: io::Result<u8> = restarting(|| {
+            calls += 1;
+            match calls {
+                1 | 2 => Err(io::ErrorKind::Interrupted.into()),
+                _ => Ok(7),
+            }
+        });
+        assert_eq!(result.unwrap(), 7);
+        let mut calls = 0;
+        let result: io::Result<()> = restarting(|| {
+            calls += 1;
+            Err(io::ErrorKind::BrokenPipe.into())
+        });
+        assert_eq!(result.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(calls, 1, "other errors are not retried");
+    }
+
+    #[test]
+    fn counts_a_thread_while_it_lives() {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || stopped.recv());
+        assert!(thread_count().unwrap() >= 2);
+        stop.send(()).unwrap();
+        thread.join().unwrap().unwrap();
+    }
+
+    #[test]
+    fn wait_statuses_read_as_exits_and_signals() {
+        assert_eq!(ended(3 << 8).unwrap(), Ended::Exited(3));
+        assert_eq!(ended(libc::SIGKILL).unwrap(), Ended::Killed(libc::SIGKILL));
+        assert_eq!(Ended::Exited(3).to_string(), "exited with status 3");
+        assert_eq!(
+            Ended::Killed(libc::SIGKILL).to_string(),
+            "killed by signal SIGKILL"
+        );
+        // A stopped child (0x7f) is neither.
+        assert!(ended(0x137f).is_err());
+    }
+
+    #[test]
+    fn a_pipe_polls_readable_once_written_and_not_before_its_deadline() {
+        use std::io::Write;
+        let (rx, tx) = pipe().unwrap();
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(30);
+        assert!(!readable_before(rx.as_fd(), deadline).unwrap());
+        assert!(Instant::now() >= deadline, "returned before the deadline");
+        std::fs::File::from(tx).write_all(b"x").unwrap();
+        assert_eq!(poll_readable(&[rx.as_fd()], None).unwrap(), vec![true]);
+        let mut buf = [0u8; 4];
+        assert_eq!(read(&mut std::fs::File::from(rx), &mut buf).unwrap(), 1);
+    }
+
+    #[test]
+    fn reaps_a_killed_child_with_its_usage_through_a_pidfd() {
+        let mut command = Command::new("sleep");
+        command.arg("30");
+        spawn_with_fork(&mut command);
+        let mut child = command.spawn().unwrap();
+        let pid = Pid::from_raw(child.id() as i32);
+        let pidfd = PidFd::open(pid).unwrap();
+        assert!(!pidfd
+            .exits_before(Instant::now() + Duration::from_millis(20))
+            .unwrap());
+        send_signal(pid, Signal::SIGKILL).unwrap();
+        assert!(pidfd
+            .exits_before(Instant::now() + Duration::from_secs(30))
+            .unwrap());
+        let reaped = reap(pid).unwrap();
+        assert_eq!(reaped.ended, Ended::Killed(libc::SIGKILL));
+        assert!(reaped.usage.max_rss_kib > 0);
+        assert!(reap(pid).is_err(), "reaped once");
+        assert!(child.try_wait().is_err(), "nothing left for std to reap");
+    }
+}

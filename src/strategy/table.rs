@@ -1,0 +1,354 @@
+//! The one table of strategies. Each row says everything netrun says and does about one
+//! strategy: the name users type and reports print, its `--help` line, how many workers it runs,
+//! how the bench's plot colours it and its column in the book's comparison table, and the
+//! `Strategy` that schedules it. The CLI's value parser and help, the reports, the bench's table
+//! and plot, and the tests that run every strategy all read this table; adding a strategy is its
+//! own file plus one row here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::fork::Fork;
+use super::sequential::Sequential;
+use super::threads::Threads;
+use super::tokio::Async;
+use super::Strategy;
+use crate::bench::stats::{InsideSummary, Summary};
+use crate::bench::table::{count, mib, plural, ComparisonColumn};
+
+/// Every strategy, in the order `--help`, `bench` and its plot list them. The first row is the
+/// baseline the bench compares every other strategy with.
+static TABLE: [StrategyKind; 4] = [
+    StrategyKind(&Row {
+        name: "sequential",
+        help: "One host after another on the main thread",
+        workers: Workers::One,
+        plot_colour: (120, 120, 120),
+        comparison: None,
+        strategy: &Sequential,
+    }),
+    StrategyKind(&Row {
+        name: "threads",
+        help: "A pool of OS threads named netrun-worker-K",
+        workers: Workers::Choosable {
+            default: 50,
+            counts: "thread pool size",
+        },
+        plot_colour: (31, 119, 180),
+        comparison: Some(ComparisonColumn {
+            title: "Threads",
+            position: 1,
+            scheduler: |_, i| format!("kernel (CFS): {} threads", count(i.threads_spawned)),
+            memory: one_address_space,
+            kernel_presence: |_, i| {
+                format!(
+                    "{} kernel tasks (main + {} threads)",
+                    count(1.0 + i.threads_spawned),
+                    count(i.threads_spawned)
+                )
+            },
+        }),
+        strategy: &Threads,
+    }),
+    StrategyKind(&Row {
+        name: "fork",
+        help: "Worker processes made with fork(2) before any thread exists",
+        workers: Workers::Choosable {
+            default: 20,
+            counts: "worker processes",
+        },
+        plot_colour: (214, 39, 40),
+        comparison: Some(ComparisonColumn {
+            title: "Processes",
+            position: 0,
+            scheduler: |_, i| format!("kernel (CFS): {} processes", count(i.processes_forked)),
+            memory: |_, i| {
+                format!(
+                    "workers Σ {} (each ≤ {}), own address spaces",
+                    mib(i.workers_rss_sum_kib.median),
+                    mib(i.workers_rss_max_kib.median)
+                )
+            },
+            kernel_presence: |_, i| {
+                format!(
+                    "{} kernel tasks (1 + {} forked)",
+                    count(1.0 + i.processes_forked + i.threads_spawned),
+                    count(i.processes_forked)
+                )
+            },
+        }),
+        strategy: &Fork,
+    }),
+    StrategyKind(&Row {
+        name: "async",
+        help: "Tokio tasks on a single-threaded runtime (epoll), at most N in flight",
+        workers: Workers::Choosable {
+            default: 500,
+            counts: "async limit",
+        },
+        plot_colour: (44, 160, 44),
+        comparison: Some(ComparisonColumn {
+            title: "Coroutines (async)",
+            position: 2,
+            scheduler: |_, i| {
+                format!(
+                    "tokio on {}: {} tasks",
+                    plural(i.threads_spawned + 1.0, "thread"),
+                    count(i.tasks_spawned)
+                )
+            },
+            memory: one_address_space,
+            kernel_presence: |_, i| {
+                format!(
+                    "{} + {} tasks the kernel never sees",
+                    plural(1.0 + i.threads_spawned, "kernel task"),
+                    count(i.tasks_spawned)
+                )
+            },
+        }),
+        strategy: &Async,
+    }),
+];
+
+/// The memory cell of a strategy whose sessions share the process's address space.
+fn one_address_space(s: &Summary, _: &InsideSummary) -> String {
+    format!("{} max RSS, one address space", mib(s.max_rss_kib.median))
+}
+
+/// How many workers a strategy runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workers {
+    /// Always one, whatever `-w` says.
+    One,
+    /// `-w N`, else `default`; `counts` says what N is, for `--help` ("thread pool size").
+    Choosable {
+        default: usize,
+        counts: &'static str,
+    },
+}
+
+/// One row of the table.
+struct Row {
+    name: &'static str,
+    help: &'static str,
+    workers: Workers,
+    plot_colour: (u8, u8, u8),
+    /// The strategy's column in the bench's comparison table; none for the baseline.
+    comparison: Option<ComparisonColumn>,
+    strategy: &'static dyn Strategy,
+}
+
+/// A strategy: a row of the table. Parsed from and printed as its name (`-s fork`,
+/// `"strategy": "fork"`).
+#[derive(Clone, Copy)]
+pub struct StrategyKind(&'static Row);
+
+/// Every strategy, in table order.
+pub fn all() -> impl ExactSizeIterator<Item = StrategyKind> + Clone {
+    TABLE.iter().copied()
+}
+
+/// The strategy the bench compares every other with (`ratio_to_sequential`).
+pub fn baseline() -> StrategyKind {
+    TABLE[0]
+}
+
+impl StrategyKind {
+    /// What users type and reports print: `fork`.
+    pub fn name(self) -> &'static str {
+        self.0.name
+    }
+
+    /// The `--help` line.
+    pub fn help(self) -> &'static str {
+        self.0.help
+    }
+
+    pub fn workers(self) -> Workers {
+        self.0.workers
+    }
+
+    /// The workers it runs when `-w` does not say.
+    pub fn default_workers(self) -> usize {
+        match self.0.workers {
+            Workers::One => 1,
+            Workers::Choosable { default, .. } => default,
+        }
+    }
+
+    /// Whether `-w` changes how many workers it runs.
+    pub fn takes_workers(self) -> bool {
+        matches!(self.0.workers, Workers::Choosable { .. })
+    }
+
+    /// The workers for `hosts` hosts: `requested` if this strategy takes it, else the default;
+    /// never more than there are hosts, at least one.
+    pub fn workers_for(self, requested: Option<usize>, hosts: usize) -> usize {
+        let wanted = match self.0.workers {
+            Workers::One => 1,
+            Workers::Choosable { default, .. } => requested.unwrap_or(default),
+        };
+        wanted.min(hosts).max(1)
+    }
+
+    pub(crate) fn plot_colour(self) -> (u8, u8, u8) {
+        self.0.plot_colour
+    }
+
+    pub(crate) fn comparison(self) -> Option<&'static ComparisonColumn> {
+        self.0.comparison.as_ref()
+    }
+
+    pub(crate) fn strategy(self) -> &'static dyn Strategy {
+        self.0.strategy
+    }
+}
+
+impl PartialEq for StrategyKind {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for StrategyKind {}
+
+impl fmt::Debug for StrategyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StrategyKind").field(&self.name()).finish()
+    }
+}
+
+impl fmt::Display for StrategyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no row of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStrategy(String);
+
+impl fmt::Display for UnknownStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = all().map(StrategyKind::name).collect();
+        write!(
+            f,
+            "unknown strategy `{}` (one of: {})",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownStrategy {}
+
+impl FromStr for StrategyKind {
+    type Err = UnknownStrategy;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        all()
+            .find(|kind| kind.name() == name)
+            .ok_or_else(|| UnknownStrategy(name.to_string()))
+    }
+}
+
+impl clap::ValueEnum for StrategyKind {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TABLE
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).help(self.help()))
+    }
+}
+
+impl serde::Serialize for StrategyKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StrategyKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(name: &str) -> StrategyKind {
+        name.parse().unwrap()
+    }
+
+    #[test]
+    fn names_and_default_workers_are_the_ones_users_know() {
+        for (name, default, takes_workers) in [
+            ("sequential", 1, false),
+            ("threads", 50, true),
+            ("fork", 20, true),
+            ("async", 500, true),
+        ] {
+            let k = kind(name);
+            assert_eq!(
+                (k.default_workers(), k.takes_workers()),
+                (default, takes_workers),
+                "{name}"
+            );
+        }
+        let names: Vec<&str> = all().map(StrategyKind::name).collect();
+        assert_eq!(names[..4], ["sequential", "threads", "fork", "async"]);
+    }
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        for k in all() {
+            assert_eq!(kind(k.name()), k);
+            assert_eq!(all().filter(|other| other.name() == k.name()).count(), 1);
+        }
+        let err = "tokio".parse::<StrategyKind>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("unknown strategy `tokio` (one of: sequential, threads, fork, async"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_baseline_runs_one_worker_and_has_no_comparison_column() {
+        let baseline = baseline();
+        assert_eq!(baseline.name(), "sequential");
+        assert!(!baseline.takes_workers());
+        assert!(baseline.comparison().is_none());
+    }
+
+    #[test]
+    fn comparison_columns_have_distinct_positions() {
+        let mut positions: Vec<u8> = all()
+            .filter_map(|k| k.comparison().map(|c| c.position))
+            .collect();
+        let before = positions.len();
+        positions.sort_unstable();
+        positions.dedup();
+        assert_eq!(positions.len(), before);
+    }
+
+    #[test]
+    fn workers_are_requested_or_default_capped_at_hosts() {
+        assert_eq!(kind("threads").workers_for(None, 500), 50);
+        assert_eq!(kind("threads").workers_for(None, 3), 3);
+        assert_eq!(kind("fork").workers_for(Some(4), 10), 4);
+        assert_eq!(kind("async").workers_for(None, 0), 1);
+        assert_eq!(kind("sequential").workers_for(Some(8), 500), 1);
+    }
+
+    #[test]
+    fn serialises_as_its_name() {
+        let json = serde_json::to_string(&kind("fork")).unwrap();
+        assert_eq!(json, "\"fork\"");
+        let back: StrategyKind = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, kind("fork"));
+        assert!(serde_json::from_str::<StrategyKind>("\"tokio\"").is_err());
+    }
+}
