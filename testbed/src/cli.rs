@@ -53,9 +53,10 @@ pub struct Args {
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
 
-    /// Fault KIND (auth-fail, refuse, stall, drop, slow, garbage, huge) on SELECTOR devices:
-    /// a list R3,R7, a range R1-R10 or a fraction 10% (picked by seed); repeatable
-    #[arg(long = "fault", value_name = "KIND:SELECTOR")]
+    /// Fault KIND (auth-fail, refuse, stall, drop, slow, garbage, huge, drop-config[=LINE],
+    /// reset, flood[=SIZE], echo-password) on SELECTOR devices: a list R3,R7, a range R1-R10 or
+    /// a fraction 10% (picked by seed); e.g. drop-config=3:R2, flood=600M:R4; repeatable
+    #[arg(long = "fault", value_name = "KIND[=VALUE]:SELECTOR")]
     pub faults: Vec<FaultSpec>,
 
     /// Offer only old IOS SSH algorithms (diffie-hellman-group14-sha1, ssh-rsa, aes128-ctr,
@@ -275,6 +276,37 @@ mod tests {
         assert!(config.devices[2].faults.auth_fail && config.devices[3].faults.auth_fail);
         assert!(!config.devices[0].faults.auth_fail);
         assert!(config.devices.iter().all(|d| d.legacy));
+    }
+
+    #[test]
+    fn faults_with_values_reach_the_devices() {
+        let args = parse(&[
+            "--devices",
+            "4",
+            "--fault",
+            "drop-config=3:R1",
+            "--fault",
+            "flood=600M:R2",
+            "--fault",
+            "reset:R3",
+            "--fault",
+            "echo-password:R4",
+        ])
+        .unwrap();
+        let config = lab_config(&args).unwrap();
+        assert_eq!(config.devices[0].faults.cli.drop_config, Some(3));
+        assert_eq!(
+            config.devices[1].faults.cli.flood,
+            Some(crate::device::FloodLength::Bytes(600 << 20))
+        );
+        assert!(config.devices[2].faults.reset);
+        assert!(config.devices[3].faults.cli.echo_password);
+        let err = parse(&["--devices", "2", "--fault", "flood=lots:R1"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+        assert!(
+            err.to_string().contains("--fault") && err.to_string().contains("flood"),
+            "{err}"
+        );
     }
 
     #[test]

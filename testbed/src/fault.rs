@@ -1,5 +1,5 @@
-//! Faults: parsing `KIND:SELECTOR` (`--fault`, lab files), resolving selectors to devices (a
-//! fraction is picked by seed) and the per-device set of faults the servers and the CLI apply.
+//! Faults: parsing `KIND[=VALUE]:SELECTOR` (`--fault`, lab files), resolving selectors to devices
+//! (a fraction is picked by seed) and the per-device set of faults the servers and the CLI apply.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -8,10 +8,11 @@ use std::str::FromStr;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::device::CliFaults;
+use crate::device::{CliFaults, FloodLength};
 use crate::profile::mix;
 
-/// What goes wrong on a device.
+/// What goes wrong on a device, by name. New kinds go at the end: a kind's position seeds the
+/// devices a fraction picks, so appending keeps every existing `KIND:10%` on the same devices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultKind {
     /// Every login is rejected.
@@ -28,10 +29,18 @@ pub enum FaultKind {
     Garbage,
     /// `show tech-support` prints about 10 MB.
     Huge,
+    /// Closes the connection right after the Nth config-mode line, before its prompt.
+    DropConfig,
+    /// Accepts the TCP connection and resets it at once.
+    Reset,
+    /// After login, streams bytes without a line end or a prompt.
+    Flood,
+    /// Echoes what is typed at `Password:` prompts.
+    EchoPassword,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 11] = [
         FaultKind::AuthFail,
         FaultKind::Refuse,
         FaultKind::Stall,
@@ -39,6 +48,10 @@ impl FaultKind {
         FaultKind::Slow,
         FaultKind::Garbage,
         FaultKind::Huge,
+        FaultKind::DropConfig,
+        FaultKind::Reset,
+        FaultKind::Flood,
+        FaultKind::EchoPassword,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +63,10 @@ impl FaultKind {
             FaultKind::Slow => "slow",
             FaultKind::Garbage => "garbage",
             FaultKind::Huge => "huge",
+            FaultKind::DropConfig => "drop-config",
+            FaultKind::Reset => "reset",
+            FaultKind::Flood => "flood",
+            FaultKind::EchoPassword => "echo-password",
         }
     }
 }
@@ -71,13 +88,147 @@ impl FromStr for FaultKind {
     }
 }
 
+/// A fault with its value, as written before the selector (`stall`, `drop-config=3`,
+/// `flood=600M`) and in a lab file's group `faults:`; each variant means what its
+/// [`FaultKind`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    AuthFail,
+    Refuse,
+    Stall,
+    Drop,
+    Slow,
+    Garbage,
+    Huge,
+    /// Close after the session's `after_line`-th (1-based) non-blank config-mode line.
+    DropConfig {
+        after_line: u32,
+    },
+    Reset,
+    Flood(FloodLength),
+    EchoPassword,
+}
+
+impl Fault {
+    pub fn kind(self) -> FaultKind {
+        match self {
+            Fault::AuthFail => FaultKind::AuthFail,
+            Fault::Refuse => FaultKind::Refuse,
+            Fault::Stall => FaultKind::Stall,
+            Fault::Drop => FaultKind::Drop,
+            Fault::Slow => FaultKind::Slow,
+            Fault::Garbage => FaultKind::Garbage,
+            Fault::Huge => FaultKind::Huge,
+            Fault::DropConfig { .. } => FaultKind::DropConfig,
+            Fault::Reset => FaultKind::Reset,
+            Fault::Flood(_) => FaultKind::Flood,
+            Fault::EchoPassword => FaultKind::EchoPassword,
+        }
+    }
+
+    /// The fault `kind` with `value` (what follows `=`, if anything). `drop-config` defaults to
+    /// line 1 and `flood` to no limit; kinds without a value refuse one.
+    fn with_value(kind: FaultKind, value: Option<&str>) -> Result<Fault, FaultError> {
+        let bad = |expected: &'static str| FaultError::Value {
+            kind,
+            value: value.unwrap_or_default().to_string(),
+            expected,
+        };
+        Ok(match (kind, value) {
+            (FaultKind::DropConfig, None) => Fault::DropConfig { after_line: 1 },
+            (FaultKind::DropConfig, Some(v)) => Fault::DropConfig {
+                after_line: v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| bad(LINE_VALUE))?,
+            },
+            (FaultKind::Flood, None) => Fault::Flood(FloodLength::UntilClosed),
+            (FaultKind::Flood, Some(v)) => Fault::Flood(FloodLength::Bytes(
+                parse_size(v).ok_or_else(|| bad(SIZE_VALUE))?,
+            )),
+            (_, Some(_)) => return Err(bad(NO_VALUE)),
+            (FaultKind::AuthFail, None) => Fault::AuthFail,
+            (FaultKind::Refuse, None) => Fault::Refuse,
+            (FaultKind::Stall, None) => Fault::Stall,
+            (FaultKind::Drop, None) => Fault::Drop,
+            (FaultKind::Slow, None) => Fault::Slow,
+            (FaultKind::Garbage, None) => Fault::Garbage,
+            (FaultKind::Huge, None) => Fault::Huge,
+            (FaultKind::Reset, None) => Fault::Reset,
+            (FaultKind::EchoPassword, None) => Fault::EchoPassword,
+        })
+    }
+}
+
+const LINE_VALUE: &str = "a config line number from 1, e.g. drop-config=3";
+const SIZE_VALUE: &str =
+    "a byte count from 1 with an optional K, M or G (powers of 1024), e.g. flood=600M";
+const NO_VALUE: &str = "no value";
+
+/// Size suffixes the flood fault's value takes, as powers of two.
+const SIZE_UNITS: [(&str, u32); 7] = [
+    ("KiB", 10),
+    ("MiB", 20),
+    ("GiB", 30),
+    ("K", 10),
+    ("k", 10),
+    ("M", 20),
+    ("G", 30),
+];
+
+/// `600M` → 600 × 2^20: digits, then optionally `K`, `M` or `G` (or `KiB`, `MiB`, `GiB`).
+fn parse_size(text: &str) -> Option<u64> {
+    let (digits, shift) = SIZE_UNITS
+        .iter()
+        .find_map(|&(unit, shift)| text.strip_suffix(unit).map(|d| (d, shift)))
+        .unwrap_or((text, 0));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    n.checked_mul(1 << shift).filter(|&bytes| bytes >= 1)
+}
+
+impl FromStr for Fault {
+    type Err = FaultError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (kind, value) = match s.split_once('=') {
+            Some((kind, value)) => (kind, Some(value.trim())),
+            None => (s, None),
+        };
+        Fault::with_value(kind.trim().parse()?, value)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind().as_str())?;
+        match self {
+            Fault::DropConfig { after_line } => write!(f, "={after_line}"),
+            Fault::Flood(FloodLength::Bytes(bytes)) => write!(f, "={bytes}"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Why a fault specification is not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FaultError {
-    #[error("expected KIND:SELECTOR (e.g. stall:R3,R7 or drop:10%), got `{0}`")]
+    #[error("expected KIND[=VALUE]:SELECTOR (e.g. stall:R3,R7, drop:10% or drop-config=3:R2), got `{0}`")]
     Shape(String),
-    #[error("unknown fault kind `{0}` (expected one of auth-fail, refuse, stall, drop, slow, garbage, huge)")]
+    #[error(
+        "unknown fault kind `{0}` (expected one of auth-fail, refuse, stall, drop, slow, \
+         garbage, huge, drop-config, reset, flood, echo-password)"
+    )]
     UnknownKind(String),
+    #[error("fault `{kind}` takes {expected}, got `{value}`")]
+    Value {
+        kind: FaultKind,
+        value: String,
+        expected: &'static str,
+    },
     #[error("bad device selector `{0}` (expected a list R3,R7, a range R1-R10 or a fraction 10%)")]
     Selector(String),
     #[error("device R{index} is outside the lab (R1..R{devices})")]
@@ -158,10 +309,10 @@ impl Selector {
     }
 }
 
-/// One `KIND:SELECTOR`.
+/// One `KIND[=VALUE]:SELECTOR`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultSpec {
-    pub kind: FaultKind,
+    pub fault: Fault,
     pub selector: Selector,
     /// As written, for error messages.
     pub text: String,
@@ -171,11 +322,11 @@ impl FromStr for FaultSpec {
     type Err = FaultError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (kind, selector) = s
+        let (fault, selector) = s
             .split_once(':')
             .ok_or_else(|| FaultError::Shape(s.to_string()))?;
         Ok(FaultSpec {
-            kind: kind.trim().parse()?,
+            fault: fault.trim().parse()?,
             selector: selector.trim().parse()?,
             text: s.to_string(),
         })
@@ -183,15 +334,16 @@ impl FromStr for FaultSpec {
 }
 
 impl FaultSpec {
-    /// The devices this fault hits; a fraction is drawn from the lab seed and the fault kind, so
-    /// `stall:10%` and `drop:10%` pick different devices, the same ones on every run.
+    /// The devices this fault hits; a fraction is drawn from the lab seed and the fault kind
+    /// (not its value), so `stall:10%` and `drop:10%` pick different devices, the same ones on
+    /// every run.
     pub fn devices(&self, devices: usize, lab_seed: u64) -> Result<BTreeSet<usize>, FaultError> {
-        let salt = self.kind as u64 + 1;
+        let salt = self.fault.kind() as u64 + 1;
         self.selector.resolve(devices, mix(lab_seed, salt))
     }
 }
 
-/// Lab files write faults as text (`stall`, `drop:10%`); they parse like the flag.
+/// Lab files write faults as text (`stall`, `flood=1M`, `drop:10%`); they parse like the flag.
 fn deserialize_parsed<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -201,7 +353,7 @@ where
     text.parse().map_err(serde::de::Error::custom)
 }
 
-impl<'de> serde::Deserialize<'de> for FaultKind {
+impl<'de> serde::Deserialize<'de> for Fault {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserialize_parsed(deserializer)
     }
@@ -219,20 +371,27 @@ pub struct DeviceFaults {
     pub auth_fail: bool,
     pub refuse: bool,
     pub slow: bool,
+    /// Accepted connections are reset (the server layer plays it on both transports).
+    pub reset: bool,
     /// The faults the device's CLI plays itself.
     pub cli: CliFaults,
 }
 
 impl DeviceFaults {
-    pub fn set(&mut self, kind: FaultKind) {
-        match kind {
-            FaultKind::AuthFail => self.auth_fail = true,
-            FaultKind::Refuse => self.refuse = true,
-            FaultKind::Slow => self.slow = true,
-            FaultKind::Stall => self.cli.stall = true,
-            FaultKind::Drop => self.cli.drop = true,
-            FaultKind::Garbage => self.cli.garbage = true,
-            FaultKind::Huge => self.cli.huge = true,
+    /// Give the device `fault`; a kind set twice keeps the later value.
+    pub fn set(&mut self, fault: Fault) {
+        match fault {
+            Fault::AuthFail => self.auth_fail = true,
+            Fault::Refuse => self.refuse = true,
+            Fault::Slow => self.slow = true,
+            Fault::Reset => self.reset = true,
+            Fault::Stall => self.cli.stall = true,
+            Fault::Drop => self.cli.drop = true,
+            Fault::DropConfig { after_line } => self.cli.drop_config = Some(after_line),
+            Fault::Garbage => self.cli.garbage = true,
+            Fault::Huge => self.cli.huge = true,
+            Fault::Flood(length) => self.cli.flood = Some(length),
+            Fault::EchoPassword => self.cli.echo_password = true,
         }
     }
 
@@ -252,6 +411,10 @@ impl DeviceFaults {
             FaultKind::Drop => self.cli.drop,
             FaultKind::Garbage => self.cli.garbage,
             FaultKind::Huge => self.cli.huge,
+            FaultKind::DropConfig => self.cli.drop_config.is_some(),
+            FaultKind::Reset => self.reset,
+            FaultKind::Flood => self.cli.flood.is_some(),
+            FaultKind::EchoPassword => self.cli.echo_password,
         }
     }
 }
@@ -267,7 +430,7 @@ mod tests {
     #[test]
     fn parses_lists_ranges_and_mixes() {
         let spec: FaultSpec = "stall:R3,R7".parse().unwrap();
-        assert_eq!(spec.kind, FaultKind::Stall);
+        assert_eq!(spec.fault, Fault::Stall);
         assert_eq!(spec.devices(10, 0).unwrap(), set(&[2, 6]));
         let spec: FaultSpec = "auth-fail:R1-R4,r9".parse().unwrap();
         assert_eq!(spec.devices(10, 0).unwrap(), set(&[0, 1, 2, 3, 8]));
@@ -326,9 +489,118 @@ mod tests {
     #[test]
     fn device_faults_map_cli_kinds() {
         let mut f = DeviceFaults::default();
-        f.set(FaultKind::Huge);
-        f.set(FaultKind::Refuse);
+        f.set(Fault::Huge);
+        f.set(Fault::Refuse);
         assert!(f.cli.huge && f.refuse && !f.cli.stall);
         assert_eq!(f.kinds(), vec![FaultKind::Refuse, FaultKind::Huge]);
+    }
+
+    #[test]
+    fn device_faults_carry_values() {
+        let mut f = DeviceFaults::default();
+        f.set(Fault::DropConfig { after_line: 3 });
+        f.set(Fault::Flood(FloodLength::Bytes(10)));
+        f.set(Fault::Reset);
+        f.set(Fault::EchoPassword);
+        assert_eq!(f.cli.drop_config, Some(3));
+        assert_eq!(f.cli.flood, Some(FloodLength::Bytes(10)));
+        assert!(f.reset && f.cli.echo_password && !f.cli.drop);
+        assert_eq!(
+            f.kinds(),
+            vec![
+                FaultKind::DropConfig,
+                FaultKind::Reset,
+                FaultKind::Flood,
+                FaultKind::EchoPassword
+            ]
+        );
+        f.set(Fault::DropConfig { after_line: 5 });
+        assert_eq!(f.cli.drop_config, Some(5), "the later value wins");
+    }
+
+    #[test]
+    fn values_follow_the_kind() {
+        let spec: FaultSpec = "drop-config=3:R2".parse().unwrap();
+        assert_eq!(spec.fault, Fault::DropConfig { after_line: 3 });
+        assert_eq!(spec.devices(4, 0).unwrap(), set(&[1]));
+        let parse = |s: &str| s.parse::<Fault>();
+        assert_eq!(
+            parse("drop-config"),
+            Ok(Fault::DropConfig { after_line: 1 })
+        );
+        assert_eq!(parse("drop"), Ok(Fault::Drop), "drop keeps its meaning");
+        assert_eq!(parse("flood"), Ok(Fault::Flood(FloodLength::UntilClosed)));
+        for (text, bytes) in [
+            ("flood=4096", 4096),
+            ("flood=64K", 64 << 10),
+            ("flood=600M", 600 << 20),
+            ("flood=600MiB", 600 << 20),
+            ("flood=2G", 2 << 30),
+        ] {
+            assert_eq!(
+                parse(text),
+                Ok(Fault::Flood(FloodLength::Bytes(bytes))),
+                "{text}"
+            );
+        }
+        assert_eq!(parse("reset"), Ok(Fault::Reset));
+        assert_eq!(parse("echo-password"), Ok(Fault::EchoPassword));
+        for fault in [
+            Fault::DropConfig { after_line: 7 },
+            Fault::Flood(FloodLength::Bytes(123)),
+            Fault::Flood(FloodLength::UntilClosed),
+            Fault::Stall,
+        ] {
+            assert_eq!(parse(&fault.to_string()), Ok(fault));
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_kind_and_what_it_takes() {
+        for bad in [
+            "drop-config=0",
+            "drop-config=x",
+            "drop-config=",
+            "flood=0",
+            "flood=M",
+            "flood=12Q",
+            "flood=-5",
+            "flood=99999999999G",
+            "stall=3",
+            "reset=1",
+        ] {
+            assert!(
+                matches!(bad.parse::<Fault>(), Err(FaultError::Value { .. })),
+                "{bad}"
+            );
+        }
+        let err = "drop-config=zero:R1".parse::<FaultSpec>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fault `drop-config` takes a config line number from 1, e.g. drop-config=3, got `zero`"
+        );
+        let err = "echo-password=yes:R1".parse::<FaultSpec>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "fault `echo-password` takes no value, got `yes`"
+        );
+    }
+
+    #[test]
+    fn the_original_kinds_keep_their_seed_salts() {
+        // A kind's position salts its fraction picks; the kinds from before drop-config keep
+        // theirs, so `drop:10%` still picks the devices it picked before.
+        let original = [
+            FaultKind::AuthFail,
+            FaultKind::Refuse,
+            FaultKind::Stall,
+            FaultKind::Drop,
+            FaultKind::Slow,
+            FaultKind::Garbage,
+            FaultKind::Huge,
+        ];
+        for (position, kind) in original.into_iter().enumerate() {
+            assert_eq!(kind as usize, position, "{kind}");
+        }
     }
 }

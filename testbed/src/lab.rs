@@ -9,7 +9,7 @@ use russh::keys::ssh_key::public::KeyData;
 use russh::keys::PublicKey;
 use serde::Deserialize;
 
-use crate::fault::{DeviceFaults, FaultError, FaultKind, FaultSpec};
+use crate::fault::{DeviceFaults, Fault, FaultError, FaultSpec};
 use crate::profile::ProfileName;
 use crate::server::{self, RunningLab};
 
@@ -83,7 +83,7 @@ impl LabConfig {
     /// Apply `kind:selector` to the devices it selects.
     pub fn apply_fault(&mut self, spec: &FaultSpec) -> Result<(), FaultError> {
         for index in spec.devices(self.devices.len(), self.seed)? {
-            self.devices[index].faults.set(spec.kind);
+            self.devices[index].faults.set(spec.fault);
         }
         Ok(())
     }
@@ -250,9 +250,9 @@ pub struct GroupSpec {
     pub transport: Option<Transport>,
     /// Defaults to `--ssh-legacy`.
     pub legacy: Option<bool>,
-    /// Faults every device of the group has.
+    /// Faults every device of the group has (`stall`, `drop-config=3`, `flood=1M`).
     #[serde(default)]
-    pub faults: Vec<FaultKind>,
+    pub faults: Vec<Fault>,
 }
 
 /// Why a lab file was rejected.
@@ -330,8 +330,8 @@ impl LabFile {
                     group.transport.unwrap_or(defaults.transport),
                 );
                 plan.legacy = group.legacy.unwrap_or(defaults.legacy);
-                for kind in &group.faults {
-                    plan.faults.set(*kind);
+                for fault in &group.faults {
+                    plan.faults.set(*fault);
                 }
                 config.devices.push(plan);
             }
@@ -392,6 +392,27 @@ mod tests {
                 && config.devices[2].faults.slow
         );
         assert_eq!(config.listener_count(), 3);
+    }
+
+    #[test]
+    fn group_faults_take_values() {
+        let config =
+            lab("groups:\n  - count: 1\n    faults: [\"drop-config=2\", \"flood=1K\", reset]\n")
+                .unwrap();
+        let faults = config.devices[0].faults;
+        assert_eq!(faults.cli.drop_config, Some(2));
+        assert_eq!(
+            faults.cli.flood,
+            Some(crate::device::FloodLength::Bytes(1024))
+        );
+        assert!(faults.reset);
+        let err = lab("groups:\n  - count: 1\n    faults: [\"stall=2\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("takes no value") && err.contains("line 3"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod server;
 mod ssh;
 pub mod telnet;
 
-pub use fault::{DeviceFaults, FaultKind, FaultSpec};
+pub use fault::{DeviceFaults, Fault, FaultKind, FaultSpec};
 pub use inventory::InventoryEntry;
 pub use lab::{DevicePlan, Lab, LabConfig, LabError, PortChoice, Transport};
 pub use profile::ProfileName;

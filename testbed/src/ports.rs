@@ -1,6 +1,9 @@
 //! Port ranges: device i listens on `base + i` per transport; fixed bases are bound as given,
-//! `Auto` bases are searched from a random start, outside the kernel's ephemeral port range first
-//! (a client socket in TIME_WAIT there makes binding fail), stepping past ports in use.
+//! `Auto` bases are searched outside the kernel's ephemeral port range (read from /proc), where
+//! any client socket may take a port at any moment, and only inside it when no range outside
+//! fits. Each search window is scanned from a random start so parallel labs spread out; a port
+//! found in use moves the next try past it, so a collision is retried with another range rather
+//! than failing the lab.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -16,8 +19,16 @@ const BACKLOG: u32 = 1024;
 /// Automatic ranges start here (well above the registered services people run locally).
 const AUTO_PORT_LOW: u16 = 20000;
 
+/// When no window outside the ephemeral range fits above `AUTO_PORT_LOW`, automatic ranges may
+/// reach down to here (the testbed's own default is 10022; the common local services, databases
+/// and web servers, sit below).
+const AUTO_PORT_FLOOR: u16 = 10000;
+
 /// Linux's default ephemeral range, if /proc does not say otherwise.
 const DEFAULT_EPHEMERAL: (u16, u16) = (32768, 60999);
+
+/// Where the kernel's ephemeral port range is published.
+const EPHEMERAL_RANGE_FILE: &str = "/proc/sys/net/ipv4/ip_local_port_range";
 
 /// One listener slot per device (`None` where nothing listens).
 pub(crate) type Listeners = Vec<Option<TcpListener>>;
@@ -100,19 +111,44 @@ fn bind_range(
     }
 }
 
-/// Find a base for `span` consecutive ports that `try_bind` can bind. Each window of possible
-/// bases is scanned from a random start (so parallel labs spread out), wrapping once; a port in
-/// use at `p` moves the next try to `p + 1`, so every try advances and the scan is bounded by
-/// the number of ports. Errors other than "in use" are final.
+/// Find a base for `span` consecutive ports that `try_bind` can bind, in the windows
+/// [`auto_windows`] gives for this machine's ephemeral range.
 fn auto<T>(
     address: IpAddr,
     span: usize,
     taken: Option<(u16, usize)>,
-    mut try_bind: impl FnMut(u16) -> Result<T, LabError>,
+    try_bind: impl FnMut(u16) -> Result<T, LabError>,
 ) -> Result<(u16, T), LabError> {
     let mut rng = rand::rng();
-    for (low, high) in auto_windows(span, ephemeral_range()) {
-        let start = rng.random_range(low..=high);
+    let windows = auto_windows(span, ephemeral_range());
+    search(
+        &windows,
+        span,
+        taken,
+        |low, high| rng.random_range(low..=high),
+        try_bind,
+    )?
+    .ok_or(LabError::NoFreePorts {
+        address,
+        ports: span,
+        from: AUTO_PORT_FLOOR,
+    })
+}
+
+/// Try bases in each window of possible bases (inclusive) in turn, from the start `start_in`
+/// picks inside it, wrapping once. A port in use at `p` moves the next try to `p + 1`: every
+/// range that holds `p` is skipped at once, and since every try advances, a window of W bases
+/// takes at most W tries. Ranges overlapping `taken` (the other transport's) are skipped.
+/// Errors other than "in use" are final; `None` when every window is exhausted.
+fn search<T>(
+    windows: &[(u16, u16)],
+    span: usize,
+    taken: Option<(u16, usize)>,
+    mut start_in: impl FnMut(u16, u16) -> u16,
+    mut try_bind: impl FnMut(u16) -> Result<T, LabError>,
+) -> Result<Option<(u16, T)>, LabError> {
+    for &(low, high) in windows {
+        let start = start_in(low, high).clamp(low, high);
         let segments = [(start, high), (low, start.saturating_sub(1))];
         for (first, last) in segments.into_iter().filter(|(f, l)| f <= l && *f >= low) {
             let mut base = usize::from(first);
@@ -122,52 +158,61 @@ fn auto<T>(
                     continue;
                 }
                 match try_bind(base as u16) {
-                    Ok(bound) => return Ok((base as u16, bound)),
+                    Ok(bound) => return Ok(Some((base as u16, bound))),
                     Err(LabError::Bind { addr, error })
                         if error.kind() == io::ErrorKind::AddrInUse =>
                     {
-                        base = usize::from(addr.port()) + 1;
+                        base = usize::from(addr.port()).max(base) + 1;
                     }
                     Err(e) => return Err(e),
                 }
             }
         }
     }
-    Err(LabError::NoFreePorts {
-        address,
-        ports: span,
-        from: AUTO_PORT_LOW,
-    })
+    Ok(None)
 }
 
-/// The ranges of possible base ports (inclusive) for `span` consecutive ports above
-/// `AUTO_PORT_LOW`: first those outside the ephemeral range, then anywhere (a client socket in
-/// TIME_WAIT inside the ephemeral range blocks a port; the scan steps past it).
+/// The windows of possible base ports (inclusive) for `span` consecutive ports, best first:
+/// outside the ephemeral range above `AUTO_PORT_LOW`, then outside it above `AUTO_PORT_FLOOR`,
+/// and only as a last resort anywhere above them (inside the ephemeral range a port can be
+/// taken by a client socket; the search steps past it).
 fn auto_windows(span: usize, (eph_low, eph_high): (u16, u16)) -> Vec<(u16, u16)> {
     let fit = |low: usize, high: usize| -> Option<(u16, u16)> {
         // Bases b with low <= b and b + span - 1 <= high.
         let last = (high + 1).checked_sub(span)?;
         (last >= low).then_some((low as u16, last as u16))
     };
-    let (low, top) = (usize::from(AUTO_PORT_LOW), usize::from(u16::MAX));
-    [
-        fit(low, usize::from(eph_low).saturating_sub(1)),
-        fit(usize::from(eph_high) + 1, top),
-        fit(low, top),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    let top = usize::from(u16::MAX);
+    let floors = [AUTO_PORT_LOW, AUTO_PORT_FLOOR].map(usize::from);
+    let outside = floors.into_iter().flat_map(|floor| {
+        [
+            fit(floor, usize::from(eph_low).saturating_sub(1)),
+            fit(floor.max(usize::from(eph_high) + 1), top),
+        ]
+    });
+    let anywhere = floors.into_iter().map(|floor| fit(floor, top));
+    let mut windows: Vec<(u16, u16)> = Vec::new();
+    for window in outside.chain(anywhere).flatten() {
+        if !windows.contains(&window) {
+            windows.push(window);
+        }
+    }
+    windows
 }
 
+/// The kernel's ephemeral port range; Linux's default when it cannot be read or makes no sense.
 fn ephemeral_range() -> (u16, u16) {
-    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+    std::fs::read_to_string(EPHEMERAL_RANGE_FILE)
         .ok()
-        .and_then(|text| {
-            let mut it = text.split_whitespace().map(|s| s.parse::<u16>());
-            Some((it.next()?.ok()?, it.next()?.ok()?))
-        })
+        .and_then(|text| parse_port_range(&text))
         .unwrap_or(DEFAULT_EPHEMERAL)
+}
+
+/// `"32768\t60999\n"` → (32768, 60999); `None` unless two ports, low ≤ high.
+fn parse_port_range(text: &str) -> Option<(u16, u16)> {
+    let mut ports = text.split_whitespace().map(str::parse::<u16>);
+    let (low, high) = (ports.next()?.ok()?, ports.next()?.ok()?);
+    (ports.next().is_none() && 0 < low && low <= high).then_some((low, high))
 }
 
 fn check_range(base: u16, count: usize) -> Result<(), LabError> {
@@ -233,18 +278,214 @@ mod tests {
         assert!(check_range(0, 1).is_err());
     }
 
+    /// Whether `span` ports from every base of `window` stay clear of `eph`.
+    fn outside(window: (u16, u16), span: usize, eph: (u16, u16)) -> bool {
+        let last_port = usize::from(window.1) + span - 1;
+        last_port < usize::from(eph.0) || usize::from(window.0) > usize::from(eph.1)
+    }
+
     #[test]
     fn automatic_ranges_avoid_the_ephemeral_ports() {
         let eph = (32768, 60999);
         assert_eq!(
             auto_windows(10, eph),
-            vec![(20000, 32758), (61000, 65526), (20000, 65526)]
+            vec![
+                (20000, 32758),
+                (61000, 65526),
+                (10000, 32758),
+                (20000, 65526),
+                (10000, 65526)
+            ]
         );
         assert_eq!(
             auto_windows(10920, eph),
-            vec![(20000, 21848), (20000, 54616)]
+            vec![
+                (20000, 21848),
+                (10000, 21848),
+                (20000, 54616),
+                (10000, 54616)
+            ]
         );
-        assert_eq!(auto_windows(20000, eph), vec![(20000, 45536)]);
-        assert_eq!(auto_windows(50000, eph), vec![]);
+        // Too wide for 20000..32767 but not for 10000..32767: still outside the ephemeral range.
+        assert_eq!(
+            auto_windows(20000, eph),
+            vec![(10000, 12768), (20000, 45536), (10000, 45536)]
+        );
+        assert_eq!(auto_windows(50000, eph), vec![(10000, 15536)]);
+        assert_eq!(auto_windows(60000, eph), vec![]);
+    }
+
+    #[test]
+    fn windows_outside_the_ephemeral_range_come_first_whatever_the_range() {
+        for eph in [
+            (32768, 60999),
+            (15000, 65000),
+            (1024, 65535),
+            (40000, 45000),
+        ] {
+            for span in [1, 10, 5000, 12000, 30000] {
+                let windows = auto_windows(span, eph);
+                let inside_from = windows
+                    .iter()
+                    .position(|&w| !outside(w, span, eph))
+                    .unwrap_or(windows.len());
+                assert!(
+                    windows[inside_from..]
+                        .iter()
+                        .all(|&w| !outside(w, span, eph)),
+                    "{eph:?} span {span}: {windows:?}"
+                );
+                assert!(
+                    windows.iter().all(|&(low, high)| low >= AUTO_PORT_FLOOR
+                        && low <= high
+                        && usize::from(high) + span - 1 <= 65535),
+                    "{eph:?} span {span}: {windows:?}"
+                );
+            }
+        }
+        // A kernel range starting at 15000 leaves 10000..14999 outside it.
+        assert_eq!(
+            auto_windows(3000, (15000, 65000)),
+            [(10000, 12000), (20000, 62536), (10000, 62536)]
+        );
+        // A kernel range over everything leaves only the last resort.
+        assert_eq!(
+            auto_windows(10, (1024, 65535)),
+            vec![(20000, 65526), (10000, 65526)]
+        );
+    }
+
+    #[test]
+    fn the_ephemeral_range_is_read_or_defaulted() {
+        assert_eq!(parse_port_range("32768\t60999\n"), Some((32768, 60999)));
+        assert_eq!(parse_port_range(" 1024 65535 "), Some((1024, 65535)));
+        for bad in [
+            "",
+            "32768",
+            "60999 32768",
+            "0 100",
+            "a b",
+            "1 2 3",
+            "1 70000",
+        ] {
+            assert_eq!(parse_port_range(bad), None, "{bad:?}");
+        }
+        let (low, high) = ephemeral_range();
+        assert!(0 < low && low <= high);
+    }
+
+    /// A runtime for tokio's listeners (`bind_all` registers them with its reactor).
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap()
+    }
+
+    const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    /// `count` consecutive loopback ports known free: all bound here, then all but the last
+    /// released. Returns the first port and the listener holding the last one (the collision).
+    fn free_block_ending_in_use(count: u16) -> (u16, std::net::TcpListener) {
+        for _ in 0..100 {
+            let probe = std::net::TcpListener::bind((LOOPBACK, 0)).unwrap();
+            let first = probe.local_addr().unwrap().port();
+            if !(1024..=65000).contains(&first) {
+                continue;
+            }
+            let rest: Result<Vec<_>, _> = (first + 1..first + count)
+                .map(|port| std::net::TcpListener::bind((LOOPBACK, port)))
+                .collect();
+            if let Ok(mut held) = rest {
+                let last = held.pop().unwrap_or(probe);
+                return (first, last);
+            }
+        }
+        panic!("no {count} free consecutive loopback ports in 100 tries");
+    }
+
+    #[test]
+    fn a_collision_is_retried_past_the_port_in_use() {
+        let rt = runtime();
+        let _context = rt.enter();
+        // A would-be range of 5 from `start` with a port taken by someone else in its middle.
+        let (start, occupied) = free_block_ending_in_use(3);
+        let in_use = occupied.local_addr().unwrap().port();
+        assert_eq!(in_use, start + 2);
+        let windows = [(start - 50, start + 200)];
+        let mut tries = Vec::new();
+        let found = search(
+            &windows,
+            5,
+            None,
+            |_, _| start,
+            |base| {
+                tries.push(base);
+                bind_all(LOOPBACK, base, &[true; 5])
+            },
+        )
+        .unwrap();
+        let (base, listeners) = found.expect("a free range past the port in use");
+        assert_eq!(
+            tries[..2],
+            [start, in_use + 1],
+            "retried right past the collision"
+        );
+        assert!(base > in_use, "{base} must not cover {in_use}");
+        assert_eq!(listeners.len(), 5);
+        for (i, listener) in listeners.iter().enumerate() {
+            let port = listener.as_ref().unwrap().local_addr().unwrap().port();
+            assert_eq!(port, base + i as u16);
+        }
+        // The failed try released what it had bound: the ports before the collision are free.
+        drop(listeners);
+        bind_all(LOOPBACK, start, &[true; 2]).expect("ports of the failed try were released");
+    }
+
+    #[test]
+    fn a_window_full_of_collisions_is_exhausted_not_looped() {
+        let rt = runtime();
+        let _context = rt.enter();
+        let (first, occupied) = free_block_ending_in_use(4);
+        let in_use = occupied.local_addr().unwrap().port();
+        assert_eq!(in_use, first + 3);
+        // Every base of this window covers the port in use.
+        let windows = [(in_use - 3, in_use)];
+        let mut tries = 0;
+        let found = search(
+            &windows,
+            4,
+            None,
+            |low, _| low + 1,
+            |base| {
+                tries += 1;
+                bind_all(LOOPBACK, base, &[true; 4])
+            },
+        )
+        .unwrap();
+        assert!(found.is_none());
+        // From in_use-2: one try, collides, steps past the window; then from in_use-3: one try.
+        assert_eq!(tries, 2);
+    }
+
+    #[test]
+    fn a_lab_on_automatic_ports_lies_outside_the_ephemeral_range() {
+        let (low, high) = ephemeral_range();
+        let mut config = LabConfig::new(20, crate::ProfileName::Instant);
+        for device in &mut config.devices {
+            device.transport = crate::Transport::Both;
+        }
+        let rt = runtime();
+        let _context = rt.enter();
+        for _ in 0..5 {
+            let bound = bind(&config).unwrap();
+            for base in [bound.ssh_base, bound.telnet_base] {
+                let ports = base..base + 20;
+                assert!(
+                    ports.end <= low || ports.start > high,
+                    "{ports:?} overlaps the ephemeral range {low}-{high}"
+                );
+            }
+        }
     }
 }

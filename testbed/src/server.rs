@@ -1,6 +1,7 @@
 //! The running lab: one tokio runtime on a background thread, one listener per device and
-//! transport, accept loops, and the shared player that sends a CLI's output with the profile's
-//! latency (echo at once, think before output, output paced per KiB, close, stall).
+//! transport, accept loops (which play the reset fault), and the shared player that sends a CLI's
+//! output with the profile's latency (echo at once, think before output, output paced per KiB,
+//! close, stall, flood).
 
 use std::io;
 use std::net::IpAddr;
@@ -13,7 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::device::{CliSession, Device, DeviceSpec, Out};
+use crate::device::{CliSession, Device, DeviceSpec, FloodLength, Out};
 use crate::lab::{LabConfig, LabError};
 use crate::profile::{mix, Delays, Pacer};
 use crate::{fdlimit, ports, ssh, telnet};
@@ -24,6 +25,23 @@ const WORKER_THREADS: usize = 2;
 
 /// Output is sent (and paced) in pieces of this size.
 const OUTPUT_CHUNK: usize = 16 * 1024;
+
+/// What the flood fault repeats: printable, with no line end and no prompt character (`>`, `#`),
+/// so nothing in it can look like the end of an output.
+const FLOOD_PATTERN: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// One chunk of flood, built once, so a flood of any length needs no buffer of its own.
+static FLOOD_CHUNK: [u8; OUTPUT_CHUNK] = flood_chunk();
+
+const fn flood_chunk() -> [u8; OUTPUT_CHUNK] {
+    let mut chunk = [0u8; OUTPUT_CHUNK];
+    let mut i = 0;
+    while i < OUTPUT_CHUNK {
+        chunk[i] = FLOOD_PATTERN[i % FLOOD_PATTERN.len()];
+        i += 1;
+    }
+    chunk
+}
 
 /// How long a closed SSH session's connection stays up for the client to go away by itself.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -100,6 +118,8 @@ pub(crate) struct SimDevice {
     pub index: usize,
     pub delays: Delays,
     pub auth_fail: bool,
+    /// The reset fault: every accepted connection is reset at once.
+    pub reset: bool,
     lab_seed: u64,
     sessions: AtomicU64,
 }
@@ -237,6 +257,7 @@ fn sim_device(lab_seed: u64, index: usize, plan: &crate::lab::DevicePlan) -> Sim
             profile
         },
         auth_fail: plan.faults.auth_fail,
+        reset: plan.faults.reset,
         lab_seed,
         sessions: AtomicU64::new(0),
     }
@@ -245,6 +266,7 @@ fn sim_device(lab_seed: u64, index: usize, plan: &crate::lab::DevicePlan) -> Sim
 async fn accept_ssh(listener: TcpListener, sim: Arc<SimDevice>, config: ssh::ServerConfig) {
     loop {
         match listener.accept().await {
+            Ok((stream, _)) if sim.reset => reset(stream),
             Ok((stream, _)) => {
                 tokio::spawn(ssh::serve(stream, sim.clone(), config.clone()));
             }
@@ -256,12 +278,26 @@ async fn accept_ssh(listener: TcpListener, sim: Arc<SimDevice>, config: ssh::Ser
 async fn accept_telnet(listener: TcpListener, sim: Arc<SimDevice>) {
     loop {
         match listener.accept().await {
+            Ok((stream, _)) if sim.reset => reset(stream),
             Ok((stream, _)) => {
                 tokio::spawn(telnet::serve(stream, sim.clone()));
             }
             Err(e) => accept_failed(&listener, e).await,
         }
     }
+}
+
+/// The reset fault: close an accepted connection with a zero linger time, which aborts it: the
+/// kernel sends a TCP RST instead of a FIN, before any byte, so the client's next read (or
+/// write) fails with ECONNRESET.
+// Tokio deprecates SO_LINGER because a non-zero linger makes the drop block the thread; a zero
+// linger never blocks (nothing is flushed, the socket is discarded at once).
+#[allow(deprecated)]
+fn reset(stream: tokio::net::TcpStream) {
+    if let Err(e) = stream.set_linger(Some(Duration::ZERO)) {
+        eprintln!("netrun-testbed: cannot reset a connection (SO_LINGER): {e}");
+    }
+    drop(stream);
 }
 
 /// Out of file descriptors (or another transient accept error): say so and back off briefly
@@ -337,6 +373,8 @@ pub(crate) enum Flow {
     Continue,
     Close,
     Stall,
+    /// Stream the flood fault's bytes (`Player::flood`) while discarding input, then close.
+    Flood(FloodLength),
 }
 
 /// Plays a CLI session's output to its client with the profile's latency.
@@ -386,12 +424,33 @@ impl Player {
                 }
                 Out::Close => return Flow::Close,
                 Out::Stall => return Flow::Stall,
+                Out::Flood(length) => return Flow::Flood(length),
             };
             if sent.is_err() {
                 return Flow::Close;
             }
         }
         Flow::Continue
+    }
+
+    /// The flood fault: newline-free bytes as fast as the client takes them (not paced), until
+    /// `length` is sent or a write fails. Each write waits for the transport to take the chunk
+    /// (TCP's send buffer; over SSH russh stops taking data while the client's window is full),
+    /// so the server holds at most a chunk or so per flooding session. The session's driver
+    /// also ends the flood when the client closes its side.
+    pub async fn flood(&mut self, length: FloodLength) {
+        // "Until closed" is a budget no client reads to the end (16 EiB).
+        let mut left = match length {
+            FloodLength::UntilClosed => u64::MAX,
+            FloodLength::Bytes(bytes) => bytes,
+        };
+        while left > 0 {
+            let n = usize::try_from(left).map_or(OUTPUT_CHUNK, |left| left.min(OUTPUT_CHUNK));
+            if self.sink.write(&FLOOD_CHUNK[..n]).await.is_err() {
+                return;
+            }
+            left -= n as u64;
+        }
     }
 
     async fn paced(&mut self, bytes: &[u8]) -> io::Result<()> {

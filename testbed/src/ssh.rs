@@ -391,11 +391,26 @@ async fn run_exec(
     finish(flow, player, input).await;
 }
 
-/// Close, or stall: stay silent until the client gives up (its input queue closes).
+/// Close; stall: stay silent until the client gives up (its input queue closes); flood: stream
+/// until done or until the client closes its channel, then close.
 async fn finish(flow: Flow, mut player: Player, mut input: mpsc::Receiver<Vec<u8>>) {
     match flow {
         Flow::Close => player.sink().close().await,
-        Flow::Stall => while input.recv().await.is_some() {},
+        Flow::Stall => discard(&mut input).await,
+        Flow::Flood(length) => {
+            // Input is read and dropped meanwhile: a full input queue would block the SSH
+            // session, and with it the window adjustments the flood waits for.
+            tokio::select! {
+                () = player.flood(length) => {}
+                () = discard(&mut input) => {}
+            }
+            player.sink().close().await;
+        }
         Flow::Continue => {}
     }
+}
+
+/// Drop typed input until the channel's input queue closes (EOF, close, disconnect).
+async fn discard(input: &mut mpsc::Receiver<Vec<u8>>) {
+    while input.recv().await.is_some() {}
 }

@@ -1,11 +1,12 @@
 //! The Telnet server: a sans-IO RFC 854/855 option codec (what the server offers, how it answers
 //! the client's options, stripping IAC sequences split across reads) and the connection driver
-//! that runs the device CLI behind its `Username:`/`Password:` login.
+//! that runs the device CLI behind its `Username:`/`Password:` login (and plays the flood fault).
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use tokio::io::AsyncReadExt;
+use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 
 use crate::device::{CliSession, SessionStart};
@@ -186,7 +187,19 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>) {
     let (mut cli, first) = CliSession::new(sim.device.clone(), SessionStart::Login);
     let mut flow = player.play(first).await;
     let mut buf = vec![0u8; 4096];
-    while flow != Flow::Close {
+    loop {
+        match flow {
+            Flow::Close => break,
+            Flow::Flood(length) => {
+                // The client's bytes are read and dropped meanwhile; its closing ends the flood.
+                tokio::select! {
+                    () = player.flood(length) => {}
+                    () = discard(&mut reader, &mut buf) => {}
+                }
+                break;
+            }
+            Flow::Continue | Flow::Stall => {}
+        }
         let n = match reader.read(&mut buf).await {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
@@ -201,6 +214,11 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>) {
         }
     }
     player.sink().close().await;
+}
+
+/// Read and drop what the client sends until it closes its side (or the connection fails).
+async fn discard(reader: &mut OwnedReadHalf, buf: &mut [u8]) {
+    while let Ok(1..) = reader.read(buf).await {}
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The process contract: the ready line, the inventory it writes, SIGTERM exits 0, a port in use
-//! exits 2 with a clear message.
+//! The process contract: the ready line, the inventory it writes, automatic ports outside the
+//! kernel's ephemeral range, SIGTERM exits 0, a port in use exits 2 with a clear message.
 
 mod common;
 
@@ -41,6 +41,38 @@ fn ready_line_and_inventory_follow_the_contract() {
             telnet[0].port + i as u16,
             "device i listens on telnet-port + i"
         );
+    }
+}
+
+/// The kernel's ephemeral port range, read here independently of the testbed.
+fn ephemeral_range() -> (u16, u16) {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .expect("Linux publishes ip_local_port_range");
+    let ports: Vec<u16> = text
+        .split_whitespace()
+        .map(|p| p.parse().expect("a port number"))
+        .collect();
+    (ports[0], ports[1])
+}
+
+#[test]
+fn automatic_ports_lie_outside_the_ephemeral_range() {
+    let (low, high) = ephemeral_range();
+    for _ in 0..3 {
+        let lab = TestLab::start(&["--devices", "50", "--telnet-port", "auto"]);
+        let ports: Vec<u16> = lab
+            .inventory
+            .iter()
+            .flat_map(|e| [Some(e.port), e.telnet_port])
+            .flatten()
+            .collect();
+        assert_eq!(ports.len(), 100, "{}", lab.inventory_text);
+        for port in ports {
+            assert!(
+                port < low || port > high,
+                "port {port} is inside the ephemeral range {low}-{high}"
+            );
+        }
     }
 }
 

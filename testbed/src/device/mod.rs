@@ -4,7 +4,8 @@
 //! running and startup config, interfaces). `CliSession` is one login session on it: it takes the
 //! bytes a client typed and returns what the device prints, tagged so the server layer can apply
 //! latency (a `Think` before a command's output, output paced per KiB) and faults (`Close`,
-//! `Stall`). The SSH and Telnet servers only move these bytes; no socket or clock is used here.
+//! `Stall`, `Flood`). The SSH and Telnet servers only move these bytes; no socket or clock is used
+//! here.
 //!
 //! Submodules: `session` (line discipline, modes, paging, faults), `grammar` (abbreviation
 //! matching and parse errors), `commands` (exec grammars), `config` (config model and
@@ -34,10 +35,27 @@ pub struct CliFaults {
     pub stall: bool,
     /// Close the connection in the middle of a command's output.
     pub drop: bool,
+    /// Close the connection right after running the session's Nth (1-based) non-blank
+    /// config-mode line: the line is applied and echoed, its prompt is never sent.
+    pub drop_config: Option<u32>,
     /// Put non-UTF-8 bytes inside command output.
     pub garbage: bool,
     /// `show tech-support` prints about 10 MB.
     pub huge: bool,
+    /// After login, stream newline-free bytes instead of the prompt.
+    pub flood: Option<FloodLength>,
+    /// Echo what is typed at the Telnet login's and `enable`'s `Password:` prompts, as some
+    /// terminal servers do.
+    pub echo_password: bool,
+}
+
+/// How much the flood fault streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloodLength {
+    /// Until the client closes the session.
+    UntilClosed,
+    /// This many bytes, then the session closes.
+    Bytes(u64),
 }
 
 /// What identifies a device and seeds its generated data.
@@ -172,6 +190,8 @@ pub enum Out {
     Close,
     /// Stop responding for good (stall fault); keep the connection open.
     Stall,
+    /// Stream newline-free bytes, unpaced (flood fault), then close.
+    Flood(FloodLength),
 }
 
 #[cfg(test)]

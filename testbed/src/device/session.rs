@@ -1,6 +1,6 @@
 //! One CLI session: the line discipline (echo, editing, CR/LF pairing), the login and enable
 //! dialogues, the mode a session is in, running command lines, `--More--` paging, and the CLI
-//! faults (stall, drop, garbage).
+//! faults (stall, drop, drop-config, garbage, flood, echo-password).
 
 use std::sync::Arc;
 
@@ -96,6 +96,8 @@ pub struct CliSession {
     finished: bool,
     /// The drop fault has fired.
     dropped: bool,
+    /// Non-blank lines run in config mode so far (the drop-config fault counts them).
+    config_lines: u32,
     /// The last command printed an error (exec exit status).
     failed: bool,
     out: Vec<Out>,
@@ -130,6 +132,7 @@ impl CliSession {
             exec_channel,
             finished: false,
             dropped: false,
+            config_lines: 0,
             failed: false,
             out: Vec::new(),
         }
@@ -165,6 +168,9 @@ impl CliSession {
     pub fn exec(device: &Arc<Device>, command: &str) -> (Vec<Out>, u32) {
         if device.spec.faults.stall {
             return (vec![Out::Stall], 0);
+        }
+        if let Some(length) = device.spec.faults.flood {
+            return (vec![Out::Flood(length)], 0);
         }
         let mut s = CliSession::bare(Arc::clone(device), true);
         s.mode = Mode::Privileged;
@@ -238,12 +244,22 @@ impl CliSession {
         }
     }
 
-    /// Password prompts: nothing is echoed, not even the Enter.
+    /// Password prompts: nothing is echoed, not even the Enter, unless the echo-password fault
+    /// makes the device echo the characters as a careless terminal server does.
     fn secret_key(&mut self, key: Key) {
+        let echoes = self.device.spec.faults.echo_password;
         match key {
-            Key::Char(c) if self.line.len() < MAX_LINE => self.line.push(char::from(c)),
+            Key::Char(c) if self.line.len() < MAX_LINE => {
+                self.line.push(char::from(c));
+                if echoes {
+                    self.echo(&[c]);
+                }
+            }
             Key::Erase => {
-                self.line.pop();
+                let erased = self.line.pop().is_some();
+                if erased && echoes {
+                    self.echo(b"\x08 \x08");
+                }
             }
             Key::Enter => {
                 let secret = std::mem::take(&mut self.line);
@@ -282,9 +298,13 @@ impl CliSession {
     fn logged_in(&mut self) {
         self.stage = Stage::Command;
         self.mode = Mode::User;
-        if self.device.spec.faults.stall {
+        let faults = self.device.spec.faults;
+        if faults.stall {
             self.finished = true;
             self.out.push(Out::Stall);
+        } else if let Some(length) = faults.flood {
+            self.finished = true;
+            self.out.push(Out::Flood(length));
         } else {
             self.prompt();
         }
@@ -342,9 +362,23 @@ impl CliSession {
         let prompt_len = self.prompt_string().len();
         let reply = match self.mode {
             Mode::User | Mode::Privileged => self.run_exec(line, 0, prompt_len),
-            Mode::Config | Mode::Sub(_) => self.run_config(line, prompt_len),
+            Mode::Config | Mode::Sub(_) => {
+                let reply = self.run_config(line, prompt_len);
+                if self.drops_after_config_line() {
+                    return self.close();
+                }
+                reply
+            }
         };
         self.finish(reply);
+    }
+
+    /// Count a config-mode line just run; true if the drop-config fault closes the session
+    /// here, after the line took effect and before its reply (so a client has sent a line it
+    /// never sees answered).
+    fn drops_after_config_line(&mut self) -> bool {
+        self.config_lines = self.config_lines.saturating_add(1);
+        self.device.spec.faults.drop_config == Some(self.config_lines)
     }
 
     /// Run an exec command that starts at byte `base` of the typed line.

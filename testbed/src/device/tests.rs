@@ -545,6 +545,102 @@ fn drop_fault_closes_in_the_middle_of_output() {
 }
 
 #[test]
+fn drop_config_fault_closes_after_applying_the_nth_config_line() {
+    let d = device_with(CliFaults {
+        drop_config: Some(3),
+        ..CliFaults::default()
+    });
+    let mut s = privileged(&d);
+    // Exec-mode lines do not count; blank lines in config mode do not either.
+    run(&mut s, "conf t");
+    assert_eq!(run(&mut s, "logging host 192.0.2.1"), "R1(config)#");
+    assert_eq!(s.input(b"\r"), [echo("\r\n"), text("R1(config)#")]);
+    assert_eq!(run(&mut s, "logging host 192.0.2.2"), "R1(config)#");
+    // Line 3 and 4 typed ahead in one go: line 3 is applied, echoed, then the session closes
+    // before its prompt; line 4 is never read.
+    assert_eq!(
+        s.input(b"logging host 192.0.2.3\rlogging host 192.0.2.4\r"),
+        [echo("logging host 192.0.2.3\r\n"), Out::Think, Out::Close]
+    );
+    assert_eq!(s.input(b"\r"), []);
+
+    let mut later = privileged(&d);
+    run(&mut later, "term len 0");
+    let logging = run(
+        &mut later,
+        "show running-config | include ^logging host 192.0.2",
+    );
+    assert_eq!(
+        logging,
+        "logging host 192.0.2.1\r\nlogging host 192.0.2.2\r\nlogging host 192.0.2.3\r\nR1#"
+    );
+    // Each session counts its own lines; sub-mode lines and `exit` count too.
+    run(&mut later, "conf t");
+    assert_eq!(run(&mut later, "interface Loopback9"), "R1(config-if)#");
+    assert_eq!(run(&mut later, "exit"), "R1(config)#");
+    assert_eq!(
+        later.input(b"logging host 192.0.2.9\r"),
+        [echo("logging host 192.0.2.9\r\n"), Out::Think, Out::Close]
+    );
+    assert!(d.with_running(|cfg| cfg.logging_hosts.iter().any(|h| h == "192.0.2.9")));
+}
+
+#[test]
+fn plain_drop_fault_does_not_fire_on_config_lines() {
+    let mut s = privileged(&device_with(CliFaults {
+        drop: true,
+        ..CliFaults::default()
+    }));
+    run(&mut s, "conf t");
+    for n in 1..=10 {
+        assert_eq!(
+            run(&mut s, &format!("logging host 192.0.2.{n}")),
+            "R1(config)#"
+        );
+    }
+}
+
+#[test]
+fn flood_fault_replaces_the_first_prompt() {
+    let length = FloodLength::Bytes(1000);
+    let d = device_with(CliFaults {
+        flood: Some(length),
+        ..CliFaults::default()
+    });
+    let (mut s, first) = CliSession::new(Arc::clone(&d), SessionStart::Authenticated);
+    assert_eq!(first, [Out::Flood(length)]);
+    assert_eq!(s.input(b"show clock\r"), []);
+    let (mut t, _) = CliSession::new(Arc::clone(&d), SessionStart::Login);
+    t.input(b"cisco\r");
+    assert_eq!(t.input(b"cisco\r"), [text("\r\n"), Out::Flood(length)]);
+    assert_eq!(
+        CliSession::exec(&d, "show clock"),
+        (vec![Out::Flood(length)], 0)
+    );
+}
+
+#[test]
+fn echo_password_fault_echoes_the_login_and_enable_passwords() {
+    let d = device_with(CliFaults {
+        echo_password: true,
+        ..CliFaults::default()
+    });
+    let (mut t, _) = CliSession::new(Arc::clone(&d), SessionStart::Login);
+    t.input(b"cisco\r");
+    assert_eq!(
+        t.input(b"ciscx\x7fo\r"),
+        [echo("ciscx\x08 \x08o"), text("\r\nR1>")]
+    );
+    let mut s = ssh(&d);
+    s.input(b"enable\r");
+    assert_eq!(s.input(b"cisco\r"), [echo("cisco"), text("\r\nR1#")]);
+    // Without the fault nothing typed at Password: comes back.
+    let mut quiet = ssh(&device());
+    quiet.input(b"enable\r");
+    assert_eq!(quiet.input(b"cisco\r"), [text("\r\nR1#")]);
+}
+
+#[test]
 fn garbage_fault_puts_invalid_utf8_inside_output_lines() {
     let mut s = privileged(&device_with(CliFaults {
         garbage: true,
