@@ -5,8 +5,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use netrun::transport::telnet::codec::{DO, IAC, OPT_ECHO, OPT_NAWS, SB, SE, WILL};
-use netrun::transport::telnet::TelnetCodec;
+use netrun::telnet::codec::{DO, IAC, OPT_ECHO, OPT_NAWS, SB, SE, WILL};
+use netrun::telnet::TelnetCodec;
 
 /// Bytes per stream and per read.
 const STREAM: usize = 64 << 20;

@@ -51,10 +51,6 @@ impl Lab {
         self.dir.path().join("devices.yaml")
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     fn wait_ready(&mut self, devices: usize) -> Result<()> {
         let stdout = self.child.stdout.take().context("lab stdout")?;
         let started = Instant::now();

@@ -1,17 +1,34 @@
 //! netrun: run CLI sessions on many network devices at once, over SSH and Telnet, under a
 //! selectable fan-out strategy (sequential, threads, fork, async).
+//!
+//! The crate is a binary first: every module is private to it. The public API is deliberate and
+//! small, and it is what the crate's own binary, integration tests and benchmarks need:
+//! - [`Cli`] and [`run`]: the command line and the whole program behind it (`src/main.rs`);
+//! - [`strategies`] and [`StrategyKind`]: the table of fan-out strategies, so tests iterate every
+//!   strategy there is;
+//! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark).
 
-pub mod app;
-pub mod bench;
-pub mod cli;
-pub mod config;
-pub mod dialogue;
-pub mod inventory;
-pub mod job;
-pub mod lab;
-pub(crate) mod os;
-pub mod report;
-pub mod session;
-pub mod settings;
-pub mod strategy;
-pub mod transport;
+mod app;
+mod bench;
+mod cli;
+mod config;
+mod dialogue;
+mod inventory;
+mod job;
+mod lab;
+mod os;
+mod report;
+mod session;
+mod settings;
+mod strategy;
+mod transport;
+
+pub use app::run;
+pub use cli::Cli;
+pub use strategy::{all as strategies, StrategyKind};
+
+/// The sans-IO Telnet client codec (RFC 854/855) and the protocol bytes it speaks.
+pub mod telnet {
+    pub use crate::transport::telnet::codec;
+    pub use crate::transport::telnet::TelnetCodec;
+}

@@ -7,6 +7,6 @@ use clap::Parser;
 fn main() -> ExitCode {
     // Read the local offset now: the `time` crate refuses once threads exist.
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let cli = netrun::cli::Cli::parse();
-    netrun::app::run(cli, offset)
+    let cli = netrun::Cli::parse();
+    netrun::run(cli, offset)
 }

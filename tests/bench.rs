@@ -57,9 +57,9 @@ fn assert_every_strategy(doc: &Value) {
         .iter()
         .map(|c| c["strategy"].as_str().unwrap())
         .collect();
-    let table: Vec<&str> = netrun::strategy::all().map(|s| s.name()).collect();
+    let table: Vec<&str> = netrun::strategies().map(|s| s.name()).collect();
     assert_eq!(strategies, table);
-    for (cell, strategy) in netrun_cells(doc).iter().zip(netrun::strategy::all()) {
+    for (cell, strategy) in netrun_cells(doc).iter().zip(netrun::strategies()) {
         let expected = if strategy.takes_workers() { 2 } else { 1 };
         assert_eq!(cell["workers"], expected, "{}", cell["name"]);
     }
@@ -159,7 +159,7 @@ fn an_external_command_gets_its_own_row_and_the_plot_is_written() {
     let svg = std::fs::read_to_string(&svg).expect("the plot was written");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     // One wall-time bar per cell (opacity marks the kind of bar), one timeline per strategy.
-    let strategies = netrun::strategy::all();
+    let strategies = netrun::strategies();
     assert_eq!(svg.matches("opacity=\"0.8\"").count(), strategies.len() + 1);
     for strategy in strategies {
         let title = if strategy.takes_workers() {
@@ -181,7 +181,7 @@ fn failed_sessions_are_counted_and_the_cell_is_marked() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_every_strategy(&doc);
-    assert_eq!(doc["failed_cells"], netrun::strategy::all().len());
+    assert_eq!(doc["failed_cells"], netrun::strategies().len());
     for cell in netrun_cells(&doc) {
         let name = &cell["name"];
         assert_measured(cell);

@@ -9,7 +9,7 @@ use common::{json, netrun, stderr, stdout, TestLab};
 
 /// Every strategy netrun has: a new row of the strategy table is tested here without a change.
 fn strategies() -> impl Iterator<Item = &'static str> {
-    netrun::strategy::all().map(|strategy| strategy.name())
+    netrun::strategies().map(|strategy| strategy.name())
 }
 
 /// `show running-config | include PATTERN` (or startup) on every host, in a new session.

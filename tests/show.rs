@@ -6,7 +6,7 @@ use common::{error_kinds, json, netrun, outputs, stderr, stdout, TestLab};
 
 /// Every strategy netrun has: a new row of the strategy table is tested here without a change.
 fn strategies() -> impl Iterator<Item = &'static str> {
-    netrun::strategy::all().map(|strategy| strategy.name())
+    netrun::strategies().map(|strategy| strategy.name())
 }
 
 #[test]

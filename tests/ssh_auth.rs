@@ -13,7 +13,7 @@ use common::{json, netrun, netrun_env, stderr, TestLab};
 
 /// Every strategy netrun has: a new row of the strategy table is tested here without a change.
 fn strategies() -> impl Iterator<Item = &'static str> {
-    netrun::strategy::all().map(|strategy| strategy.name())
+    netrun::strategies().map(|strategy| strategy.name())
 }
 
 /// An empty `SSH_AUTH_SOCK` means "no agent": runs that must not use the developer's agent.

@@ -26,7 +26,7 @@ use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
 pub use measure::Usage;
-pub use stats::{Spread, Summary};
+pub use stats::Summary;
 
 /// The command timed when none is given (the book's).
 pub const DEFAULT_COMMAND: &str = "show ip interface brief";

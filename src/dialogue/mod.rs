@@ -54,8 +54,10 @@ use std::time::{Duration, Instant};
 
 use crate::job::{CommandResult, Failure, Secret};
 pub use crate::job::{ConfigLineResult, ConfigPlan, ConfigResult, SaveResult};
-pub use machine::{Dialogue, Status};
-pub use platform::{device_type_names, lookup_device_type, profile, DeviceType, Profile};
+pub use machine::Dialogue;
+#[cfg(test)]
+pub use machine::Status;
+pub use platform::Profile;
 
 /// What the dialogue has to do on the device.
 #[derive(Debug, Clone)]

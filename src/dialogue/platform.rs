@@ -99,6 +99,7 @@ impl Profile {
             .find(|level| level.pattern.is_match(prompt_line))
     }
 
+    #[cfg(test)]
     pub fn level(&self, name: &str) -> Option<&PrivilegeLevel> {
         self.privilege_levels.iter().find(|l| l.name == name)
     }

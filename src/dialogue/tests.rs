@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::dialogue::platform::profile;
 use crate::job::ErrorKind;
 
 mod clock;

@@ -37,17 +37,11 @@ impl InventoryError {
     }
 
     /// `(line, column)`, 1-based, when the error is about a place in a file.
+    #[cfg(test)]
     pub fn position(&self) -> Option<(usize, usize)> {
         match self {
             InventoryError::Read { .. } => None,
             InventoryError::Invalid { line, column, .. } => Some((*line, *column)),
-        }
-    }
-
-    /// The file the error is about.
-    pub fn file(&self) -> &Path {
-        match self {
-            InventoryError::Read { file, .. } | InventoryError::Invalid { file, .. } => file,
         }
     }
 }

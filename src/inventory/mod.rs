@@ -16,7 +16,7 @@ mod yaml;
 use std::path::{Path, PathBuf};
 
 pub use env::Env;
-pub use error::{InventoryError, LimitError};
+pub use error::InventoryError;
 pub use filter::filter;
 
 use crate::job::{Host, Secret};
@@ -49,8 +49,6 @@ pub struct Inventory {
     pub hosts: Vec<Host>,
     /// Things a person should know that do not stop the run (ignored keys), one line each.
     pub warnings: Vec<String>,
-    /// The file or folder it was read from.
-    pub source: PathBuf,
 }
 
 /// Load the inventory at `path`: a file is the book's devices.yaml list of Netmiko keyword sets,
@@ -67,11 +65,7 @@ pub fn load(path: &Path, env: Env) -> Result<Inventory, InventoryError> {
     if let Some(passphrase) = env(KEY_PASSPHRASE_VAR).filter(|p| !p.is_empty()) {
         fill_missing_key_passphrase(&mut hosts, &Secret::new(passphrase));
     }
-    Ok(Inventory {
-        hosts,
-        warnings,
-        source: path.to_path_buf(),
-    })
+    Ok(Inventory { hosts, warnings })
 }
 
 /// `$NETRUN_INVENTORY` if set, else `inventory/devices.yaml` (relative to the working directory).
@@ -136,7 +130,6 @@ mod tests {
         let file = dir.path().join("devices.yaml");
         std::fs::write(&file, "- host: 10.0.0.1\n  password: p\n").unwrap();
         let inv = load(&file, &no_env).unwrap();
-        assert_eq!(inv.source, file);
         assert_eq!(inv.hosts[0].name, "10.0.0.1");
 
         let folder = dir.path().join("nornir");

@@ -19,7 +19,7 @@ pub mod table;
 pub mod threads;
 pub mod tokio;
 
-pub use table::{all, baseline, StrategyKind, UnknownStrategy, Workers};
+pub use table::{all, baseline, StrategyKind, Workers};
 
 /// A boxed future that need not be `Send` (the async strategy runs tasks on one thread).
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
