@@ -2,7 +2,7 @@
 //! `Host`: types, ports, device types, `${VAR}`, defaults and environment fills. Shared by both
 //! formats, so a value means the same thing wherever it is written.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::dialogue::platform::{device_type_names, lookup_device_type, DeviceType};
@@ -205,6 +205,8 @@ pub(crate) struct HostSpec<'d> {
     pub(crate) key_passphrase: Option<Located<'d>>,
     /// Data keys with their values, first one found wins.
     pub(crate) data: Vec<(String, Located<'d>)>,
+    /// The keys in `data`, so that offering one costs the same however many there are.
+    data_keys: HashSet<&'d str>,
 }
 
 /// netrun's own keys, accepted in both formats.
@@ -249,8 +251,8 @@ impl<'d> HostSpec<'d> {
     }
 
     /// Add data keys that are not there yet.
-    pub(crate) fn offer_data(&mut self, key: &str, value: Located<'d>) {
-        if !self.data.iter().any(|(k, _)| k == key) {
+    pub(crate) fn offer_data(&mut self, key: &'d str, value: Located<'d>) {
+        if self.data_keys.insert(key) {
             self.data.push((key.to_string(), value));
         }
     }

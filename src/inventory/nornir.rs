@@ -7,7 +7,7 @@
 //! `ssh_legacy`, `key_file`, `key_passphrase` at the same level. `connection_options` is ignored
 //! with a warning. A host without `hostname` is reached at its name.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::job::Host;
@@ -24,7 +24,7 @@ const DEFAULTS_FILE: &str = "defaults.yaml";
 
 /// The folder's documents and what the hosts found in them to warn about.
 struct Folder<'d> {
-    groups: Option<&'d Document>,
+    groups: Option<Groups<'d>>,
     defaults: Option<Located<'d>>,
     unknown_keys: BTreeSet<String>,
     connection_options: bool,
@@ -36,35 +36,18 @@ pub(crate) fn load(dir: &Path, env: Env) -> Result<Loaded, InventoryError> {
     let groups_doc = read_optional(&dir.join(GROUPS_FILE))?;
     let defaults_doc = read_optional(&dir.join(DEFAULTS_FILE))?;
 
-    let host_entries = match &hosts_doc.root {
-        Node::Map(entries) if !entries.is_empty() => entries,
-        Node::Map(_) | Node::Null => {
-            return Err(hosts_doc.error_at_start("the inventory is empty: list at least one host"))
-        }
-        other => {
-            return Err(hosts_doc.error(
-                &[],
-                None,
-                format!(
-                    "expected a map of hosts (`R1: {{hostname: ...}}`), found {}",
-                    other.kind()
-                ),
-            ))
-        }
-    };
+    let host_entries = host_map(&hosts_doc)?;
     if let Some(doc) = &groups_doc {
         top_level_map(doc, "groups")?;
     }
-    let defaults = match &defaults_doc {
-        Some(doc) => {
-            top_level_map(doc, "defaults")?;
-            Some(Located::new(doc, &doc.root, Vec::new(), "defaults"))
-        }
-        None => None,
-    };
+    if let Some(doc) = &defaults_doc {
+        top_level_map(doc, "defaults")?;
+    }
     let mut folder = Folder {
-        groups: groups_doc.as_ref(),
-        defaults,
+        groups: groups_doc.as_ref().map(Groups::new),
+        defaults: defaults_doc
+            .as_ref()
+            .map(|doc| Located::new(doc, &doc.root, Vec::new(), "defaults")),
         unknown_keys: BTreeSet::new(),
         connection_options: false,
     };
@@ -87,11 +70,55 @@ pub(crate) fn load(dir: &Path, env: Env) -> Result<Loaded, InventoryError> {
     Ok((hosts, folder.warnings(dir)))
 }
 
+/// hosts.yaml's map of hosts, not empty.
+fn host_map(doc: &Document) -> Result<&[(String, Node)], InventoryError> {
+    match &doc.root {
+        Node::Map(entries) if !entries.is_empty() => Ok(entries),
+        Node::Map(_) | Node::Null => {
+            Err(doc.error_at_start("the inventory is empty: list at least one host"))
+        }
+        other => Err(doc.error(
+            &[],
+            None,
+            format!(
+                "expected a map of hosts (`R1: {{hostname: ...}}`), found {}",
+                other.kind()
+            ),
+        )),
+    }
+}
+
 fn read_optional(path: &Path) -> Result<Option<Document>, InventoryError> {
     if path.exists() {
         Document::read(path).map(Some)
     } else {
         Ok(None)
+    }
+}
+
+/// Groups by name, so that finding a host's groups costs the same however many there are.
+struct Groups<'d> {
+    doc: &'d Document,
+    /// In groups.yaml order, for messages.
+    entries: &'d [(String, Node)],
+    by_name: HashMap<&'d str, &'d Node>,
+}
+
+impl<'d> Groups<'d> {
+    fn new(doc: &'d Document) -> Self {
+        let entries = match &doc.root {
+            Node::Map(entries) => entries.as_slice(),
+            _ => &[],
+        };
+        let by_name = entries
+            .iter()
+            .map(|(name, node)| (name.as_str(), node))
+            .collect();
+        Groups {
+            doc,
+            entries,
+            by_name,
+        }
     }
 }
 
@@ -203,26 +230,33 @@ impl<'d> Folder<'d> {
     }
 
     fn group(&self, group: &str, reference: &Located<'d>) -> Result<Located<'d>, InventoryError> {
-        let Some(doc) = self.groups else {
+        let Some(groups) = &self.groups else {
             return Err(reference.error(format!(
                 "unknown group {group:?} (there is no {GROUPS_FILE})"
             )));
         };
-        match &doc.root {
-            Node::Map(entries) => match entries.iter().find(|(name, _)| name == group) {
-                Some((_, node)) => Ok(Located::new(doc, node, vec![Step::key(group)], group)),
-                None => {
-                    let known: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
-                    Err(reference.error(format!(
-                        "unknown group {group:?} ({GROUPS_FILE} defines {})",
-                        known.join(", ")
-                    )))
-                }
-            },
-            _ => Err(reference.error(format!(
-                "unknown group {group:?} ({GROUPS_FILE} defines none)"
-            ))),
+        if let Some(node) = groups.by_name.get(group) {
+            return Ok(Located::new(
+                groups.doc,
+                node,
+                vec![Step::key(group)],
+                group,
+            ));
         }
+        if groups.entries.is_empty() {
+            return Err(reference.error(format!(
+                "unknown group {group:?} ({GROUPS_FILE} defines none)"
+            )));
+        }
+        let known: Vec<&str> = groups
+            .entries
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        Err(reference.error(format!(
+            "unknown group {group:?} ({GROUPS_FILE} defines {})",
+            known.join(", ")
+        )))
     }
 
     fn warnings(&self, dir: &Path) -> Vec<String> {
@@ -470,6 +504,18 @@ data:
             "inv/defaults.yaml:2:9: data.snmp: ${SNMP_COMMUNITY} is used but the environment \
              variable SNMP_COMMUNITY is not set"
         );
+    }
+
+    #[test]
+    fn many_groups_are_found_by_name() {
+        let groups: String = (0..2000)
+            .map(|i| format!("g{i}: {{data: {{n: {i}}}}}\n"))
+            .collect();
+        let (hosts, _) = ok(&[
+            ("hosts.yaml", "R1: {groups: [g1999, g0]}\n"),
+            ("groups.yaml", &groups),
+        ]);
+        assert_eq!(hosts[0].data["n"], serde_json::json!(1999));
     }
 
     #[test]

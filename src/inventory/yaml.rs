@@ -5,6 +5,7 @@
 //! node being read when the error is raised. So to find a node, `locate` re-reads the text with a
 //! visitor that walks the path and fails on purpose when it gets there. Only errors pay for it.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -167,8 +168,9 @@ impl Document {
                 }
             }
             Node::Map(entries) => {
-                for (i, (key, value)) in entries.iter().enumerate() {
-                    if entries[..i].iter().any(|(k, _)| k == key) {
+                let mut seen = HashSet::with_capacity(entries.len());
+                for (key, value) in entries {
+                    if !seen.insert(key.as_str()) {
                         let first = with(path, Step::KeyName(key.clone(), 0));
                         let (first_line, _) = self.locate(&first);
                         path.push(Step::KeyName(key.clone(), 1));
