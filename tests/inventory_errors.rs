@@ -125,3 +125,63 @@ fn a_limit_that_matches_nothing_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("R9*"), "{}", stderr(&out));
 }
+
+/// A listener on loopback that nothing should connect to, and its port.
+fn untouched_listener() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+fn assert_never_connected(listener: &std::net::TcpListener) {
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("netrun connected to the device: {other:?}"),
+    }
+}
+
+#[test]
+fn a_misspelt_key_exits_2_before_connecting() {
+    let (listener, port) = untouched_listener();
+    for (typo, meant) in [
+        ("pasword", "password"),
+        ("trnsport", "transport"),
+        ("usernme", "username"),
+        ("secert", "secret"),
+    ] {
+        let (path, err, code) = run_with(&format!(
+            "- device_type: cisco_ios\n  host: 127.0.0.1\n  port: {port}\n  {typo}: TypoSecret99\n"
+        ));
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "{path}:4:3: {typo}: unknown key; did you mean `{meant}`?"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("TypoSecret99"), "{err}");
+    }
+    assert_never_connected(&listener);
+}
+
+#[test]
+fn a_misspelt_key_in_a_nornir_group_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hosts.yaml"),
+        "R1:\n  hostname: 127.0.0.1\n  groups: [core]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("groups.yaml"), "core:\n  pasword: x\n").unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let out = netrun(&["-i", folder, "show", "clock"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{folder}/groups.yaml:2:3: pasword: unknown key; did you mean `password`?"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

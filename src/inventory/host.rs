@@ -52,6 +52,12 @@ impl<'d> Located<'d> {
         self.doc.error(&self.path, Some(&self.field), message)
     }
 
+    /// An error about `key` itself (not its value) in this map, e.g. a misspelt key.
+    pub(crate) fn key_error(&self, key: &str, message: impl Into<String>) -> InventoryError {
+        let path = with(&self.path, Step::KeyName(key.to_string(), 0));
+        self.doc.error(&path, Some(key), message)
+    }
+
     fn expected(&self, what: &str) -> InventoryError {
         self.error(format!("expected {what}, found {}", self.node.kind()))
     }

@@ -8,6 +8,7 @@ mod env;
 mod error;
 mod filter;
 mod host;
+mod keys;
 mod netmiko;
 mod nornir;
 mod yaml;

@@ -1,9 +1,9 @@
 //! The book's devices.yaml: a YAML list of Netmiko keyword sets (`device_type`, `ip` or `host`,
 //! `port`, `username`, `password`, `secret`, `timeout`), an optional `name`, and netrun's own
 //! keys (`transport`, `telnet_port`, `ssh_legacy`, `key_file`, `key_passphrase`, `groups`,
-//! `data`). Any other
-//! key (Netmiko's `fast_cli`, `session_log`, ...) is kept as template data and named in one
-//! warning.
+//! `data`). A key that is none of these but close to one (`pasword`, `trnsport`) is an error;
+//! any other key (Netmiko's `fast_cli`, `session_log`, ...) is kept as template data and named
+//! in one warning.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -13,6 +13,7 @@ use crate::job::Host;
 use super::env::Env;
 use super::error::InventoryError;
 use super::host::{check_unique_names, HostSpec, Located};
+use super::keys::{self, BOOK_KEYS};
 use super::yaml::{Document, Node, Step};
 use super::Loaded;
 
@@ -113,6 +114,9 @@ fn read_entry<'d>(
             }
             setting if spec.slot(setting).is_some() => spec.offer(setting, at),
             other => {
+                if let Some(meant) = keys::misspelling_of(other, BOOK_KEYS) {
+                    return Err(entry.key_error(key, keys::misspelling_message(meant)));
+                }
                 unknown_keys.insert(other.to_string());
                 extras.push((key, at));
             }
@@ -498,6 +502,62 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn misspelt_keys_are_errors_at_the_key() {
+        assert_eq!(
+            error("- host: a\n  pasword: TypoSecret99\n"),
+            "devices.yaml:2:3: pasword: unknown key; did you mean `password`?"
+        );
+        assert_eq!(
+            error("- {host: a, trnsport: telnet}\n"),
+            "devices.yaml:1:13: trnsport: unknown key; did you mean `transport`?"
+        );
+        assert_eq!(
+            error("- host: a\n- host: b\n  usernme: cisco\n"),
+            "devices.yaml:3:3: usernme: unknown key; did you mean `username`?"
+        );
+        assert_eq!(
+            error("- host: a\n  data: {site: x}\n  secert: s\n"),
+            "devices.yaml:3:3: secert: unknown key; did you mean `secret`?"
+        );
+        assert_eq!(
+            error("- host: a\n  Port: 22\n"),
+            "devices.yaml:2:3: Port: unknown key; did you mean `port`?"
+        );
+    }
+
+    #[test]
+    fn every_known_key_is_read_and_data_keys_are_never_typos() {
+        let (hosts, warnings) = ok("\
+- name: R1
+  device_type: cisco_ios
+  host: a
+  ip: b
+  port: 22
+  telnet_port: 23
+  username: u
+  password: p
+  secret: s
+  timeout: 5
+  transport: ssh
+  ssh_legacy: false
+  key_file: /k
+  key_passphrase: kp
+  passphrase: kp2
+  groups: [g]
+  data: {pasword: x, prot: 1}
+  cost: 10
+");
+        assert_eq!(
+            warnings.len(),
+            1,
+            "only the far-off key is named: {warnings:?}"
+        );
+        assert!(warnings[0].ends_with("netrun does not use cost; kept as template data"));
+        assert_eq!(hosts[0].data["pasword"], serde_json::json!("x"));
+        assert_eq!(hosts[0].data["cost"], serde_json::json!(10));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! Nornir's keys are `hostname`, `port`, `username`, `password`, `platform` (Netmiko or NAPALM
 //! names), `groups`, `data`; netrun also reads its own `secret`, `timeout`, `transport`,
 //! `ssh_legacy`, `key_file`, `key_passphrase` at the same level. `connection_options` is ignored
-//! with a warning. A host without `hostname` is reached at its name.
+//! with a warning. A key close to one of these (`hostnme`, `pasword`) is an error; any other is
+//! template data, named in a warning. A host without `hostname` is reached at its name.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -15,6 +16,7 @@ use crate::job::Host;
 use super::env::Env;
 use super::error::InventoryError;
 use super::host::{HostSpec, Located, NETRUN_KEYS};
+use super::keys::{self, NORNIR_KEYS};
 use super::yaml::{Document, Node, Step};
 use super::Loaded;
 
@@ -51,6 +53,7 @@ pub(crate) fn load(dir: &Path, env: Env) -> Result<Loaded, InventoryError> {
         unknown_keys: BTreeSet::new(),
         connection_options: false,
     };
+    folder.check_keys(&hosts_doc, host_entries)?;
     // A host without `hostname` is reached at its name; these nodes stand for the names.
     let name_nodes: Vec<Node> = host_entries
         .iter()
@@ -122,6 +125,30 @@ impl<'d> Groups<'d> {
     }
 }
 
+/// A misspelt key in this host, group or defaults map is an error. Only maps are looked at:
+/// any other value is reported where it is used.
+fn check_element_keys(element: &Located) -> Result<(), InventoryError> {
+    let Node::Map(entries) = element.node else {
+        return Ok(());
+    };
+    for (key, _) in entries {
+        if let Some(meant) = keys::misspelling_of(key, NORNIR_KEYS) {
+            return Err(element.key_error(key, keys::misspelling_message(meant)));
+        }
+    }
+    Ok(())
+}
+
+/// The values of a top-level map (hosts, groups), each named by its key.
+fn elements<'d>(
+    doc: &'d Document,
+    entries: &'d [(String, Node)],
+) -> impl Iterator<Item = Located<'d>> {
+    entries
+        .iter()
+        .map(move |(name, node)| Located::new(doc, node, vec![Step::key(name)], name))
+}
+
 fn top_level_map(doc: &Document, what: &str) -> Result<(), InventoryError> {
     match &doc.root {
         Node::Map(_) | Node::Null => Ok(()),
@@ -134,6 +161,22 @@ fn top_level_map(doc: &Document, what: &str) -> Result<(), InventoryError> {
 }
 
 impl<'d> Folder<'d> {
+    /// A misspelt key is an error before any host is built, even in a group no host uses.
+    fn check_keys(
+        &self,
+        hosts_doc: &'d Document,
+        host_entries: &'d [(String, Node)],
+    ) -> Result<(), InventoryError> {
+        let groups = self
+            .groups
+            .iter()
+            .flat_map(|groups| elements(groups.doc, groups.entries));
+        elements(hosts_doc, host_entries)
+            .chain(groups)
+            .chain(self.defaults.clone())
+            .try_for_each(|element| check_element_keys(&element))
+    }
+
     fn host(
         &mut self,
         name: &str,
@@ -503,6 +546,40 @@ data:
             ]),
             "inv/defaults.yaml:2:9: data.snmp: ${SNMP_COMMUNITY} is used but the environment \
              variable SNMP_COMMUNITY is not set"
+        );
+    }
+
+    #[test]
+    fn misspelt_keys_are_errors_in_hosts_groups_and_defaults() {
+        assert_eq!(
+            error(&[(
+                "hosts.yaml",
+                "R1:\n  hostname: a\n  pasword: TypoSecret99\n"
+            )]),
+            "inv/hosts.yaml:3:3: pasword: unknown key; did you mean `password`?"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {hostname: a}\n"),
+                ("groups.yaml", "unused:\n  trnsport: telnet\n"),
+            ]),
+            "inv/groups.yaml:2:3: trnsport: unknown key; did you mean `transport`?",
+            "even in a group no host uses"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {hostname: a}\n"),
+                ("defaults.yaml", "usernme: admin\n"),
+            ]),
+            "inv/defaults.yaml:1:1: usernme: unknown key; did you mean `username`?"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {hostnme: a}\n")]),
+            "inv/hosts.yaml:1:6: hostnme: unknown key; did you mean `hostname`?"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {platfrom: ios}\n")]),
+            "inv/hosts.yaml:1:6: platfrom: unknown key; did you mean `platform`?"
         );
     }
 
