@@ -11,6 +11,7 @@ mod host;
 mod keys;
 mod netmiko;
 mod nornir;
+mod secrets;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub use env::Env;
 pub use error::{InventoryError, LimitError};
 pub use filter::filter;
+pub use secrets::{is_secret_key, masked_data, secret_data_values, MASK};
 
 use crate::job::{Host, Secret};
 
@@ -166,6 +168,35 @@ mod tests {
             format!("{:#}", anyhow::Error::from(err)),
             "/nonexistent/devices.yaml: cannot read the inventory: No such file or directory (os error 2)"
         );
+    }
+
+    #[test]
+    fn a_hosts_secrets_are_listed_and_its_data_masked_for_display() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("devices.yaml");
+        std::fs::write(
+            &file,
+            "- host: a\n  password: pw\n  secret: enable-pw\n  key_file: /k\n  \
+             key_passphrase: kp\n  snmp_community: public\n  data:\n    \
+             tacacs: {key: tk, server: 10.0.0.9}\n    site: dc1\n    api_token: pw\n",
+        )
+        .unwrap();
+        let inv = load(&file, &no_env).unwrap();
+        let host = &inv.hosts[0];
+        assert_eq!(
+            host.secret_values(),
+            ["enable-pw", "public", "kp", "pw", "tk"]
+        );
+        assert_eq!(
+            serde_json::to_value(masked_data(&host.data)).unwrap(),
+            serde_json::json!({
+                "api_token": "***",
+                "site": "dc1",
+                "snmp_community": "***",
+                "tacacs": {"key": "***", "server": "10.0.0.9"},
+            })
+        );
+        assert_eq!(host.data["snmp_community"], serde_json::json!("public"));
     }
 
     #[test]
