@@ -185,3 +185,67 @@ fn a_misspelt_key_in_a_nornir_group_exits_2() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_huge_timeout_names_the_range() {
+    assert_error(
+        &format!("{GOOD}  timeout: 1e300\n"),
+        5,
+        &["timeout: 1e300 is out of range: must be between 0 and 86400 seconds (1 day)"],
+    );
+    assert_error(&format!("{GOOD}  timeout: .nan\n"), 5, &["86400 seconds"]);
+}
+
+#[test]
+fn an_address_with_a_port_or_a_space_exits_2() {
+    assert_error(
+        "- device_type: cisco_ios\n  host: 1.2.3.4:22\n",
+        2,
+        &["host: \"1.2.3.4:22\" includes a port: write `host: 1.2.3.4` and `port: 22`"],
+    );
+    assert_error(
+        "- device_type: cisco_ios\n  host: core router 1\n",
+        2,
+        &["it contains a space"],
+    );
+}
+
+/// Lists the inventory `yaml` with `netrun inventory -o json`.
+fn listed(yaml: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devices.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let out = netrun(&["inventory", "-i", path.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn a_byte_order_mark_merge_keys_and_ipv6_load() {
+    let doc = listed(
+        "\u{feff}- &ios\n  name: R1\n  device_type: cisco_ios\n  host: 127.0.0.1\n  \
+         username: ops\n- <<: *ios\n  name: R2\n  host: \"::1\"\n- <<: [{port: 2222}, *ios]\n  \
+         name: R3\n  host: fe80::1%lo\n",
+    );
+    let hosts: Vec<(&str, &str, u64, &str)> = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap(),
+                h["host"].as_str().unwrap(),
+                h["port"].as_u64().unwrap(),
+                h["username"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            ("R1", "127.0.0.1", 22, "ops"),
+            ("R2", "::1", 22, "ops"),
+            ("R3", "fe80::1%lo", 2222, "ops")
+        ]
+    );
+}

@@ -4,6 +4,7 @@
 //!
 //! Every error is an [`InventoryError`] that names `FILE:LINE:COL: FIELD`.
 
+mod address;
 mod env;
 mod error;
 mod filter;
@@ -28,6 +29,10 @@ use crate::job::{Host, Secret};
 /// per command read; netrun reads to the prompt rather than sleeping, so a deadline only fires
 /// on a device that is really stuck, and 20 s leaves room for a slow `show running-config`.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+
+/// The longest timeout an inventory may give, in seconds (1 day): a longer one is a mistake
+/// (`1e300`), and `Duration` cannot hold some of them.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 
 /// The platform used when a host names none: the book's devices are all Cisco IOS.
 pub const DEFAULT_DEVICE_TYPE: &str = "cisco_ios";

@@ -584,6 +584,60 @@ data:
     }
 
     #[test]
+    fn addresses_are_checked_wherever_they_come_from() {
+        assert_eq!(
+            error(&[("hosts.yaml", "R1:\n  hostname: 10.0.0.1:830\n")]),
+            "inv/hosts.yaml:2:13: hostname: \"10.0.0.1:830\" includes a port: write \
+             `hostname: 10.0.0.1` and `port: 830`"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {hostname: a}\ncore rtr: {}\n")]),
+            "inv/hosts.yaml:2:1: hostname: \"core rtr\" is not a host name or address: it \
+             contains a space"
+        );
+        let (hosts, _) = ok(&[("hosts.yaml", "core rtr: {hostname: \"2001:db8::7\"}\n")]);
+        assert_eq!(
+            (hosts[0].name.as_str(), hosts[0].host.as_str()),
+            ("core rtr", "2001:db8::7")
+        );
+    }
+
+    #[test]
+    fn merge_keys_and_a_byte_order_mark_work_in_every_file() {
+        let (hosts, warnings) = ok(&[
+            (
+                "hosts.yaml",
+                "\u{feff}R1: &r1\n  hostname: 10.0.0.1\n  groups: [core]\nR2:\n  <<: *r1\n  \
+                 hostname: 10.0.0.2\n",
+            ),
+            (
+                "groups.yaml",
+                "\u{feff}base: &base\n  username: ops\n  data: &data {site: dc1}\ncore:\n  \
+                 <<: *base\n  data:\n    <<: *data\n    role: core\n",
+            ),
+            ("defaults.yaml", "\u{feff}<<: {password: pw}\n"),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for host in &hosts {
+            assert_eq!(host.groups, ["core"]);
+            assert_eq!(host.username, "ops");
+            assert_eq!(host.password.expose(), "pw");
+            assert_eq!(
+                serde_json::to_value(&host.data).unwrap(),
+                serde_json::json!({"site": "dc1", "role": "core"})
+            );
+        }
+        assert_eq!(hosts[1].host, "10.0.0.2");
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {groups: [core]}\n"),
+                ("groups.yaml", "base: &b {port: 0}\ncore: {<<: *b}\n"),
+            ]),
+            "inv/groups.yaml:1:17: port: 0 is not a valid port (1-65535)"
+        );
+    }
+
+    #[test]
     fn many_groups_are_found_by_name() {
         let groups: String = (0..2000)
             .map(|i| format!("g{i}: {{data: {{n: {i}}}}}\n"))
