@@ -93,6 +93,30 @@ pub struct Host {
     pub data: BTreeMap<String, serde_json::Value>,
 }
 
+impl Host {
+    /// Every secret text this host carries, to mask wherever a device might echo it: the
+    /// password, enable secret and key passphrase, and the string data values under
+    /// secret-looking keys (`inventory::secret_data_values`). Non-empty, each once, longest first, so that masking
+    /// them in this order never leaves the tail of a longer secret that contains a shorter one.
+    pub fn secret_values(&self) -> Vec<String> {
+        let secrets = [
+            Some(&self.password),
+            self.secret.as_ref(),
+            self.key_passphrase.as_ref(),
+        ];
+        let mut values: Vec<String> = secrets
+            .into_iter()
+            .flatten()
+            .map(|secret| secret.expose().to_string())
+            .chain(crate::inventory::secret_data_values(&self.data))
+            .filter(|value| !value.is_empty())
+            .collect();
+        values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        values.dedup();
+        values
+    }
+}
+
 /// What to do on a device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Task {

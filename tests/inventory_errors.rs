@@ -125,3 +125,127 @@ fn a_limit_that_matches_nothing_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("R9*"), "{}", stderr(&out));
 }
+
+/// A listener on loopback that nothing should connect to, and its port.
+fn untouched_listener() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+fn assert_never_connected(listener: &std::net::TcpListener) {
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("netrun connected to the device: {other:?}"),
+    }
+}
+
+#[test]
+fn a_misspelt_key_exits_2_before_connecting() {
+    let (listener, port) = untouched_listener();
+    for (typo, meant) in [
+        ("pasword", "password"),
+        ("trnsport", "transport"),
+        ("usernme", "username"),
+        ("secert", "secret"),
+    ] {
+        let (path, err, code) = run_with(&format!(
+            "- device_type: cisco_ios\n  host: 127.0.0.1\n  port: {port}\n  {typo}: TypoSecret99\n"
+        ));
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "{path}:4:3: {typo}: unknown key; did you mean `{meant}`?"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("TypoSecret99"), "{err}");
+    }
+    assert_never_connected(&listener);
+}
+
+#[test]
+fn a_misspelt_key_in_a_nornir_group_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hosts.yaml"),
+        "R1:\n  hostname: 127.0.0.1\n  groups: [core]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("groups.yaml"), "core:\n  pasword: x\n").unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let out = netrun(&["-i", folder, "show", "clock"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{folder}/groups.yaml:2:3: pasword: unknown key; did you mean `password`?"
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_huge_timeout_names_the_range() {
+    assert_error(
+        &format!("{GOOD}  timeout: 1e300\n"),
+        5,
+        &["timeout: 1e300 is out of range: must be between 0 and 86400 seconds (1 day)"],
+    );
+    assert_error(&format!("{GOOD}  timeout: .nan\n"), 5, &["86400 seconds"]);
+}
+
+#[test]
+fn an_address_with_a_port_or_a_space_exits_2() {
+    assert_error(
+        "- device_type: cisco_ios\n  host: 1.2.3.4:22\n",
+        2,
+        &["host: \"1.2.3.4:22\" includes a port: write `host: 1.2.3.4` and `port: 22`"],
+    );
+    assert_error(
+        "- device_type: cisco_ios\n  host: core router 1\n",
+        2,
+        &["it contains a space"],
+    );
+}
+
+/// Lists the inventory `yaml` with `netrun inventory -o json`.
+fn listed(yaml: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devices.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let out = netrun(&["inventory", "-i", path.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+#[test]
+fn a_byte_order_mark_merge_keys_and_ipv6_load() {
+    let doc = listed(
+        "\u{feff}- &ios\n  name: R1\n  device_type: cisco_ios\n  host: 127.0.0.1\n  \
+         username: ops\n- <<: *ios\n  name: R2\n  host: \"::1\"\n- <<: [{port: 2222}, *ios]\n  \
+         name: R3\n  host: fe80::1%lo\n",
+    );
+    let hosts: Vec<(&str, &str, u64, &str)> = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap(),
+                h["host"].as_str().unwrap(),
+                h["port"].as_u64().unwrap(),
+                h["username"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            ("R1", "127.0.0.1", 22, "ops"),
+            ("R2", "::1", 22, "ops"),
+            ("R3", "fe80::1%lo", 2222, "ops")
+        ]
+    );
+}

@@ -2,16 +2,19 @@
 //! `Host`: types, ports, device types, `${VAR}`, defaults and environment fills. Shared by both
 //! formats, so a value means the same thing wherever it is written.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::dialogue::platform::{device_type_names, lookup_device_type, DeviceType};
 use crate::job::{Host, Secret, TransportKind};
 
+use super::address;
 use super::env::{expand, Env};
 use super::error::InventoryError;
 use super::yaml::{with, Document, Node, Step};
-use super::{DEFAULT_DEVICE_TYPE, DEFAULT_TIMEOUT_SECS, PASSWORD_VAR, SECRET_VAR};
+use super::{
+    DEFAULT_DEVICE_TYPE, DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS, PASSWORD_VAR, SECRET_VAR,
+};
 
 /// A value in a document, with its path there and the key it was written under.
 #[derive(Clone)]
@@ -50,6 +53,12 @@ impl<'d> Located<'d> {
 
     pub(crate) fn error(&self, message: impl Into<String>) -> InventoryError {
         self.doc.error(&self.path, Some(&self.field), message)
+    }
+
+    /// An error about `key` itself (not its value) in this map, e.g. a misspelt key.
+    pub(crate) fn key_error(&self, key: &str, message: impl Into<String>) -> InventoryError {
+        let path = with(&self.path, Step::KeyName(key.to_string(), 0));
+        self.doc.error(&path, Some(key), message)
     }
 
     fn expected(&self, what: &str) -> InventoryError {
@@ -106,6 +115,7 @@ impl<'d> Located<'d> {
             .ok_or_else(|| self.error(format!("{port} is not a valid port (1-65535)")))
     }
 
+    /// A timeout: more than 0 and at most `MAX_TIMEOUT_SECS`.
     fn seconds(&self, env: Env) -> Result<Duration, InventoryError> {
         let what = "a number of seconds";
         let seconds = match self.node {
@@ -119,10 +129,20 @@ impl<'d> Located<'d> {
             }
             _ => return Err(self.expected(what)),
         };
+        let shown = number_text(seconds);
+        if seconds <= 0.0 {
+            return Err(self.error(format!("{shown} is not a positive number of seconds")));
+        }
+        if seconds.is_nan() || seconds > MAX_TIMEOUT_SECS as f64 {
+            return Err(self.error(format!(
+                "{shown} is out of range: must be between 0 and {MAX_TIMEOUT_SECS} seconds \
+                 (1 day)"
+            )));
+        }
         Duration::try_from_secs_f64(seconds)
             .ok()
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| self.error(format!("{seconds} is not a positive number of seconds")))
+            .ok_or_else(|| self.error(format!("{shown} is too short to be a timeout")))
     }
 
     fn flag(&self, env: Env) -> Result<bool, InventoryError> {
@@ -205,6 +225,8 @@ pub(crate) struct HostSpec<'d> {
     pub(crate) key_passphrase: Option<Located<'d>>,
     /// Data keys with their values, first one found wins.
     pub(crate) data: Vec<(String, Located<'d>)>,
+    /// The keys in `data`, so that offering one costs the same however many there are.
+    data_keys: HashSet<&'d str>,
 }
 
 /// netrun's own keys, accepted in both formats.
@@ -249,8 +271,8 @@ impl<'d> HostSpec<'d> {
     }
 
     /// Add data keys that are not there yet.
-    pub(crate) fn offer_data(&mut self, key: &str, value: Located<'d>) {
-        if !self.data.iter().any(|(k, _)| k == key) {
+    pub(crate) fn offer_data(&mut self, key: &'d str, value: Located<'d>) {
+        if self.data_keys.insert(key) {
             self.data.push((key.to_string(), value));
         }
     }
@@ -308,9 +330,15 @@ impl<'d> HostSpec<'d> {
     /// The address to connect to; required.
     fn address(&self, entry: &Located, env: Env) -> Result<String, InventoryError> {
         match &self.host {
-            Some(at) => at
-                .non_empty_text(env)?
-                .ok_or_else(|| at.error("is empty: give the device's address")),
+            Some(at) => {
+                let address = at
+                    .non_empty_text(env)?
+                    .ok_or_else(|| at.error("is empty: give the device's address"))?;
+                match address::problem(&address, &at.field) {
+                    Some(problem) => Err(at.error(problem)),
+                    None => Ok(address),
+                }
+            }
             None => Err(entry.doc.error(
                 &entry.path,
                 Some("host"),
@@ -333,6 +361,15 @@ impl<'d> HostSpec<'d> {
             TransportKind::Ssh => ssh,
         };
         Ok(given.unwrap_or_else(|| transport.default_port()))
+    }
+}
+
+/// A number as a person would write it: `-3`, `2.5`, `1e300` (not 301 digits), `inf`.
+fn number_text(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1e16 {
+        format!("{x:e}")
+    } else {
+        x.to_string()
     }
 }
 

@@ -5,12 +5,15 @@
 //!
 //! Every error is an [`InventoryError`] that names `FILE:LINE:COL: FIELD`.
 
+mod address;
 mod env;
 mod error;
 mod filter;
 mod host;
+mod keys;
 mod netmiko;
 mod nornir;
+mod secrets;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 pub use env::Env;
 pub use error::InventoryError;
 pub use filter::filter;
+pub use secrets::{is_secret_key, masked_data, secret_data_values, MASK};
 
 use crate::job::{Host, Secret};
 
@@ -26,6 +30,10 @@ use crate::job::{Host, Secret};
 /// per command read; netrun reads to the prompt rather than sleeping, so a deadline only fires
 /// on a device that is really stuck, and 20 s leaves room for a slow `show running-config`.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
+
+/// The longest timeout an inventory may give, in seconds (1 day): a longer one is a mistake
+/// (`1e300`), and `Duration` cannot hold some of them.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
 
 /// The platform used when a host names none: the book's devices are all Cisco IOS.
 pub const DEFAULT_DEVICE_TYPE: &str = "cisco_ios";
@@ -178,6 +186,35 @@ mod tests {
             format!("{:#}", anyhow::Error::from(err)),
             "/nonexistent/devices.yaml: cannot read the inventory: No such file or directory (os error 2)"
         );
+    }
+
+    #[test]
+    fn a_hosts_secrets_are_listed_and_its_data_masked_for_display() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("devices.yaml");
+        std::fs::write(
+            &file,
+            "- host: a\n  password: pw\n  secret: enable-pw\n  key_file: /k\n  \
+             key_passphrase: kp\n  snmp_community: public\n  data:\n    \
+             tacacs: {key: tk, server: 10.0.0.9}\n    site: dc1\n    api_token: pw\n",
+        )
+        .unwrap();
+        let inv = load(&file, &no_env).unwrap();
+        let host = &inv.hosts[0];
+        assert_eq!(
+            host.secret_values(),
+            ["enable-pw", "public", "kp", "pw", "tk"]
+        );
+        assert_eq!(
+            serde_json::to_value(masked_data(&host.data)).unwrap(),
+            serde_json::json!({
+                "api_token": "***",
+                "site": "dc1",
+                "snmp_community": "***",
+                "tacacs": {"key": "***", "server": "10.0.0.9"},
+            })
+        );
+        assert_eq!(host.data["snmp_community"], serde_json::json!("public"));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The book's devices.yaml: a YAML list of Netmiko keyword sets (`device_type`, `ip` or `host`,
 //! `port`, `username`, `password`, `secret`, `timeout`), an optional `name`, and netrun's own
 //! keys (`transport`, `telnet_port`, `ssh_legacy`, `key_file`, `key_passphrase`, `groups`,
-//! `data`). Any other
-//! key (Netmiko's `fast_cli`, `session_log`, ...) is kept as template data and named in one
-//! warning.
+//! `data`). A key that is none of these but close to one (`pasword`, `trnsport`) is an error;
+//! any other key (Netmiko's `fast_cli`, `session_log`, ...) is kept as template data and named
+//! in one warning.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -13,6 +13,7 @@ use crate::job::Host;
 use super::env::Env;
 use super::error::InventoryError;
 use super::host::{check_unique_names, HostSpec, Located};
+use super::keys::{self, BOOK_KEYS};
 use super::yaml::{Document, Node, Step};
 use super::Loaded;
 
@@ -113,6 +114,9 @@ fn read_entry<'d>(
             }
             setting if spec.slot(setting).is_some() => spec.offer(setting, at),
             other => {
+                if let Some(meant) = keys::misspelling_of(other, BOOK_KEYS) {
+                    return Err(entry.key_error(key, keys::misspelling_message(meant)));
+                }
                 unknown_keys.insert(other.to_string());
                 extras.push((key, at));
             }
@@ -498,6 +502,163 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn misspelt_keys_are_errors_at_the_key() {
+        assert_eq!(
+            error("- host: a\n  pasword: TypoSecret99\n"),
+            "devices.yaml:2:3: pasword: unknown key; did you mean `password`?"
+        );
+        assert_eq!(
+            error("- {host: a, trnsport: telnet}\n"),
+            "devices.yaml:1:13: trnsport: unknown key; did you mean `transport`?"
+        );
+        assert_eq!(
+            error("- host: a\n- host: b\n  usernme: cisco\n"),
+            "devices.yaml:3:3: usernme: unknown key; did you mean `username`?"
+        );
+        assert_eq!(
+            error("- host: a\n  data: {site: x}\n  secert: s\n"),
+            "devices.yaml:3:3: secert: unknown key; did you mean `secret`?"
+        );
+        assert_eq!(
+            error("- host: a\n  Port: 22\n"),
+            "devices.yaml:2:3: Port: unknown key; did you mean `port`?"
+        );
+    }
+
+    #[test]
+    fn every_known_key_is_read_and_data_keys_are_never_typos() {
+        let (hosts, warnings) = ok("\
+- name: R1
+  device_type: cisco_ios
+  host: a
+  ip: b
+  port: 22
+  telnet_port: 23
+  username: u
+  password: p
+  secret: s
+  timeout: 5
+  transport: ssh
+  ssh_legacy: false
+  key_file: /k
+  key_passphrase: kp
+  passphrase: kp2
+  groups: [g]
+  data: {pasword: x, prot: 1}
+  cost: 10
+");
+        assert_eq!(
+            warnings.len(),
+            1,
+            "only the far-off key is named: {warnings:?}"
+        );
+        assert!(warnings[0].ends_with("netrun does not use cost; kept as template data"));
+        assert_eq!(hosts[0].data["pasword"], serde_json::json!("x"));
+        assert_eq!(hosts[0].data["cost"], serde_json::json!(10));
+    }
+
+    #[test]
+    fn timeouts_out_of_range_say_the_range() {
+        for (value, shown) in [
+            ("1e300", "1e300"),
+            (".inf", "inf"),
+            ("\"inf\"", "inf"),
+            ("86401", "86401"),
+        ] {
+            assert_eq!(
+                error(&format!("- host: a\n  timeout: {value}\n")),
+                format!(
+                    "devices.yaml:2:12: timeout: {shown} is out of range: must be between 0 and \
+                     86400 seconds (1 day)"
+                ),
+                "{value}"
+            );
+        }
+        assert_eq!(
+            error("- host: a\n  timeout: .nan\n"),
+            "devices.yaml:2:12: timeout: NaN is out of range: must be between 0 and 86400 \
+             seconds (1 day)"
+        );
+        assert_eq!(
+            error("- host: a\n  timeout: -.inf\n"),
+            "devices.yaml:2:12: timeout: -inf is not a positive number of seconds"
+        );
+        assert_eq!(
+            error("- host: a\n  timeout: 0\n"),
+            "devices.yaml:2:12: timeout: 0 is not a positive number of seconds"
+        );
+        let (hosts, _) = ok("- {host: a, timeout: 86400}\n- {host: b, timeout: 0.5}\n");
+        assert_eq!(hosts[0].timeout, Duration::from_secs(86_400));
+        assert_eq!(hosts[1].timeout, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn addresses_must_be_reachable_names_or_literals() {
+        assert_eq!(
+            error("- host: 1.2.3.4:22\n"),
+            "devices.yaml:1:9: host: \"1.2.3.4:22\" includes a port: write `host: 1.2.3.4` and \
+             `port: 22`"
+        );
+        assert_eq!(
+            error("- {name: R1, ip: core router}\n"),
+            "devices.yaml:1:18: ip: \"core router\" is not a host name or address: it contains \
+             a space"
+        );
+        let env = |name: &str| (name == "ADDR").then(|| "10.0.0.1:2222".to_string());
+        assert_eq!(
+            error_with("- host: ${ADDR}\n", &env),
+            "devices.yaml:1:9: host: \"10.0.0.1:2222\" includes a port: write `host: 10.0.0.1` \
+             and `port: 2222`"
+        );
+        let (hosts, _) = ok("- host: ::1\n- host: \"2001:db8::1\"\n- host: fe80::1%lo\n");
+        let addresses: Vec<&str> = hosts.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(addresses, ["::1", "2001:db8::1", "fe80::1%lo"]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let (hosts, _) = ok("\u{feff}- host: 10.0.0.1\n  password: x\n");
+        assert_eq!(hosts[0].host, "10.0.0.1");
+        assert_eq!(
+            error("\u{feff}- host: a\n  port: x\n"),
+            "devices.yaml:2:9: port: expected a port number (1-65535), found \"x\""
+        );
+    }
+
+    #[test]
+    fn merge_keys_share_settings() {
+        let (hosts, warnings) = ok("\
+- &ios {device_type: cisco_ios, username: cisco, password: \"${LAB_PASS}\", host: base}
+- <<: *ios
+  host: 10.0.0.2
+- <<: [{port: 2222, username: first}, *ios]
+  host: 10.0.0.3
+");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let r2 = &hosts[1];
+        assert_eq!(
+            (r2.host.as_str(), r2.username.as_str()),
+            ("10.0.0.2", "cisco")
+        );
+        assert_eq!(r2.password.expose(), "cisco");
+        let r3 = &hosts[2];
+        assert_eq!((r3.port, r3.username.as_str()), (2222, "first"));
+        assert_eq!(
+            error(
+                "- &base {host: a, transport: ssh}\n- <<: *base\n  host: b\n  \
+                 device_type: cisco_ios_telnet\n"
+            ),
+            "devices.yaml:1:30: transport: is ssh but the device type is a Telnet one",
+            "a merged value is pointed at where it is written"
+        );
+        assert_eq!(
+            error("- host: a\n  <<: [x]\n"),
+            "devices.yaml:2:8: <<: expected a map to merge (`<<: *name`) or a list of them, \
+             found a string"
+        );
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! Nornir's keys are `hostname`, `port`, `username`, `password`, `platform` (Netmiko or NAPALM
 //! names), `groups`, `data`; netrun also reads its own `secret`, `timeout`, `transport`,
 //! `ssh_legacy`, `key_file`, `key_passphrase` at the same level. `connection_options` is ignored
-//! with a warning. A host without `hostname` is reached at its name.
+//! with a warning. A key close to one of these (`hostnme`, `pasword`) is an error; any other is
+//! template data, named in a warning. A host without `hostname` is reached at its name.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::job::Host;
@@ -15,6 +16,7 @@ use crate::job::Host;
 use super::env::Env;
 use super::error::InventoryError;
 use super::host::{HostSpec, Located, NETRUN_KEYS};
+use super::keys::{self, NORNIR_KEYS};
 use super::yaml::{Document, Node, Step};
 use super::Loaded;
 
@@ -24,7 +26,7 @@ const DEFAULTS_FILE: &str = "defaults.yaml";
 
 /// The folder's documents and what the hosts found in them to warn about.
 struct Folder<'d> {
-    groups: Option<&'d Document>,
+    groups: Option<Groups<'d>>,
     defaults: Option<Located<'d>>,
     unknown_keys: BTreeSet<String>,
     connection_options: bool,
@@ -36,38 +38,22 @@ pub(crate) fn load(dir: &Path, env: Env) -> Result<Loaded, InventoryError> {
     let groups_doc = read_optional(&dir.join(GROUPS_FILE))?;
     let defaults_doc = read_optional(&dir.join(DEFAULTS_FILE))?;
 
-    let host_entries = match &hosts_doc.root {
-        Node::Map(entries) if !entries.is_empty() => entries,
-        Node::Map(_) | Node::Null => {
-            return Err(hosts_doc.error_at_start("the inventory is empty: list at least one host"))
-        }
-        other => {
-            return Err(hosts_doc.error(
-                &[],
-                None,
-                format!(
-                    "expected a map of hosts (`R1: {{hostname: ...}}`), found {}",
-                    other.kind()
-                ),
-            ))
-        }
-    };
+    let host_entries = host_map(&hosts_doc)?;
     if let Some(doc) = &groups_doc {
         top_level_map(doc, "groups")?;
     }
-    let defaults = match &defaults_doc {
-        Some(doc) => {
-            top_level_map(doc, "defaults")?;
-            Some(Located::new(doc, &doc.root, Vec::new(), "defaults"))
-        }
-        None => None,
-    };
+    if let Some(doc) = &defaults_doc {
+        top_level_map(doc, "defaults")?;
+    }
     let mut folder = Folder {
-        groups: groups_doc.as_ref(),
-        defaults,
+        groups: groups_doc.as_ref().map(Groups::new),
+        defaults: defaults_doc
+            .as_ref()
+            .map(|doc| Located::new(doc, &doc.root, Vec::new(), "defaults")),
         unknown_keys: BTreeSet::new(),
         connection_options: false,
     };
+    folder.check_keys(&hosts_doc, host_entries)?;
     // A host without `hostname` is reached at its name; these nodes stand for the names.
     let name_nodes: Vec<Node> = host_entries
         .iter()
@@ -87,12 +73,80 @@ pub(crate) fn load(dir: &Path, env: Env) -> Result<Loaded, InventoryError> {
     Ok((hosts, folder.warnings(dir)))
 }
 
+/// hosts.yaml's map of hosts, not empty.
+fn host_map(doc: &Document) -> Result<&[(String, Node)], InventoryError> {
+    match &doc.root {
+        Node::Map(entries) if !entries.is_empty() => Ok(entries),
+        Node::Map(_) | Node::Null => {
+            Err(doc.error_at_start("the inventory is empty: list at least one host"))
+        }
+        other => Err(doc.error(
+            &[],
+            None,
+            format!(
+                "expected a map of hosts (`R1: {{hostname: ...}}`), found {}",
+                other.kind()
+            ),
+        )),
+    }
+}
+
 fn read_optional(path: &Path) -> Result<Option<Document>, InventoryError> {
     if path.exists() {
         Document::read(path).map(Some)
     } else {
         Ok(None)
     }
+}
+
+/// Groups by name, so that finding a host's groups costs the same however many there are.
+struct Groups<'d> {
+    doc: &'d Document,
+    /// In groups.yaml order, for messages.
+    entries: &'d [(String, Node)],
+    by_name: HashMap<&'d str, &'d Node>,
+}
+
+impl<'d> Groups<'d> {
+    fn new(doc: &'d Document) -> Self {
+        let entries = match &doc.root {
+            Node::Map(entries) => entries.as_slice(),
+            _ => &[],
+        };
+        let by_name = entries
+            .iter()
+            .map(|(name, node)| (name.as_str(), node))
+            .collect();
+        Groups {
+            doc,
+            entries,
+            by_name,
+        }
+    }
+}
+
+/// A misspelt key in this host, group or defaults map is an error. Only maps are looked at:
+/// any other value is reported where it is used.
+fn check_element_keys(element: &Located) -> Result<(), InventoryError> {
+    let Node::Map(entries) = element.node else {
+        return Ok(());
+    };
+    for (key, _) in entries {
+        if let Some(meant) = keys::misspelling_of(key, NORNIR_KEYS) {
+            return Err(element.key_error(key, keys::misspelling_message(meant)));
+        }
+    }
+    Ok(())
+}
+
+/// The values of a top-level map (hosts, groups), each named by its key.
+fn elements<'d>(
+    doc: &'d Document,
+    entries: &'d [(String, Node)],
+) -> impl Iterator<Item = Located<'d>> {
+    entries
+        .iter()
+        .map(move |(name, node)| Located::new(doc, node, vec![Step::key(name)], name))
 }
 
 fn top_level_map(doc: &Document, what: &str) -> Result<(), InventoryError> {
@@ -107,6 +161,22 @@ fn top_level_map(doc: &Document, what: &str) -> Result<(), InventoryError> {
 }
 
 impl<'d> Folder<'d> {
+    /// A misspelt key is an error before any host is built, even in a group no host uses.
+    fn check_keys(
+        &self,
+        hosts_doc: &'d Document,
+        host_entries: &'d [(String, Node)],
+    ) -> Result<(), InventoryError> {
+        let groups = self
+            .groups
+            .iter()
+            .flat_map(|groups| elements(groups.doc, groups.entries));
+        elements(hosts_doc, host_entries)
+            .chain(groups)
+            .chain(self.defaults.clone())
+            .try_for_each(|element| check_element_keys(&element))
+    }
+
     fn host(
         &mut self,
         name: &str,
@@ -203,26 +273,33 @@ impl<'d> Folder<'d> {
     }
 
     fn group(&self, group: &str, reference: &Located<'d>) -> Result<Located<'d>, InventoryError> {
-        let Some(doc) = self.groups else {
+        let Some(groups) = &self.groups else {
             return Err(reference.error(format!(
                 "unknown group {group:?} (there is no {GROUPS_FILE})"
             )));
         };
-        match &doc.root {
-            Node::Map(entries) => match entries.iter().find(|(name, _)| name == group) {
-                Some((_, node)) => Ok(Located::new(doc, node, vec![Step::key(group)], group)),
-                None => {
-                    let known: Vec<&str> = entries.iter().map(|(name, _)| name.as_str()).collect();
-                    Err(reference.error(format!(
-                        "unknown group {group:?} ({GROUPS_FILE} defines {})",
-                        known.join(", ")
-                    )))
-                }
-            },
-            _ => Err(reference.error(format!(
-                "unknown group {group:?} ({GROUPS_FILE} defines none)"
-            ))),
+        if let Some(node) = groups.by_name.get(group) {
+            return Ok(Located::new(
+                groups.doc,
+                node,
+                vec![Step::key(group)],
+                group,
+            ));
         }
+        if groups.entries.is_empty() {
+            return Err(reference.error(format!(
+                "unknown group {group:?} ({GROUPS_FILE} defines none)"
+            )));
+        }
+        let known: Vec<&str> = groups
+            .entries
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        Err(reference.error(format!(
+            "unknown group {group:?} ({GROUPS_FILE} defines {})",
+            known.join(", ")
+        )))
     }
 
     fn warnings(&self, dir: &Path) -> Vec<String> {
@@ -470,6 +547,106 @@ data:
             "inv/defaults.yaml:2:9: data.snmp: ${SNMP_COMMUNITY} is used but the environment \
              variable SNMP_COMMUNITY is not set"
         );
+    }
+
+    #[test]
+    fn misspelt_keys_are_errors_in_hosts_groups_and_defaults() {
+        assert_eq!(
+            error(&[(
+                "hosts.yaml",
+                "R1:\n  hostname: a\n  pasword: TypoSecret99\n"
+            )]),
+            "inv/hosts.yaml:3:3: pasword: unknown key; did you mean `password`?"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {hostname: a}\n"),
+                ("groups.yaml", "unused:\n  trnsport: telnet\n"),
+            ]),
+            "inv/groups.yaml:2:3: trnsport: unknown key; did you mean `transport`?",
+            "even in a group no host uses"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {hostname: a}\n"),
+                ("defaults.yaml", "usernme: admin\n"),
+            ]),
+            "inv/defaults.yaml:1:1: usernme: unknown key; did you mean `username`?"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {hostnme: a}\n")]),
+            "inv/hosts.yaml:1:6: hostnme: unknown key; did you mean `hostname`?"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {platfrom: ios}\n")]),
+            "inv/hosts.yaml:1:6: platfrom: unknown key; did you mean `platform`?"
+        );
+    }
+
+    #[test]
+    fn addresses_are_checked_wherever_they_come_from() {
+        assert_eq!(
+            error(&[("hosts.yaml", "R1:\n  hostname: 10.0.0.1:830\n")]),
+            "inv/hosts.yaml:2:13: hostname: \"10.0.0.1:830\" includes a port: write \
+             `hostname: 10.0.0.1` and `port: 830`"
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {hostname: a}\ncore rtr: {}\n")]),
+            "inv/hosts.yaml:2:1: hostname: \"core rtr\" is not a host name or address: it \
+             contains a space"
+        );
+        let (hosts, _) = ok(&[("hosts.yaml", "core rtr: {hostname: \"2001:db8::7\"}\n")]);
+        assert_eq!(
+            (hosts[0].name.as_str(), hosts[0].host.as_str()),
+            ("core rtr", "2001:db8::7")
+        );
+    }
+
+    #[test]
+    fn merge_keys_and_a_byte_order_mark_work_in_every_file() {
+        let (hosts, warnings) = ok(&[
+            (
+                "hosts.yaml",
+                "\u{feff}R1: &r1\n  hostname: 10.0.0.1\n  groups: [core]\nR2:\n  <<: *r1\n  \
+                 hostname: 10.0.0.2\n",
+            ),
+            (
+                "groups.yaml",
+                "\u{feff}base: &base\n  username: ops\n  data: &data {site: dc1}\ncore:\n  \
+                 <<: *base\n  data:\n    <<: *data\n    role: core\n",
+            ),
+            ("defaults.yaml", "\u{feff}<<: {password: pw}\n"),
+        ]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for host in &hosts {
+            assert_eq!(host.groups, ["core"]);
+            assert_eq!(host.username, "ops");
+            assert_eq!(host.password.expose(), "pw");
+            assert_eq!(
+                serde_json::to_value(&host.data).unwrap(),
+                serde_json::json!({"site": "dc1", "role": "core"})
+            );
+        }
+        assert_eq!(hosts[1].host, "10.0.0.2");
+        assert_eq!(
+            error(&[
+                ("hosts.yaml", "R1: {groups: [core]}\n"),
+                ("groups.yaml", "base: &b {port: 0}\ncore: {<<: *b}\n"),
+            ]),
+            "inv/groups.yaml:1:17: port: 0 is not a valid port (1-65535)"
+        );
+    }
+
+    #[test]
+    fn many_groups_are_found_by_name() {
+        let groups: String = (0..2000)
+            .map(|i| format!("g{i}: {{data: {{n: {i}}}}}\n"))
+            .collect();
+        let (hosts, _) = ok(&[
+            ("hosts.yaml", "R1: {groups: [g1999, g0]}\n"),
+            ("groups.yaml", &groups),
+        ]);
+        assert_eq!(hosts[0].data["n"], serde_json::json!(1999));
     }
 
     #[test]

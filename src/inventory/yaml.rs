@@ -4,7 +4,12 @@
 //! serde_norway gives positions only in its errors, and it gives an error the position of the
 //! node being read when the error is raised. So to find a node, `locate` re-reads the text with a
 //! visitor that walks the path and fails on purpose when it gets there. Only errors pay for it.
+//!
+//! serde_norway expands aliases (`*base`) but leaves YAML's merge key (`<<: *base`, or a list
+//! of them) as a plain key, so `Document` applies merges to the tree it gives, and keeps the tree
+//! as written to point errors about merged values at the place they are written.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -77,11 +82,18 @@ impl Step {
     }
 }
 
+/// The merge key: `<<: *base` (or `<<: [*a, *b]`) copies the keys of the map(s) that the map
+/// does not have itself; with a list, an earlier map wins over a later one.
+const MERGE_KEY: &str = "<<";
+
 /// A parsed YAML file: its path (as given, for messages), its text and its tree.
 pub(crate) struct Document {
     pub(crate) file: PathBuf,
     text: String,
+    /// The tree with merge keys applied.
     pub(crate) root: Node,
+    /// The tree as written, when it has merge keys (`root` is the same tree otherwise).
+    written: Option<Node>,
 }
 
 impl Document {
@@ -91,7 +103,11 @@ impl Document {
         Document::parse(file, text)
     }
 
-    pub(crate) fn parse(file: &Path, text: String) -> Result<Document, InventoryError> {
+    /// Parse `text`; a leading byte-order mark (some Windows editors write one) is skipped.
+    pub(crate) fn parse(file: &Path, mut text: String) -> Result<Document, InventoryError> {
+        if text.starts_with(BYTE_ORDER_MARK) {
+            text.drain(..BYTE_ORDER_MARK.len_utf8());
+        }
         let root = match serde_norway::from_str::<Node>(&text) {
             Ok(root) => root,
             Err(err) => {
@@ -106,12 +122,17 @@ impl Document {
                 });
             }
         };
-        let doc = Document {
+        let mut doc = Document {
             file: file.to_path_buf(),
             text,
             root,
+            written: None,
         };
         doc.check_unique_keys(&doc.root, &mut Vec::new())?;
+        if has_merge_key(&doc.root) {
+            let merged = doc.merged(doc.root.clone(), &mut Vec::new())?;
+            doc.written = Some(std::mem::replace(&mut doc.root, merged));
+        }
         Ok(doc)
     }
 
@@ -146,10 +167,14 @@ impl Document {
     /// The 1-based line and column of the node at `path`, or of the deepest node on the way
     /// that exists (a map, for a key it lacks).
     pub(crate) fn locate(&self, path: &[Step]) -> (usize, usize) {
+        let path = match &self.written {
+            Some(written) => written_path(written, path),
+            None => path.to_vec(),
+        };
         let mut deserializer = serde_norway::Deserializer::from_str(&self.text);
         let found = deserializer
             .next()
-            .and_then(|document| Probe { path }.deserialize(document).err());
+            .and_then(|document| Probe { path: &path }.deserialize(document).err());
         found
             .and_then(|err| err.location())
             .map_or((1, 1), |l| (l.line(), l.column()))
@@ -167,8 +192,9 @@ impl Document {
                 }
             }
             Node::Map(entries) => {
-                for (i, (key, value)) in entries.iter().enumerate() {
-                    if entries[..i].iter().any(|(k, _)| k == key) {
+                let mut seen = HashSet::with_capacity(entries.len());
+                for (key, value) in entries {
+                    if !seen.insert(key.as_str()) {
                         let first = with(path, Step::KeyName(key.clone(), 0));
                         let (first_line, _) = self.locate(&first);
                         path.push(Step::KeyName(key.clone(), 1));
@@ -186,6 +212,152 @@ impl Document {
             _ => {}
         }
         Ok(())
+    }
+
+    /// `node` (at `path` in the tree as written) with every map's merge key applied, inner maps
+    /// first, so that a merged map may itself merge others.
+    fn merged(&self, node: Node, path: &mut Vec<Step>) -> Result<Node, InventoryError> {
+        match node {
+            Node::Seq(items) => {
+                let mut merged = Vec::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    path.push(Step::Index(i));
+                    merged.push(self.merged(item, path)?);
+                    path.pop();
+                }
+                Ok(Node::Seq(merged))
+            }
+            Node::Map(entries) => {
+                let mut merged = Vec::with_capacity(entries.len());
+                for (key, value) in entries {
+                    path.push(Step::Key(key.clone()));
+                    merged.push((key, self.merged(value, path)?));
+                    path.pop();
+                }
+                self.apply_merge_key(merged, path).map(Node::Map)
+            }
+            scalar => Ok(scalar),
+        }
+    }
+
+    /// A map's own keys, with the keys of its merged maps it lacks where its `<<` is written.
+    fn apply_merge_key(
+        &self,
+        entries: Vec<(String, Node)>,
+        path: &[Step],
+    ) -> Result<Vec<(String, Node)>, InventoryError> {
+        if !entries.iter().any(|(key, _)| key == MERGE_KEY) {
+            return Ok(entries);
+        }
+        let own: HashSet<String> = entries
+            .iter()
+            .filter(|(key, _)| key != MERGE_KEY)
+            .map(|(key, _)| key.clone())
+            .collect();
+        let mut taken: HashSet<String> = HashSet::with_capacity(entries.len());
+        let mut out = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            if key != MERGE_KEY {
+                taken.insert(key.clone());
+                out.push((key, value));
+                continue;
+            }
+            let merge_path = with(path, Step::key(MERGE_KEY));
+            for source in self.merge_sources(value, &merge_path)? {
+                for (key, value) in source {
+                    if !own.contains(&key) && taken.insert(key.clone()) {
+                        out.push((key, value));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The maps a merge key's value (at `path`) names: one map, or a list of maps.
+    fn merge_sources(
+        &self,
+        value: Node,
+        path: &[Step],
+    ) -> Result<Vec<Vec<(String, Node)>>, InventoryError> {
+        let not_a_map = |at: &[Step], found: &Node| {
+            self.error(
+                at,
+                Some(MERGE_KEY),
+                format!(
+                    "expected a map to merge (`<<: *name`) or a list of them, found {}",
+                    found.kind()
+                ),
+            )
+        };
+        match value {
+            Node::Map(entries) => Ok(vec![entries]),
+            Node::Seq(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| match item {
+                    Node::Map(entries) => Ok(entries),
+                    other => Err(not_a_map(&with(path, Step::Index(i)), &other)),
+                })
+                .collect(),
+            other => Err(not_a_map(path, &other)),
+        }
+    }
+}
+
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
+fn has_merge_key(node: &Node) -> bool {
+    match node {
+        Node::Seq(items) => items.iter().any(has_merge_key),
+        Node::Map(entries) => entries
+            .iter()
+            .any(|(key, value)| key == MERGE_KEY || has_merge_key(value)),
+        _ => false,
+    }
+}
+
+/// A path in the merged tree as a path in the tree as written: a key a map got from a merge is
+/// found through the map's `<<` (and the index of the merged map in a list of them).
+fn written_path(written: &Node, path: &[Step]) -> Vec<Step> {
+    let mut out = Vec::with_capacity(path.len());
+    let mut node = written;
+    for (i, step) in path.iter().enumerate() {
+        let next = match (step, node) {
+            (Step::Index(n), Node::Seq(items)) => items.get(*n).map(|item| (Vec::new(), item)),
+            (Step::Key(key) | Step::KeyName(key, _), _) => written_key(node, key),
+            (Step::Index(_), _) => None,
+        };
+        let Some((via, child)) = next else {
+            out.extend_from_slice(&path[i..]);
+            break;
+        };
+        out.extend(via);
+        out.push(step.clone());
+        node = child;
+    }
+    out
+}
+
+/// Where a map's `key` is written: in the map itself (no steps), else in a map it merges (the
+/// steps to that map), and its value.
+fn written_key<'n>(map: &'n Node, key: &str) -> Option<(Vec<Step>, &'n Node)> {
+    let Node::Map(entries) = map else {
+        return None;
+    };
+    if let Some((_, value)) = entries.iter().find(|(k, _)| k == key) {
+        return Some((Vec::new(), value));
+    }
+    let (_, sources) = entries.iter().find(|(k, _)| k == MERGE_KEY)?;
+    let through = |steps: Vec<Step>, source: &'n Node| {
+        written_key(source, key).map(|(via, value)| ([steps, via].concat(), value))
+    };
+    match sources {
+        Node::Seq(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, source)| through(vec![Step::key(MERGE_KEY), Step::Index(i)], source)),
+        source => through(vec![Step::key(MERGE_KEY)], source),
     }
 }
 
@@ -576,6 +748,87 @@ mod tests {
             err.to_string(),
             "d.yaml:3:3: port: given twice in the same map (first at line 2)"
         );
+    }
+
+    #[test]
+    fn merge_keys_take_the_keys_a_map_lacks() {
+        let d = doc("\
+a: &a {x: 1, y: 1}
+b: &b {y: 2, z: 2, <<: *a}
+one: {<<: *a, x: 0}
+list: {w: 0, <<: [*b, *a]}
+");
+        let map = |key: &str| d.root.get(key).cloned().unwrap();
+        let entries = |pairs: &[(&str, i128)]| {
+            Node::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Node::Int(*v)))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            map("one"),
+            entries(&[("y", 1), ("x", 0)]),
+            "merged keys go where `<<` is written"
+        );
+        assert_eq!(map("b"), entries(&[("y", 2), ("z", 2), ("x", 1)]));
+        assert_eq!(
+            map("list"),
+            entries(&[("w", 0), ("y", 2), ("z", 2), ("x", 1)]),
+            "an earlier map in the list wins, and a merged map's own merges count"
+        );
+    }
+
+    #[test]
+    fn merged_keys_are_located_where_they_are_written() {
+        let d = doc("\
+base: &base
+  port: 22
+  user: x
+more: &more {tz: utc}
+R1:
+  <<: *base
+  port: 23
+R2:
+  <<: [*more, *base]
+");
+        assert_eq!(d.locate(&[Step::key("R1"), Step::key("port")]), (7, 9));
+        assert_eq!(d.locate(&[Step::key("R1"), Step::key("user")]), (3, 9));
+        assert_eq!(d.locate(&[Step::key("R2"), Step::key("tz")]), (4, 18));
+        assert_eq!(d.locate(&[Step::key("R2"), Step::key("port")]), (2, 9));
+        assert_eq!(
+            d.locate(&[Step::key("R2"), Step::KeyName("user".into(), 0)]),
+            (3, 3)
+        );
+        assert_eq!(d.locate(&[Step::key("R2"), Step::key("nope")]), (9, 3));
+    }
+
+    #[test]
+    fn a_merge_key_needs_maps() {
+        let message = |text: &str| {
+            Document::parse(Path::new("d.yaml"), text.into())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            message("a:\n  <<: 3\n"),
+            "d.yaml:2:7: <<: expected a map to merge (`<<: *name`) or a list of them, found an \
+             integer"
+        );
+        assert_eq!(
+            message("x: &x {k: 1}\na:\n  <<: [*x, [1]]\n"),
+            "d.yaml:3:12: <<: expected a map to merge (`<<: *name`) or a list of them, found a \
+             list"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_character_of_the_first_line() {
+        let d = doc("\u{feff}- name: R1\n  port: 22\n");
+        assert_eq!(d.locate(&[Step::Index(0), Step::key("name")]), (1, 9));
+        assert_eq!(d.locate(&[Step::Index(0), Step::key("port")]), (2, 9));
     }
 
     #[test]
