@@ -1,6 +1,6 @@
 //! Inventory loading time: a Nornir SimpleInventory folder with groups (two levels) and data, and
 //! the same hosts as the book's devices.yaml list, written to a temporary folder and loaded with
-//! `netrun::inventory::load`. A benchmark, not a test: run with
+//! `netrun::load_inventory`. A benchmark, not a test: run with
 //! `cargo bench --bench inventory_load` (100k hosts, and 25k/50k to show the growth), or give
 //! host counts and runs: `cargo bench --bench inventory_load -- 20000 40000 --runs 1`. Wall time
 //! and this process's CPU time are both shown: on a busy machine the CPU time is the steadier.
@@ -9,7 +9,6 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use netrun::inventory;
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::sys::time::TimeVal;
 
@@ -112,7 +111,8 @@ fn best_load(path: &Path, count: usize, runs: usize) -> (Duration, Duration) {
     let times: Vec<(Duration, Duration)> = (0..runs)
         .map(|_| {
             let (started, cpu_before) = (Instant::now(), cpu_time());
-            let loaded = inventory::load(path, &no_env).expect("the generated inventory loads");
+            let loaded =
+                netrun::load_inventory(path, &no_env).expect("the generated inventory loads");
             let times = (started.elapsed(), cpu_time() - cpu_before);
             assert_eq!(loaded.hosts.len(), count);
             assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);

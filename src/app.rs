@@ -15,6 +15,7 @@ use crate::cli::{
     Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
 };
 use crate::config::{self, LineSource};
+use crate::inventory;
 use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Task};
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
@@ -242,6 +243,6 @@ fn public_view(h: &Host) -> serde_json::Value {
         "ssh_legacy": h.ssh_legacy,
         "key_file": h.key_file,
         "groups": h.groups,
-        "data": h.data,
+        "data": inventory::masked_data(&h.data),
     })
 }

@@ -6,7 +6,8 @@
 //! - [`Cli`] and [`run`]: the command line and the whole program behind it (`src/main.rs`);
 //! - [`strategies`] and [`StrategyKind`]: the table of fan-out strategies, so tests iterate every
 //!   strategy there is;
-//! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark).
+//! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark);
+//! - [`load_inventory`]: reading an inventory file or folder (its benchmark).
 
 mod app;
 mod bench;
@@ -25,6 +26,7 @@ mod transport;
 
 pub use app::run;
 pub use cli::Cli;
+pub use inventory::{load as load_inventory, Inventory, InventoryError};
 pub use strategy::{all as strategies, StrategyKind};
 
 /// The sans-IO Telnet client codec (RFC 854/855) and the protocol bytes it speaks.

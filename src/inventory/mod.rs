@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use env::Env;
 pub use error::InventoryError;
 pub use filter::filter;
-pub use secrets::{is_secret_key, masked_data, secret_data_values, MASK};
+pub use secrets::{masked_data, secret_data_values};
 
 use crate::job::{Host, Secret};
 
