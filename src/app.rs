@@ -16,11 +16,12 @@ use crate::cli::{
 };
 use crate::config::{self, LineSource};
 use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Task};
+use crate::os;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
 use crate::settings::{self, Output, Target};
-use crate::strategy;
+use crate::strategy::{self, StrategyKind};
 
 /// Exit statuses.
 pub const EXIT_OK: u8 = 0;
@@ -29,6 +30,9 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Run the parsed command line. `offset` is the local UTC offset, read before any thread exists.
 pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
+    // Before any thread, so every thread and child starts with it. Refused or unreadable, the
+    // limit stays as it was; `fit_open_files` then works with what is in force.
+    let _ = os::raise_open_files_limit();
     let result = match cli.subcommand {
         Some(Sub::Testbed { args }) => {
             let code =
@@ -143,7 +147,7 @@ fn execute(
     save_dir: Option<&Path>,
     offset: UtcOffset,
 ) -> anyhow::Result<u8> {
-    let workers = exec.workers_for(jobs.len());
+    let workers = fit_open_files(exec.strategy, exec.workers_for(jobs.len()));
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
     let progress = (!output.verbose && std::io::stderr().is_terminal())
         .then(|| Arc::new(Progress::new(jobs.len())));
@@ -186,6 +190,25 @@ fn execute(
     } else {
         EXIT_SOME_FAILED
     })
+}
+
+/// `workers` lowered, with a warning on stderr saying why, when their descriptors would not fit
+/// under the open-files limit (already raised to the hard limit): hosts then wait for a worker
+/// instead of failing with EMFILE.
+fn fit_open_files(strategy: StrategyKind, workers: usize) -> usize {
+    let Ok(limit) = os::open_files_limit() else {
+        return workers;
+    };
+    let fit = strategy.workers_within(workers, limit);
+    if fit < workers {
+        eprintln!(
+            "netrun: warning: {workers} workers under {strategy} need about {} open files, but \
+             the open-files limit (RLIMIT_NOFILE) is {limit}, even raised to its hard limit; \
+             running {fit} workers (raise the hard limit with `ulimit -Hn` to run more)",
+            strategy.fds_needed(workers)
+        );
+    }
+    fit
 }
 
 fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
