@@ -12,11 +12,12 @@ use anyhow::{anyhow, Context};
 use time::UtcOffset;
 
 use crate::cli::{
-    Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
+    BenchArgs, Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
 };
 use crate::config::{self, LineSource};
 use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Task};
 use crate::os;
+use crate::preflight;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
@@ -40,7 +41,7 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
         }
         Some(Sub::Inventory(args)) => list_inventory(&args),
-        Some(Sub::Bench(args)) => crate::bench::run(&args),
+        Some(Sub::Bench(args)) => preflight_bench(&args).and_then(|()| crate::bench::run(&args)),
         Some(Sub::Config(args)) => run_config(&args, offset),
         None => run_show(&cli.show, offset),
     };
@@ -73,6 +74,9 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
             "no command given: say what to run, e.g. `netrun show version` or `netrun -c 'show clock'`"
         ));
     }
+    if let Some(dir) = &args.save {
+        preflight::writable_dir("--save", dir)?;
+    }
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -103,6 +107,7 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
         (None, Some(template)) => LineSource::Template(template.clone()),
         (None, None) => LineSource::Lines(args.lines.clone()),
     };
+    preflight_config(args)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let lines = config::lines_per_host(&source, &target.hosts)?;
     if args.dry_run {
@@ -136,6 +141,29 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
         args.save_dir.as_deref(),
         offset,
     )
+}
+
+/// `netrun config`'s pre-flight: the line file or template reads, and the `--save-dir` takes
+/// files (unless `--dry-run`, which writes none), all before the inventory or any device.
+fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.file {
+        preflight::readable_file("--file", file)?;
+    }
+    if let Some(template) = &args.template {
+        preflight::readable_file("--template", template)?;
+    }
+    match &args.save_dir {
+        Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir),
+        _ => Ok(()),
+    }
+}
+
+/// `netrun bench`'s pre-flight: the `--plot` file can be written, before any lab or child runs.
+fn preflight_bench(args: &BenchArgs) -> anyhow::Result<()> {
+    match &args.plot {
+        Some(plot) => preflight::writable_file("--plot", plot),
+        None => Ok(()),
+    }
 }
 
 /// Run `jobs` under the chosen strategy and report as `output` says. Shared by every subcommand
