@@ -249,7 +249,8 @@ fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
     match target.setting.output.format {
         OutputFormat::Json => {
             // Secrets are listed as whether they are set: serialising a `Host` itself would
-            // give each `Secret` as `***`, which tells a person nothing.
+            // give each `Secret` as `***`, which tells a person nothing. Template data is shown
+            // with secret-looking keys masked; the text table shows no data at all.
             let hosts: Vec<serde_json::Value> = target.hosts.iter().map(public_view).collect();
             serde_json::to_writer_pretty(&mut stdout, &hosts)?;
             writeln!(stdout)?;
@@ -293,6 +294,66 @@ fn public_view(h: &Host) -> serde_json::Value {
         "ssh_legacy": h.ssh_legacy,
         "key_file": h.key_file,
         "groups": h.groups,
-        "data": h.data,
+        "data": masked(&serde_json::json!(h.data)),
     })
+}
+
+/// Parts of a data key name that mark its value as a secret (the list, plus `pwd` and
+/// the `pasw` of a mistyped `pasword`), matched case-insensitively anywhere in the name.
+const SECRET_KEY_PARTS: [&str; 7] = ["pass", "pasw", "pwd", "secret", "key", "token", "community"];
+
+/// Whether a data key's value is to be shown as `***`: `snmp_community`, `api_token`,
+/// `ssh_key`, `Enable_Password`.
+fn looks_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SECRET_KEY_PARTS.iter().any(|part| key.contains(part))
+}
+
+/// `value` with every value under a secret-looking key replaced by `"***"`, at any depth
+/// (`snmp: {community: ...}` too), since template data may nest.
+fn masked(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let shown = match looks_secret(key) {
+                        true => Value::from("***"),
+                        false => masked(value),
+                    };
+                    (key.clone(), shown)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(masked).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_looking_keys_are_masked_at_any_depth() {
+        let data = serde_json::json!({
+            "ntp_server": "192.0.2.1",
+            "pasword": "TypoSecret99",
+            "SNMP_Community": "public",
+            "api_token": "t0k3n",
+            "vrfs": [{"name": "blue", "md5_key": "k"}],
+            "radius": {"host": "192.0.2.9", "shared_secret": {"value": "s"}},
+        });
+        assert_eq!(
+            masked(&data),
+            serde_json::json!({
+                "ntp_server": "192.0.2.1",
+                "pasword": "***",
+                "SNMP_Community": "***",
+                "api_token": "***",
+                "vrfs": [{"name": "blue", "md5_key": "***"}],
+                "radius": {"host": "192.0.2.9", "shared_secret": "***"},
+            })
+        );
+    }
 }
