@@ -179,3 +179,21 @@ fn a_bench_plot_that_cannot_be_written_exits_2_before_any_lab() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--plot"), "{err}");
 }
+
+#[test]
+fn a_timeout_no_duration_can_hold_exits_2_without_a_panic() {
+    let device = Listener::start();
+    let inventory = device.inventory();
+    for timeout in ["1e300", "inf", "NaN", "0"] {
+        let flag = format!("--timeout={timeout}");
+        let out = netrun(&["-i", &inventory, &flag, "show", "clock"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(
+            err.contains("--timeout must be a positive number of seconds"),
+            "{flag}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{flag}: {err}");
+        assert!(!device.was_connected(), "{flag} connected");
+    }
+}
