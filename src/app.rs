@@ -12,16 +12,18 @@ use anyhow::{anyhow, Context};
 use time::UtcOffset;
 
 use crate::cli::{
-    Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
+    BenchArgs, Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
 };
 use crate::config::{self, LineSource};
 use crate::inventory;
 use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Task};
+use crate::os;
+use crate::preflight;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
 use crate::settings::{self, Output, Target};
-use crate::strategy;
+use crate::strategy::{self, StrategyKind};
 
 /// Exit statuses.
 pub const EXIT_OK: u8 = 0;
@@ -30,6 +32,9 @@ pub const EXIT_USAGE: u8 = 2;
 
 /// Run the parsed command line. `offset` is the local UTC offset, read before any thread exists.
 pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
+    // Before any thread, so every thread and child starts with it. Refused or unreadable, the
+    // limit stays as it was; `fit_open_files` then works with what is in force.
+    let _ = os::raise_open_files_limit();
     let result = match cli.subcommand {
         Some(Sub::Testbed { args }) => {
             let code =
@@ -37,7 +42,7 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
         }
         Some(Sub::Inventory(args)) => list_inventory(&args),
-        Some(Sub::Bench(args)) => crate::bench::run(&args),
+        Some(Sub::Bench(args)) => preflight_bench(&args).and_then(|()| crate::bench::run(&args)),
         Some(Sub::Config(args)) => run_config(&args, offset),
         None => run_show(&cli.show, offset),
     };
@@ -70,6 +75,9 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
             "no command given: say what to run, e.g. `netrun show version` or `netrun -c 'show clock'`"
         ));
     }
+    if let Some(dir) = &args.save {
+        preflight::writable_dir("--save", dir)?;
+    }
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -100,6 +108,7 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
         (None, Some(template)) => LineSource::Template(template.clone()),
         (None, None) => LineSource::Lines(args.lines.clone()),
     };
+    preflight_config(args)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let lines = config::lines_per_host(&source, &target.hosts)?;
     if args.dry_run {
@@ -135,6 +144,29 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
     )
 }
 
+/// `netrun config`'s pre-flight: the line file or template reads, and the `--save-dir` takes
+/// files (unless `--dry-run`, which writes none), all before the inventory or any device.
+fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
+    if let Some(file) = &args.file {
+        preflight::readable_file("--file", file)?;
+    }
+    if let Some(template) = &args.template {
+        preflight::readable_file("--template", template)?;
+    }
+    match &args.save_dir {
+        Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir),
+        _ => Ok(()),
+    }
+}
+
+/// `netrun bench`'s pre-flight: the `--plot` file can be written, before any lab or child runs.
+fn preflight_bench(args: &BenchArgs) -> anyhow::Result<()> {
+    match &args.plot {
+        Some(plot) => preflight::writable_file("--plot", plot),
+        None => Ok(()),
+    }
+}
+
 /// Run `jobs` under the chosen strategy and report as `output` says. Shared by every subcommand
 /// that talks to devices.
 fn execute(
@@ -144,7 +176,7 @@ fn execute(
     save_dir: Option<&Path>,
     offset: UtcOffset,
 ) -> anyhow::Result<u8> {
-    let workers = exec.workers_for(jobs.len());
+    let workers = fit_open_files(exec.strategy, exec.workers_for(jobs.len()));
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
     let progress = (!output.verbose && std::io::stderr().is_terminal())
         .then(|| Arc::new(Progress::new(jobs.len())));
@@ -189,6 +221,25 @@ fn execute(
     })
 }
 
+/// `workers` lowered, with a warning on stderr saying why, when their descriptors would not fit
+/// under the open-files limit (already raised to the hard limit): hosts then wait for a worker
+/// instead of failing with EMFILE.
+fn fit_open_files(strategy: StrategyKind, workers: usize) -> usize {
+    let Ok(limit) = os::open_files_limit() else {
+        return workers;
+    };
+    let fit = strategy.workers_within(workers, limit);
+    if fit < workers {
+        eprintln!(
+            "netrun: warning: {workers} workers under {strategy} need about {} open files, but \
+             the open-files limit (RLIMIT_NOFILE) is {limit}, even raised to its hard limit; \
+             running {fit} workers (raise the hard limit with `ulimit -Hn` to run more)",
+            strategy.fds_needed(workers)
+        );
+    }
+    fit
+}
+
 fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
     let output = Output {
         format: args.output,
@@ -199,7 +250,8 @@ fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
     match target.setting.output.format {
         OutputFormat::Json => {
             // Secrets are listed as whether they are set: serialising a `Host` itself would
-            // give each `Secret` as `***`, which tells a person nothing.
+            // give each `Secret` as `***`, which tells a person nothing. Template data is shown
+            // with secret-looking keys masked; the text table shows no data at all.
             let hosts: Vec<serde_json::Value> = target.hosts.iter().map(public_view).collect();
             serde_json::to_writer_pretty(&mut stdout, &hosts)?;
             writeln!(stdout)?;

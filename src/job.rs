@@ -166,6 +166,9 @@ pub enum ErrorKind {
     Command,
     /// The worker running this host died (fork strategy: the child process exited or was killed).
     Worker,
+    /// This machine, not the device, ran out of something (no file descriptor left for a
+    /// socket: EMFILE/ENFILE); the message names the limit.
+    Local,
 }
 
 impl ErrorKind {
@@ -178,6 +181,7 @@ impl ErrorKind {
             ErrorKind::Closed => "closed",
             ErrorKind::Command => "command",
             ErrorKind::Worker => "worker",
+            ErrorKind::Local => "local",
         }
     }
 }

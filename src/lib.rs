@@ -18,6 +18,7 @@ mod inventory;
 mod job;
 mod lab;
 mod os;
+mod preflight;
 mod report;
 mod session;
 mod settings;

@@ -1,5 +1,5 @@
 //! The operating-system calls netrun makes itself, in one place: fork and `_exit`, pipes and
-//! closing inherited descriptors, poll, pidfds, signals, and reaping a child with wait4 and its
+//! closing inherited descriptors, poll, pidfds, signals, the open-files limit, and reaping a child with wait4 and its
 //! rusage. The fork strategy, the bench's measurement and `--lab` call these; nothing else in
 //! netrun calls fork, wait4 or pidfd_open. Each `unsafe` block says the invariant it relies on.
 //!
@@ -137,6 +137,27 @@ pub fn spawn_with_fork(command: &mut Command) {
     unsafe {
         command.pre_exec(|| Ok(()));
     }
+}
+
+/// The open-files limit (RLIMIT_NOFILE) after raising its soft value to the hard one: the
+/// soft value now in force. Each session holds a socket, so a soft limit left at the common
+/// 1024 would fail hundreds of hosts of a big run with EMFILE; the hard limit is what the
+/// administrator allows. If the raise is refused, the soft value stays and is returned.
+pub fn raise_open_files_limit() -> io::Result<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+    if soft >= hard {
+        return Ok(soft);
+    }
+    match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+        Ok(()) => Ok(hard),
+        Err(_) => Ok(soft),
+    }
+}
+
+/// The soft open-files limit (RLIMIT_NOFILE) in force, for messages that name it.
+pub fn open_files_limit() -> io::Result<u64> {
+    Ok(nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)?.0)
 }
 
 /// Send `signal` to process `pid`.
@@ -302,6 +323,14 @@ fn resource_usage(usage: &libc::rusage) -> ResourceUsage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_open_files_limit_is_raised_never_lowered() {
+        let before = open_files_limit().unwrap();
+        let raised = raise_open_files_limit().unwrap();
+        assert!(raised >= before);
+        assert_eq!(open_files_limit().unwrap(), raised);
+    }
 
     #[test]
     fn restarting_retries_only_eintr_and_only_so_often() {

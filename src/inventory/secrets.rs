@@ -13,11 +13,13 @@ use serde_json::Value as Json;
 /// What a secret is shown as.
 pub const MASK: &str = "***";
 
-/// Words that make a key a secret's, matched anywhere in its name, case-insensitively.
-const SECRET_WORDS: &[&str] = &["pass", "secret", "key", "token", "community"];
+/// Words that make a key a secret's, matched anywhere in its name, case-insensitively: the
+/// issue's list, plus `pwd` and the `pasw` of a mistyped `pasword` (data keys are not checked
+/// for typos, so a misspelt password there must still be hidden).
+const SECRET_WORDS: &[&str] = &["pass", "pasw", "pwd", "secret", "key", "token", "community"];
 
-/// Whether a data key names a secret: its name contains `pass`, `secret`, `key`, `token` or
-/// `community`, in any case.
+/// Whether a data key names a secret: its name contains `pass`, `pasw`, `pwd`, `secret`, `key`,
+/// `token` or `community`, in any case.
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
     SECRET_WORDS.iter().any(|word| key.contains(word))
@@ -91,18 +93,12 @@ mod tests {
             "api_token",
             "snmp_community",
             "SnmpCommunity",
+            "pasword",
+            "db_pwd",
         ] {
             assert!(is_secret_key(key), "{key}");
         }
-        for key in [
-            "site",
-            "role",
-            "loopback",
-            "ntp_server",
-            "vlans",
-            "comm",
-            "pasword",
-        ] {
+        for key in ["site", "role", "loopback", "ntp_server", "vlans", "comm"] {
             assert!(!is_secret_key(key), "{key}");
         }
     }

@@ -23,6 +23,7 @@ static TABLE: [StrategyKind; 4] = [
         name: "sequential",
         help: "One host after another on the main thread",
         workers: Workers::One,
+        fds_per_worker: 1, // the session's socket
         plot_colour: (120, 120, 120),
         comparison: None,
         strategy: &Sequential,
@@ -34,6 +35,7 @@ static TABLE: [StrategyKind; 4] = [
             default: 50,
             counts: "thread pool size",
         },
+        fds_per_worker: 1, // each session's socket
         plot_colour: (31, 119, 180),
         comparison: Some(ComparisonColumn {
             title: "Threads",
@@ -57,6 +59,7 @@ static TABLE: [StrategyKind; 4] = [
             default: 20,
             counts: "worker processes",
         },
+        fds_per_worker: 2, // the parent's two pipe ends per worker (the socket is the child's)
         plot_colour: (214, 39, 40),
         comparison: Some(ComparisonColumn {
             title: "Processes",
@@ -86,6 +89,7 @@ static TABLE: [StrategyKind; 4] = [
             default: 500,
             counts: "async limit",
         },
+        fds_per_worker: 1, // each session's socket
         plot_colour: (44, 160, 44),
         comparison: Some(ComparisonColumn {
             title: "Coroutines (async)",
@@ -115,6 +119,11 @@ fn one_address_space(s: &Summary, _: &InsideSummary) -> String {
     format!("{} max RSS, one address space", mib(s.max_rss_kib.median))
 }
 
+/// Descriptors a run keeps for what is not a worker's: stdio, the `--lab` child's pipe, the
+/// async runtime's epoll and wakers, the inventory and template files, a fork while it is made
+/// (two more pipe ends), and room to spare.
+pub const RESERVED_FDS: u64 = 64;
+
 /// How many workers a strategy runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Workers {
@@ -132,6 +141,9 @@ struct Row {
     name: &'static str,
     help: &'static str,
     workers: Workers,
+    /// Descriptors netrun's own process holds for each worker while it runs, so that the
+    /// workers can be fitted under the open-files limit.
+    fds_per_worker: u64,
     plot_colour: (u8, u8, u8),
     /// The strategy's column in the bench's comparison table; none for the baseline.
     comparison: Option<ComparisonColumn>,
@@ -189,6 +201,20 @@ impl StrategyKind {
             Workers::Choosable { default, .. } => requested.unwrap_or(default),
         };
         wanted.min(hosts).max(1)
+    }
+
+    /// At most `wanted` workers, as many as fit with their descriptors under `open_files` (the
+    /// soft RLIMIT_NOFILE) beside the [`RESERVED_FDS`]; at least one.
+    pub fn workers_within(self, wanted: usize, open_files: u64) -> usize {
+        let room = open_files.saturating_sub(RESERVED_FDS) / self.0.fds_per_worker;
+        wanted
+            .min(usize::try_from(room).unwrap_or(usize::MAX))
+            .max(1)
+    }
+
+    /// The descriptors `workers` workers need, reserve included: what the limit must allow.
+    pub fn fds_needed(self, workers: usize) -> u64 {
+        RESERVED_FDS + self.0.fds_per_worker * workers as u64
     }
 
     pub(crate) fn plot_colour(self) -> (u8, u8, u8) {
@@ -341,6 +367,23 @@ mod tests {
         assert_eq!(kind("fork").workers_for(Some(4), 10), 4);
         assert_eq!(kind("async").workers_for(None, 0), 1);
         assert_eq!(kind("sequential").workers_for(Some(8), 500), 1);
+    }
+
+    #[test]
+    fn workers_fit_under_the_open_files_limit() {
+        assert_eq!(kind("async").workers_within(2000, 20_000), 2000);
+        assert_eq!(kind("async").workers_within(2000, 1024), 1024 - 64);
+        assert_eq!(kind("threads").workers_within(2000, 256), 192);
+        assert_eq!(kind("fork").workers_within(2000, 256), 96);
+        assert_eq!(kind("fork").workers_within(20, 10), 1, "at least one");
+        for k in all() {
+            let fit = k.workers_within(5000, 1024);
+            assert!(k.fds_needed(fit) <= 1024, "{k}");
+            assert!(
+                k.fds_needed(fit + 1) > 1024,
+                "{k}: one more would still fit"
+            );
+        }
     }
 
     #[test]

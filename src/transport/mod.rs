@@ -100,22 +100,82 @@ pub fn address(host: &str, port: u16) -> String {
     }
 }
 
-/// Classify a failed TCP connect.
+/// Classify a failed TCP connect. A reset means the device accepted, then dropped the
+/// connection (`closed`, as at any later step); a descriptor shortage is this machine's (`local`).
 pub fn connect_error(addr: &str, err: &std::io::Error) -> TransportError {
+    let doing = format!("connecting to {addr}");
+    if out_of_descriptors(err) {
+        return local_error(&doing, err);
+    }
+    if is_connection_lost(err) {
+        return closed_by_device("connect", err);
+    }
     let kind = match err.kind() {
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => ErrorKind::Timeout,
         _ => ErrorKind::Connect,
     };
-    TransportError::new(kind, format!("connecting to {addr}: {err}"))
+    TransportError::new(kind, format!("{doing}: {err}"))
+}
+
+/// Whether `err` says the connection is gone: the device reset or closed it. Which call sees
+/// that first (connect, the first read, the first write) is chance, so they all say the same.
+pub fn is_connection_lost(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind as Io;
+    matches!(
+        err.kind(),
+        Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof
+    )
+}
+
+/// The device ended the connection during `phase` (`detail` is what the failed call said).
+///
+/// It is `closed`, not `connect` (the TCP handshake had completed: the device accepted) nor
+/// `protocol` (no byte was malformed; none may have arrived at all): a server that accepts
+/// then resets gives this one kind, whichever step met the reset first.
+pub fn closed_by_device(phase: &str, detail: impl std::fmt::Display) -> TransportError {
+    TransportError::new(
+        ErrorKind::Closed,
+        format!("connection reset or closed by the device during {phase}: {detail}"),
+    )
+}
+
+/// Whether `err` is this machine out of file descriptors: EMFILE (this process's open-files
+/// limit) or ENFILE (the system's file table).
+pub fn out_of_descriptors(err: &std::io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// The failure for a descriptor shortage met while `doing`: `local`, naming the limit, since
+/// the device had nothing to do with it.
+pub fn local_error(doing: &str, err: &std::io::Error) -> TransportError {
+    let limit = match (err.raw_os_error(), crate::os::open_files_limit()) {
+        (Some(libc::ENFILE), _) => "the system's file table is full (fs.file-max)".to_string(),
+        (_, Ok(limit)) => format!("the open-files limit (RLIMIT_NOFILE) is {limit}"),
+        (_, Err(_)) => "the open-files limit (RLIMIT_NOFILE) is reached".to_string(),
+    };
+    TransportError::new(
+        ErrorKind::Local,
+        format!(
+            "{doing}: {err}: no file descriptor left on this machine, {limit}; \
+             lower --workers or raise `ulimit -n`"
+        ),
+    )
+}
+
+/// Classify a failed name lookup: `connect`, unless the resolver had no descriptor left.
+fn resolve_error(addr: &str, err: &std::io::Error) -> TransportError {
+    let doing = format!("resolving {addr}");
+    if out_of_descriptors(err) {
+        return local_error(&doing, err);
+    }
+    TransportError::new(ErrorKind::Connect, format!("{doing}: {err}"))
 }
 
 /// Resolve the host and connect to the first address that answers before `deadline`.
 pub fn tcp_connect(host: &Host, deadline: Instant) -> Result<std::net::TcpStream, TransportError> {
     let addr = address(&host.host, host.port);
     let candidates = std::net::ToSocketAddrs::to_socket_addrs(&(host.host.as_str(), host.port))
-        .map_err(|err| {
-            TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}"))
-        })?;
+        .map_err(|err| resolve_error(&addr, &err))?;
     let mut last =
         TransportError::new(ErrorKind::Connect, format!("{addr} resolves to no address"));
     for candidate in candidates {
@@ -148,7 +208,7 @@ pub async fn tcp_connect_async(
         )
         .await
         .map_err(|_| TransportError::timeout(&what))?
-        .map_err(|err| TransportError::new(ErrorKind::Connect, format!("resolving {addr}: {err}")))?
+        .map_err(|err| resolve_error(&addr, &err))?
         .collect(),
     };
     let mut last =
@@ -185,6 +245,29 @@ mod tests {
         assert_eq!(connect_error("a:1", &refused).kind, ErrorKind::Connect);
         let slow = std::io::Error::from(std::io::ErrorKind::TimedOut);
         assert_eq!(connect_error("a:1", &slow).kind, ErrorKind::Timeout);
+    }
+
+    #[test]
+    fn a_reset_at_connect_is_closed_by_the_device() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let err = connect_error("a:1", &reset);
+        assert_eq!(err.kind, ErrorKind::Closed);
+        assert!(
+            err.message
+                .contains("reset or closed by the device during connect"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn no_descriptor_left_is_local_and_names_the_limit() {
+        for errno in [libc::EMFILE, libc::ENFILE] {
+            let err = connect_error("a:1", &std::io::Error::from_raw_os_error(errno));
+            assert_eq!(err.kind, ErrorKind::Local, "{err}");
+            assert!(err.message.contains("no file descriptor left"), "{err}");
+        }
+        let emfile = connect_error("a:1", &std::io::Error::from_raw_os_error(libc::EMFILE));
+        assert!(emfile.message.contains("RLIMIT_NOFILE"), "{emfile}");
     }
 
     #[test]

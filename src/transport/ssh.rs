@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use ssh2::{ErrorCode, MethodType, Session};
 
-use super::{time_left, Channel, Received, TransportError};
+use super::{closed_by_device, time_left, Channel, Received, TransportError};
 use crate::job::{ErrorKind, Host};
 
 /// Key exchange for modern hosts, most preferred first.
@@ -303,6 +303,9 @@ pub fn classify(err: &ssh2::Error, phase: Phase) -> TransportError {
         return TransportError::timeout(what);
     } else if is_rejection(err) {
         ErrorKind::Auth
+    } else if is_disconnect(err) {
+        // Even mid-handshake: a socket error there is the device's reset, not bad protocol.
+        return closed_by_device(what, format!("libssh2: {}", err.message()));
     } else if phase == Phase::Handshake {
         ErrorKind::Protocol
     } else if is_disconnect(err) || phase == Phase::Io {
@@ -663,10 +666,16 @@ mod tests {
             classify(&err(ERROR_SOCKET_DISCONNECT), Phase::Shell).kind,
             ErrorKind::Closed
         );
-        assert_eq!(
-            classify(&err(ERROR_SOCKET_RECV), Phase::Handshake).kind,
-            ErrorKind::Protocol
-        );
+        // A reset met while the banners are exchanged: the device closed, no protocol broke.
+        for code in [
+            ERROR_SOCKET_RECV,
+            ERROR_SOCKET_SEND,
+            ERROR_SOCKET_DISCONNECT,
+        ] {
+            let lost = classify(&err(code), Phase::Handshake);
+            assert_eq!(lost.kind, ErrorKind::Closed, "{lost}");
+            assert!(lost.message.contains("by the device during SSH handshake"));
+        }
     }
 
     #[test]

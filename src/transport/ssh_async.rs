@@ -28,7 +28,7 @@ use super::ssh::{
     failed_attempt, judge, no_usable_method, rejected, AuthMethod, LoginAttempt, PasswordPrompter,
     Phase, PTY_SIZE, PTY_TERM,
 };
-use super::{AsyncChannel, Received, TransportError};
+use super::{closed_by_device, is_connection_lost, AsyncChannel, Received, TransportError};
 use crate::job::{ErrorKind, Host};
 
 /// Run `future` until `deadline`; a missed deadline is a timeout of `phase`.
@@ -53,9 +53,12 @@ fn classify_async(err: &async_ssh2_lite::Error, phase: Phase) -> TransportError 
     }
 }
 
+/// Classify a socket error met during `phase`: a reset or close is the device's (`closed`) in
+/// every phase, as in the blocking transport; other errors break the handshake (`protocol`).
 fn io_error(err: &io::Error, phase: Phase) -> TransportError {
     let kind = match (err.kind(), phase) {
         (io::ErrorKind::TimedOut, _) => return TransportError::timeout(phase.describe()),
+        _ if is_connection_lost(err) => return closed_by_device(phase.describe(), err),
         (_, Phase::Handshake) => ErrorKind::Protocol,
         _ => ErrorKind::Closed,
     };
