@@ -140,8 +140,11 @@ pub enum ErrorKind {
     Closed,
     /// A command was rejected by the device (`% Invalid input ...`).
     Command,
-    /// The worker running this host died (fork strategy: the child process exited or was killed).
+    /// The worker running this host died (fork strategy: the child process exited or was killed,
+    /// or stopped responding and was killed by the parent).
     Worker,
+    /// The run was interrupted (SIGINT/SIGTERM) before this host finished.
+    Interrupted,
 }
 
 impl ErrorKind {
@@ -154,6 +157,7 @@ impl ErrorKind {
             ErrorKind::Closed => "closed",
             ErrorKind::Command => "command",
             ErrorKind::Worker => "worker",
+            ErrorKind::Interrupted => "interrupted",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Running one child process and measuring it from outside, the way `time` does: wall clock
 //! around spawn → reap, and the kernel's accounting from `wait4(2)`'s rusage.
 //!
-//! Children are made with fork+exec (`os::spawn_with_fork`) so that their max RSS is their own,
+//! Children are made with fork+exec (`os::spawn_tied`, which also makes them die with the bench) so that their max RSS is their own,
 //! not the bench's. Linux's wait4 rusage covers the child *and its descendants that it waited
 //! for*: the CPU time of the fork strategy's reaped workers is in the parent's user/sys, their
 //! context switches are counted, and max RSS is the largest of the parent and those workers (not
@@ -75,7 +75,7 @@ pub fn measure(command: &mut Command, deadline: Duration) -> io::Result<Measured
     // At exec, Linux charges the *old* address space's high-water RSS to the new program's
     // ru_maxrss: after a vfork-style spawn that is the bench's own address space (tens of MiB of
     // mapped binary), after a fork only the copy of its anonymous pages (well under a MiB here).
-    os::spawn_with_fork(command);
+    os::spawn_tied(command, os::Group::Same);
     let started = Instant::now();
     let mut child = command.spawn()?;
     let pid = Pid::from_raw(child.id() as i32);
