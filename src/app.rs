@@ -202,8 +202,9 @@ fn execute(
     if let Some(signal) = stop.signal() {
         let unfinished = run.outcomes.len() - finished(&run.outcomes).len();
         eprintln!(
-            "netrun: interrupted by {}: {unfinished} hosts did not finish",
-            signal.as_str()
+            "netrun: interrupted by {}: {unfinished} of {} hosts did not finish",
+            signal.as_str(),
+            run.outcomes.len()
         );
         return Ok(exit_status_for(signal));
     }

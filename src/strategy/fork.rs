@@ -149,10 +149,33 @@ struct Child {
     in_flight: Option<(usize, Instant)>,
     /// When the child last sent anything.
     last_heard: Instant,
+    /// Once its job pipe is closed with no job in flight: when it must have exited (a stopped
+    /// worker would otherwise keep the parent waiting for its EOF forever).
+    exit_due: Option<Instant>,
     /// Why the child is being killed, when the parent killed it.
     fault: Option<Fault>,
     /// The message pipe is still open (the child has not exited).
     open: bool,
+}
+
+impl Child {
+    /// Close the job pipe: the child exits once its job in flight, if any, is done.
+    fn close_jobs(&mut self) {
+        self.jobs = None;
+        if self.in_flight.is_none() {
+            self.exit_due
+                .get_or_insert(Instant::now() + SUPERVISION_SLACK);
+        }
+    }
+
+    /// When the parent must act on this child without hearing from it: its job's deadline, or
+    /// its exit's; none once it is being killed or has exited.
+    fn due(&self) -> Option<Instant> {
+        if !self.open || self.fault.is_some() {
+            return None;
+        }
+        self.in_flight.map(|(_, due)| due).or(self.exit_due)
+    }
 }
 
 /// Fork one worker with its two pipes. In the child, never returns.
@@ -177,6 +200,7 @@ fn spawn_worker(jobs: &[Job], runner: &dyn JobRunner) -> anyhow::Result<Child> {
             pending: Vec::new(),
             in_flight: None,
             last_heard: Instant::now(),
+            exit_due: None,
             fault: None,
             open: true,
         }),
@@ -353,7 +377,7 @@ impl<'a> Parent<'a> {
                     // The child is dying (EPIPE); its EOF will follow. The job goes back.
                     _ => {
                         self.queue.push_front(position);
-                        child.jobs = None;
+                        child.close_jobs();
                     }
                 }
             }
@@ -365,8 +389,8 @@ impl<'a> Parent<'a> {
             .count() as u64;
         self.stats.peak_in_flight = self.stats.peak_in_flight.max(in_flight);
         if self.queue.is_empty() && in_flight == 0 {
-            for child in &mut self.children {
-                child.jobs = None;
+            for child in self.children.iter_mut().filter(|c| c.jobs.is_some()) {
+                child.close_jobs();
             }
         } else if !self.queue.is_empty() && self.children.iter().all(|c| c.jobs.is_none()) {
             self.fail_queued();
@@ -385,25 +409,22 @@ impl<'a> Parent<'a> {
             let job = &self.jobs[position];
             self.outcomes[position] = Some(stop::interrupted(job, signal, Worker::current()));
         }
-        for child in &mut self.children {
-            child.jobs = None;
+        for child in self.children.iter_mut().filter(|c| c.jobs.is_some()) {
+            child.close_jobs();
         }
     }
 
-    /// Kill every worker whose job overran its deadline, or, once the grace is over, every
-    /// worker still running a job.
+    /// Kill every worker whose job overran its deadline or that did not exit when told to, or,
+    /// once the grace is over, every worker still running a job.
     fn kill_overdue(&mut self) {
         let now = Instant::now();
         let grace_over = self.grace_ends.is_some_and(|end| now >= end);
         for i in 0..self.children.len() {
             let child = &self.children[i];
-            let Some((_, due)) = child
-                .in_flight
-                .filter(|_| child.open && child.fault.is_none())
-            else {
+            let Some(due) = child.due() else {
                 continue;
             };
-            if grace_over {
+            if grace_over && child.in_flight.is_some() {
                 self.kill(i, Fault::Interrupted);
             } else if now >= due {
                 let silent = now.saturating_duration_since(child.last_heard);
@@ -412,16 +433,16 @@ impl<'a> Parent<'a> {
         }
     }
 
-    /// The next instant the parent must act without a message: the earliest deadline of a job in
-    /// flight on a worker not yet killed, or the end of the grace while there is such a job.
+    /// The next instant the parent must act without a message: the earliest deadline of a
+    /// worker not yet killed, or the end of the grace while a job is in flight.
     fn next_deadline(&self) -> Option<Instant> {
-        let due = self
+        let due = self.children.iter().filter_map(Child::due).min();
+        let busy = self
             .children
             .iter()
-            .filter(|c| c.open && c.fault.is_none())
-            .filter_map(|c| c.in_flight.map(|(_, due)| due))
-            .min()?;
-        Some(self.grace_ends.map_or(due, |end| end.min(due)))
+            .any(|c| c.due().is_some() && c.in_flight.is_some());
+        let grace = self.grace_ends.filter(|_| busy);
+        due.into_iter().chain(grace).min()
     }
 
     /// Wait for any message pipe (or the stop source) to be readable or a deadline to pass, then
@@ -480,6 +501,9 @@ impl<'a> Parent<'a> {
             Message::Outcome(outcome) => match self.children[i].in_flight.take() {
                 Some((position, _)) => {
                     self.outcomes[position] = Some(outcome);
+                    if self.children[i].jobs.is_none() {
+                        self.children[i].close_jobs();
+                    }
                     self.schedule();
                 }
                 None => self.kill(i, Fault::Misbehaved("sent an outcome for no job".into())),
@@ -492,7 +516,7 @@ impl<'a> Parent<'a> {
     fn kill(&mut self, i: usize, fault: Fault) {
         let child = &mut self.children[i];
         child.fault.get_or_insert(fault);
-        child.jobs = None;
+        child.close_jobs();
         let _ = os::send_signal(child.pid, Signal::SIGKILL);
     }
 
