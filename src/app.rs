@@ -42,7 +42,7 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
         }
         Some(Sub::Inventory(args)) => list_inventory(&args),
-        Some(Sub::Bench(args)) => crate::bench::run(&args),
+        Some(Sub::Bench(args)) => stop_source().and_then(|stop| bench(&args, stop)),
         Some(Sub::Config(args)) => stop_source().and_then(|stop| run_config(&args, offset, stop)),
         None => stop_source().and_then(|stop| run_show(&cli.show, offset, stop)),
     };
@@ -52,6 +52,18 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             eprintln!("netrun: {err:#}");
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// `netrun bench`; a stop signal ends it with 128 + the signal's number.
+fn bench(args: &crate::cli::BenchArgs, stop: &'static StopSource) -> anyhow::Result<u8> {
+    let result = crate::bench::run(args, stop);
+    match (stop.signal(), result) {
+        (Some(signal), Err(err)) => {
+            eprintln!("netrun: bench: {err:#}");
+            Ok(exit_status_for(signal))
+        }
+        (_, result) => result,
     }
 }
 

@@ -28,11 +28,10 @@ struct Run {
 }
 
 impl Run {
-    /// Start netrun with `args` (plus `-v`, so the test can see hosts finish).
+    /// Start netrun with `args` (with `-v` among them the test can see hosts finish).
     fn start(args: &[&str]) -> Run {
         let tmp = tempfile::tempdir().unwrap();
         let mut child = Command::new(NETRUN)
-            .arg("-v")
             .args(args)
             .env("TMPDIR", tmp.path())
             .env_remove("NETRUN_PASSWORD")
@@ -217,8 +216,10 @@ fn processes_with_tmpdir(dir: &Path) -> Vec<(Pid, String)> {
         .collect()
 }
 
-/// A lab of 4 where R1 and R2 answer at once and R3 and R4 stall after login.
-const STALLING_LAB: [&str; 6] = [
+/// A lab of 4 where R1 and R2 answer at once and R3 and R4 stall after login; `-v` logs each
+/// host's end.
+const STALLING_LAB: [&str; 7] = [
+    "-v",
     "--lab",
     "4",
     "--lab-fault",
@@ -237,7 +238,7 @@ fn sigint_mid_run_prints_finished_hosts_exits_130_and_leaves_nothing() {
         let mut args = STALLING_LAB.to_vec();
         // Sequential's session in flight ends at its own deadline: keep that short.
         if strategy == "sequential" {
-            args[5] = "3";
+            args[6] = "3";
         }
         args.extend(["-s", strategy, "-w", "4", "show", "clock"]);
         let mut run = Run::start(&args);
@@ -431,5 +432,35 @@ fn killed_fork_workers_are_replaced_and_the_remaining_hosts_all_run() {
     for host in &hosts[2..] {
         assert_eq!(host["ok"], true, "{host}");
     }
+    done.assert_nothing_left();
+}
+
+#[test]
+fn sigint_stops_the_bench_its_measured_child_and_its_lab() {
+    let run = Run::start(&[
+        "bench",
+        "--lab",
+        "4",
+        "--lab-fault",
+        "stall:R3-R4",
+        "--timeout",
+        "20",
+        "--runs",
+        "1",
+        "--strategies",
+        "threads",
+    ]);
+    // A measured child is running (the bench's children other than its lab).
+    run.workers(1);
+    kill(run.pid(), Signal::SIGINT).unwrap();
+    let started = Instant::now();
+    let done = run.finish();
+    assert_eq!(done.code, Some(130), "{}", done.stderr);
+    assert!(
+        done.stderr.contains("interrupted by SIGINT"),
+        "{}",
+        done.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
     done.assert_nothing_left();
 }
