@@ -46,6 +46,8 @@ impl Lab {
             .stdout(Stdio::piped())
             .spawn()
             .context("starting the lab (netrun __testbed)")?;
+        // A second Ctrl-C ends netrun at once, with no destructor: it removes these itself.
+        os::remove_on_second_signal(&[&inventory, dir.path()]);
         let mut lab = Lab { child, dir };
         lab.wait_ready(devices)?;
         Ok(lab)
@@ -85,6 +87,8 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         stop_child(&mut self.child);
+        // The directory goes with `self.dir` right after this.
+        os::keep_on_second_signal();
     }
 }
 

@@ -242,11 +242,50 @@ extern "C" fn on_stop_signal(number: libc::c_int) {
         let first = Signal::try_from(number).is_ok_and(|signal| source.trigger(signal));
         if !first {
             // The second signal: the person wants out now. Children die with us (pdeathsig).
+            remove_abandoned_paths();
             exit_now(128 + number);
         }
     }
     // SAFETY: as above.
     unsafe { *libc::__errno_location() = errno };
+}
+
+/// Paths a second stop signal removes before it ends the process (the lab's temporary
+/// inventory): null, or a leaked list of C strings, files first, then their directories.
+static ABANDONED: AtomicPtr<Vec<std::ffi::CString>> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Have a second stop signal remove `paths` (files, then empty directories, in this order) on its
+/// way out, since no destructor runs then; replaces any earlier list. Paths with a NUL byte are
+/// left out.
+pub fn remove_on_second_signal(paths: &[&std::path::Path]) {
+    use std::os::unix::ffi::OsStrExt;
+    let paths: Vec<std::ffi::CString> = paths
+        .iter()
+        .filter_map(|p| std::ffi::CString::new(p.as_os_str().as_bytes()).ok())
+        .collect();
+    // The old list is leaked, not freed: the handler may be reading it right now.
+    ABANDONED.store(Box::into_raw(Box::new(paths)), Ordering::SeqCst);
+}
+
+/// Forget the paths given to [`remove_on_second_signal`] (they were removed the normal way).
+pub fn keep_on_second_signal() {
+    ABANDONED.store(std::ptr::null_mut(), Ordering::SeqCst);
+}
+
+/// In the handler: unlink or rmdir each abandoned path (both async-signal-safe).
+fn remove_abandoned_paths() {
+    // SAFETY: ABANDONED is only ever null or a leaked, never-freed list.
+    let Some(paths) = (unsafe { ABANDONED.load(Ordering::SeqCst).as_ref() }) else {
+        return;
+    };
+    for path in paths {
+        // SAFETY: each is a NUL-terminated string that lives forever; a failure is harmless.
+        unsafe {
+            if libc::unlink(path.as_ptr()) != 0 {
+                libc::rmdir(path.as_ptr());
+            }
+        }
+    }
 }
 
 /// Catch SIGINT and SIGTERM from now on: the first is recorded in the returned source (the run

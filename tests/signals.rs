@@ -464,3 +464,38 @@ fn sigint_stops_the_bench_its_measured_child_and_its_lab() {
     assert!(started.elapsed() < Duration::from_secs(15));
     done.assert_nothing_left();
 }
+
+#[test]
+fn a_second_signal_exits_at_once_and_leaves_nothing() {
+    let mut args = STALLING_LAB.to_vec();
+    args.extend(["-s", "fork", "-w", "4", "show", "clock"]);
+    let mut run = Run::start(&args);
+    run.wait_for_lines("Received: R", 2);
+    kill(run.pid(), Signal::SIGINT).unwrap();
+    // Two SIGINTs pending at once are one: send the second once the first was delivered.
+    wait_until(|| (!sigint_pending(run.pid())).then_some(()));
+    kill(run.pid(), Signal::SIGINT).unwrap();
+    let started = Instant::now();
+    let done = run.finish();
+    assert_eq!(done.code, Some(130), "{}", done.stderr);
+    assert!(
+        started.elapsed() < stop_grace(),
+        "did not wait for the grace"
+    );
+    done.assert_nothing_left();
+}
+
+/// Whether a SIGINT is pending for `pid` (its process-wide or main thread's pending set).
+fn sigint_pending(pid: Pid) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("SigPnd:") || l.starts_with("ShdPnd:"))
+        .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(1)?, 16).ok())
+        .any(|set| set & (1 << (Signal::SIGINT as u32 - 1)) != 0)
+}
+
+/// The grace a first signal gives the sessions in flight (`strategy::stop::GRACE`).
+fn stop_grace() -> Duration {
+    Duration::from_secs(2)
+}
