@@ -1,6 +1,11 @@
 //! The edge: turns parsed arguments into a run (inventory → jobs → strategy → report) and maps
 //! every error to an exit status: 0 all hosts ok, 1 some host failed, 2 nothing was run (usage,
-//! inventory or set-up error).
+//! inventory or set-up error), 128 + N when signal N (SIGINT 130, SIGTERM 143) stopped the run.
+//!
+//! SIGINT and SIGTERM are caught before the flags are resolved (so before a `--lab` starts): the
+//! strategy then winds down, and this module still prints every finished host, writes their
+//! `--save` files and the summary, and returns, so the lab and its temporary inventory are
+//! removed on the way out.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -16,8 +21,8 @@ use crate::cli::{
 };
 use crate::config::{self, LineSource};
 use crate::inventory;
-use crate::job::{ConfigPlan, EventSink, Host, Job, NoEvents, Task};
-use crate::os;
+use crate::job::{ConfigPlan, ErrorKind, EventSink, Host, Job, NoEvents, Outcome, Task};
+use crate::os::{self, StopSource};
 use crate::preflight;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
@@ -42,9 +47,11 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             return ExitCode::from(u8::try_from(code).unwrap_or(EXIT_USAGE));
         }
         Some(Sub::Inventory(args)) => list_inventory(&args),
-        Some(Sub::Bench(args)) => preflight_bench(&args).and_then(|()| crate::bench::run(&args)),
-        Some(Sub::Config(args)) => run_config(&args, offset),
-        None => run_show(&cli.show, offset),
+        Some(Sub::Bench(args)) => preflight_bench(&args)
+            .and_then(|()| stop_source())
+            .and_then(|stop| bench(&args, stop)),
+        Some(Sub::Config(args)) => stop_source().and_then(|stop| run_config(&args, offset, stop)),
+        None => stop_source().and_then(|stop| run_show(&cli.show, offset, stop)),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -53,6 +60,23 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// `netrun bench`; a stop signal ends it with 128 + the signal's number.
+fn bench(args: &BenchArgs, stop: &'static StopSource) -> anyhow::Result<u8> {
+    let result = crate::bench::run(args, stop);
+    match (stop.signal(), result) {
+        (Some(signal), Err(err)) => {
+            eprintln!("netrun: bench: {err:#}");
+            Ok(exit_status_for(signal))
+        }
+        (_, result) => result,
+    }
+}
+
+/// SIGINT and SIGTERM, caught from here on.
+fn stop_source() -> anyhow::Result<&'static StopSource> {
+    os::catch_stop_signals().context("catching SIGINT and SIGTERM")
 }
 
 /// Resolve the target flags the one way every subcommand does, asking on the terminal.
@@ -68,7 +92,7 @@ fn output_of(exec: &ExecArgs) -> Output {
     }
 }
 
-fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
+fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> anyhow::Result<u8> {
     let commands = args.command_list();
     if commands.is_empty() {
         return Err(anyhow!(
@@ -97,12 +121,17 @@ fn run_show(args: &ShowArgs, offset: UtcOffset) -> anyhow::Result<u8> {
         target.setting.output,
         args.save.as_deref(),
         offset,
+        stop,
     )
 }
 
 /// `netrun config`: render every host's lines first (a template error stops the run before any
 /// connection), then push them — or, with `--dry-run`, print them and connect to nothing.
-fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
+fn run_config(
+    args: &ConfigArgs,
+    offset: UtcOffset,
+    stop: &'static StopSource,
+) -> anyhow::Result<u8> {
     let source = match (&args.file, &args.template) {
         (Some(file), _) => LineSource::File(file.clone()),
         (None, Some(template)) => LineSource::Template(template.clone()),
@@ -141,6 +170,7 @@ fn run_config(args: &ConfigArgs, offset: UtcOffset) -> anyhow::Result<u8> {
         target.setting.output,
         args.save_dir.as_deref(),
         offset,
+        stop,
     )
 }
 
@@ -175,6 +205,7 @@ fn execute(
     output: Output,
     save_dir: Option<&Path>,
     offset: UtcOffset,
+    stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
     let workers = fit_open_files(exec.strategy, exec.workers_for(jobs.len()));
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
@@ -187,7 +218,7 @@ fn execute(
     };
     let started = Instant::now();
     let runner = Arc::new(SessionRunner::new(started));
-    let run = strategy::run(exec.strategy, jobs, workers, runner, events)?;
+    let run = strategy::run(exec.strategy, jobs, workers, runner, events, stop)?;
     let wall = started.elapsed();
     if let Some(progress) = progress {
         progress.finish();
@@ -210,10 +241,19 @@ fn execute(
         _ => {}
     }
     if let Some(dir) = save_dir {
-        report::save_per_host(dir, &run.outcomes)
+        report::save_per_host(dir, &finished(&run.outcomes))
             .with_context(|| format!("saving results to {}", dir.display()))?;
     }
     eprintln!("{}", report.summary());
+    if let Some(signal) = stop.signal() {
+        let unfinished = run.outcomes.len() - finished(&run.outcomes).len();
+        eprintln!(
+            "netrun: interrupted by {}: {unfinished} of {} hosts did not finish",
+            signal.as_str(),
+            run.outcomes.len()
+        );
+        return Ok(exit_status_for(signal));
+    }
     Ok(if report.failed() == 0 {
         EXIT_OK
     } else {
@@ -238,6 +278,20 @@ fn fit_open_files(strategy: StrategyKind, workers: usize) -> usize {
         );
     }
     fit
+}
+
+/// The outcomes of hosts that finished (were not cut off by a stop signal).
+fn finished(outcomes: &[Outcome]) -> Vec<Outcome> {
+    outcomes
+        .iter()
+        .filter(|o| o.failure.as_ref().map(|f| f.kind) != Some(ErrorKind::Interrupted))
+        .cloned()
+        .collect()
+}
+
+/// The shell's convention for a run ended by `signal`: 128 + its number.
+fn exit_status_for(signal: os::Signal) -> u8 {
+    u8::try_from(128 + signal as i32).unwrap_or(u8::MAX)
 }
 
 fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {

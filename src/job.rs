@@ -164,11 +164,14 @@ pub enum ErrorKind {
     Closed,
     /// A command was rejected by the device (`% Invalid input ...`).
     Command,
-    /// The worker running this host died (fork strategy: the child process exited or was killed).
+    /// The worker running this host died (fork strategy: the child process exited or was killed,
+    /// or stopped responding and was killed by the parent).
     Worker,
     /// This machine, not the device, ran out of something (no file descriptor left for a
     /// socket: EMFILE/ENFILE); the message names the limit.
     Local,
+    /// The run was interrupted (SIGINT/SIGTERM) before this host finished.
+    Interrupted,
 }
 
 impl ErrorKind {
@@ -182,6 +185,7 @@ impl ErrorKind {
             ErrorKind::Command => "command",
             ErrorKind::Worker => "worker",
             ErrorKind::Local => "local",
+            ErrorKind::Interrupted => "interrupted",
         }
     }
 }

@@ -2,7 +2,10 @@
 //! `netrun __testbed ...`), started before any session and stopped when the run ends.
 //!
 //! The child is made with fork+exec by `std::process::Command` and read on the calling thread, so
-//! starting a lab creates no thread in netrun: the fork strategy can still fork afterwards.
+//! starting a lab creates no thread in netrun: the fork strategy can still fork afterwards. It
+//! runs in its own process group, so a Ctrl-C on the terminal reaches only netrun, which closes
+//! its sessions before it stops the lab; and it dies with netrun even when netrun is killed with
+//! SIGKILL (`os::spawn_tied`: the main thread starts it, and lives as long as the process).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -29,7 +32,9 @@ impl Lab {
         let exe = std::env::current_exe().context("finding netrun's own executable")?;
         let dir = tempfile::tempdir().context("creating a directory for the lab inventory")?;
         let inventory = dir.path().join("devices.yaml");
-        let child = Command::new(exe)
+        let mut command = Command::new(exe);
+        os::spawn_tied(&mut command, os::Group::Own);
+        let child = command
             .arg("__testbed")
             .args(["--devices", &devices.to_string()])
             .args(["--profile", profile])
@@ -41,6 +46,8 @@ impl Lab {
             .stdout(Stdio::piped())
             .spawn()
             .context("starting the lab (netrun __testbed)")?;
+        // A second Ctrl-C ends netrun at once, with no destructor: it removes these itself.
+        os::remove_on_second_signal(&[&inventory, dir.path()]);
         let mut lab = Lab { child, dir };
         lab.wait_ready(devices)?;
         Ok(lab)
@@ -80,6 +87,8 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         stop_child(&mut self.child);
+        // The directory goes with `self.dir` right after this.
+        os::keep_on_second_signal();
     }
 }
 

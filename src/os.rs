@@ -1,7 +1,15 @@
 //! The operating-system calls netrun makes itself, in one place: fork and `_exit`, pipes and
-//! closing inherited descriptors, poll, pidfds, signals, the open-files limit, and reaping a child with wait4 and its
-//! rusage. The fork strategy, the bench's measurement and `--lab` call these; nothing else in
-//! netrun calls fork, wait4 or pidfd_open. Each `unsafe` block says the invariant it relies on.
+//! closing inherited descriptors, poll, pidfds, the open-files limit, signals (sending them, and catching SIGINT and
+//! SIGTERM as a [`StopSource`]), children that die with their parent, and reaping a child with
+//! wait4 and its rusage. The fork strategy, the bench's measurement and `--lab` call these;
+//! nothing else in netrun calls fork, wait4, sigaction, prctl or pidfd_open. Each `unsafe` block
+//! says the invariant it relies on.
+//!
+//! **Stop signals.** The SIGINT/SIGTERM handler does only what is async-signal-safe: it records
+//! the signal in an atomic and writes one byte to a non-blocking self-pipe whose read end is
+//! never read, so it stays readable from the first signal on and every waiter (poll, tokio's
+//! `AsyncFd`) wakes however many there are. A second signal `_exit`s at once with 128 + its
+//! number; children made here die with netrun (`PR_SET_PDEATHSIG`), so none is left behind.
 //!
 //! **EINTR policy.** A call that a signal interrupts is restarted here, up to [`RESTARTS`] times
 //! in a row, and a timed wait restarts with the time that is left, so a signal never stretches a
@@ -10,9 +18,10 @@
 //! caller retries on its own. (std's `read_exact` and `write_all` restart by themselves.)
 
 use std::io::{self, Read};
-use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::fcntl::OFlag;
@@ -129,13 +138,37 @@ unsafe fn close_range(first: RawFd, last: RawFd) {
     }
 }
 
-/// Make `command` spawn with fork+exec rather than std's vfork-style spawn (`CLONE_VM`): std
-/// takes the fork path whenever a pre-exec hook is set, so this sets one that does nothing.
-pub fn spawn_with_fork(command: &mut Command) {
-    // SAFETY: the hook runs in the forked child before exec and does nothing at all, so it
-    // cannot take a lock or allocate.
+/// Which process group a child made by [`spawn_tied`] joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// netrun's own: a Ctrl-C on the terminal reaches the child too.
+    Same,
+    /// A new group led by the child: the terminal's Ctrl-C reaches only netrun, which stops the
+    /// child itself once the sessions using it are done.
+    Own,
+}
+
+/// Make `command` spawn with fork+exec rather than std's vfork-style spawn (`CLONE_VM`), as a
+/// child that the kernel kills (SIGKILL) when the calling thread ends, even if netrun itself is
+/// killed with SIGKILL (`PR_SET_PDEATHSIG`, kept across exec).
+///
+/// The death signal is sent when the *thread* that forked exits, not the process. netrun spawns
+/// tied children only from its main thread (`--lab` while resolving the flags, the bench's
+/// children from its loop), and the main thread lives until the process exits: so the child dies
+/// exactly when netrun does.
+pub fn spawn_tied(command: &mut Command, group: Group) {
+    let parent = Pid::this();
+    // SAFETY: the hook runs in the forked child before exec and makes only async-signal-safe
+    // system calls (prctl, getppid, setpgid) on values copied before the fork; it allocates
+    // nothing and takes no lock.
     unsafe {
-        command.pre_exec(|| Ok(()));
+        command.pre_exec(move || {
+            die_with_parent(parent)?;
+            if group == Group::Own && libc::setpgid(0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }
 
@@ -158,6 +191,155 @@ pub fn raise_open_files_limit() -> io::Result<u64> {
 /// The soft open-files limit (RLIMIT_NOFILE) in force, for messages that name it.
 pub fn open_files_limit() -> io::Result<u64> {
     Ok(nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)?.0)
+}
+
+/// In a child just forked by `parent`: be sent SIGKILL when the parent's forking thread ends.
+/// Fails (ESRCH) if the parent is already gone, which the death signal would never report.
+pub fn die_with_parent(parent: Pid) -> io::Result<()> {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes integers only and shares no memory.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } != parent.as_raw() {
+        return Err(io::Error::from_raw_os_error(libc::ESRCH));
+    }
+    Ok(())
+}
+
+/// Where SIGINT and SIGTERM are recorded once [`catch_stop_signals`] has run: an atomic holding
+/// the first stop signal's number, and a self-pipe woken by it.
+pub struct StopSource {
+    signal: AtomicI32,
+    watch: OwnedFd,
+    wake: OwnedFd,
+}
+
+impl StopSource {
+    /// A source no signal feeds (tests trigger it by hand; `catch_stop_signals` wires one up).
+    pub fn new() -> io::Result<StopSource> {
+        let (watch, wake) = nix::unistd::pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)?;
+        Ok(StopSource {
+            signal: AtomicI32::new(0),
+            watch,
+            wake,
+        })
+    }
+
+    /// Record `signal` as the reason to stop and wake every waiter. Returns false when a stop
+    /// had already been recorded. Async-signal-safe: an atomic and one `write(2)`.
+    pub fn trigger(&self, signal: Signal) -> bool {
+        let first = self
+            .signal
+            .compare_exchange(0, signal as i32, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok();
+        if first {
+            // SAFETY: `wake` is open for the life of this source and the buffer is a live
+            // static byte; a full pipe (EAGAIN) is fine, since one byte already makes it readable.
+            unsafe { libc::write(self.wake.as_raw_fd(), b"!".as_ptr().cast(), 1) };
+        }
+        first
+    }
+
+    /// The stop signal received, if any.
+    pub fn signal(&self) -> Option<Signal> {
+        Signal::try_from(self.signal.load(Ordering::SeqCst)).ok()
+    }
+
+    /// A descriptor that is readable from the first stop signal on (it is never read).
+    pub fn watch(&self) -> BorrowedFd<'_> {
+        self.watch.as_fd()
+    }
+}
+
+/// The source the handler feeds; set once, never freed.
+static CAUGHT: AtomicPtr<StopSource> = AtomicPtr::new(std::ptr::null_mut());
+
+extern "C" fn on_stop_signal(number: libc::c_int) {
+    // SAFETY: errno is thread-local; saving and restoring it keeps the interrupted code's value.
+    let errno = unsafe { *libc::__errno_location() };
+    // SAFETY: CAUGHT is only ever null or a leaked, never-freed `StopSource`.
+    if let Some(source) = unsafe { CAUGHT.load(Ordering::SeqCst).as_ref() } {
+        let first = Signal::try_from(number).is_ok_and(|signal| source.trigger(signal));
+        if !first {
+            // The second signal: the person wants out now. Children die with us (pdeathsig).
+            remove_abandoned_paths();
+            exit_now(128 + number);
+        }
+    }
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = errno };
+}
+
+/// Paths a second stop signal removes before it ends the process (the lab's temporary
+/// inventory): null, or a leaked list of C strings, files first, then their directories.
+static ABANDONED: AtomicPtr<Vec<std::ffi::CString>> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Have a second stop signal remove `paths` (files, then empty directories, in this order) on its
+/// way out, since no destructor runs then; replaces any earlier list. Paths with a NUL byte are
+/// left out.
+pub fn remove_on_second_signal(paths: &[&std::path::Path]) {
+    use std::os::unix::ffi::OsStrExt;
+    let paths: Vec<std::ffi::CString> = paths
+        .iter()
+        .filter_map(|p| std::ffi::CString::new(p.as_os_str().as_bytes()).ok())
+        .collect();
+    // The old list is leaked, not freed: the handler may be reading it right now.
+    ABANDONED.store(Box::into_raw(Box::new(paths)), Ordering::SeqCst);
+}
+
+/// Forget the paths given to [`remove_on_second_signal`] (they were removed the normal way).
+pub fn keep_on_second_signal() {
+    ABANDONED.store(std::ptr::null_mut(), Ordering::SeqCst);
+}
+
+/// In the handler: unlink or rmdir each abandoned path (both async-signal-safe).
+fn remove_abandoned_paths() {
+    // SAFETY: ABANDONED is only ever null or a leaked, never-freed list.
+    let Some(paths) = (unsafe { ABANDONED.load(Ordering::SeqCst).as_ref() }) else {
+        return;
+    };
+    for path in paths {
+        // SAFETY: each is a NUL-terminated string that lives forever; a failure is harmless.
+        unsafe {
+            if libc::unlink(path.as_ptr()) != 0 {
+                libc::rmdir(path.as_ptr());
+            }
+        }
+    }
+}
+
+/// Catch SIGINT and SIGTERM from now on: the first is recorded in the returned source (the run
+/// stops starting sessions and winds down), the second ends the process at once. Calling it
+/// again returns the same source.
+pub fn catch_stop_signals() -> io::Result<&'static StopSource> {
+    // SAFETY: CAUGHT is only ever null or a leaked, never-freed `StopSource`.
+    if let Some(source) = unsafe { CAUGHT.load(Ordering::SeqCst).as_ref() } {
+        return Ok(source);
+    }
+    let source: &'static StopSource = Box::leak(Box::new(StopSource::new()?));
+    CAUGHT.store(std::ptr::from_ref(source).cast_mut(), Ordering::SeqCst);
+    let action = nix::sys::signal::SigAction::new(
+        nix::sys::signal::SigHandler::Handler(on_stop_signal),
+        nix::sys::signal::SaFlags::SA_RESTART,
+        nix::sys::signal::SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only touches an atomic, a never-freed source and write(2), all
+        // async-signal-safe, and saves errno.
+        unsafe { nix::sys::signal::sigaction(signal, &action) }?;
+    }
+    Ok(source)
+}
+
+/// Ignore SIGINT and SIGTERM in this process (a forked worker: its parent decides when it
+/// stops, and a terminal's Ctrl-C reaches the whole process group).
+pub fn ignore_stop_signals() -> io::Result<()> {
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: SIG_IGN installs no handler code.
+        unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigIgn) }?;
+    }
+    Ok(())
 }
 
 /// Send `signal` to process `pid`.
@@ -399,7 +581,7 @@ mod tests {
     fn reaps_a_killed_child_with_its_usage_through_a_pidfd() {
         let mut command = Command::new("sleep");
         command.arg("30");
-        spawn_with_fork(&mut command);
+        spawn_tied(&mut command, Group::Own);
         let mut child = command.spawn().unwrap();
         let pid = Pid::from_raw(child.id() as i32);
         let pidfd = PidFd::open(pid).unwrap();
@@ -415,5 +597,19 @@ mod tests {
         assert!(reaped.usage.max_rss_kib > 0);
         assert!(reap(pid).is_err(), "reaped once");
         assert!(child.try_wait().is_err(), "nothing left for std to reap");
+    }
+
+    #[test]
+    fn a_stop_source_records_the_first_signal_and_stays_readable() {
+        let source = StopSource::new().unwrap();
+        let soon = || Instant::now() + Duration::from_millis(10);
+        assert_eq!(source.signal(), None);
+        assert!(!readable_before(source.watch(), soon()).unwrap());
+        assert!(source.trigger(Signal::SIGTERM));
+        assert!(!source.trigger(Signal::SIGINT), "only the first counts");
+        assert_eq!(source.signal(), Some(Signal::SIGTERM));
+        for _ in 0..2 {
+            assert!(readable_before(source.watch(), soon()).unwrap());
+        }
     }
 }

@@ -5,6 +5,9 @@
 //! `--runs` rounds interleaved across cells (A B C A B C ...), so a slow spell of the machine hits
 //! every cell alike. Each child is measured from outside with wait4's rusage (`measure`) and read
 //! from inside through its JSON (`inside`); `stats` summarises, `table` renders, `plot` draws.
+//!
+//! SIGINT/SIGTERM stop the bench: the child being measured is killed and reaped, and the error
+//! unwinds through `run`, which drops the lab (stopped, its temporary inventory removed).
 
 pub mod inside;
 pub mod measure;
@@ -21,6 +24,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
+use crate::os::StopSource;
 use crate::settings::{self, Credentials, Output, RunSetting};
 use crate::strategy::StrategyKind;
 
@@ -129,7 +133,7 @@ impl Bench {
 }
 
 /// Run `netrun bench`. Exit status 0 when every cell succeeded, 1 when some cell failed.
-pub fn run(args: &BenchArgs) -> Result<u8> {
+pub fn run(args: &BenchArgs, stop: &'static StopSource) -> Result<u8> {
     let command = if args.words.is_empty() {
         DEFAULT_COMMAND.to_string()
     } else {
@@ -164,6 +168,7 @@ pub fn run(args: &BenchArgs) -> Result<u8> {
         setting: target.setting.clone(),
         command: command.clone(),
         hosts,
+        stop,
     };
     let cells = run_interleaved(&children, kinds, args.runs)?;
     let description = target.describe();
@@ -239,6 +244,8 @@ struct Children {
     setting: RunSetting,
     command: String,
     hosts: usize,
+    /// Fires on SIGINT/SIGTERM: the child being measured is killed and the bench ends.
+    stop: &'static StopSource,
 }
 
 impl Children {
@@ -304,7 +311,7 @@ impl Children {
     }
 
     fn measure(&self, kind: &CellKind) -> Result<RunRecord> {
-        let measured = measure::measure(&mut self.child(kind), self.deadline(kind))
+        let measured = measure::measure(&mut self.child(kind), self.deadline(kind), self.stop)
             .with_context(|| format!("running the {} cell", kind.label()))?;
         let (inside, problem) = match kind {
             CellKind::External { .. } => (None, None),
@@ -557,6 +564,7 @@ mod tests {
             },
             command: DEFAULT_COMMAND.to_string(),
             hosts,
+            stop: Box::leak(Box::new(StopSource::new().unwrap())),
         }
     }
 
@@ -673,6 +681,7 @@ mod tests {
             setting: parent.setting.clone(),
             command: DEFAULT_COMMAND.to_string(),
             hosts: parent.hosts.len(),
+            stop: Box::leak(Box::new(StopSource::new().unwrap())),
         };
         let cmd = children.child(&CellKind::Netrun {
             strategy: "async".parse().unwrap(),

@@ -2,10 +2,22 @@
 //! numbers on demand over one pipe each and reporting `Event`s and `Outcome`s back over another.
 //!
 //! The parent hands each worker one job at a time and the next one when its `Outcome` arrives, so
-//! a slow host never holds a fixed share of the work. It polls the message pipes, forwards events
-//! to the `EventSink`, and reaps every worker with wait4 (collecting its rusage). A worker that
-//! dies with a job in flight fails exactly that job with the reason (`killed by signal SIGKILL`,
-//! `exited with status 3`); the remaining jobs go to the surviving workers.
+//! a slow host never holds a fixed share of the work. It polls the message pipes and the stop
+//! source, forwards events to the `EventSink`, and reaps every worker with wait4 (collecting its
+//! rusage). It supervises its workers:
+//! - each job in flight has a deadline, [`supervision_bound`] after it was handed out; a worker
+//!   that overruns it (stuck, or stopped with `kill -STOP`) is killed with SIGKILL and only its
+//!   host fails (`worker pid N stopped responding for X s; killed`);
+//! - a worker that dies fails exactly its job in flight with the reason (`killed by signal
+//!   SIGKILL`, `exited with status 3`) and is replaced by a new fork while jobs remain (the
+//!   parent still has one thread), so the untried hosts still run;
+//! - on a stop signal it hands out nothing more (queued jobs are interrupted), closes the job
+//!   pipes so idle workers exit, gives the jobs in flight `stop::GRACE`, then kills their workers
+//!   and reports those hosts as interrupted.
+//!
+//! Workers ignore SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process group; the
+//! parent decides) and are killed by the kernel if the parent dies (`PR_SET_PDEATHSIG`: the
+//! parent's only thread forked them, so "the forking thread exits" means "the parent exits").
 //!
 //! Wire format, parent → child: a job's position in the job list as a little-endian u32.
 //! Child → parent: frames of a little-endian u32 length followed by a JSON `Message`.
@@ -15,13 +27,42 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::{run_guarded, Batch, ChildUsage, JobRunner, Run, RunStats, Strategy};
-use crate::job::{ErrorKind, Event, EventKind, EventSink, Failure, Job, Outcome, Worker};
-use crate::os::{self, Forked, Pid, Signal};
+use super::{run_guarded, stop, Batch, ChildUsage, JobRunner, Run, RunStats, Strategy};
+use crate::job::{ErrorKind, Event, EventKind, EventSink, Failure, Job, Outcome, Task, Worker};
+use crate::os::{self, Forked, Pid, Signal, StopSource};
+
+/// Operations every session has besides its commands or config lines, each bounded by the host's
+/// timeout: TCP connect, SSH handshake and authentication (or the Telnet login), the first
+/// prompt, reaching the command level (enable and its secret), paging off, and the polite close.
+const SESSION_OPERATIONS: u32 = 7;
+
+/// Slack on top of a job's operation timeouts before its worker counts as stuck: process
+/// scheduling, serialising the outcome, a loaded machine.
+const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
+
+/// The longest a worker may take over `job` before the parent kills it: the host's timeout once
+/// per operation the job can wait on (the dialogue restarts that deadline at every send) plus
+/// [`SUPERVISION_SLACK`]. An honest session fails with `timeout` well before this.
+pub fn supervision_bound(job: &Job) -> Duration {
+    let work = match &job.task {
+        Task::Show { commands } => commands.len(),
+        // Entering and leaving config mode, each line, the save, the two running-config reads.
+        Task::Config(plan) => {
+            plan.lines.len() + 2 + usize::from(plan.save) + 2 * usize::from(plan.diff)
+        }
+    };
+    let operations = SESSION_OPERATIONS.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
+    job.host
+        .timeout
+        .checked_mul(operations)
+        .and_then(|bound| bound.checked_add(SUPERVISION_SLACK))
+        .unwrap_or(Duration::MAX)
+}
 
 /// `workers` processes forked before any thread exists, each fed one job at a time.
 pub struct Fork;
@@ -42,7 +83,7 @@ impl Strategy for Fork {
         let (runner, events) = (batch.runner.as_ref(), batch.events.as_ref());
         // SAFETY: the process has exactly one thread (checked above), and only this thread could
         // start another before the forks, so no lock can be held by another thread at a fork.
-        unsafe { run_unchecked(batch.jobs, batch.workers, runner, events) }
+        unsafe { run_unchecked(batch.jobs, batch.workers, runner, events, batch.stop) }
     }
 }
 
@@ -54,16 +95,15 @@ impl Strategy for Fork {
 /// runner does nothing that needs a lock another thread may hold at fork time. The child itself
 /// uses only its two pipes, the heap (glibc's malloc re-initialises its locks in a forked child)
 /// and serde_json, and leaves with `os::exit_now`, so it never runs the parent's destructors or
-/// atexit handlers.
+/// atexit handlers. The guarantee holds for the whole run: the parent forks replacements for dead
+/// workers and starts no thread.
 pub(crate) unsafe fn run_unchecked(
     jobs: Vec<Job>,
     workers: usize,
     runner: &dyn JobRunner,
     events: &dyn EventSink,
+    stop: &'static StopSource,
 ) -> anyhow::Result<Run> {
-    // A child inherits unflushed stdio buffers; flush so nothing is written twice.
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
     let mut children = Vec::new();
     for _ in 0..workers {
         match spawn_worker(&jobs, runner) {
@@ -73,7 +113,10 @@ pub(crate) unsafe fn run_unchecked(
             Err(err) => return Err(err),
         }
     }
-    Ok(Parent::new(&jobs, children, events).run())
+    let mut parent = Parent::new(&jobs, runner, events, stop);
+    parent.stats.processes_forked = children.len() as u64;
+    parent.children = children;
+    Ok(parent.run())
 }
 
 /// What a worker process sends its parent.
@@ -81,6 +124,17 @@ pub(crate) unsafe fn run_unchecked(
 enum Message {
     Event(Event),
     Outcome(Outcome),
+}
+
+/// Why the parent killed a worker.
+#[derive(Debug, Clone)]
+enum Fault {
+    /// It broke the protocol (a malformed message, an outcome for no job, an unreadable pipe).
+    Misbehaved(String),
+    /// Its job in flight overran [`supervision_bound`]; it was last heard from this long ago.
+    Unresponsive(Duration),
+    /// The run stopped and the grace for its job in flight ran out.
+    Interrupted,
 }
 
 /// The parent's view of one worker process.
@@ -91,24 +145,53 @@ struct Child {
     messages: File,
     /// Bytes of a message frame not yet complete.
     pending: Vec<u8>,
-    /// The position of the job this child is running.
-    in_flight: Option<usize>,
+    /// The position of the job this child is running, and when it must be done.
+    in_flight: Option<(usize, Instant)>,
+    /// When the child last sent anything.
+    last_heard: Instant,
+    /// Once its job pipe is closed with no job in flight: when it must have exited (a stopped
+    /// worker would otherwise keep the parent waiting for its EOF forever).
+    exit_due: Option<Instant>,
     /// Why the child is being killed, when the parent killed it.
-    fault: Option<String>,
+    fault: Option<Fault>,
     /// The message pipe is still open (the child has not exited).
     open: bool,
 }
 
+impl Child {
+    /// Close the job pipe: the child exits once its job in flight, if any, is done.
+    fn close_jobs(&mut self) {
+        self.jobs = None;
+        if self.in_flight.is_none() {
+            self.exit_due
+                .get_or_insert(Instant::now() + SUPERVISION_SLACK);
+        }
+    }
+
+    /// When the parent must act on this child without hearing from it: its job's deadline, or
+    /// its exit's; none once it is being killed or has exited.
+    fn due(&self) -> Option<Instant> {
+        if !self.open || self.fault.is_some() {
+            return None;
+        }
+        self.in_flight.map(|(_, due)| due).or(self.exit_due)
+    }
+}
+
 /// Fork one worker with its two pipes. In the child, never returns.
 fn spawn_worker(jobs: &[Job], runner: &dyn JobRunner) -> anyhow::Result<Child> {
+    // A child inherits unflushed stdio buffers; flush so nothing is written twice.
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
     let (job_rx, job_tx) = os::pipe().context("creating a job pipe")?;
     let (msg_rx, msg_tx) = os::pipe().context("creating a message pipe")?;
+    let parent = Pid::this();
     // SAFETY: the caller of `run_unchecked` guarantees fork is safe here (see there). The child
     // branch calls `child_main`, which never returns into the parent's code.
     match unsafe { os::fork() }.context("forking a worker process")? {
         Forked::Child => {
             drop((job_tx, msg_rx));
-            child_main(jobs, runner, job_rx, msg_tx)
+            child_main(jobs, runner, job_rx, msg_tx, parent)
         }
         Forked::Parent(pid) => Ok(Child {
             pid,
@@ -116,6 +199,8 @@ fn spawn_worker(jobs: &[Job], runner: &dyn JobRunner) -> anyhow::Result<Child> {
             messages: File::from(msg_rx),
             pending: Vec::new(),
             in_flight: None,
+            last_heard: Instant::now(),
+            exit_due: None,
             fault: None,
             open: true,
         }),
@@ -123,7 +208,18 @@ fn spawn_worker(jobs: &[Job], runner: &dyn JobRunner) -> anyhow::Result<Child> {
 }
 
 /// The worker process: run the jobs the parent sends until it closes the pipe, then exit.
-fn child_main(jobs: &[Job], runner: &dyn JobRunner, job_rx: OwnedFd, msg_tx: OwnedFd) -> ! {
+fn child_main(
+    jobs: &[Job],
+    runner: &dyn JobRunner,
+    job_rx: OwnedFd,
+    msg_tx: OwnedFd,
+    parent: Pid,
+) -> ! {
+    // First, before the inherited stop pipe is closed below: the parent decides when a worker
+    // stops, and a worker must not outlive it.
+    if os::ignore_stop_signals().is_err() || os::die_with_parent(parent).is_err() {
+        os::exit_now(3);
+    }
     // The child inherits every descriptor of the parent, including the other workers' pipe ends;
     // holding them would keep those pipes open and stop the other workers seeing EOF.
     // SAFETY: this forked child never returns into the parent's code, so the objects that own the
@@ -207,33 +303,45 @@ fn decode_frames(buffer: &mut Vec<u8>) -> Vec<serde_json::Result<Message>> {
     messages
 }
 
-/// The parent's scheduler: hands out jobs, collects messages, reaps children.
+/// The parent's scheduler: hands out jobs, collects messages, supervises and reaps children.
 struct Parent<'a> {
     jobs: &'a [Job],
+    runner: &'a dyn JobRunner,
     children: Vec<Child>,
     events: &'a dyn EventSink,
+    stop: &'static StopSource,
     /// Positions of jobs not yet handed out.
     queue: VecDeque<usize>,
     outcomes: Vec<Option<Outcome>>,
     stats: RunStats,
     /// The last worker death, to explain jobs no worker is left to run.
     last_death: Option<(Pid, String)>,
+    /// Replacement workers forked so far; at most one per job, so a worker that dies at once
+    /// every time cannot make the parent fork forever.
+    replacements: usize,
+    /// Once a stop arrived: when the grace for the jobs in flight ends.
+    grace_ends: Option<Instant>,
 }
 
 impl<'a> Parent<'a> {
-    fn new(jobs: &'a [Job], children: Vec<Child>, events: &'a dyn EventSink) -> Self {
-        let stats = RunStats {
-            processes_forked: children.len() as u64,
-            ..RunStats::default()
-        };
+    fn new(
+        jobs: &'a [Job],
+        runner: &'a dyn JobRunner,
+        events: &'a dyn EventSink,
+        stop: &'static StopSource,
+    ) -> Self {
         Parent {
             jobs,
-            children,
+            runner,
+            children: Vec::new(),
             events,
+            stop,
             queue: (0..jobs.len()).collect(),
             outcomes: jobs.iter().map(|_| None).collect(),
-            stats,
+            stats: RunStats::default(),
             last_death: None,
+            replacements: 0,
+            grace_ends: None,
         }
     }
 
@@ -246,6 +354,8 @@ impl<'a> Parent<'a> {
                     "the parent stopped listening to its workers: {err}"
                 ));
             }
+            self.check_stop();
+            self.kill_overdue();
         }
         self.finish()
     }
@@ -259,11 +369,15 @@ impl<'a> Parent<'a> {
                 };
                 let word = (position as u32).to_le_bytes();
                 match child.jobs.as_mut().map(|pipe| pipe.write_all(&word)) {
-                    Some(Ok(())) => child.in_flight = Some(position),
+                    Some(Ok(())) => {
+                        let due = Instant::now() + supervision_bound(&self.jobs[position]);
+                        child.in_flight = Some((position, due));
+                        child.last_heard = Instant::now();
+                    }
                     // The child is dying (EPIPE); its EOF will follow. The job goes back.
                     _ => {
                         self.queue.push_front(position);
-                        child.jobs = None;
+                        child.close_jobs();
                     }
                 }
             }
@@ -275,25 +389,79 @@ impl<'a> Parent<'a> {
             .count() as u64;
         self.stats.peak_in_flight = self.stats.peak_in_flight.max(in_flight);
         if self.queue.is_empty() && in_flight == 0 {
-            for child in &mut self.children {
-                child.jobs = None;
+            for child in self.children.iter_mut().filter(|c| c.jobs.is_some()) {
+                child.close_jobs();
             }
         } else if !self.queue.is_empty() && self.children.iter().all(|c| c.jobs.is_none()) {
             self.fail_queued();
         }
     }
 
-    /// Wait for any message pipe to be readable, then read each readable one once.
+    /// The first time the stop source is seen fired: interrupt the queue, let idle workers exit
+    /// and start the grace for the jobs in flight.
+    fn check_stop(&mut self) {
+        if self.grace_ends.is_some() || !stop::requested(self.stop) {
+            return;
+        }
+        self.grace_ends = Some(Instant::now() + stop::GRACE);
+        let signal = self.stop.signal();
+        while let Some(position) = self.queue.pop_front() {
+            let job = &self.jobs[position];
+            self.outcomes[position] = Some(stop::interrupted(job, signal, Worker::current()));
+        }
+        for child in self.children.iter_mut().filter(|c| c.jobs.is_some()) {
+            child.close_jobs();
+        }
+    }
+
+    /// Kill every worker whose job overran its deadline or that did not exit when told to, or,
+    /// once the grace is over, every worker still running a job.
+    fn kill_overdue(&mut self) {
+        let now = Instant::now();
+        let grace_over = self.grace_ends.is_some_and(|end| now >= end);
+        for i in 0..self.children.len() {
+            let child = &self.children[i];
+            let Some(due) = child.due() else {
+                continue;
+            };
+            if grace_over && child.in_flight.is_some() {
+                self.kill(i, Fault::Interrupted);
+            } else if now >= due {
+                let silent = now.saturating_duration_since(child.last_heard);
+                self.kill(i, Fault::Unresponsive(silent));
+            }
+        }
+    }
+
+    /// The next instant the parent must act without a message: the earliest deadline of a
+    /// worker not yet killed, or the end of the grace while a job is in flight.
+    fn next_deadline(&self) -> Option<Instant> {
+        let due = self.children.iter().filter_map(Child::due).min();
+        let busy = self
+            .children
+            .iter()
+            .any(|c| c.due().is_some() && c.in_flight.is_some());
+        let grace = self.grace_ends.filter(|_| busy);
+        due.into_iter().chain(grace).min()
+    }
+
+    /// Wait for any message pipe (or the stop source) to be readable or a deadline to pass, then
+    /// read each readable pipe once.
     fn wait_and_read(&mut self) -> std::io::Result<()> {
         let open: Vec<usize> = (0..self.children.len())
             .filter(|&i| self.children[i].open)
             .collect();
+        let deadline = self.next_deadline();
+        let watch_stop = self.grace_ends.is_none();
         let ready = {
-            let fds: Vec<_> = open
+            let mut fds: Vec<_> = open
                 .iter()
                 .map(|&i| self.children[i].messages.as_fd())
                 .collect();
-            os::poll_readable(&fds, None)?
+            if watch_stop {
+                fds.push(self.stop.watch());
+            }
+            os::poll_readable(&fds, deadline)?
         };
         for (i, _) in open.into_iter().zip(ready).filter(|(_, ready)| *ready) {
             self.read_from(i);
@@ -307,16 +475,23 @@ impl<'a> Parent<'a> {
         match os::read(&mut self.children[i].messages, &mut chunk) {
             Ok(0) => self.reap(i),
             Ok(n) => {
+                self.children[i].last_heard = Instant::now();
                 self.children[i].pending.extend_from_slice(&chunk[..n]);
                 let frames = decode_frames(&mut self.children[i].pending);
                 for frame in frames {
                     match frame {
                         Ok(message) => self.accept(i, message),
-                        Err(err) => self.kill(i, format!("sent a malformed message ({err})")),
+                        Err(err) => self.kill(
+                            i,
+                            Fault::Misbehaved(format!("sent a malformed message ({err})")),
+                        ),
                     }
                 }
             }
-            Err(err) => self.kill(i, format!("could not be read from ({err})")),
+            Err(err) => self.kill(
+                i,
+                Fault::Misbehaved(format!("could not be read from ({err})")),
+            ),
         }
     }
 
@@ -324,24 +499,29 @@ impl<'a> Parent<'a> {
         match message {
             Message::Event(event) => self.events.emit(event),
             Message::Outcome(outcome) => match self.children[i].in_flight.take() {
-                Some(position) => {
+                Some((position, _)) => {
                     self.outcomes[position] = Some(outcome);
+                    if self.children[i].jobs.is_none() {
+                        self.children[i].close_jobs();
+                    }
                     self.schedule();
                 }
-                None => self.kill(i, "sent an outcome for no job".to_string()),
+                None => self.kill(i, Fault::Misbehaved("sent an outcome for no job".into())),
             },
         }
     }
 
-    /// Kill a misbehaving child; its EOF and reaping follow through the normal path.
-    fn kill(&mut self, i: usize, why: String) {
+    /// Kill a child; its EOF and reaping follow through the normal path (a stopped child dies
+    /// of SIGKILL too).
+    fn kill(&mut self, i: usize, fault: Fault) {
         let child = &mut self.children[i];
-        child.fault.get_or_insert(why);
-        child.jobs = None;
+        child.fault.get_or_insert(fault);
+        child.close_jobs();
         let _ = os::send_signal(child.pid, Signal::SIGKILL);
     }
 
-    /// The child closed its pipe: it has exited. Reap it and account for its job in flight.
+    /// The child closed its pipe: it has exited. Reap it, account for its job in flight, and
+    /// fork a replacement if jobs are still queued.
     fn reap(&mut self, i: usize) {
         let pid = self.children[i].pid;
         self.children[i].open = false;
@@ -349,28 +529,72 @@ impl<'a> Parent<'a> {
         let (usage, ended) = reap_child(pid);
         self.stats.workers.push(usage);
         let child = &mut self.children[i];
-        let reason = match child.fault.take() {
-            Some(fault) => format!("worker pid {pid} {fault}; {ended}"),
-            None => format!("worker pid {pid} died: {ended}"),
-        };
-        if let Some(position) = child.in_flight.take() {
-            self.fail(position, pid, reason.clone());
+        let fault = child.fault.take();
+        if let Some((position, _)) = child.in_flight.take() {
+            let (kind, reason) = match fault {
+                Some(Fault::Misbehaved(why)) => (
+                    ErrorKind::Worker,
+                    format!("worker pid {pid} {why}; {ended}"),
+                ),
+                Some(Fault::Unresponsive(silent)) => (
+                    ErrorKind::Worker,
+                    format!(
+                        "worker pid {pid} stopped responding for {:.1} s; killed",
+                        silent.as_secs_f64()
+                    ),
+                ),
+                Some(Fault::Interrupted) => {
+                    let job = &self.jobs[position];
+                    let mut outcome = stop::interrupted(job, self.stop.signal(), Worker::current());
+                    if let Some(failure) = &mut outcome.failure {
+                        failure
+                            .message
+                            .push_str(&format!(" (worker pid {pid} killed after the grace)"));
+                    }
+                    self.outcomes[position] = Some(outcome);
+                    self.schedule();
+                    return;
+                }
+                None => (ErrorKind::Worker, format!("worker pid {pid} died: {ended}")),
+            };
+            self.fail(position, pid, kind, reason.clone());
             self.last_death = Some((pid, reason));
         }
+        self.replace_worker();
         self.schedule();
+    }
+
+    /// Fork a new worker for the queued jobs, unless the run is stopping, nothing is queued, or
+    /// the replacement budget is spent.
+    fn replace_worker(&mut self) {
+        if self.queue.is_empty()
+            || self.grace_ends.is_some()
+            || self.replacements >= self.jobs.len()
+        {
+            return;
+        }
+        self.replacements += 1;
+        match spawn_worker(self.jobs, self.runner) {
+            Ok(child) => {
+                self.children.push(child);
+                self.stats.processes_forked += 1;
+            }
+            Err(err) => eprintln!("netrun: replacing a dead worker: {err:#}"),
+        }
     }
 
     /// Kill and reap every child still running; used only when poll itself fails.
     fn abort(&mut self, why: &str) {
+        self.queue.clear();
         for i in 0..self.children.len() {
             if self.children[i].open {
-                self.kill(i, why.to_string());
+                self.kill(i, Fault::Misbehaved(why.to_string()));
                 self.reap(i);
             }
         }
     }
 
-    fn fail(&mut self, position: usize, pid: Pid, reason: String) {
+    fn fail(&mut self, position: usize, pid: Pid, kind: ErrorKind, reason: String) {
         let job = &self.jobs[position];
         let worker = Worker {
             pid: pid.as_raw() as u32,
@@ -383,11 +607,7 @@ impl<'a> Parent<'a> {
             index: job.index,
             kind: EventKind::Finished { ok: false },
         });
-        self.outcomes[position] = Some(Outcome::failed(
-            job,
-            Failure::new(ErrorKind::Worker, reason),
-            worker,
-        ));
+        self.outcomes[position] = Some(Outcome::failed(job, Failure::new(kind, reason), worker));
     }
 
     /// No worker is left to take the queued jobs: fail them with the last death's reason.
@@ -400,6 +620,7 @@ impl<'a> Parent<'a> {
             self.fail(
                 position,
                 pid,
+                ErrorKind::Worker,
                 format!("{reason}; no worker left to run this host"),
             );
         }
@@ -446,7 +667,9 @@ fn reap_child(pid: Pid) -> (ChildUsage, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, batch, jobs, Death, EventLog, TestRunner};
+    use crate::strategy::testing::{
+        assert_complete, batch, jobs, stop_source, Death, EventLog, TestRunner,
+    };
     use std::collections::BTreeSet;
 
     /// Runs the fork strategy inside the (multi-threaded) test harness.
@@ -457,7 +680,7 @@ mod tests {
         events: &dyn EventSink,
     ) -> Run {
         // SAFETY: the test runner only computes, writes its pipe and exits; see `run_unchecked`.
-        unsafe { run_unchecked(jobs, workers, runner, events) }.unwrap()
+        unsafe { run_unchecked(jobs, workers, runner, events, stop_source()) }.unwrap()
     }
 
     fn assert_all_reaped(run: &Run) {
@@ -531,7 +754,7 @@ mod tests {
     }
 
     #[test]
-    fn when_every_worker_is_killed_the_rest_fail_with_the_reason() {
+    fn killed_workers_fail_only_their_jobs_and_are_replaced() {
         let runner = TestRunner {
             die_on: vec![(0, Death::Kill), (1, Death::Kill)],
             ..TestRunner::new()
@@ -539,15 +762,66 @@ mod tests {
         let run = run_in_test(jobs(5), 2, &runner, &crate::job::NoEvents);
         assert_eq!(run.outcomes.len(), 5);
         for o in &run.outcomes {
-            let failure = o.failure.as_ref().expect("every job failed");
-            assert_eq!(failure.kind, ErrorKind::Worker);
-            assert!(
-                failure.message.contains("killed by signal SIGKILL"),
-                "{failure}"
-            );
+            if o.index < 2 {
+                let failure = o.failure.as_ref().expect("jobs 0 and 1 failed");
+                assert_eq!(failure.kind, ErrorKind::Worker);
+                assert!(
+                    failure.message.contains("killed by signal SIGKILL"),
+                    "{failure}"
+                );
+            } else {
+                assert!(o.ok(), "the untried hosts ran on replacements: {o:?}");
+            }
         }
-        assert_eq!(run.stats.workers.len(), 2);
+        assert_eq!(
+            run.stats.processes_forked, 4,
+            "two workers and two replacements"
+        );
+        assert_eq!(run.stats.workers.len(), 4);
         assert_all_reaped(&run);
+    }
+
+    #[test]
+    fn a_stopped_worker_is_killed_at_its_deadline_and_fails_only_its_job() {
+        let runner = TestRunner {
+            die_on: vec![(1, Death::Stop)],
+            ..TestRunner::new()
+        };
+        let mut jobs = jobs(4);
+        for job in &mut jobs {
+            job.host.timeout = Duration::from_millis(50);
+        }
+        let bound = supervision_bound(&jobs[1]);
+        let started = Instant::now();
+        let run = run_in_test(jobs, 2, &runner, &crate::job::NoEvents);
+        assert!(started.elapsed() >= bound, "killed before its deadline");
+        assert!(started.elapsed() < bound + Duration::from_secs(5));
+        for o in &run.outcomes {
+            if o.index == 1 {
+                let failure = o.failure.as_ref().expect("job 1 failed");
+                assert_eq!(failure.kind, ErrorKind::Worker);
+                assert!(
+                    failure.message.contains("stopped responding for"),
+                    "{failure}"
+                );
+                assert!(failure.message.ends_with("s; killed"), "{failure}");
+            } else {
+                assert!(o.ok(), "{o:?}");
+            }
+        }
+        assert_all_reaped(&run);
+    }
+
+    #[test]
+    fn the_bound_is_the_timeout_per_operation_plus_slack() {
+        let mut job = jobs(1).remove(0);
+        job.host.timeout = Duration::from_secs(3);
+        assert_eq!(
+            supervision_bound(&job),
+            Duration::from_secs(3 * (SESSION_OPERATIONS as u64 + 1)) + SUPERVISION_SLACK
+        );
+        job.host.timeout = Duration::MAX;
+        assert_eq!(supervision_bound(&job), Duration::MAX);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! SSH, Telnet or Cisco. Every strategy returns exactly one `Outcome` per job, sorted by job index.
 //!
 //! Each strategy is one file implementing [`Strategy`] plus one row of the table in `table`
-//! ([`all`] lists them), which is all the rest of netrun knows about it.
+//! ([`all`] lists them), which is all the rest of netrun knows about it. Every strategy watches
+//! its batch's stop source and winds down the one way `stop` describes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,9 +13,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::job::{EventSink, Job, Outcome, Worker};
+use crate::os::StopSource;
 
 pub mod fork;
 pub mod sequential;
+pub mod stop;
 pub mod table;
 pub mod threads;
 pub mod tokio;
@@ -51,6 +54,8 @@ pub struct Batch {
     workers: usize,
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
+    /// Fires on SIGINT/SIGTERM: start nothing more, wind down within `stop::GRACE`.
+    stop: &'static StopSource,
 }
 
 /// What a strategy spent, as it saw it from inside (the bench adds the OS's rusage from outside).
@@ -84,13 +89,15 @@ pub struct Run {
     pub stats: RunStats,
 }
 
-/// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs).
+/// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs),
+/// winding down early when `stop` fires.
 pub fn run(
     kind: StrategyKind,
     jobs: Vec<Job>,
     workers: usize,
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
+    stop: &'static StopSource,
 ) -> anyhow::Result<Run> {
     if jobs.is_empty() {
         return Ok(Run::default());
@@ -101,6 +108,7 @@ pub fn run(
         workers,
         runner,
         events,
+        stop,
     })
 }
 
@@ -180,11 +188,15 @@ pub(crate) mod testing {
     pub enum Death {
         Exit(i32),
         Kill,
+        /// SIGSTOP: the worker hangs until someone kills it.
+        Stop,
     }
 
     pub struct TestRunner {
         pub die_on: Vec<(usize, Death)>,
         pub in_flight: InFlightProbe,
+        /// Trigger this stop source (as SIGINT would) when running this job; the job finishes.
+        pub stop_on: Option<(usize, &'static StopSource)>,
     }
 
     /// Lets the async test see how many jobs ran at once, from inside the runner.
@@ -196,6 +208,13 @@ pub(crate) mod testing {
             TestRunner {
                 die_on: Vec::new(),
                 in_flight: InFlightProbe::default(),
+                stop_on: None,
+            }
+        }
+
+        fn maybe_stop(&self, job: &Job) {
+            if let Some((_, stop)) = self.stop_on.filter(|(i, _)| *i == job.index) {
+                stop.trigger(crate::os::Signal::SIGINT);
             }
         }
 
@@ -236,8 +255,12 @@ pub(crate) mod testing {
                     Death::Kill => {
                         let _ = nix::sys::signal::raise(crate::os::Signal::SIGKILL);
                     }
+                    Death::Stop => {
+                        let _ = nix::sys::signal::raise(crate::os::Signal::SIGSTOP);
+                    }
                 }
             }
+            self.maybe_stop(job);
             events.emit(crate::job::Event {
                 worker: worker.clone(),
                 at_us: crate::job::now_us(),
@@ -254,6 +277,7 @@ pub(crate) mod testing {
             _events: Arc<dyn EventSink>,
         ) -> LocalFuture<Outcome> {
             let probe = self.in_flight.clone();
+            self.maybe_stop(&job);
             Box::pin(async move {
                 let _guard = probe.0.enter();
                 // Yield a few times so other tasks get to start while this one is in flight.
@@ -265,14 +289,21 @@ pub(crate) mod testing {
         }
     }
 
-    /// A batch of `count` jobs for `runner`, at most `workers` at once, reporting no events.
+    /// A batch of `count` jobs for `runner`, at most `workers` at once, reporting no events,
+    /// with a stop source of its own that no signal feeds.
     pub fn batch(count: usize, workers: usize, runner: impl JobRunner) -> Batch {
         Batch {
             jobs: jobs(count),
             workers,
             runner: Arc::new(runner),
             events: Arc::new(crate::job::NoEvents),
+            stop: stop_source(),
         }
+    }
+
+    /// A stop source for one test (leaked, as the real one is).
+    pub fn stop_source() -> &'static StopSource {
+        Box::leak(Box::new(StopSource::new().unwrap()))
     }
 
     /// `count` jobs for hosts r0..rN.
@@ -310,6 +341,22 @@ pub(crate) mod testing {
     impl EventSink for EventLog {
         fn emit(&self, event: crate::job::Event) {
             self.0.lock().unwrap().push(event);
+        }
+    }
+
+    /// Asserts one outcome per job, in index order: jobs `..finished` ok, the rest interrupted.
+    pub fn assert_interrupted_after(outcomes: &[Outcome], count: usize, finished: usize) {
+        let indices: Vec<usize> = outcomes.iter().map(|o| o.index).collect();
+        assert_eq!(indices, (0..count).collect::<Vec<_>>());
+        for o in outcomes {
+            match o.index < finished {
+                true => assert!(o.ok(), "{o:?}"),
+                false => assert_eq!(
+                    o.failure.as_ref().map(|f| f.kind),
+                    Some(crate::job::ErrorKind::Interrupted),
+                    "{o:?}"
+                ),
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 //! The sequential strategy: one host after another on the calling thread — the baseline every
-//! other strategy is measured against.
+//! other strategy is measured against. On a stop signal the current session runs to its end
+//! (bounded by its own timeouts; it is the only one) and no further host is started.
 
-use super::{run_guarded, sorted, Batch, Run, RunStats, Strategy};
+use super::{run_guarded, sorted, stop, Batch, Run, RunStats, Strategy};
 use crate::job::Worker;
 
 /// Every job in order on the calling thread; its one worker is that thread.
@@ -13,7 +14,10 @@ impl Strategy for Sequential {
         let outcomes = batch
             .jobs
             .iter()
-            .map(|job| run_guarded(runner, job, Worker::current(), events))
+            .map(|job| match stop::requested(batch.stop) {
+                false => run_guarded(runner, job, Worker::current(), events),
+                true => stop::interrupted(job, batch.stop.signal(), Worker::current()),
+            })
             .collect();
         Ok(Run {
             outcomes: sorted(outcomes),
@@ -28,7 +32,9 @@ impl Strategy for Sequential {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, batch, TestRunner};
+    use crate::strategy::testing::{
+        assert_complete, assert_interrupted_after, batch, stop_source, TestRunner,
+    };
 
     #[test]
     fn runs_every_job_in_order_on_the_calling_thread() {
@@ -37,5 +43,23 @@ mod tests {
         let here = Worker::current();
         assert!(run.outcomes.iter().all(|o| o.worker == here));
         assert_eq!(run.stats.peak_in_flight, 1);
+    }
+
+    #[test]
+    fn a_stop_finishes_the_current_host_and_starts_no_other() {
+        let stop = stop_source();
+        let runner = TestRunner {
+            stop_on: Some((2, stop)),
+            ..TestRunner::new()
+        };
+        let mut batch = batch(5, 1, runner);
+        batch.stop = stop;
+        let run = Sequential.run(batch).unwrap();
+        assert_interrupted_after(&run.outcomes, 5, 3);
+        let failure = run.outcomes[4].failure.as_ref().unwrap();
+        assert!(
+            failure.message.contains("interrupted by SIGINT"),
+            "{failure}"
+        );
     }
 }

@@ -1,15 +1,21 @@
 //! The async strategy: tokio tasks on a current-thread runtime with a `LocalSet` — one OS thread
-//! and epoll, like Python's asyncio — with at most N sessions in flight.
+//! and epoll, like Python's asyncio — with at most N sessions in flight. A stop signal wakes the
+//! runtime through the stop source's descriptor: no task is spawned after it, tasks in flight get
+//! the grace, and the rest are cancelled at their next await.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::sync::Semaphore;
-use tokio::task::LocalSet;
+use tokio::task::{JoinSet, LocalSet};
 
-use super::{panic_failure, sorted, Batch, InFlight, Run, RunStats, Strategy};
-use crate::job::{Failure, Outcome, Worker};
+use super::{panic_failure, sorted, stop, Batch, InFlight, JobRunner, Run, RunStats, Strategy};
+use crate::job::{EventSink, Failure, Job, Outcome, Worker};
+use crate::os::StopSource;
 
 /// One tokio task per job on a current-thread runtime, at most `workers` in flight at once.
 pub struct Async;
@@ -35,52 +41,139 @@ impl Strategy for Async {
 }
 
 /// Spawn one local task per job, each waiting for one of `batch.workers` permits, and collect
-/// them all.
+/// them all; or, once the stop source fires, spawn no more, give the tasks in flight
+/// `stop::GRACE`, cancel the rest (at their next await) and report them as interrupted.
 async fn run_all(batch: Batch, in_flight: Rc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
     let Batch {
         jobs,
         workers: limit,
         runner,
         events,
+        stop,
     } = batch;
-    let permits = Arc::new(Semaphore::new(limit));
-    let mut handles = Vec::with_capacity(jobs.len());
-    for job in &jobs {
-        // Waiting for a permit before spawning keeps at most `limit` tasks alive at once.
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .context("the session limit semaphore closed")?;
-        let (job, runner, events, in_flight) = (
-            job.clone(),
-            runner.clone(),
-            events.clone(),
-            in_flight.clone(),
-        );
-        handles.push(tokio::task::spawn_local(async move {
-            let _permit = permit;
-            let _in_flight = in_flight.enter();
-            runner.run_async(job, task_worker(), events).await
-        }));
+    let mut tasks = Tasks::new(jobs.len());
+    {
+        let all = tasks.spawn_and_join(&jobs, limit, &runner, &events, &in_flight, stop);
+        tokio::pin!(all);
+        tokio::select! {
+            biased;
+            () = stopped(stop) => {}
+            finished = &mut all => finished?,
+        }
     }
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for (job, handle) in jobs.iter().zip(handles) {
-        outcomes.push(match handle.await {
-            Ok(outcome) => outcome,
-            Err(err) if err.is_panic() => Outcome::failed(
-                job,
-                panic_failure(err.into_panic().as_ref()),
-                Worker::current(),
-            ),
-            Err(err) => Outcome::failed(
-                job,
-                Failure::new(crate::job::ErrorKind::Worker, format!("task ended: {err}")),
-                Worker::current(),
-            ),
-        });
+    if stop::requested(stop) {
+        // Tasks already done wait in the set; the ones in flight get the grace.
+        let _ = tokio::time::timeout(stop::GRACE, tasks.join_all(&jobs)).await;
+        tasks.set.abort_all();
     }
-    Ok(outcomes)
+    let signal = stop.signal();
+    Ok(tasks
+        .done
+        .into_iter()
+        .zip(&jobs)
+        .map(|(outcome, job)| {
+            outcome.unwrap_or_else(|| stop::interrupted(job, signal, Worker::current()))
+        })
+        .collect())
+}
+
+/// Resolves once the stop source has fired. If its descriptor cannot be watched, never: the
+/// spawning loop still checks the source before each task.
+async fn stopped(stop: &'static StopSource) {
+    // SAFETY: the descriptor belongs to a `'static` stop source, so it stays open and names the
+    // same pipe for as long as this `AsyncFd` lives (and `BorrowedFd` always returns it).
+    let watch = unsafe { AsyncFd::register_with_interest(stop.watch(), Interest::READABLE) };
+    if let Ok(watch) = watch {
+        if watch.readable().await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending().await
+}
+
+/// The spawned tasks, which job each is, and the outcomes gathered so far.
+struct Tasks {
+    set: JoinSet<Outcome>,
+    jobs_of: HashMap<tokio::task::Id, usize>,
+    done: Vec<Option<Outcome>>,
+}
+
+impl Tasks {
+    fn new(jobs: usize) -> Self {
+        Tasks {
+            set: JoinSet::new(),
+            jobs_of: HashMap::new(),
+            done: (0..jobs).map(|_| None).collect(),
+        }
+    }
+
+    /// Spawn a task per job as permits allow (at most `limit` alive at once), then join them;
+    /// return without joining once `stop` has fired.
+    async fn spawn_and_join(
+        &mut self,
+        jobs: &[Job],
+        limit: usize,
+        runner: &Arc<dyn JobRunner>,
+        events: &Arc<dyn EventSink>,
+        in_flight: &Rc<InFlight>,
+        stop: &'static StopSource,
+    ) -> anyhow::Result<()> {
+        let permits = Arc::new(Semaphore::new(limit));
+        for (position, job) in jobs.iter().enumerate() {
+            // Waiting for a permit before spawning keeps at most `limit` tasks alive at once.
+            let permit = permits
+                .clone()
+                .acquire_owned()
+                .await
+                .context("the session limit semaphore closed")?;
+            if stop::requested(stop) {
+                return Ok(());
+            }
+            let (job, runner, events, in_flight) = (
+                job.clone(),
+                runner.clone(),
+                events.clone(),
+                in_flight.clone(),
+            );
+            let handle = self.set.spawn_local(async move {
+                let _permit = permit;
+                let _in_flight = in_flight.enter();
+                runner.run_async(job, task_worker(), events).await
+            });
+            self.jobs_of.insert(handle.id(), position);
+        }
+        self.join_all(jobs).await;
+        Ok(())
+    }
+
+    /// Wait for every spawned task, recording its outcome (a panic fails only its job).
+    async fn join_all(&mut self, jobs: &[Job]) {
+        while let Some(joined) = self.set.join_next_with_id().await {
+            let (id, outcome) = match joined {
+                Ok((id, outcome)) => (id, outcome),
+                Err(err) => {
+                    let id = err.id();
+                    let failure = match err.try_into_panic() {
+                        Ok(panic) => panic_failure(panic.as_ref()),
+                        Err(err) => Failure::new(
+                            crate::job::ErrorKind::Worker,
+                            format!("task ended: {err}"),
+                        ),
+                    };
+                    let Some(&position) = self.jobs_of.get(&id) else {
+                        continue;
+                    };
+                    (
+                        id,
+                        Outcome::failed(&jobs[position], failure, Worker::current()),
+                    )
+                }
+            };
+            if let Some(&position) = self.jobs_of.get(&id) {
+                self.done[position] = Some(outcome);
+            }
+        }
+    }
 }
 
 /// The current thread and process, and the running tokio task's id.
@@ -94,7 +187,9 @@ fn task_worker() -> Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::{assert_complete, batch, TestRunner};
+    use crate::strategy::testing::{
+        assert_complete, assert_interrupted_after, batch, stop_source, TestRunner,
+    };
     use std::collections::BTreeSet;
 
     #[test]
@@ -122,5 +217,18 @@ mod tests {
         let run = Async.run(batch(5, 1, runner)).unwrap();
         assert_complete(&run.outcomes, 5);
         assert_eq!(probe.0.peak(), 1);
+    }
+
+    #[test]
+    fn a_stop_spawns_no_more_tasks() {
+        let stop = stop_source();
+        let runner = TestRunner {
+            stop_on: Some((2, stop)),
+            ..TestRunner::new()
+        };
+        let mut batch = batch(30, 1, runner);
+        batch.stop = stop;
+        let run = Async.run(batch).unwrap();
+        assert_interrupted_after(&run.outcomes, 30, 3);
     }
 }
