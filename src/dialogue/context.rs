@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::platform::{PrivilegeLevel, Profile};
 use super::received::Received;
+use super::reply::PendingShow;
 use super::{Clock, DialogueEvent, Plan, Results};
 
 pub(super) struct Context {
@@ -23,6 +24,8 @@ pub(super) struct Context {
     /// Stable part of the prompt (the hostname), learned at the first prompt.
     base_prompt: Option<String>,
     pub(super) results: Results,
+    /// The last show command's result, until the next echo confirms where its output ends.
+    pub(super) pending_show: Option<PendingShow>,
     epoch: Instant,
     now: Instant,
     timeout: Duration,
@@ -47,6 +50,7 @@ impl Context {
             level: "",
             base_prompt: None,
             results,
+            pending_show: None,
             epoch: clock.epoch,
             now: clock.now,
             timeout: clock.timeout,
@@ -69,6 +73,12 @@ impl Context {
 
     pub(super) fn deadline(&self) -> Instant {
         self.deadline
+    }
+
+    /// Bring the deadline forward to at most `grace` from now (waiting for the device to close
+    /// after the exit is not the device's operation to time).
+    pub(super) fn shorten_deadline(&mut self, grace: Duration) {
+        self.deadline = self.deadline.min(self.now + grace);
     }
 
     /// Microseconds from the run's start to `at`, for `start_us`.

@@ -9,11 +9,12 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use super::close::AwaitClose;
 use super::context::Context;
 use super::level::ReachLevel;
 use super::login::AwaitLogin;
 use super::plan::{self, Purpose, Step};
-use super::reply::{Answer, AwaitEcho, AwaitPrompt};
+use super::reply::{settle_pending_show, Answer, AwaitEcho, AwaitPrompt};
 use super::{config, Clock, DialogueEvent, Ended, Plan, Profile};
 use crate::job::{ErrorKind, Failure};
 
@@ -53,6 +54,8 @@ pub(super) enum Awaiting {
     Echo(AwaitEcho),
     /// The prompt that ends a command's reply.
     Prompt(AwaitPrompt),
+    /// After the exit: its echo or the close, confirming the last command's end.
+    Close(AwaitClose),
 }
 
 /// Where handling input, or starting a step, leads.
@@ -89,7 +92,7 @@ impl Dialogue {
 
     /// The device closed the connection at `now`.
     pub fn handle_eof(&mut self, now: Instant) {
-        self.step(now, |awaiting, cx| Err(awaiting.on_eof(cx)));
+        self.step(now, |awaiting, cx| awaiting.on_eof(cx));
     }
 
     /// The driver woke at `now` with no input. At or past `poll_timeout()` the host fails with
@@ -99,13 +102,17 @@ impl Dialogue {
         if now < self.cx.deadline() {
             return;
         }
-        self.step(now, |awaiting, cx| Err(awaiting.on_timeout(cx)));
+        self.step(now, |awaiting, cx| awaiting.on_timeout(cx));
     }
 
     /// The transport failed at `now` in a way that is neither a close nor a timeout: the host
     /// fails with `failure`.
     pub fn handle_error(&mut self, now: Instant, failure: Failure) {
-        self.step(now, |_, _| Err(failure));
+        self.step(now, |awaiting, cx| match awaiting {
+            // The plan is done: a connection broken after the exit is its close.
+            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            _ => Err(failure),
+        });
     }
 
     /// The next bytes to write to the device.
@@ -182,6 +189,7 @@ fn advance(cx: &mut Context, steps: &mut VecDeque<Step>, mut next: Result<Next, 
     loop {
         match next {
             Err(failure) => {
+                settle_pending_show(cx, 0);
                 cx.received.clear();
                 return State::Failed(failure);
             }
@@ -222,7 +230,7 @@ fn start(cx: &mut Context, step: Step) -> Result<Next, Failure> {
                 config.final_prompt = cx.prompt.clone();
             }
             cx.send_line(cx.profile.exit_command);
-            Ok(Next::Finished)
+            Ok(AwaitClose::start(cx))
         }
     }
 }
@@ -234,28 +242,41 @@ impl Awaiting {
             Awaiting::Level(level) => level.on_input(cx),
             Awaiting::Echo(echo) => Ok(echo.on_input(cx)),
             Awaiting::Prompt(prompt) => Ok(prompt.on_input(cx)),
+            Awaiting::Close(close) => Ok(close.on_input(cx)),
         }
     }
 
-    /// The failure for a close while waiting: a login rejection, else what was awaited.
-    fn on_eof(&self, cx: &Context) -> Failure {
-        let rejection = match self {
+    /// A close while waiting fails the host (a login rejection, else with what was awaited),
+    /// except after the exit, where it is awaited.
+    fn on_eof(self, cx: &mut Context) -> Result<Next, Failure> {
+        let rejection = match &self {
+            Awaiting::Close(_) => None,
             Awaiting::Login(login) => login.on_eof(cx),
             Awaiting::Level(_) | Awaiting::Echo(_) | Awaiting::Prompt(_) => None,
         };
-        rejection.unwrap_or_else(|| {
-            Failure::new(
-                ErrorKind::Closed,
-                format!(
-                    "connection closed: {}",
-                    cx.with_last_received(&self.awaited())
-                ),
-            )
-        })
+        match self {
+            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            other => Err(rejection.unwrap_or_else(|| {
+                Failure::new(
+                    ErrorKind::Closed,
+                    format!(
+                        "connection closed: {}",
+                        cx.with_last_received(&other.awaited())
+                    ),
+                )
+            })),
+        }
     }
 
-    fn on_timeout(&self, cx: &Context) -> Failure {
-        Failure::new(ErrorKind::Timeout, cx.with_last_received(&self.awaited()))
+    /// Past the deadline the host fails with what was awaited, except after the exit.
+    fn on_timeout(self, cx: &mut Context) -> Result<Next, Failure> {
+        match self {
+            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            _ => Err(Failure::new(
+                ErrorKind::Timeout,
+                cx.with_last_received(&self.awaited()),
+            )),
+        }
     }
 
     /// What is awaited, e.g. `no prompt after 'show version'`.
@@ -265,6 +286,7 @@ impl Awaiting {
             Awaiting::Level(level) => level.awaited(),
             Awaiting::Echo(echo) => echo.awaited(),
             Awaiting::Prompt(prompt) => prompt.awaited(),
+            Awaiting::Close(close) => close.awaited(),
         }
     }
 }

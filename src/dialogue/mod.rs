@@ -27,7 +27,9 @@
 //! written. The steps to work through (log in, reach the command level, paging off, commands, a
 //! config push, exit) are planned up front (`plan`, `config`); nothing is ever sent
 //! speculatively, and each command syncs on its own echo before looking for the prompt at the end
-//! of what was received.
+//! of what was received. A prompt at the end is only a candidate: a show command's output ends
+//! where the next command's echo line begins (after the exit: its echo or the close, `close`),
+//! so an output line that looks like the prompt and ends a read never cuts it short.
 //!
 //! Platform behaviour (prompt patterns, privilege levels, paging commands, error strings) is data:
 //! see `platform`, which also maps Netmiko `device_type` names to a profile and a transport
@@ -37,6 +39,7 @@
 //! and reports everything in `Results::config`; the driver turns `ConfigResult::failure` into the
 //! host's failure.
 
+mod close;
 mod config;
 mod context;
 mod level;

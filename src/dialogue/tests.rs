@@ -8,6 +8,7 @@ use super::*;
 use crate::dialogue::platform::profile;
 use crate::job::ErrorKind;
 
+mod boundary;
 mod clock;
 mod config;
 
@@ -253,8 +254,13 @@ fn login_enable_and_commands_with_echo() {
             command: "show version".into()
         }
     );
+    // A show result is confirmed by the next command's echo, so it comes after that send.
     assert!(matches!(
         &run.events[2],
+        DialogueEvent::CommandSent { index: 1, .. }
+    ));
+    assert!(matches!(
+        &run.events[3],
         DialogueEvent::CommandDone { index: 0, result } if result == version
     ));
     assert_eq!(run.events.len(), 5);

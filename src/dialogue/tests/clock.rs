@@ -202,6 +202,9 @@ fn finished_show_clock(t0: Instant) -> Dialogue {
     let mut dialogue = sent_show_clock(t0);
     let reply = "show clock\r\n*10:52:35.447 UTC Fri Mar 1 2024\r\nR1#";
     assert_eq!(feed(&mut dialogue, t0 + MS, reply), "exit\n");
+    // The exit's echo confirms where the output of `show clock` ends.
+    assert_eq!(dialogue.status(), Status::Running);
+    assert_eq!(feed(&mut dialogue, t0 + MS, "exit\r\n"), "");
     assert_eq!(dialogue.status(), Status::Done);
     dialogue
 }
@@ -213,7 +216,7 @@ fn after_the_end_input_a_close_and_a_timeout_change_nothing() {
     let mut dialogue = finished_show_clock(t0);
     let events = std::iter::from_fn(|| dialogue.poll_event()).count();
     assert_eq!(events, 3, "logged in, sent, done");
-    assert_eq!(feed(&mut dialogue, t0 + 2 * MS, "exit\r\nR1#\r\nbye"), "");
+    assert_eq!(feed(&mut dialogue, t0 + 2 * MS, "R1#\r\nbye"), "");
     dialogue.handle_eof(t0 + 3 * MS);
     dialogue.handle_timeout(t0 + 10 * TIMEOUT);
     assert_eq!(dialogue.status(), Status::Done);
