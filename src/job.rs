@@ -79,8 +79,13 @@ pub struct Host {
     pub password: Secret,
     /// Enable secret; `None` when the inventory gives none.
     pub secret: Option<Secret>,
-    /// Per-operation deadline (connect, authenticate, each command).
+    /// Per-operation deadline (connect, authenticate), and how long a device may stay silent
+    /// while a command is running (an idle timeout: every byte received restarts it).
     pub timeout: Duration,
+    /// What each command may take: its total time and its output size (run-wide flags, not
+    /// inventory keys: not serialised).
+    #[serde(skip)]
+    pub limits: Limits,
     /// Offer old algorithms (diffie-hellman-group14-sha1, ssh-rsa, hmac-sha1) to this host.
     pub ssh_legacy: bool,
     /// Private key file for public-key authentication.
@@ -91,6 +96,29 @@ pub struct Host {
     pub groups: Vec<String>,
     /// Free-form data (Nornir `data`, extra keys of the book's format) for templates.
     pub data: BTreeMap<String, serde_json::Value>,
+}
+
+/// The default `--max-output`: 256 MiB per command.
+pub const DEFAULT_MAX_OUTPUT: usize = 256 << 20;
+
+/// Bounds on each command of a session (`--command-timeout`, `--max-output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes a device may send for one command (or before any prompt); past it the
+    /// host fails with kind `output-limit`, keeping what fit.
+    pub max_output: usize,
+    /// The most one command may take in total, however busily the device talks; `None`: no
+    /// bound but the idle timeout.
+    pub command_timeout: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_output: DEFAULT_MAX_OUTPUT,
+            command_timeout: None,
+        }
+    }
 }
 
 /// What to do on a device.
@@ -142,6 +170,9 @@ pub enum ErrorKind {
     Command,
     /// The worker running this host died (fork strategy: the child process exited or was killed).
     Worker,
+    /// The device sent more than `--max-output` bytes for one command (or before a prompt).
+    #[serde(rename = "output-limit")]
+    OutputLimit,
 }
 
 impl ErrorKind {
@@ -154,6 +185,7 @@ impl ErrorKind {
             ErrorKind::Closed => "closed",
             ErrorKind::Command => "command",
             ErrorKind::Worker => "worker",
+            ErrorKind::OutputLimit => "output-limit",
         }
     }
 }

@@ -264,11 +264,13 @@ impl<'a> Session<'a> {
             enable_secret: host.secret.clone(),
             commands,
             config,
+            max_output: host.limits.max_output,
         };
         let clock = Clock {
             epoch: self.epoch,
             now: Instant::now(),
             timeout: host.timeout,
+            command_timeout: host.limits.command_timeout,
         };
         Dialogue::new(profile, plan, clock)
     }

@@ -21,6 +21,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
+use crate::job::Limits;
 use crate::settings::{self, Credentials, Output, RunSetting};
 use crate::strategy::StrategyKind;
 
@@ -266,6 +267,11 @@ impl Children {
             credentials,
             ssh_legacy,
             timeout,
+            limits:
+                Limits {
+                    max_output,
+                    command_timeout,
+                },
             output: Output { format, verbose },
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
@@ -283,6 +289,10 @@ impl Children {
         }
         if *ssh_legacy {
             cmd.arg("--ssh-legacy");
+        }
+        cmd.args(["--max-output", &max_output.to_string()]);
+        if let Some(limit) = command_timeout {
+            cmd.args(["--command-timeout", &limit.as_secs_f64().to_string()]);
         }
         pass_credentials(&mut cmd, credentials);
         cmd.args(["-c", &self.command]);
@@ -567,6 +577,7 @@ mod tests {
             credentials: Credentials::default(),
             ssh_legacy: false,
             timeout: None,
+            limits: Limits::default(),
             output: Output::JSON,
         }
     }
@@ -591,6 +602,7 @@ mod tests {
             RunSetting {
                 limit: vec!["R1*".to_string()],
                 timeout: Some(Duration::from_secs_f64(2.5)),
+                limits: Limits::default(),
                 credentials: Credentials {
                     password: Some(Secret::new("s3cret")),
                     key_passphrase: None,

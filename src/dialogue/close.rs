@@ -23,7 +23,7 @@ impl AwaitClose {
         if cx.pending_show.is_none() {
             return Next::Finished;
         }
-        cx.shorten_deadline(EXIT_GRACE);
+        cx.wait_at_most(EXIT_GRACE);
         Next::Wait(Awaiting::Close(AwaitClose { scan_from: 0 }))
     }
 

@@ -29,8 +29,11 @@ pub(super) struct Context {
     epoch: Instant,
     now: Instant,
     timeout: Duration,
-    /// When the operation in flight (the last send, or the start) must have been answered.
-    deadline: Instant,
+    command_timeout: Option<Duration>,
+    /// When the device must have said something: the idle timeout after the last send or byte.
+    idle_deadline: Instant,
+    /// When the command in flight must be done, however busily the device talks.
+    command_deadline: Option<Instant>,
     /// Bytes for the driver to write, oldest first.
     outbox: VecDeque<Vec<u8>>,
     events: VecDeque<DialogueEvent>,
@@ -54,7 +57,9 @@ impl Context {
             epoch: clock.epoch,
             now: clock.now,
             timeout: clock.timeout,
-            deadline: clock.now + clock.timeout,
+            command_timeout: clock.command_timeout,
+            idle_deadline: clock.now + clock.timeout,
+            command_deadline: None,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -71,14 +76,32 @@ impl Context {
         self.now
     }
 
+    /// The earlier of the idle and the command deadline.
     pub(super) fn deadline(&self) -> Instant {
-        self.deadline
+        self.command_deadline
+            .map_or(self.idle_deadline, |d| d.min(self.idle_deadline))
     }
 
-    /// Bring the deadline forward to at most `grace` from now (waiting for the device to close
+    /// Whether the command deadline (not the idle one) is what passed at `now`.
+    pub(super) fn command_time_is_up(&self) -> bool {
+        self.command_deadline.is_some_and(|d| self.now >= d)
+    }
+
+    pub(super) fn command_timeout(&self) -> Option<Duration> {
+        self.command_timeout
+    }
+
+    /// Bytes came: the device is not idle.
+    pub(super) fn heard_from_device(&mut self) {
+        self.idle_deadline = self.now + self.timeout;
+    }
+
+    /// End the wait at most `grace` from now, whatever comes (waiting for the device to close
     /// after the exit is not the device's operation to time).
-    pub(super) fn shorten_deadline(&mut self, grace: Duration) {
-        self.deadline = self.deadline.min(self.now + grace);
+    pub(super) fn wait_at_most(&mut self, grace: Duration) {
+        let end = self.now + grace;
+        self.idle_deadline = self.idle_deadline.min(end);
+        self.command_deadline = Some(self.command_deadline.map_or(end, |d| d.min(end)));
     }
 
     /// Microseconds from the run's start to `at`, for `start_us`.
@@ -88,17 +111,18 @@ impl Context {
 
     // ---- to the driver ----
 
-    /// Queue `line` and Enter; the operation deadline restarts.
+    /// Queue `line` and Enter: a new command, so the idle and command deadlines restart.
     pub(super) fn send_line(&mut self, line: &str) {
+        self.command_deadline = self.command_timeout.map(|limit| self.now + limit);
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
         self.send(bytes);
     }
 
-    /// Queue `bytes`; the operation deadline restarts.
+    /// Queue `bytes`; the idle deadline restarts.
     pub(super) fn send(&mut self, bytes: Vec<u8>) {
-        self.deadline = self.now + self.timeout;
+        self.idle_deadline = self.now + self.timeout;
         self.outbox.push_back(bytes);
     }
 

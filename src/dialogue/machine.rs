@@ -79,10 +79,15 @@ impl Dialogue {
         Dialogue { cx, steps, state }
     }
 
-    /// Bytes from the device, split anywhere, received at `now`.
+    /// Bytes from the device, split anywhere, received at `now`: they restart the idle
+    /// deadline. Past the plan's `max_output` bytes without a prompt the host fails with kind
+    /// `output-limit`, keeping what fit.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.step(now, |awaiting, cx| {
-            cx.received.push(bytes);
+            cx.heard_from_device();
+            if !cx.received.push_within(bytes, cx.plan.max_output) {
+                return awaiting.on_overflow(cx);
+            }
             if cx.answer_pager() {
                 return Ok(Next::Wait(awaiting));
             }
@@ -268,15 +273,45 @@ impl Awaiting {
         }
     }
 
-    /// Past the deadline the host fails with what was awaited, except after the exit.
+    /// Past the deadline the host fails with what was awaited (and, when it was the command
+    /// timeout that passed, saying so), except after the exit.
     fn on_timeout(self, cx: &mut Context) -> Result<Next, Failure> {
-        match self {
-            Awaiting::Close(close) => Ok(close.on_end(cx)),
-            _ => Err(Failure::new(
-                ErrorKind::Timeout,
-                cx.with_last_received(&self.awaited()),
-            )),
+        if let Awaiting::Close(close) = self {
+            return Ok(close.on_end(cx));
         }
+        let mut awaited = self.awaited();
+        if let (true, Some(limit)) = (cx.command_time_is_up(), cx.command_timeout()) {
+            awaited = format!(
+                "{awaited} within the command timeout of {} s",
+                limit.as_secs_f64()
+            );
+        }
+        Err(Failure::new(
+            ErrorKind::Timeout,
+            cx.with_last_received(&awaited),
+        ))
+    }
+
+    /// The device sent more than `max_output` bytes without the prompt awaited: the host fails,
+    /// a command's output keeping what fit; after the exit it is only the end of the wait.
+    fn on_overflow(self, cx: &mut Context) -> Result<Next, Failure> {
+        match &self {
+            Awaiting::Close(_) => {}
+            Awaiting::Prompt(prompt) => prompt.keep_what_fit(cx),
+            Awaiting::Login(_) | Awaiting::Level(_) | Awaiting::Echo(_) => {}
+        }
+        if let Awaiting::Close(close) = self {
+            return Ok(close.on_end(cx));
+        }
+        let awaited = format!(
+            "{} within the first {} bytes (--max-output)",
+            self.awaited(),
+            cx.plan.max_output
+        );
+        Err(Failure::new(
+            ErrorKind::OutputLimit,
+            cx.with_last_received(&awaited),
+        ))
     }
 
     /// What is awaited, e.g. `no prompt after 'show version'`.

@@ -16,10 +16,12 @@
 //! let Ended { results, failure } = dialogue.finish();
 //! ```
 //!
-//! The dialogue owns the conversation's clock: each send restarts the operation deadline (the
-//! host's timeout), `handle_timeout` past it fails the host with kind `timeout`, saying what was
+//! The dialogue owns the conversation's clock: the host's timeout is an idle timeout (each send
+//! and each byte received restarts it), an optional command timeout bounds each command from its
+//! send, `handle_timeout` past either fails the host with kind `timeout`, saying what was
 //! awaited and the last ≤200 bytes seen, and each command and config line is stamped with the
-//! `now`s at which it was sent and answered. Results are held once, here, until `finish`.
+//! `now`s at which it was sent and answered. Results are held once, here, until `finish`. What it
+//! buffers is bounded by the plan's `max_output` (kind `output-limit` past it).
 //!
 //! Inside, each thing awaited is its own state type (rustls' style): the first prompt and login
 //! (`login`), a privilege level (`level`), a command's echo and then its prompt (`reply`). A
@@ -74,6 +76,9 @@ pub struct Plan {
     pub commands: Vec<String>,
     /// A config push, after the commands.
     pub config: Option<ConfigPlan>,
+    /// The most bytes kept for one reply (or before a prompt): past it the host fails with kind
+    /// `output-limit`, and every buffer of the dialogue stays within a small multiple of it.
+    pub max_output: usize,
 }
 
 /// The dialogue's time frame: where its stamps count from, when it starts, how long each
@@ -85,8 +90,11 @@ pub struct Clock {
     pub epoch: Instant,
     /// When the dialogue starts (the channel is open): the first prompt is awaited from here.
     pub now: Instant,
-    /// How long each operation may take: the device must answer within this of each send.
+    /// How long the device may stay silent: every send and every byte received restarts it.
     pub timeout: Duration,
+    /// The most one command (from its send to its prompt) may take in total; `None`: no bound
+    /// but the idle `timeout`.
+    pub command_timeout: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

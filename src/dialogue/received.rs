@@ -23,6 +23,19 @@ pub(super) struct Received {
 }
 
 impl Received {
+    /// `push`, then whether everything held still fits in `limit` bytes; when it does not, the
+    /// first `limit` bytes are kept.
+    pub(super) fn push_within(&mut self, data: &[u8], limit: usize) -> bool {
+        self.push(data);
+        let erasing = self.erase_run.as_ref().map_or(0, Vec::len);
+        if self.buf.len() + erasing <= limit {
+            return true;
+        }
+        self.buf.truncate(limit);
+        self.erase_run = None;
+        false
+    }
+
     pub(super) fn push(&mut self, data: &[u8]) {
         self.remember(data);
         let mut data = data;

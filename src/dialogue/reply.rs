@@ -143,6 +143,29 @@ impl AwaitPrompt {
         format!("no prompt after {}", self.sent.describe())
     }
 
+    /// The reply outgrew `--max-output`: a show command keeps the output that fit, marked
+    /// failed.
+    pub(super) fn keep_what_fit(&self, cx: &mut Context) {
+        let Purpose::Show(index) = self.sent.purpose else {
+            return;
+        };
+        let bytes = cx.received.bytes();
+        let output = clean_output(&bytes[self.output_start.min(bytes.len())..]);
+        let result = CommandResult {
+            ok: false,
+            command: self.sent.command.clone(),
+            prompt: self.sent.prompt.clone(),
+            output,
+            start_us: cx.since_epoch(self.sent.at),
+            duration_us: micros(cx.now().saturating_duration_since(self.sent.at)),
+        };
+        cx.event(DialogueEvent::CommandDone {
+            index,
+            result: result.clone(),
+        });
+        cx.results.commands.push(result);
+    }
+
     /// The save asks a question: a new last line after the echo (and after the last answer)
     /// matching the profile's `confirm`, answered with Enter (the default).
     fn save_question_asked(&self, cx: &Context) -> bool {

@@ -11,6 +11,7 @@ use crate::job::ErrorKind;
 mod boundary;
 mod clock;
 mod config;
+mod limits;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
 struct Script {
@@ -73,6 +74,7 @@ fn clock(now: Instant) -> Clock {
         epoch: start(),
         now,
         timeout: TIMEOUT,
+        command_timeout: None,
     }
 }
 
@@ -169,6 +171,7 @@ fn plan(commands: &[&str], secret: Option<&str>) -> Plan {
         enable_secret: secret.map(Secret::new),
         commands: commands.iter().map(|c| c.to_string()).collect(),
         config: None,
+        max_output: crate::job::DEFAULT_MAX_OUTPUT,
     }
 }
 

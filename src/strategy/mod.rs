@@ -290,6 +290,7 @@ pub(crate) mod testing {
                     password: Secret::new("p"),
                     secret: None,
                     timeout: Duration::from_secs(1),
+                    limits: crate::job::Limits::default(),
                     ssh_legacy: false,
                     key_file: None,
                     key_passphrase: None,
