@@ -98,6 +98,31 @@ pub struct Host {
     pub data: BTreeMap<String, serde_json::Value>,
 }
 
+/// Words that make an inventory data key secret-looking (`snmp_community`, `api_token`, ...).
+const SECRET_KEY_WORDS: [&str; 5] = ["pass", "secret", "key", "token", "community"];
+
+impl Host {
+    /// Every secret known for this host: the password, enable secret and key passphrase, and
+    /// each string of its data under a secret-looking key (`pass`, `secret`, `key`, `token` or
+    /// `community` in its name). None of them may be quoted back from a device.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = vec![self.password.clone()];
+        secrets.extend(self.secret.iter().cloned());
+        secrets.extend(self.key_passphrase.iter().cloned());
+        for (key, value) in &self.data {
+            let key = key.to_ascii_lowercase();
+            if let (true, Some(text)) = (
+                SECRET_KEY_WORDS.iter().any(|word| key.contains(word)),
+                value.as_str(),
+            ) {
+                secrets.push(Secret::new(text));
+            }
+        }
+        secrets.retain(|s| !s.is_empty());
+        secrets
+    }
+}
+
 /// The default `--max-output`: 256 MiB per command.
 pub const DEFAULT_MAX_OUTPUT: usize = 256 << 20;
 

@@ -264,6 +264,7 @@ impl<'a> Session<'a> {
             enable_secret: host.secret.clone(),
             commands,
             config,
+            secrets: host.secrets(),
             max_output: host.limits.max_output,
         };
         let clock = Clock {

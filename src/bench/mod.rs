@@ -290,7 +290,9 @@ impl Children {
         if *ssh_legacy {
             cmd.arg("--ssh-legacy");
         }
-        cmd.args(["--max-output", &max_output.to_string()]);
+        if *max_output != Limits::default().max_output {
+            cmd.args(["--max-output", &max_output.to_string()]);
+        }
         if let Some(limit) = command_timeout {
             cmd.args(["--command-timeout", &limit.as_secs_f64().to_string()]);
         }

@@ -8,9 +8,11 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::mask::Mask;
 use super::platform::{PrivilegeLevel, Profile};
 use super::received::Received;
 use super::reply::PendingShow;
+use super::text::clean_output;
 use super::{Clock, DialogueEvent, Plan, Results};
 
 pub(super) struct Context {
@@ -45,10 +47,13 @@ impl Context {
             config: plan.config.as_ref().map(|_| Box::default()),
             ..Results::default()
         };
+        let mut secrets = plan.secrets.clone();
+        secrets.extend(plan.login.as_ref().map(|(_, password)| password.clone()));
+        secrets.extend(plan.enable_secret.clone());
         Context {
             profile,
             plan,
-            received: Received::default(),
+            received: Received::new(Mask::new(&secrets)),
             prompt: String::new(),
             level: "",
             base_prompt: None,
@@ -204,6 +209,11 @@ impl Context {
         self.received.clear();
         self.prompt = prompt;
         self.level = level.name;
+    }
+
+    /// Raw reply bytes as the text a person reads, secrets masked.
+    pub(super) fn text_of(&self, raw: &[u8]) -> String {
+        clean_output(&self.received.mask().bytes(raw))
     }
 
     /// `awaited` with the last bytes seen, for failure messages, e.g.

@@ -47,6 +47,7 @@ mod context;
 mod level;
 mod login;
 mod machine;
+mod mask;
 mod plan;
 pub mod platform;
 mod received;
@@ -76,6 +77,10 @@ pub struct Plan {
     pub commands: Vec<String>,
     /// A config push, after the commands.
     pub config: Option<ConfigPlan>,
+    /// Every other secret of the host (key passphrase, secret-looking inventory data): with the
+    /// login password and the enable secret, replaced by `***` in everything the dialogue keeps
+    /// or reports, whatever the device echoes.
+    pub secrets: Vec<Secret>,
     /// The most bytes kept for one reply (or before a prompt): past it the host fails with kind
     /// `output-limit`, and every buffer of the dialogue stays within a small multiple of it.
     pub max_output: usize,

@@ -16,7 +16,7 @@ use super::context::{micros, Context};
 use super::machine::{Awaiting, Next};
 use super::plan::{Purpose, Step};
 use super::received::{find, Received};
-use super::text::{clean_output, is_failed};
+use super::text::is_failed;
 use super::{DialogueEvent, SaveResult};
 use crate::job::{CommandResult, ConfigLineResult};
 
@@ -150,7 +150,7 @@ impl AwaitPrompt {
             return;
         };
         let bytes = cx.received.bytes();
-        let output = clean_output(&bytes[self.output_start.min(bytes.len())..]);
+        let output = cx.text_of(&bytes[self.output_start.min(bytes.len())..]);
         let result = CommandResult {
             ok: false,
             command: self.sent.command.clone(),
@@ -206,7 +206,7 @@ impl Answer {
     /// Put the reply where its purpose says, stamped; a rejected config line may end the push,
     /// which drops steps.
     pub(super) fn record(self, cx: &mut Context, steps: &mut VecDeque<Step>) {
-        let output = clean_output(&self.reply[..self.output_len]);
+        let output = cx.text_of(&self.reply[..self.output_len]);
         let ok = !is_failed(&output, cx.profile.failed_when_contains);
         let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
         let Sent {
@@ -273,7 +273,7 @@ pub(super) fn settle_pending_show(cx: &mut Context, end: usize) {
     let rest = &cx.received.bytes()[..end];
     if rest.iter().any(|b| !b.is_ascii_whitespace() && *b != 0) {
         reply.extend_from_slice(rest);
-        result.output = clean_output(&reply);
+        result.output = cx.text_of(&reply);
         result.ok = !is_failed(&result.output, cx.profile.failed_when_contains);
         result.duration_us = micros(cx.now().saturating_duration_since(sent_at));
     }

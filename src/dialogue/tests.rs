@@ -12,6 +12,7 @@ mod boundary;
 mod clock;
 mod config;
 mod limits;
+mod secrets;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
 struct Script {
@@ -171,6 +172,7 @@ fn plan(commands: &[&str], secret: Option<&str>) -> Plan {
         enable_secret: secret.map(Secret::new),
         commands: commands.iter().map(|c| c.to_string()).collect(),
         config: None,
+        secrets: Vec::new(),
         max_output: crate::job::DEFAULT_MAX_OUTPUT,
     }
 }
