@@ -265,10 +265,15 @@ pub struct CommandResult {
 pub struct ConfigResult {
     /// The lines sent, in plan order (`lines[i]` is plan line `i`).
     pub lines: Vec<ConfigLineResult>,
-    /// Index of the first line the device rejected.
+    /// Index of the first line the device rejected, or of the line in flight when the session
+    /// broke.
     pub failed_line: Option<usize>,
-    /// Lines not sent because an earlier one was rejected.
+    /// Lines never sent: an earlier one was rejected, or the session broke before them.
     pub skipped: Vec<String>,
+    /// The line sent without its reply seen when the session broke (the device may or may not
+    /// have applied it): at most one.
+    #[serde(default)]
+    pub in_flight: Vec<String>,
     /// `Some` when a save was asked for and attempted.
     pub save: Option<SaveResult>,
     /// The running-config before and after the push (`diff`), with the profile's volatile lines

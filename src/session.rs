@@ -359,8 +359,12 @@ impl<'a> Session<'a> {
             // What was applied before the session broke still matters to the operator.
             Some(failure) => {
                 let config = matches!(self.job.task, Task::Config(_)).then(|| {
+                    let pushed = results.config.map(|c| *c).unwrap_or_default();
                     Box::new(ConfigResult {
-                        lines: results.config.map(|c| c.lines).unwrap_or_default(),
+                        lines: pushed.lines,
+                        failed_line: pushed.failed_line,
+                        skipped: pushed.skipped,
+                        in_flight: pushed.in_flight,
                         ..ConfigResult::default()
                     })
                 });

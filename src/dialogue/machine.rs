@@ -178,7 +178,11 @@ impl Dialogue {
         // below puts the next state back.
         self.state = match std::mem::replace(&mut self.state, State::Done) {
             State::Awaiting(awaiting) => {
+                let in_flight = awaiting.config_line_in_flight();
                 let next = handle(awaiting, &mut self.cx);
+                if next.is_err() {
+                    config::cut_off(&mut self.cx, &mut self.steps, in_flight);
+                }
                 advance(&mut self.cx, &mut self.steps, next)
             }
             // After the end nothing is awaited: bytes after the exit are the device's goodbye, a
@@ -312,6 +316,15 @@ impl Awaiting {
             ErrorKind::OutputLimit,
             cx.with_last_received(&awaited),
         ))
+    }
+
+    /// The config line (index, text) sent and awaiting its reply, if that is what is awaited.
+    fn config_line_in_flight(&self) -> Option<(usize, String)> {
+        match self {
+            Awaiting::Echo(echo) => echo.config_line(),
+            Awaiting::Prompt(prompt) => prompt.config_line(),
+            Awaiting::Login(_) | Awaiting::Level(_) | Awaiting::Close(_) => None,
+        }
     }
 
     /// What is awaited, e.g. `no prompt after 'show version'`.

@@ -32,6 +32,14 @@ pub(super) struct Sent {
 }
 
 impl Sent {
+    /// The config line's index and text, when this is a config line.
+    fn config_line(&self) -> Option<(usize, String)> {
+        match self.purpose {
+            Purpose::ConfigLine(index) => Some((index, self.command.clone())),
+            _ => None,
+        }
+    }
+
     /// `'show version'`, or `config line 'logging 10.5.5.5'`, for failure messages.
     fn describe(&self) -> String {
         match self.purpose {
@@ -94,6 +102,10 @@ impl AwaitEcho {
     pub(super) fn awaited(&self) -> String {
         format!("no echo of {}", self.sent.describe())
     }
+
+    pub(super) fn config_line(&self) -> Option<(usize, String)> {
+        self.sent.config_line()
+    }
 }
 
 /// Echo seen: waiting for the prompt that ends the reply.
@@ -141,6 +153,10 @@ impl AwaitPrompt {
 
     pub(super) fn awaited(&self) -> String {
         format!("no prompt after {}", self.sent.describe())
+    }
+
+    pub(super) fn config_line(&self) -> Option<(usize, String)> {
+        self.sent.config_line()
     }
 
     /// The reply outgrew `--max-output`: a show command keeps the output that fit, marked

@@ -100,6 +100,9 @@ fn config_text(outcome: &Outcome, config: &ConfigResult) -> String {
         text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
         push_block(&mut text, &save.reply);
     }
+    for line in &config.in_flight {
+        text.push_str(&format!("(sent, no reply) {line}\n"));
+    }
     for line in &config.skipped {
         text.push_str(&format!("(not sent) {line}\n"));
     }
@@ -204,6 +207,9 @@ pub struct JsonConfig<'a> {
     pub failed_line: Option<usize>,
     pub lines: Vec<JsonConfigLine<'a>>,
     pub skipped: Cow<'a, [String]>,
+    /// The line sent without its reply seen when the session broke (it may have been applied).
+    #[serde(default)]
+    pub in_flight: Cow<'a, [String]>,
     pub save: Option<Cow<'a, SaveResult>>,
     pub final_prompt: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +242,7 @@ impl<'a> JsonConfig<'a> {
                 })
                 .collect(),
             skipped: Cow::Borrowed(&c.skipped),
+            in_flight: Cow::Borrowed(&c.in_flight),
             save: c.save.as_ref().map(Cow::Borrowed),
             final_prompt: Cow::Borrowed(&c.final_prompt),
             diff: match (&c.before, &c.after) {
@@ -377,6 +384,7 @@ mod tests {
             }],
             failed_line: None,
             skipped: vec!["ntp server 10.0.0.1".into()],
+            in_flight: vec!["ntp server 10.0.0.2".into()],
             save: Some(SaveResult {
                 command: "write memory".into(),
                 reply: "[OK]".into(),
@@ -408,6 +416,7 @@ mod tests {
         );
         let config = doc.hosts[0].config.as_ref().unwrap();
         assert_eq!(config.applied, ["logging 10.5.5.5"]);
+        assert_eq!(*config.in_flight, ["ntp server 10.0.0.2".to_string()]);
         assert!(config.diff.as_ref().unwrap().contains("+logging 10.5.5.5"));
         let mut rewritten = serde_json::to_vec_pretty(&doc).unwrap();
         rewritten.push(b'\n');
