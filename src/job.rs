@@ -249,8 +249,13 @@ pub struct CommandResult {
     pub command: String,
     /// The prompt the command was sent at, e.g. `R1#` (for the book-style header).
     pub prompt: String,
-    /// Output with the echo and the trailing prompt removed, `\n` line ends.
+    /// Output with the echo and the trailing prompt removed, `\n` line ends (invalid UTF-8 as
+    /// U+FFFD: the bytes are in `output_bytes` then).
     pub output: String,
+    /// The output's bytes, only when they are not valid UTF-8, so text and `--save` files keep
+    /// them as the device sent them and JSON carries them without loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<Vec<u8>>,
     /// False when the device rejected the command (its message is in `output`).
     pub ok: bool,
     /// When the command was sent, microseconds since the run began (stamped by the dialogue from

@@ -441,6 +441,7 @@ mod tests {
             prompt: "R1#".into(),
             output: output.into(),
             ok,
+            output_bytes: None,
             start_us: 0,
             duration_us: 0,
         }

@@ -12,7 +12,7 @@ use super::mask::Mask;
 use super::platform::{PrivilegeLevel, Profile};
 use super::received::Received;
 use super::reply::PendingShow;
-use super::text::clean_output;
+use super::text::clean_output_bytes;
 use super::{Clock, DialogueEvent, Plan, Results};
 
 pub(super) struct Context {
@@ -211,9 +211,17 @@ impl Context {
         self.level = level.name;
     }
 
-    /// Raw reply bytes as the text a person reads, secrets masked.
-    pub(super) fn text_of(&self, raw: &[u8]) -> String {
-        clean_output(&self.received.mask().bytes(raw))
+    /// Raw command output as text, secrets masked, with its bytes beside it when they are not
+    /// valid UTF-8 (so nothing the device sent is lost).
+    pub(super) fn output_of(&self, raw: &[u8]) -> (String, Option<Vec<u8>>) {
+        let bytes = clean_output_bytes(&self.received.mask().bytes(raw));
+        match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(err) => {
+                let bytes = err.into_bytes();
+                (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
+            }
+        }
     }
 
     /// `awaited` with the last bytes seen, for failure messages, e.g.

@@ -166,12 +166,13 @@ impl AwaitPrompt {
             return;
         };
         let bytes = cx.received.bytes();
-        let output = cx.text_of(&bytes[self.output_start.min(bytes.len())..]);
+        let (output, output_bytes) = cx.output_of(&bytes[self.output_start.min(bytes.len())..]);
         let result = CommandResult {
             ok: false,
             command: self.sent.command.clone(),
             prompt: self.sent.prompt.clone(),
             output,
+            output_bytes,
             start_us: cx.since_epoch(self.sent.at),
             duration_us: micros(cx.now().saturating_duration_since(self.sent.at)),
         };
@@ -222,7 +223,7 @@ impl Answer {
     /// Put the reply where its purpose says, stamped; a rejected config line may end the push,
     /// which drops steps.
     pub(super) fn record(self, cx: &mut Context, steps: &mut VecDeque<Step>) {
-        let output = cx.text_of(&self.reply[..self.output_len]);
+        let (output, output_bytes) = cx.output_of(&self.reply[..self.output_len]);
         let ok = !is_failed(&output, cx.profile.failed_when_contains);
         let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
         let Sent {
@@ -239,6 +240,7 @@ impl Answer {
                     command,
                     prompt,
                     output,
+                    output_bytes,
                     start_us: cx.since_epoch(at),
                     duration_us,
                 };
@@ -289,7 +291,7 @@ pub(super) fn settle_pending_show(cx: &mut Context, end: usize) {
     let rest = &cx.received.bytes()[..end];
     if rest.iter().any(|b| !b.is_ascii_whitespace() && *b != 0) {
         reply.extend_from_slice(rest);
-        result.output = cx.text_of(&reply);
+        (result.output, result.output_bytes) = cx.output_of(&reply);
         result.ok = !is_failed(&result.output, cx.profile.failed_when_contains);
         result.duration_us = micros(cx.now().saturating_duration_since(sent_at));
     }

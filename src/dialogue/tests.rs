@@ -617,6 +617,11 @@ fn garbage_bytes_become_replacement_characters() {
         let result = &results(&run).commands[0];
         assert!(result.ok);
         assert_eq!(result.output, "bad \u{fffd}\u{fffd}\u{fffd} bytes\0 here");
+        // The bytes themselves are kept beside the text.
+        assert_eq!(
+            result.output_bytes.as_deref(),
+            Some(&b"bad \xff\xfe\xc3 bytes\x00 here"[..])
+        );
     }
 }
 

@@ -215,6 +215,7 @@ pub(crate) mod testing {
                     prompt: format!("{}#", job.host.name),
                     output: checksum.to_string(),
                     ok: true,
+                    output_bytes: None,
                     start_us: 0,
                     duration_us: 0,
                 }],
