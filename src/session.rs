@@ -5,8 +5,9 @@
 //! The blocking and async drivers share `Session` — the job, the timings, the events, what to do
 //! next (`Session::next_io`) and how an I/O result feeds the dialogue (`feed_sent`,
 //! `feed_received`) — and differ only in their I/O calls. The dialogue owns the conversation's
-//! clock: it sets each operation's deadline (the host's `timeout`, restarted at each send), fails
-//! the host when it passes, and stamps each command itself. The driver bounds only what comes
+//! clock: it sets each operation's deadline (the host's `timeout` as an idle timeout, restarted
+//! at each send and each byte received, and `--command-timeout` per command), fails the host
+//! when it passes, and stamps each command itself. The driver bounds only what comes
 //! before the dialogue (TCP connect, SSH handshake and authentication) and the close after it.
 //! Nothing here sleeps: it reads until the device's prompt.
 
@@ -94,8 +95,9 @@ fn pump_blocking(
 ) -> Ended {
     let mut dialogue = session.dialogue(profile);
     let mut buffer = vec![0u8; READ_CHUNK];
-    // Each wait ends by the dialogue's deadline, which only a send restarts, and the dialogue
-    // sends only in answer to input, so the loop is bounded in time.
+    // Each wait ends by the dialogue's deadline, which only a send or input restarts; the dialogue
+    // sends only in answer to input, and holds at most `--max-output` bytes of it per reply, so
+    // the loop ends (a device that never stops talking fails with `output-limit`).
     loop {
         match session.next_io(&mut dialogue) {
             Io::Send { bytes, deadline } => {
