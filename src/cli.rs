@@ -69,9 +69,21 @@ pub struct TargetArgs {
     #[arg(long, value_name = "KIND:SELECTOR", requires = "lab")]
     pub lab_fault: Vec<String>,
 
-    /// Per-operation deadline in seconds (connect, login, each command); overrides the inventory's
+    /// Idle timeout in seconds: the most connect, login or a device's silence may take; every
+    /// byte a device sends restarts it, so a long output still streaming is never cut off;
+    /// overrides the inventory's
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+
+    /// The most one command may take in total, in seconds, however busily the device talks
+    /// (default: no total, only --timeout's idle bound)
+    #[arg(long, value_name = "SECONDS")]
+    pub command_timeout: Option<f64>,
+
+    /// The most output one command may produce (bytes, or with K/M/G, KiB/MiB/GiB: powers of
+    /// 1024); past it the host fails with kind output-limit, keeping what fit
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub max_output: String,
 
     /// Prompt for the login password (no echo) for hosts whose inventory gives none
     #[arg(long)]

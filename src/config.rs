@@ -184,6 +184,7 @@ mod tests {
             password: Secret::new("cisco"),
             secret: None,
             timeout: Duration::from_secs(5),
+            limits: crate::job::Limits::default(),
             ssh_legacy: false,
             key_file: None,
             key_passphrase: None,

@@ -79,8 +79,13 @@ pub struct Host {
     pub password: Secret,
     /// Enable secret; `None` when the inventory gives none.
     pub secret: Option<Secret>,
-    /// Per-operation deadline (connect, authenticate, each command).
+    /// Per-operation deadline (connect, authenticate), and how long a device may stay silent
+    /// while a command is running (an idle timeout: every byte received restarts it).
     pub timeout: Duration,
+    /// What each command may take: its total time and its output size (run-wide flags, not
+    /// inventory keys: not serialised).
+    #[serde(skip)]
+    pub limits: Limits,
     /// Offer old algorithms (diffie-hellman-group14-sha1, ssh-rsa, hmac-sha1) to this host.
     pub ssh_legacy: bool,
     /// Private key file for public-key authentication.
@@ -114,6 +119,29 @@ impl Host {
         values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         values.dedup();
         values
+    }
+}
+
+/// The default `--max-output`: 256 MiB per command.
+pub const DEFAULT_MAX_OUTPUT: usize = 256 << 20;
+
+/// Bounds on each command of a session (`--command-timeout`, `--max-output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes a device may send for one command (or before any prompt); past it the
+    /// host fails with kind `output-limit`, keeping what fit.
+    pub max_output: usize,
+    /// The most one command may take in total, however busily the device talks; `None`: no
+    /// bound but the idle timeout.
+    pub command_timeout: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_output: DEFAULT_MAX_OUTPUT,
+            command_timeout: None,
+        }
     }
 }
 
@@ -172,6 +200,9 @@ pub enum ErrorKind {
     Local,
     /// The run was interrupted (SIGINT/SIGTERM) before this host finished.
     Interrupted,
+    /// The device sent more than `--max-output` bytes for one command (or before a prompt).
+    #[serde(rename = "output-limit")]
+    OutputLimit,
 }
 
 impl ErrorKind {
@@ -186,6 +217,7 @@ impl ErrorKind {
             ErrorKind::Worker => "worker",
             ErrorKind::Local => "local",
             ErrorKind::Interrupted => "interrupted",
+            ErrorKind::OutputLimit => "output-limit",
         }
     }
 }
@@ -224,8 +256,13 @@ pub struct CommandResult {
     pub command: String,
     /// The prompt the command was sent at, e.g. `R1#` (for the book-style header).
     pub prompt: String,
-    /// Output with the echo and the trailing prompt removed, `\n` line ends.
+    /// Output with the echo and the trailing prompt removed, `\n` line ends (invalid UTF-8 as
+    /// U+FFFD: the bytes are in `output_bytes` then).
     pub output: String,
+    /// The output's bytes, only when they are not valid UTF-8, so text and `--save` files keep
+    /// them as the device sent them and JSON carries them without loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<Vec<u8>>,
     /// False when the device rejected the command (its message is in `output`).
     pub ok: bool,
     /// When the command was sent, microseconds since the run began (stamped by the dialogue from
@@ -240,10 +277,15 @@ pub struct CommandResult {
 pub struct ConfigResult {
     /// The lines sent, in plan order (`lines[i]` is plan line `i`).
     pub lines: Vec<ConfigLineResult>,
-    /// Index of the first line the device rejected.
+    /// Index of the first line the device rejected, or of the line in flight when the session
+    /// broke.
     pub failed_line: Option<usize>,
-    /// Lines not sent because an earlier one was rejected.
+    /// Lines never sent: an earlier one was rejected, or the session broke before them.
     pub skipped: Vec<String>,
+    /// The line sent without its reply seen when the session broke (the device may or may not
+    /// have applied it): at most one.
+    #[serde(default)]
+    pub in_flight: Vec<String>,
     /// `Some` when a save was asked for and attempted.
     pub save: Option<SaveResult>,
     /// The running-config before and after the push (`diff`), with the profile's volatile lines

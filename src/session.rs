@@ -5,8 +5,9 @@
 //! The blocking and async drivers share `Session` — the job, the timings, the events, what to do
 //! next (`Session::next_io`) and how an I/O result feeds the dialogue (`feed_sent`,
 //! `feed_received`) — and differ only in their I/O calls. The dialogue owns the conversation's
-//! clock: it sets each operation's deadline (the host's `timeout`, restarted at each send), fails
-//! the host when it passes, and stamps each command itself. The driver bounds only what comes
+//! clock: it sets each operation's deadline (the host's `timeout` as an idle timeout, restarted
+//! at each send and each byte received, and `--command-timeout` per command), fails the host
+//! when it passes, and stamps each command itself. The driver bounds only what comes
 //! before the dialogue (TCP connect, SSH handshake and authentication) and the close after it.
 //! Nothing here sleeps: it reads until the device's prompt.
 
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::dialogue::{platform, Clock, Dialogue, DialogueEvent, Ended, Plan, Profile, Results};
 use crate::job::{
     now_us, CommandResult, ConfigResult, ErrorKind, Event, EventKind, EventSink, Failure, Job,
-    Outcome, Task, Timings, TransportKind, Worker,
+    Outcome, Secret, Task, Timings, TransportKind, Worker,
 };
 use crate::strategy::{JobRunner, LocalFuture};
 use crate::transport::ssh::SshShell;
@@ -94,8 +95,9 @@ fn pump_blocking(
 ) -> Ended {
     let mut dialogue = session.dialogue(profile);
     let mut buffer = vec![0u8; READ_CHUNK];
-    // Each wait ends by the dialogue's deadline, which only a send restarts, and the dialogue
-    // sends only in answer to input, so the loop is bounded in time.
+    // Each wait ends by the dialogue's deadline, which only a send or input restarts; the dialogue
+    // sends only in answer to input, and holds at most `--max-output` bytes of it per reply, so
+    // the loop ends (a device that never stops talking fails with `output-limit`).
     loop {
         match session.next_io(&mut dialogue) {
             Io::Send { bytes, deadline } => {
@@ -264,11 +266,14 @@ impl<'a> Session<'a> {
             enable_secret: host.secret.clone(),
             commands,
             config,
+            secrets: host.secret_values().into_iter().map(Secret::new).collect(),
+            max_output: host.limits.max_output,
         };
         let clock = Clock {
             epoch: self.epoch,
             now: Instant::now(),
             timeout: host.timeout,
+            command_timeout: host.limits.command_timeout,
         };
         Dialogue::new(profile, plan, clock)
     }
@@ -356,8 +361,12 @@ impl<'a> Session<'a> {
             // What was applied before the session broke still matters to the operator.
             Some(failure) => {
                 let config = matches!(self.job.task, Task::Config(_)).then(|| {
+                    let pushed = results.config.map(|c| *c).unwrap_or_default();
                     Box::new(ConfigResult {
-                        lines: results.config.map(|c| c.lines).unwrap_or_default(),
+                        lines: pushed.lines,
+                        failed_line: pushed.failed_line,
+                        skipped: pushed.skipped,
+                        in_flight: pushed.in_flight,
                         ..ConfigResult::default()
                     })
                 });
@@ -434,6 +443,7 @@ mod tests {
             prompt: "R1#".into(),
             output: output.into(),
             ok,
+            output_bytes: None,
             start_us: 0,
             duration_us: 0,
         }

@@ -15,7 +15,7 @@ use anyhow::{anyhow, Context, Result};
 
 use crate::cli::{OutputFormat, TargetArgs};
 use crate::inventory::{self, Env, Inventory};
-use crate::job::{Host, Secret};
+use crate::job::{Host, Limits, Secret};
 use crate::lab::Lab;
 
 /// Asks a person for a secret (no echo) with the given prompt; injected so tests need no tty.
@@ -35,6 +35,8 @@ pub struct RunSetting {
     pub ssh_legacy: bool,
     /// Every host's per-operation deadline (`--timeout`); `None` keeps the inventory's.
     pub timeout: Option<Duration>,
+    /// Every host's `--max-output` and `--command-timeout`.
+    pub limits: Limits,
     pub output: Output,
 }
 
@@ -115,11 +117,21 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         lab_profile,
         lab_fault,
         timeout,
+        command_timeout,
+        max_output,
         ask_pass,
         ask_key_pass,
         ssh_legacy,
     } = args;
-    let timeout = timeout.map(positive_seconds).transpose()?;
+    let timeout = timeout
+        .map(|s| positive_seconds(s, "--timeout"))
+        .transpose()?;
+    let limits = Limits {
+        max_output: size(max_output)?,
+        command_timeout: command_timeout
+            .map(|s| positive_seconds(s, "--command-timeout"))
+            .transpose()?,
+    };
     let (inventory, origin) = match lab {
         Some(devices) => start_lab(*devices, lab_profile, lab_fault)?,
         None => match inventory {
@@ -133,6 +145,7 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
             host.timeout = timeout;
         }
         host.ssh_legacy |= *ssh_legacy;
+        host.limits = limits;
     }
     let credentials = Credentials {
         password: ask_once(*ask_pass, &PASSWORD, &mut hosts, ask)?,
@@ -144,6 +157,7 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         credentials,
         ssh_legacy: *ssh_legacy,
         timeout,
+        limits,
         output,
     };
     Ok(Target {
@@ -153,11 +167,34 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
     })
 }
 
-/// `--timeout SECONDS` as a duration: a positive number a duration can hold.
-fn positive_seconds(seconds: f64) -> Result<Duration> {
+/// `--max-output SIZE`: bytes, or a number with K/M/G (KiB/MiB/GiB, powers of 1024; a
+/// trailing `B` is allowed), at least one byte.
+fn size(text: &str) -> Result<usize> {
+    let bad = || anyhow!("--max-output must be a size such as 65536, 64K or 256MiB, not '{text}'");
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits_end);
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => return Err(bad()),
+    };
+    let number: usize = number.parse().map_err(|_| bad())?;
+    number
+        .checked_mul(1 << shift)
+        .filter(|&bytes| bytes > 0)
+        .ok_or_else(bad)
+}
+
+/// `FLAG SECONDS` as a duration: a positive number a duration can hold.
+fn positive_seconds(seconds: f64, flag: &str) -> Result<Duration> {
     match Duration::try_from_secs_f64(seconds) {
         Ok(timeout) if seconds > 0.0 => Ok(timeout),
-        _ => Err(anyhow!("--timeout must be a positive number of seconds")),
+        _ => Err(anyhow!("{flag} must be a positive number of seconds")),
     }
 }
 
@@ -298,6 +335,7 @@ mod tests {
                 credentials: Credentials::default(),
                 ssh_legacy: true,
                 timeout: Some(Duration::from_millis(2500)),
+                limits: Limits::default(),
                 output: Output::JSON,
             }
         );
@@ -370,5 +408,38 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.to_string(), "--lab needs at least one device");
+    }
+
+    #[test]
+    fn output_limits_and_command_timeouts_are_resolved_and_checked() {
+        assert_eq!(size("256MiB").unwrap(), 256 << 20);
+        assert_eq!(size("1G").unwrap(), 1 << 30);
+        assert_eq!(size("64k").unwrap(), 64 << 10);
+        assert_eq!(size("4096").unwrap(), 4096);
+        assert_eq!(size("10 MB").unwrap(), 10 << 20);
+        for bad in ["", "0", "1T", "-5", "1.5M", "M", "99999999999999999999G"] {
+            assert!(size(bad).is_err(), "{bad:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = inventory(dir.path());
+        let path = file.to_str().unwrap();
+        let args = flags(&["-i", path, "--max-output", "1M", "--command-timeout", "30"]);
+        let target = resolve(&args, Output::JSON, &no_env, &never_asked).unwrap();
+        let limits = Limits {
+            max_output: 1 << 20,
+            command_timeout: Some(Duration::from_secs(30)),
+        };
+        assert!(target.hosts.iter().all(|h| h.limits == limits));
+        assert_eq!(target.setting.limits, limits);
+        let defaults = resolve(&flags(&["-i", path]), Output::JSON, &no_env, &never_asked);
+        assert_eq!(defaults.unwrap().setting.limits, Limits::default());
+        let args = flags(&["-i", path, "--command-timeout", "0"]);
+        let err = resolve(&args, Output::JSON, &no_env, &never_asked)
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "--command-timeout must be a positive number of seconds"
+        );
     }
 }

@@ -24,6 +24,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
+use crate::job::Limits;
 use crate::os::StopSource;
 use crate::settings::{self, Credentials, Output, RunSetting};
 use crate::strategy::StrategyKind;
@@ -273,6 +274,11 @@ impl Children {
             credentials,
             ssh_legacy,
             timeout,
+            limits:
+                Limits {
+                    max_output,
+                    command_timeout,
+                },
             output: Output { format, verbose },
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
@@ -290,6 +296,12 @@ impl Children {
         }
         if *ssh_legacy {
             cmd.arg("--ssh-legacy");
+        }
+        if *max_output != Limits::default().max_output {
+            cmd.args(["--max-output", &max_output.to_string()]);
+        }
+        if let Some(limit) = command_timeout {
+            cmd.args(["--command-timeout", &limit.as_secs_f64().to_string()]);
         }
         pass_credentials(&mut cmd, credentials);
         cmd.args(["-c", &self.command]);
@@ -575,6 +587,7 @@ mod tests {
             credentials: Credentials::default(),
             ssh_legacy: false,
             timeout: None,
+            limits: Limits::default(),
             output: Output::JSON,
         }
     }
@@ -599,6 +612,7 @@ mod tests {
             RunSetting {
                 limit: vec!["R1*".to_string()],
                 timeout: Some(Duration::from_secs_f64(2.5)),
+                limits: Limits::default(),
                 credentials: Credentials {
                     password: Some(Secret::new("s3cret")),
                     key_passphrase: None,

@@ -77,6 +77,25 @@ pub(super) fn record_line(
     }
 }
 
+/// The session broke while `in_flight` (a config line's index and text, if one was awaiting its
+/// reply): it is recorded as in flight and the failed line, and the lines never sent as skipped.
+pub(super) fn cut_off(
+    cx: &mut Context,
+    steps: &mut VecDeque<Step>,
+    in_flight: Option<(usize, String)>,
+) {
+    if cx.results.config.is_none() {
+        return;
+    }
+    let never_sent = stop_pushing(steps);
+    let config = results(cx);
+    if let Some((index, line)) = in_flight {
+        config.failed_line.get_or_insert(index);
+        config.in_flight.push(line);
+    }
+    config.skipped.extend(never_sent);
+}
+
 /// After a rejected line: drop the lines not yet sent (returned) and the save; leaving config
 /// mode and the after-read stay.
 fn stop_pushing(steps: &mut VecDeque<Step>) -> Vec<String> {

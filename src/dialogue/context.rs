@@ -8,8 +8,11 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::mask::Mask;
 use super::platform::{PrivilegeLevel, Profile};
 use super::received::Received;
+use super::reply::PendingShow;
+use super::text::clean_output_bytes;
 use super::{Clock, DialogueEvent, Plan, Results};
 
 pub(super) struct Context {
@@ -23,11 +26,16 @@ pub(super) struct Context {
     /// Stable part of the prompt (the hostname), learned at the first prompt.
     base_prompt: Option<String>,
     pub(super) results: Results,
+    /// The last show command's result, until the next echo confirms where its output ends.
+    pub(super) pending_show: Option<PendingShow>,
     epoch: Instant,
     now: Instant,
     timeout: Duration,
-    /// When the operation in flight (the last send, or the start) must have been answered.
-    deadline: Instant,
+    command_timeout: Option<Duration>,
+    /// When the device must have said something: the idle timeout after the last send or byte.
+    idle_deadline: Instant,
+    /// When the command in flight must be done, however busily the device talks.
+    command_deadline: Option<Instant>,
     /// Bytes for the driver to write, oldest first.
     outbox: VecDeque<Vec<u8>>,
     events: VecDeque<DialogueEvent>,
@@ -39,18 +47,24 @@ impl Context {
             config: plan.config.as_ref().map(|_| Box::default()),
             ..Results::default()
         };
+        let mut secrets = plan.secrets.clone();
+        secrets.extend(plan.login.as_ref().map(|(_, password)| password.clone()));
+        secrets.extend(plan.enable_secret.clone());
         Context {
             profile,
             plan,
-            received: Received::default(),
+            received: Received::new(Mask::new(&secrets)),
             prompt: String::new(),
             level: "",
             base_prompt: None,
             results,
+            pending_show: None,
             epoch: clock.epoch,
             now: clock.now,
             timeout: clock.timeout,
-            deadline: clock.now + clock.timeout,
+            command_timeout: clock.command_timeout,
+            idle_deadline: clock.now + clock.timeout,
+            command_deadline: None,
             outbox: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -67,8 +81,32 @@ impl Context {
         self.now
     }
 
+    /// The earlier of the idle and the command deadline.
     pub(super) fn deadline(&self) -> Instant {
-        self.deadline
+        self.command_deadline
+            .map_or(self.idle_deadline, |d| d.min(self.idle_deadline))
+    }
+
+    /// Whether the command deadline (not the idle one) is what passed at `now`.
+    pub(super) fn command_time_is_up(&self) -> bool {
+        self.command_deadline.is_some_and(|d| self.now >= d)
+    }
+
+    pub(super) fn command_timeout(&self) -> Option<Duration> {
+        self.command_timeout
+    }
+
+    /// Bytes came: the device is not idle.
+    pub(super) fn heard_from_device(&mut self) {
+        self.idle_deadline = self.now + self.timeout;
+    }
+
+    /// End the wait at most `grace` from now, whatever comes (waiting for the device to close
+    /// after the exit is not the device's operation to time).
+    pub(super) fn wait_at_most(&mut self, grace: Duration) {
+        let end = self.now + grace;
+        self.idle_deadline = self.idle_deadline.min(end);
+        self.command_deadline = Some(self.command_deadline.map_or(end, |d| d.min(end)));
     }
 
     /// Microseconds from the run's start to `at`, for `start_us`.
@@ -78,17 +116,18 @@ impl Context {
 
     // ---- to the driver ----
 
-    /// Queue `line` and Enter; the operation deadline restarts.
+    /// Queue `line` and Enter: a new command, so the idle and command deadlines restart.
     pub(super) fn send_line(&mut self, line: &str) {
+        self.command_deadline = self.command_timeout.map(|limit| self.now + limit);
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
         self.send(bytes);
     }
 
-    /// Queue `bytes`; the operation deadline restarts.
+    /// Queue `bytes`; the idle deadline restarts.
     pub(super) fn send(&mut self, bytes: Vec<u8>) {
-        self.deadline = self.now + self.timeout;
+        self.idle_deadline = self.now + self.timeout;
         self.outbox.push_back(bytes);
     }
 
@@ -170,6 +209,19 @@ impl Context {
         self.received.clear();
         self.prompt = prompt;
         self.level = level.name;
+    }
+
+    /// Raw command output as text, secrets masked, with its bytes beside it when they are not
+    /// valid UTF-8 (so nothing the device sent is lost).
+    pub(super) fn output_of(&self, raw: &[u8]) -> (String, Option<Vec<u8>>) {
+        let bytes = clean_output_bytes(&self.received.mask().bytes(raw));
+        match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(err) => {
+                let bytes = err.into_bytes();
+                (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
+            }
+        }
     }
 
     /// `awaited` with the last bytes seen, for failure messages, e.g.

@@ -9,11 +9,12 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use super::close::AwaitClose;
 use super::context::Context;
 use super::level::ReachLevel;
 use super::login::AwaitLogin;
 use super::plan::{self, Purpose, Step};
-use super::reply::{Answer, AwaitEcho, AwaitPrompt};
+use super::reply::{settle_pending_show, Answer, AwaitEcho, AwaitPrompt};
 use super::{config, Clock, DialogueEvent, Ended, Plan, Profile};
 use crate::job::{ErrorKind, Failure};
 
@@ -53,6 +54,8 @@ pub(super) enum Awaiting {
     Echo(AwaitEcho),
     /// The prompt that ends a command's reply.
     Prompt(AwaitPrompt),
+    /// After the exit: its echo or the close, confirming the last command's end.
+    Close(AwaitClose),
 }
 
 /// Where handling input, or starting a step, leads.
@@ -76,10 +79,15 @@ impl Dialogue {
         Dialogue { cx, steps, state }
     }
 
-    /// Bytes from the device, split anywhere, received at `now`.
+    /// Bytes from the device, split anywhere, received at `now`: they restart the idle
+    /// deadline. Past the plan's `max_output` bytes without a prompt the host fails with kind
+    /// `output-limit`, keeping what fit.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.step(now, |awaiting, cx| {
-            cx.received.push(bytes);
+            cx.heard_from_device();
+            if !cx.received.push_within(bytes, cx.plan.max_output) {
+                return awaiting.on_overflow(cx);
+            }
             if cx.answer_pager() {
                 return Ok(Next::Wait(awaiting));
             }
@@ -89,7 +97,7 @@ impl Dialogue {
 
     /// The device closed the connection at `now`.
     pub fn handle_eof(&mut self, now: Instant) {
-        self.step(now, |awaiting, cx| Err(awaiting.on_eof(cx)));
+        self.step(now, |awaiting, cx| awaiting.on_eof(cx));
     }
 
     /// The driver woke at `now` with no input. At or past `poll_timeout()` the host fails with
@@ -99,13 +107,17 @@ impl Dialogue {
         if now < self.cx.deadline() {
             return;
         }
-        self.step(now, |awaiting, cx| Err(awaiting.on_timeout(cx)));
+        self.step(now, |awaiting, cx| awaiting.on_timeout(cx));
     }
 
     /// The transport failed at `now` in a way that is neither a close nor a timeout: the host
     /// fails with `failure`.
     pub fn handle_error(&mut self, now: Instant, failure: Failure) {
-        self.step(now, |_, _| Err(failure));
+        self.step(now, |awaiting, cx| match awaiting {
+            // The plan is done: a connection broken after the exit is its close.
+            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            _ => Err(failure),
+        });
     }
 
     /// The next bytes to write to the device.
@@ -166,7 +178,11 @@ impl Dialogue {
         // below puts the next state back.
         self.state = match std::mem::replace(&mut self.state, State::Done) {
             State::Awaiting(awaiting) => {
+                let in_flight = awaiting.config_line_in_flight();
                 let next = handle(awaiting, &mut self.cx);
+                if next.is_err() {
+                    config::cut_off(&mut self.cx, &mut self.steps, in_flight);
+                }
                 advance(&mut self.cx, &mut self.steps, next)
             }
             // After the end nothing is awaited: bytes after the exit are the device's goodbye, a
@@ -182,6 +198,7 @@ fn advance(cx: &mut Context, steps: &mut VecDeque<Step>, mut next: Result<Next, 
     loop {
         match next {
             Err(failure) => {
+                settle_pending_show(cx, 0);
                 cx.received.clear();
                 return State::Failed(failure);
             }
@@ -222,7 +239,7 @@ fn start(cx: &mut Context, step: Step) -> Result<Next, Failure> {
                 config.final_prompt = cx.prompt.clone();
             }
             cx.send_line(cx.profile.exit_command);
-            Ok(Next::Finished)
+            Ok(AwaitClose::start(cx))
         }
     }
 }
@@ -234,28 +251,80 @@ impl Awaiting {
             Awaiting::Level(level) => level.on_input(cx),
             Awaiting::Echo(echo) => Ok(echo.on_input(cx)),
             Awaiting::Prompt(prompt) => Ok(prompt.on_input(cx)),
+            Awaiting::Close(close) => Ok(close.on_input(cx)),
         }
     }
 
-    /// The failure for a close while waiting: a login rejection, else what was awaited.
-    fn on_eof(&self, cx: &Context) -> Failure {
-        let rejection = match self {
+    /// A close while waiting fails the host (a login rejection, else with what was awaited),
+    /// except after the exit, where it is awaited.
+    fn on_eof(self, cx: &mut Context) -> Result<Next, Failure> {
+        let rejection = match &self {
+            Awaiting::Close(_) => None,
             Awaiting::Login(login) => login.on_eof(cx),
             Awaiting::Level(_) | Awaiting::Echo(_) | Awaiting::Prompt(_) => None,
         };
-        rejection.unwrap_or_else(|| {
-            Failure::new(
-                ErrorKind::Closed,
-                format!(
-                    "connection closed: {}",
-                    cx.with_last_received(&self.awaited())
-                ),
-            )
-        })
+        match self {
+            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            other => Err(rejection.unwrap_or_else(|| {
+                Failure::new(
+                    ErrorKind::Closed,
+                    format!(
+                        "connection closed: {}",
+                        cx.with_last_received(&other.awaited())
+                    ),
+                )
+            })),
+        }
     }
 
-    fn on_timeout(&self, cx: &Context) -> Failure {
-        Failure::new(ErrorKind::Timeout, cx.with_last_received(&self.awaited()))
+    /// Past the deadline the host fails with what was awaited (and, when it was the command
+    /// timeout that passed, saying so), except after the exit.
+    fn on_timeout(self, cx: &mut Context) -> Result<Next, Failure> {
+        if let Awaiting::Close(close) = self {
+            return Ok(close.on_end(cx));
+        }
+        let mut awaited = self.awaited();
+        if let (true, Some(limit)) = (cx.command_time_is_up(), cx.command_timeout()) {
+            awaited = format!(
+                "{awaited} within the command timeout of {} s",
+                limit.as_secs_f64()
+            );
+        }
+        Err(Failure::new(
+            ErrorKind::Timeout,
+            cx.with_last_received(&awaited),
+        ))
+    }
+
+    /// The device sent more than `max_output` bytes without the prompt awaited: the host fails,
+    /// a command's output keeping what fit; after the exit it is only the end of the wait.
+    fn on_overflow(self, cx: &mut Context) -> Result<Next, Failure> {
+        match &self {
+            Awaiting::Close(_) => {}
+            Awaiting::Prompt(prompt) => prompt.keep_what_fit(cx),
+            Awaiting::Login(_) | Awaiting::Level(_) | Awaiting::Echo(_) => {}
+        }
+        if let Awaiting::Close(close) = self {
+            return Ok(close.on_end(cx));
+        }
+        let awaited = format!(
+            "{} within the first {} bytes (--max-output)",
+            self.awaited(),
+            cx.plan.max_output
+        );
+        Err(Failure::new(
+            ErrorKind::OutputLimit,
+            cx.with_last_received(&awaited),
+        ))
+    }
+
+    /// The config line (index, text) sent and awaiting its reply, if that is what is awaited.
+    fn config_line_in_flight(&self) -> Option<(usize, String)> {
+        match self {
+            Awaiting::Echo(echo) => echo.config_line(),
+            Awaiting::Prompt(prompt) => prompt.config_line(),
+            Awaiting::Login(_) | Awaiting::Level(_) | Awaiting::Close(_) => None,
+        }
     }
 
     /// What is awaited, e.g. `no prompt after 'show version'`.
@@ -265,6 +334,7 @@ impl Awaiting {
             Awaiting::Level(level) => level.awaited(),
             Awaiting::Echo(echo) => echo.awaited(),
             Awaiting::Prompt(prompt) => prompt.awaited(),
+            Awaiting::Close(close) => close.awaited(),
         }
     }
 }

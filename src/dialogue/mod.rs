@@ -16,10 +16,12 @@
 //! let Ended { results, failure } = dialogue.finish();
 //! ```
 //!
-//! The dialogue owns the conversation's clock: each send restarts the operation deadline (the
-//! host's timeout), `handle_timeout` past it fails the host with kind `timeout`, saying what was
+//! The dialogue owns the conversation's clock: the host's timeout is an idle timeout (each send
+//! and each byte received restarts it), an optional command timeout bounds each command from its
+//! send, `handle_timeout` past either fails the host with kind `timeout`, saying what was
 //! awaited and the last ≤200 bytes seen, and each command and config line is stamped with the
-//! `now`s at which it was sent and answered. Results are held once, here, until `finish`.
+//! `now`s at which it was sent and answered. Results are held once, here, until `finish`. What it
+//! buffers is bounded by the plan's `max_output` (kind `output-limit` past it).
 //!
 //! Inside, each thing awaited is its own state type (rustls' style): the first prompt and login
 //! (`login`), a privilege level (`level`), a command's echo and then its prompt (`reply`). A
@@ -27,7 +29,9 @@
 //! written. The steps to work through (log in, reach the command level, paging off, commands, a
 //! config push, exit) are planned up front (`plan`, `config`); nothing is ever sent
 //! speculatively, and each command syncs on its own echo before looking for the prompt at the end
-//! of what was received.
+//! of what was received. A prompt at the end is only a candidate: a show command's output ends
+//! where the next command's echo line begins (after the exit: its echo or the close, `close`),
+//! so an output line that looks like the prompt and ends a read never cuts it short.
 //!
 //! Platform behaviour (prompt patterns, privilege levels, paging commands, error strings) is data:
 //! see `platform`, which also maps Netmiko `device_type` names to a profile and a transport
@@ -37,11 +41,13 @@
 //! and reports everything in `Results::config`; the driver turns `ConfigResult::failure` into the
 //! host's failure.
 
+mod close;
 mod config;
 mod context;
 mod level;
 mod login;
 mod machine;
+mod mask;
 mod plan;
 pub mod platform;
 mod received;
@@ -71,6 +77,13 @@ pub struct Plan {
     pub commands: Vec<String>,
     /// A config push, after the commands.
     pub config: Option<ConfigPlan>,
+    /// Every other secret of the host (key passphrase, secret-looking inventory data): with the
+    /// login password and the enable secret, replaced by `***` in everything the dialogue keeps
+    /// or reports, whatever the device echoes.
+    pub secrets: Vec<Secret>,
+    /// The most bytes kept for one reply (or before a prompt): past it the host fails with kind
+    /// `output-limit`, and every buffer of the dialogue stays within a small multiple of it.
+    pub max_output: usize,
 }
 
 /// The dialogue's time frame: where its stamps count from, when it starts, how long each
@@ -82,8 +95,11 @@ pub struct Clock {
     pub epoch: Instant,
     /// When the dialogue starts (the channel is open): the first prompt is awaited from here.
     pub now: Instant,
-    /// How long each operation may take: the device must answer within this of each send.
+    /// How long the device may stay silent: every send and every byte received restarts it.
     pub timeout: Duration,
+    /// The most one command (from its send to its prompt) may take in total; `None`: no bound
+    /// but the idle `timeout`.
+    pub command_timeout: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

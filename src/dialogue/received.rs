@@ -5,10 +5,15 @@
 
 use regex::Regex;
 
+use super::mask::Mask;
+
 /// A prompt line longer than this is not a prompt; the tail scan never looks further back.
 const MAX_PROMPT_LINE: usize = 256;
 /// How much of the most recent input a failure message quotes.
 const RECENT_LIMIT: usize = 200;
+/// How much of the most recent input is kept for that quote: more than is shown, so that the
+/// mask sees any secret in view whole.
+const RECENT_KEPT: usize = 2 * RECENT_LIMIT;
 /// How far back from the end a login or enable rejection message is looked for.
 const REJECTION_WINDOW: usize = 1024;
 
@@ -20,9 +25,37 @@ pub(super) struct Received {
     erase_run: Option<Vec<u8>>,
     /// The last bytes received, whatever was consumed, for failure messages.
     recent: Vec<u8>,
+    /// The host's secrets: every quote of what was received (`recent_printable`,
+    /// `find_line_near_end`) masks them.
+    mask: Mask,
 }
 
 impl Received {
+    /// Nothing received yet; quotes will mask `mask`'s secrets.
+    pub(super) fn new(mask: Mask) -> Received {
+        Received {
+            mask,
+            ..Received::default()
+        }
+    }
+
+    pub(super) fn mask(&self) -> &Mask {
+        &self.mask
+    }
+
+    /// `push`, then whether everything held still fits in `limit` bytes; when it does not, the
+    /// first `limit` bytes are kept.
+    pub(super) fn push_within(&mut self, data: &[u8], limit: usize) -> bool {
+        self.push(data);
+        let erasing = self.erase_run.as_ref().map_or(0, Vec::len);
+        if self.buf.len() + erasing <= limit {
+            return true;
+        }
+        self.buf.truncate(limit);
+        self.erase_run = None;
+        false
+    }
+
     pub(super) fn push(&mut self, data: &[u8]) {
         self.remember(data);
         let mut data = data;
@@ -49,9 +82,12 @@ impl Received {
     }
 
     fn remember(&mut self, data: &[u8]) {
+        // Keep twice what is shown (a secret straddling the cut is then out of view), but only
+        // the tail of a large read.
+        let data = &data[data.len().saturating_sub(RECENT_KEPT)..];
         self.recent.extend_from_slice(data);
-        if self.recent.len() > 2 * RECENT_LIMIT {
-            let excess = self.recent.len() - RECENT_LIMIT;
+        if self.recent.len() > 2 * RECENT_KEPT {
+            let excess = self.recent.len() - RECENT_KEPT;
             self.recent.drain(..excess);
         }
     }
@@ -122,15 +158,17 @@ impl Received {
             .iter()
             .position(|&b| b == b'\n')
             .map_or(hay.len(), |p| at + p);
-        let line = String::from_utf8_lossy(&hay[line_start..line_end]);
-        Some(line.trim().to_string())
+        let line = self.mask.bytes(&hay[line_start..line_end]);
+        Some(String::from_utf8_lossy(&line).trim().to_string())
     }
 
-    /// The last ≤200 bytes received, printable: control characters escaped, invalid UTF-8 as
-    /// U+FFFD, at most 200 characters.
+    /// The last ≤200 bytes received, printable: secrets masked, control characters escaped,
+    /// invalid UTF-8 as U+FFFD, at most 200 characters. The mask sees more than is shown, so a
+    /// secret cut by the window is never shown in part.
     pub(super) fn recent_printable(&self) -> String {
-        let from = self.recent.len().saturating_sub(RECENT_LIMIT);
-        let text: String = String::from_utf8_lossy(&self.recent[from..])
+        let recent = self.mask.bytes(&self.recent);
+        let from = recent.len().saturating_sub(RECENT_LIMIT);
+        let text: String = String::from_utf8_lossy(&recent[from..])
             .chars()
             .flat_map(|c| {
                 let escaped: Vec<char> = if c.is_control() {

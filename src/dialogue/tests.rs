@@ -8,8 +8,11 @@ use super::*;
 use crate::dialogue::platform::profile;
 use crate::job::ErrorKind;
 
+mod boundary;
 mod clock;
 mod config;
+mod limits;
+mod secrets;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
 struct Script {
@@ -72,6 +75,7 @@ fn clock(now: Instant) -> Clock {
         epoch: start(),
         now,
         timeout: TIMEOUT,
+        command_timeout: None,
     }
 }
 
@@ -168,6 +172,8 @@ fn plan(commands: &[&str], secret: Option<&str>) -> Plan {
         enable_secret: secret.map(Secret::new),
         commands: commands.iter().map(|c| c.to_string()).collect(),
         config: None,
+        secrets: Vec::new(),
+        max_output: crate::job::DEFAULT_MAX_OUTPUT,
     }
 }
 
@@ -253,8 +259,13 @@ fn login_enable_and_commands_with_echo() {
             command: "show version".into()
         }
     );
+    // A show result is confirmed by the next command's echo, so it comes after that send.
     assert!(matches!(
         &run.events[2],
+        DialogueEvent::CommandSent { index: 1, .. }
+    ));
+    assert!(matches!(
+        &run.events[3],
         DialogueEvent::CommandDone { index: 0, result } if result == version
     ));
     assert_eq!(run.events.len(), 5);
@@ -606,6 +617,11 @@ fn garbage_bytes_become_replacement_characters() {
         let result = &results(&run).commands[0];
         assert!(result.ok);
         assert_eq!(result.output, "bad \u{fffd}\u{fffd}\u{fffd} bytes\0 here");
+        // The bytes themselves are kept beside the text.
+        assert_eq!(
+            result.output_bytes.as_deref(),
+            Some(&b"bad \xff\xfe\xc3 bytes\x00 here"[..])
+        );
     }
 }
 

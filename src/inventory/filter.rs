@@ -138,6 +138,7 @@ mod tests {
             password: Secret::default(),
             secret: None,
             timeout: Duration::from_secs(1),
+            limits: crate::job::Limits::default(),
             ssh_legacy: false,
             key_file: None,
             key_passphrase: None,

@@ -317,6 +317,7 @@ impl<'d> HostSpec<'d> {
                 Some(at) => at.seconds(env)?,
                 None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             },
+            limits: crate::job::Limits::default(),
             ssh_legacy: match &self.ssh_legacy {
                 Some(at) => at.flag(env)?,
                 None => false,

@@ -42,7 +42,7 @@ impl Report<'_> {
     /// The book's format per host, in inventory order.
     pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
         for outcome in &self.run.outcomes {
-            out.write_all(host_text(outcome).as_bytes())?;
+            out.write_all(&host_text(outcome))?;
         }
         Ok(())
     }
@@ -63,27 +63,33 @@ impl Report<'_> {
 }
 
 /// One host in the book's format: `R1#show version`, the output, a blank line; a failure line
-/// (`R3 failed (auth): ...`) when the host failed.
-pub fn host_text(outcome: &Outcome) -> String {
-    let mut text = String::new();
+/// (`R3 failed (auth): ...`) when the host failed. Bytes, not text: an output that is not valid
+/// UTF-8 is written as the device sent it.
+pub fn host_text(outcome: &Outcome) -> Vec<u8> {
+    let mut text = Vec::new();
     for command in &outcome.commands {
-        text.push_str(&command.prompt);
-        text.push_str(&command.command);
-        text.push('\n');
-        text.push_str(&command.output);
-        if !command.output.is_empty() && !command.output.ends_with('\n') {
-            text.push('\n');
+        text.extend_from_slice(command.prompt.as_bytes());
+        text.extend_from_slice(command.command.as_bytes());
+        text.push(b'\n');
+        let output = command
+            .output_bytes
+            .as_deref()
+            .unwrap_or(command.output.as_bytes());
+        text.extend_from_slice(output);
+        if !output.is_empty() && !output.ends_with(b"\n") {
+            text.push(b'\n');
         }
-        text.push('\n');
+        text.push(b'\n');
     }
     if let Some(config) = &outcome.config {
-        text.push_str(&config_text(outcome, config));
+        text.extend_from_slice(config_text(outcome, config).as_bytes());
     }
     if let Some(Failure { kind, message }) = &outcome.failure {
-        text.push_str(&format!(
+        let line = format!(
             "{} ({}:{}) failed ({kind}): {message}\n\n",
             outcome.name, outcome.host, outcome.port
-        ));
+        );
+        text.extend_from_slice(line.as_bytes());
     }
     text
 }
@@ -99,6 +105,9 @@ fn config_text(outcome: &Outcome, config: &ConfigResult) -> String {
     if let Some(save) = &config.save {
         text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
         push_block(&mut text, &save.reply);
+    }
+    for line in &config.in_flight {
+        text.push_str(&format!("(sent, no reply) {line}\n"));
     }
     for line in &config.skipped {
         text.push_str(&format!("(not sent) {line}\n"));
@@ -153,6 +162,26 @@ fn safe_file_name(name: &str) -> String {
     }
 }
 
+/// `bytes` in standard base64 (RFC 4648, with padding).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
@@ -204,6 +233,9 @@ pub struct JsonConfig<'a> {
     pub failed_line: Option<usize>,
     pub lines: Vec<JsonConfigLine<'a>>,
     pub skipped: Cow<'a, [String]>,
+    /// The line sent without its reply seen when the session broke (it may have been applied).
+    #[serde(default)]
+    pub in_flight: Cow<'a, [String]>,
     pub save: Option<Cow<'a, SaveResult>>,
     pub final_prompt: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +268,7 @@ impl<'a> JsonConfig<'a> {
                 })
                 .collect(),
             skipped: Cow::Borrowed(&c.skipped),
+            in_flight: Cow::Borrowed(&c.in_flight),
             save: c.save.as_ref().map(Cow::Borrowed),
             final_prompt: Cow::Borrowed(&c.final_prompt),
             diff: match (&c.before, &c.after) {
@@ -254,7 +287,11 @@ pub struct JsonCommand<'a> {
     pub ok: bool,
     pub start_ms: f64,
     pub duration_ms: f64,
+    /// The output as text (invalid UTF-8 as U+FFFD).
     pub output: Cow<'a, str>,
+    /// The output's bytes in base64, only when they are not valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_base64: Option<String>,
 }
 
 impl<'a> From<&'a Outcome> for JsonHost<'a> {
@@ -275,6 +312,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                     start_ms: ms(c.start_us),
                     duration_ms: ms(c.duration_us),
                     output: Cow::Borrowed(&c.output),
+                    output_base64: c.output_bytes.as_deref().map(base64),
                 })
                 .collect(),
             config: o.config.as_ref().map(|c| JsonConfig::new(&o.name, c)),
@@ -304,6 +342,7 @@ mod tests {
                 prompt: format!("{name}#"),
                 output: "*10:52:35.447 UTC Sun Nov 22 2026".into(),
                 ok: true,
+                output_bytes: None,
                 start_us: 2000,
                 duration_us: 1500,
             }],
@@ -333,10 +372,37 @@ mod tests {
     fn text_is_the_books_format() {
         assert_eq!(
             host_text(&outcome("R1", None)),
-            "R1#show clock\n*10:52:35.447 UTC Sun Nov 22 2026\n\n"
+            b"R1#show clock\n*10:52:35.447 UTC Sun Nov 22 2026\n\n"
         );
         let failed = outcome("R2", Some(Failure::new(ErrorKind::Auth, "denied")));
-        assert!(host_text(&failed).ends_with("R2 (127.0.0.1:10022) failed (auth): denied\n\n"));
+        assert!(host_text(&failed).ends_with(b"R2 (127.0.0.1:10022) failed (auth): denied\n\n"));
+    }
+
+    #[test]
+    fn raw_bytes_are_written_as_sent_and_carried_in_json_as_base64() {
+        let mut garbled = outcome("R1", None);
+        garbled.commands[0].output = "ok \u{fffd}\u{fffd} done".into();
+        garbled.commands[0].output_bytes = Some(b"ok \xff\xfe done".to_vec());
+        assert_eq!(host_text(&garbled), b"R1#show clock\nok \xff\xfe done\n\n");
+        let json = JsonHost::from(&garbled);
+        assert_eq!(json.commands[0].output, "ok \u{fffd}\u{fffd} done");
+        assert_eq!(
+            json.commands[0].output_base64.as_deref(),
+            Some("b2sg//4gZG9uZQ==")
+        );
+        let plain = outcome("R2", None);
+        let clean = JsonHost::from(&plain);
+        assert_eq!(clean.commands[0].output_base64, None);
+        let text = serde_json::to_string(&clean).unwrap();
+        assert!(!text.contains("output_base64"), "{text}");
+        for (bytes, encoded) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+        ] {
+            assert_eq!(base64(bytes), encoded);
+        }
     }
 
     #[test]
@@ -377,6 +443,7 @@ mod tests {
             }],
             failed_line: None,
             skipped: vec!["ntp server 10.0.0.1".into()],
+            in_flight: vec!["ntp server 10.0.0.2".into()],
             save: Some(SaveResult {
                 command: "write memory".into(),
                 reply: "[OK]".into(),
@@ -408,6 +475,7 @@ mod tests {
         );
         let config = doc.hosts[0].config.as_ref().unwrap();
         assert_eq!(config.applied, ["logging 10.5.5.5"]);
+        assert_eq!(*config.in_flight, ["ntp server 10.0.0.2".to_string()]);
         assert!(config.diff.as_ref().unwrap().contains("+logging 10.5.5.5"));
         let mut rewritten = serde_json::to_vec_pretty(&doc).unwrap();
         rewritten.push(b'\n');

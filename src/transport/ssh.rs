@@ -482,6 +482,7 @@ mod tests {
             password: Secret::new("pw"),
             secret: None,
             timeout: Duration::from_secs(5),
+            limits: crate::job::Limits::default(),
             ssh_legacy: false,
             key_file: key_file.map(String::from),
             key_passphrase: None,

@@ -55,7 +55,10 @@ fn a_deadline_failure_names_what_was_awaited_and_what_was_last_seen() {
     let t0 = start() + Duration::from_secs(1);
     let mut banner = ios(plan(&[], None), t0);
     assert_eq!(feed(&mut banner, t0 + MS, "\r\n* lab *\r\n"), "");
-    banner.handle_timeout(t0 + TIMEOUT);
+    // The timeout is an idle one: it counts from the last byte.
+    banner.handle_timeout(t0 + MS + TIMEOUT - MS);
+    assert_eq!(banner.status(), Status::Running);
+    banner.handle_timeout(t0 + MS + TIMEOUT);
     assert_eq!(
         banner.finish().failure,
         Some(Failure::new(
@@ -66,7 +69,7 @@ fn a_deadline_failure_names_what_was_awaited_and_what_was_last_seen() {
 
     let mut command = sent_show_clock(t0);
     assert_eq!(feed(&mut command, t0 + MS, "show clock\r\n*10:52"), "");
-    command.handle_timeout(t0 + TIMEOUT);
+    command.handle_timeout(t0 + MS + TIMEOUT);
     let failure = command.finish().failure.unwrap();
     assert_eq!(failure.kind, ErrorKind::Timeout);
     assert!(
@@ -82,25 +85,79 @@ fn a_deadline_failure_names_what_was_awaited_and_what_was_last_seen() {
 }
 
 #[test]
-fn a_send_restarts_the_deadline_and_input_alone_does_not() {
+fn a_send_and_every_byte_received_restart_the_idle_deadline() {
     let t0 = start() + Duration::from_secs(1);
     let mut dialogue = ios(plan(&[], None), t0);
     let sent_at = t0 + 3000 * MS;
     assert_eq!(feed(&mut dialogue, sent_at, "R1#"), "terminal length 0\n");
     assert_eq!(dialogue.poll_timeout(), Some(sent_at + TIMEOUT));
-    // Part of the echo, later: nothing sent, so the deadline stays.
-    assert_eq!(feed(&mut dialogue, sent_at + 2000 * MS, "termi"), "");
-    assert_eq!(dialogue.poll_timeout(), Some(sent_at + TIMEOUT));
-    // Past the first deadline but not the restarted one.
-    dialogue.handle_timeout(t0 + TIMEOUT + 1000 * MS);
-    assert_eq!(dialogue.status(), Status::Running);
+    // Part of the echo, later: the device is not idle, so the deadline moves with it.
+    let heard_at = sent_at + 2000 * MS;
+    assert_eq!(feed(&mut dialogue, heard_at, "termi"), "");
+    assert_eq!(dialogue.poll_timeout(), Some(heard_at + TIMEOUT));
+    // Past the deadline of the send but not the one of the last byte.
     dialogue.handle_timeout(sent_at + TIMEOUT);
+    assert_eq!(dialogue.status(), Status::Running);
+    dialogue.handle_timeout(heard_at + TIMEOUT);
     assert_eq!(
         dialogue.finish().failure,
         Some(Failure::new(
             ErrorKind::Timeout,
             "no echo of 'terminal length 0' (last received: \"R1#termi\")"
         ))
+    );
+}
+
+#[test]
+fn a_device_streaming_slowly_is_never_idle_but_a_command_timeout_bounds_it() {
+    let t0 = start() + Duration::from_secs(1);
+    let mut streaming = sent_show_clock(t0);
+    feed(&mut streaming, t0, "show clock\r\n");
+    // A line every 90% of the timeout, for ten timeouts: still running.
+    let mut now = t0;
+    for _ in 0..11 {
+        now += TIMEOUT * 9 / 10;
+        streaming.handle_timeout(now);
+        feed(&mut streaming, now, "a line of a long output\r\n");
+    }
+    assert_eq!(streaming.status(), Status::Running);
+    assert_eq!(feed(&mut streaming, now, "R1#"), "exit\n");
+    feed(&mut streaming, now, "exit\r\n");
+    let ended = streaming.finish();
+    assert_eq!(ended.failure, None);
+    assert_eq!(ended.results.commands[0].output.lines().count(), 11);
+
+    // With a command timeout of 1.5 timeouts, the same stream fails at its end.
+    let clock = Clock {
+        command_timeout: Some(TIMEOUT * 3 / 2),
+        ..clock(t0)
+    };
+    let mut bounded = Dialogue::new(
+        profile("cisco_ios").unwrap(),
+        plan(&["show clock"], None),
+        clock,
+    );
+    feed(&mut bounded, t0, "R1#");
+    feed(&mut bounded, t0, "terminal length 0\r\nR1#");
+    let sent_at = t0 + MS;
+    assert_eq!(
+        feed(&mut bounded, sent_at, "terminal width 511\r\nR1#"),
+        "show clock\n"
+    );
+    feed(&mut bounded, sent_at, "show clock\r\n");
+    let command_deadline = sent_at + TIMEOUT * 3 / 2;
+    feed(&mut bounded, sent_at + TIMEOUT * 9 / 10, "a line\r\n");
+    assert_eq!(bounded.poll_timeout(), Some(command_deadline));
+    bounded.handle_timeout(command_deadline - MS);
+    assert_eq!(bounded.status(), Status::Running);
+    bounded.handle_timeout(command_deadline);
+    let failure = bounded.finish().failure.unwrap();
+    assert_eq!(failure.kind, ErrorKind::Timeout);
+    assert!(
+        failure.message.starts_with(
+            "no prompt after 'show clock' within the command timeout of 15 s (last received:"
+        ),
+        "{failure}"
     );
 }
 
@@ -202,6 +259,9 @@ fn finished_show_clock(t0: Instant) -> Dialogue {
     let mut dialogue = sent_show_clock(t0);
     let reply = "show clock\r\n*10:52:35.447 UTC Fri Mar 1 2024\r\nR1#";
     assert_eq!(feed(&mut dialogue, t0 + MS, reply), "exit\n");
+    // The exit's echo confirms where the output of `show clock` ends.
+    assert_eq!(dialogue.status(), Status::Running);
+    assert_eq!(feed(&mut dialogue, t0 + MS, "exit\r\n"), "");
     assert_eq!(dialogue.status(), Status::Done);
     dialogue
 }
@@ -213,7 +273,7 @@ fn after_the_end_input_a_close_and_a_timeout_change_nothing() {
     let mut dialogue = finished_show_clock(t0);
     let events = std::iter::from_fn(|| dialogue.poll_event()).count();
     assert_eq!(events, 3, "logged in, sent, done");
-    assert_eq!(feed(&mut dialogue, t0 + 2 * MS, "exit\r\nR1#\r\nbye"), "");
+    assert_eq!(feed(&mut dialogue, t0 + 2 * MS, "R1#\r\nbye"), "");
     dialogue.handle_eof(t0 + 3 * MS);
     dialogue.handle_timeout(t0 + 10 * TIMEOUT);
     assert_eq!(dialogue.status(), Status::Done);

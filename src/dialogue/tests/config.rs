@@ -619,3 +619,44 @@ fn configure_terminal_rejected_fails_with_the_device_message() {
         )
     );
 }
+
+#[test]
+fn a_push_cut_off_reports_applied_in_flight_and_skipped_lines() {
+    let lines = ["logging 10.5.5.1", "logging 10.5.5.2", "logging 10.5.5.3"];
+    // The second line is echoed (the device applied it), then the connection closes.
+    let script = in_config()
+        .then(&typed(lines[0]), accepted(lines[0], "R1(config)#"))
+        .then(&typed(lines[1]), format!("{}\r\n", lines[1]))
+        .closing();
+    for chunking in [whole as fn(usize) -> usize, |_| 1] {
+        let run = pump("cisco_ios", plan_for(push(&lines)), &script, chunking);
+        assert_eq!(failure_of(&run).0, ErrorKind::Closed);
+    }
+    let mut dialogue = Dialogue::new(
+        profile("cisco_ios").unwrap(),
+        plan_for(push(&lines)),
+        clock(start()),
+    );
+    feed_script(&mut dialogue, &script);
+    let ended = dialogue.finish();
+    assert_eq!(ended.failure.map(|f| f.kind), Some(ErrorKind::Closed));
+    let config = ended.results.config.expect("config results");
+    let applied: Vec<&str> = config.applied().collect();
+    assert_eq!(applied, [lines[0]]);
+    assert_eq!(config.in_flight, [lines[1]]);
+    assert_eq!(config.failed_line, Some(1));
+    assert_eq!(config.skipped, [lines[2]]);
+}
+
+/// Run `script` to its end against `dialogue`, delivering each reply whole.
+fn feed_script(dialogue: &mut Dialogue, script: &Script) {
+    let now = start();
+    dialogue.handle_input(now, &script.greeting);
+    let mut replies = script.exchanges.iter();
+    while let Some(sent) = dialogue.poll_transmit() {
+        let (expect, reply) = replies.next().expect("a scripted reply");
+        assert_eq!(lossy(&sent), lossy(expect));
+        dialogue.handle_input(now, reply);
+    }
+    dialogue.handle_eof(now);
+}

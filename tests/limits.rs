@@ -1,0 +1,54 @@
+//! `--max-output`: a device streaming 600 MB without a line end or a prompt (the testbed's
+//! `flood` fault) fails only its host, with kind `output-limit`, under every strategy, and
+//! netrun's peak memory stays within the cap plus a modest margin. This binary holds one test
+//! so that RUSAGE_CHILDREN covers exactly the netrun runs it measures (the testbed child is
+//! reaped only when the test ends).
+
+mod common;
+
+use common::{error_kinds, json, netrun, stderr, TestLab};
+
+/// The largest max RSS of this process's reaped children, KiB.
+fn children_max_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a full rusage into the pointer it is given, which points to a
+    // zeroed, properly aligned rusage that lives for the call.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: getrusage succeeded, so the value is initialised (it was zeroed before anyway).
+    unsafe { usage.assume_init() }.ru_maxrss
+}
+
+#[test]
+fn a_flood_fails_only_its_host_within_the_output_cap() {
+    let lab = TestLab::start(3, &["--fault", "flood=600M:R2"]);
+    let inventory = lab.inventory();
+    for strategy in netrun::strategies().map(|s| s.name()) {
+        let out = netrun(&[
+            "-i",
+            inventory.to_str().unwrap(),
+            "-s",
+            strategy,
+            "-o",
+            "json",
+            "--max-output",
+            "4MiB",
+            "show",
+            "clock",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{strategy}: {}", stderr(&out));
+        let doc = json(&out);
+        let kinds: Vec<(String, String)> = error_kinds(&doc);
+        let expected = [("R1", "ok"), ("R2", "output-limit"), ("R3", "ok")]
+            .map(|(name, kind)| (name.to_string(), kind.to_string()));
+        assert_eq!(kinds, expected, "{strategy}");
+        let message = doc["hosts"][1]["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("within the first 4194304 bytes (--max-output)"),
+            "{strategy}: {message}"
+        );
+    }
+    // A run without the cap holds 600 MB; with it, the cap and netrun's own few tens of MiB.
+    let rss_mib = children_max_rss_kib() / 1024;
+    assert!(rss_mib < 4 + 60, "netrun's max RSS was {rss_mib} MiB");
+}
