@@ -6,7 +6,9 @@
 //! - [`Cli`] and [`run`]: the command line and the whole program behind it (`src/main.rs`);
 //! - [`strategies`] and [`StrategyKind`]: the table of fan-out strategies, so tests iterate every
 //!   strategy there is;
-//! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark).
+//! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark);
+//! - [`fuzzing`]: the sans-IO dialogue and the inventory loader, for the cargo-fuzz targets in
+//!   `fuzz/` and nothing else.
 
 mod app;
 mod bench;
@@ -31,4 +33,15 @@ pub use strategy::{all as strategies, StrategyKind};
 pub mod telnet {
     pub use crate::transport::telnet::codec;
     pub use crate::transport::telnet::TelnetCodec;
+}
+
+/// What the cargo-fuzz targets in `fuzz/` drive besides the Telnet codec: the sans-IO
+/// `Dialogue` with the real platform profiles, and the inventory loader. Only the fuzz targets
+/// use it; it is public because they are a separate crate.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::dialogue::platform::{profile, profile_names};
+    pub use crate::dialogue::{Clock, ConfigPlan, Dialogue, Ended, Plan, Profile};
+    pub use crate::inventory::{load as load_inventory, Env, Inventory, InventoryError};
+    pub use crate::job::Secret;
 }
