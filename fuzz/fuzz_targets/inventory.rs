@@ -4,8 +4,8 @@
 //! folder's groups.yaml and defaults.yaml.
 //!
 //! Checked, besides no panic and no hang: a file that is not UTF-8 is a read error naming it;
-//! every other error names one of the files and a line and column inside it; a loaded inventory
-//! has at least one host, with unique names.
+//! every other error names one of the files and a line (in YAML's line breaks) and column inside
+//! it or at its end; a loaded inventory has at least one host, with unique names.
 #![no_main]
 
 use std::collections::HashSet;
@@ -67,7 +67,9 @@ fn check(loaded: Result<Inventory, InventoryError>, files: &[(&Path, &[u8])]) {
             file, line, column, ..
         }) => {
             let text = String::from_utf8_lossy(text_of(files, &file));
-            let lines = text.split('\n').count();
+            // YAML's line breaks are LF, CR LF and a lone CR; the parser places the end of the
+            // input on the line after the last one, even without a final break.
+            let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count() + 1;
             assert!((1..=lines).contains(&line), "line {line} of {lines}");
             assert!(column >= 1, "column {column}");
         }
