@@ -7,7 +7,9 @@
 //! - [`strategies`] and [`StrategyKind`]: the table of fan-out strategies, so tests iterate every
 //!   strategy there is;
 //! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark);
-//! - [`load_inventory`]: reading an inventory file or folder (its benchmark).
+//! - [`load_inventory`]: reading an inventory file or folder (its benchmark and fuzz target);
+//! - [`fuzzing`]: the sans-IO dialogue, for the cargo-fuzz targets in
+//!   `fuzz/` and nothing else.
 
 mod app;
 mod bench;
@@ -34,4 +36,14 @@ pub use strategy::{all as strategies, StrategyKind};
 pub mod telnet {
     pub use crate::transport::telnet::codec;
     pub use crate::transport::telnet::TelnetCodec;
+}
+
+/// What the cargo-fuzz targets in `fuzz/` drive besides the Telnet codec: the sans-IO
+/// `Dialogue` with the real platform profiles (the inventory loader is [`load_inventory`]). Only the fuzz targets
+/// use it; it is public because they are a separate crate.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::dialogue::platform::{profile, profile_names};
+    pub use crate::dialogue::{Clock, ConfigPlan, Dialogue, Ended, Plan, Profile};
+    pub use crate::job::Secret;
 }
