@@ -138,6 +138,17 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::host::NETRUN_KEYS;
+
+    /// The lists here and the keys the loader reads are written apart; a key netrun reads that
+    /// is missing here would make its near-misses template data instead of errors.
+    #[test]
+    fn every_netrun_key_the_loader_reads_is_known_to_both_formats() {
+        for key in NETRUN_KEYS {
+            assert!(BOOK_KEYS.contains(key), "{key} missing from BOOK_KEYS");
+            assert!(NORNIR_KEYS.contains(key), "{key} missing from NORNIR_KEYS");
+        }
+    }
 
     fn distance(a: &str, b: &str) -> usize {
         edit_distance(&normalized(a), &normalized(b))
