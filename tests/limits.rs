@@ -6,18 +6,7 @@
 
 mod common;
 
-use common::{error_kinds, json, netrun, stderr, TestLab};
-
-/// The largest max RSS of this process's reaped children, KiB.
-fn children_max_rss_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes a full rusage into the pointer it is given, which points to a
-    // zeroed, properly aligned rusage that lives for the call.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: getrusage succeeded, so the value is initialised (it was zeroed before anyway).
-    unsafe { usage.assume_init() }.ru_maxrss
-}
+use common::{children_max_rss_kib, error_kinds, json, netrun, stderr, TestLab};
 
 #[test]
 fn a_flood_fails_only_its_host_within_the_output_cap() {

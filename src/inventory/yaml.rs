@@ -669,6 +669,14 @@ impl<'de> Visitor<'de> for KeyProbe<'_> {
 mod tests {
     use super::*;
 
+    /// The error `text` gives as d.yaml, or "" when it parses.
+    fn message(text: &str) -> String {
+        Document::parse(Path::new("d.yaml"), text.into())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
     fn doc(text: &str) -> Document {
         Document::parse(Path::new("t.yaml"), text.to_string()).expect("parses")
     }
@@ -714,12 +722,6 @@ mod tests {
 
     #[test]
     fn structural_yaml_errors_name_their_position() {
-        let message = |text: &str| {
-            Document::parse(Path::new("d.yaml"), text.into())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
         assert_eq!(
             message("- host: a\n  [x]: 1\n"),
             "d.yaml:2:3: malformed YAML: a map key must be a plain value, found a list"
@@ -806,12 +808,6 @@ R2:
 
     #[test]
     fn a_merge_key_needs_maps() {
-        let message = |text: &str| {
-            Document::parse(Path::new("d.yaml"), text.into())
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-        };
         assert_eq!(
             message("a:\n  <<: 3\n"),
             "d.yaml:2:7: <<: expected a map to merge (`<<: *name`) or a list of them, found an \

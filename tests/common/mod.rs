@@ -10,6 +10,17 @@ use std::time::{Duration, Instant};
 
 pub const NETRUN: &str = env!("CARGO_BIN_EXE_netrun");
 
+/// The largest max RSS of this process's reaped children, KiB.
+pub fn children_max_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a full rusage into the pointer it is given, which points to a
+    // zeroed, properly aligned rusage that lives for the call.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: getrusage succeeded, so the value is initialised (it was zeroed before anyway).
+    unsafe { usage.assume_init() }.ru_maxrss
+}
+
 /// A testbed serving simulated devices on free loopback ports, killed and reaped on drop.
 pub struct TestLab {
     child: Child,
