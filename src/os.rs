@@ -369,6 +369,43 @@ pub fn poll_readable(fds: &[BorrowedFd<'_>], deadline: Option<Instant>) -> io::R
         .collect())
 }
 
+/// What a wait for a socket beside a wake descriptor saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketWait {
+    /// The socket is ready for what was asked (or has an error or hang-up to report).
+    Ready,
+    /// The wake descriptor became readable first.
+    Woken,
+    /// Neither before the deadline.
+    TimedOut,
+}
+
+/// Wait until `socket` is readable (and writable, when `write` is set) or `wake` is readable,
+/// or until `deadline`. A socket that is ready wins over a wake seen in the same poll, so data
+/// that already arrived is never left unread.
+pub fn wait_socket(
+    socket: BorrowedFd<'_>,
+    read: bool,
+    write: bool,
+    wake: BorrowedFd<'_>,
+    deadline: Instant,
+) -> io::Result<SocketWait> {
+    let mut interest = PollFlags::empty();
+    interest.set(PollFlags::POLLIN, read);
+    interest.set(PollFlags::POLLOUT, write);
+    let mut polled = [
+        PollFd::new(socket, interest),
+        PollFd::new(wake, PollFlags::POLLIN),
+    ];
+    restarting(|| Ok(nix::poll::poll(&mut polled, poll_timeout(deadline))?))?;
+    let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+    Ok(match (ready(&polled[0]), ready(&polled[1])) {
+        (true, _) => SocketWait::Ready,
+        (false, true) => SocketWait::Woken,
+        (false, false) => SocketWait::TimedOut,
+    })
+}
+
 /// Whether `fd` becomes readable (or hung up) before `deadline`.
 pub fn readable_before(fd: BorrowedFd<'_>, deadline: Instant) -> io::Result<bool> {
     Ok(poll_readable(&[fd], Some(deadline))?[0])

@@ -11,6 +11,7 @@
 //! before the dialogue (TCP connect, SSH handshake and authentication) and the close after it.
 //! Nothing here sleeps: it reads until the device's prompt.
 
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,8 @@ use crate::job::{
     now_us, CommandResult, ConfigResult, ErrorKind, Event, EventKind, EventSink, Failure, Job,
     Outcome, Secret, Task, Timings, TransportKind, Worker,
 };
-use crate::strategy::{JobRunner, LocalFuture};
+use crate::os::StopSource;
+use crate::strategy::{stop, JobRunner, LocalFuture};
 use crate::transport::ssh::SshShell;
 use crate::transport::ssh_async::AsyncSshShell;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
@@ -49,9 +51,15 @@ impl SessionRunner {
 }
 
 impl JobRunner for SessionRunner {
-    fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
+    fn run_blocking(
+        &self,
+        job: &Job,
+        worker: Worker,
+        events: &dyn EventSink,
+        stop: Option<&'static StopSource>,
+    ) -> Outcome {
         let mut session = Session::new(job, worker, events, self.epoch);
-        let ended = drive_blocking(&mut session).unwrap_or_else(not_started);
+        let ended = drive_blocking(&mut session, Winding::new(stop)).unwrap_or_else(not_started);
         session.finish(ended)
     }
 
@@ -72,7 +80,7 @@ impl JobRunner for SessionRunner {
 
 /// Connect and open the channel, blocking, then pump the dialogue over it. `Err` is a failure
 /// before the dialogue began.
-fn drive_blocking(session: &mut Session) -> Result<Ended, Failure> {
+fn drive_blocking(session: &mut Session, winding: Winding) -> Result<Ended, Failure> {
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
@@ -81,9 +89,9 @@ fn drive_blocking(session: &mut Session) -> Result<Ended, Failure> {
     Ok(match host.transport {
         TransportKind::Ssh => {
             let shell = SshShell::open(stream, host, session.setup_deadline())?;
-            pump_blocking(session, profile, shell)
+            pump_blocking(session, profile, shell, winding)
         }
-        TransportKind::Telnet => pump_blocking(session, profile, TelnetShell::new(stream)),
+        TransportKind::Telnet => pump_blocking(session, profile, TelnetShell::new(stream), winding),
     })
 }
 
@@ -92,6 +100,7 @@ fn pump_blocking(
     session: &mut Session,
     profile: &'static Profile,
     mut shell: impl Channel,
+    mut winding: Winding,
 ) -> Ended {
     let mut dialogue = session.dialogue(profile);
     let mut buffer = vec![0u8; READ_CHUNK];
@@ -101,18 +110,77 @@ fn pump_blocking(
     loop {
         match session.next_io(&mut dialogue) {
             Io::Send { bytes, deadline } => {
-                let sent = shell.send(&bytes, deadline);
-                feed_sent(&mut dialogue, sent, deadline);
+                let capped = winding.cap(deadline);
+                match shell.send(&bytes, capped) {
+                    Err(err) if winding.ended(&err, capped, deadline) => winding.end(&mut dialogue),
+                    sent => feed_sent(&mut dialogue, sent, deadline),
+                }
             }
             Io::Receive { deadline } => {
-                let received = shell.recv(&mut buffer, deadline);
-                feed_received(&mut dialogue, received, &buffer, deadline);
+                let capped = winding.cap(deadline);
+                match shell.recv(&mut buffer, capped, winding.wake()) {
+                    Ok(Received::Woken) => winding.begin(Instant::now()),
+                    Err(err) if winding.ended(&err, capped, deadline) => winding.end(&mut dialogue),
+                    received => feed_received(&mut dialogue, received, &buffer, deadline),
+                }
             }
             Io::Finished => break,
         }
     }
     shell.close(session.close_deadline());
     dialogue.finish()
+}
+
+/// How a blocking session meets a stop signal: its waits also watch the stop source, and once it
+/// fired the session goes on for the stop grace (its work may finish), then ends `interrupted`
+/// and closes politely. (Async tasks are cancelled by their strategy instead; fork workers are
+/// killed by their parent.)
+struct Winding {
+    source: Option<&'static StopSource>,
+    /// When the grace ends, from the moment this session saw the stop.
+    grace_ends: Option<Instant>,
+}
+
+impl Winding {
+    fn new(source: Option<&'static StopSource>) -> Self {
+        let mut winding = Winding {
+            source,
+            grace_ends: None,
+        };
+        if source.is_some_and(stop::requested) {
+            winding.begin(Instant::now());
+        }
+        winding
+    }
+
+    /// The descriptor a wait should also watch: the stop source's, until the stop is seen (it
+    /// stays readable afterwards, so watching it then would only spin).
+    fn wake(&self) -> Option<BorrowedFd<'static>> {
+        self.source
+            .filter(|_| self.grace_ends.is_none())
+            .map(StopSource::watch)
+    }
+
+    fn begin(&mut self, now: Instant) {
+        self.grace_ends.get_or_insert(now + stop::GRACE);
+    }
+
+    /// `deadline`, or the grace's end if that comes first.
+    fn cap(&self, deadline: Instant) -> Instant {
+        self.grace_ends.map_or(deadline, |ends| ends.min(deadline))
+    }
+
+    /// Whether `err`, from a wait given `capped` instead of the dialogue's `deadline`, means the
+    /// grace ran out (rather than the dialogue's own timeout).
+    fn ended(&self, err: &TransportError, capped: Instant, deadline: Instant) -> bool {
+        err.kind == ErrorKind::Timeout && capped < deadline
+    }
+
+    /// End the dialogue: the grace is over.
+    fn end(&self, dialogue: &mut Dialogue) {
+        let signal = self.source.and_then(StopSource::signal);
+        dialogue.handle_error(Instant::now(), stop::interrupted_failure(signal));
+    }
 }
 
 /// `drive_blocking` with awaits.
@@ -183,6 +251,8 @@ fn feed_received(
     match received {
         Ok(Received::Data(n)) => dialogue.handle_input(Instant::now(), &buffer[..n]),
         Ok(Received::Eof) => dialogue.handle_eof(Instant::now()),
+        // Only a blocking wait given a wake descriptor wakes, and its driver handles that.
+        Ok(Received::Woken) => {}
         Err(err) => feed_error(dialogue, err, deadline),
     }
 }
@@ -485,7 +555,7 @@ mod tests {
         job.host.port = port;
         let events = EventLog::default();
         let outcome =
-            SessionRunner::new(Instant::now()).run_blocking(&job, Worker::current(), &events);
+            SessionRunner::new(Instant::now()).run_blocking(&job, Worker::current(), &events, None);
         assert_eq!(
             outcome.failure.as_ref().map(|f| f.kind),
             Some(ErrorKind::Connect)
@@ -549,7 +619,7 @@ mod tests {
         let (port, server) = quiet_telnet_device();
         let runner = SessionRunner::new(Instant::now());
         let job = quiet_telnet_job(port);
-        let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents);
+        let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents, None);
         assert_timed_out_waiting_for_login(&outcome);
         server.join().unwrap();
 
@@ -565,6 +635,49 @@ mod tests {
         server.join().unwrap();
     }
 
+    /// A quiet Telnet device that triggers `stop` once its banner is out, while the session waits
+    /// for a login prompt that never comes.
+    fn stopping_telnet_device(stop: &'static StopSource) -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            stream.write_all(b"\r\n* lab *\r\n").unwrap();
+            stop.trigger(crate::os::Signal::SIGINT);
+            let mut sink = [0u8; 64];
+            while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+        });
+        (port, server)
+    }
+
+    #[test]
+    fn a_blocking_session_in_flight_ends_interrupted_after_the_stop_grace() {
+        // The host's idle timeout is a minute: only the stop can end this session, and it must
+        // keep what it had and say why it ended.
+        let runner = SessionRunner::new(Instant::now());
+        let woken: &'static StopSource = Box::leak(Box::new(StopSource::new().unwrap()));
+        let already: &'static StopSource = Box::leak(Box::new(StopSource::new().unwrap()));
+        already.trigger(crate::os::Signal::SIGTERM);
+        for (stop, by) in [(woken, "SIGINT"), (already, "SIGTERM")] {
+            let (port, server) = stopping_telnet_device(stop);
+            let mut job = quiet_telnet_job(port);
+            job.host.timeout = Duration::from_secs(60);
+            let outcome =
+                runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents, Some(stop));
+            let failure = outcome.failure.unwrap();
+            assert_eq!(failure.kind, ErrorKind::Interrupted, "{failure}");
+            assert!(
+                failure.message.contains(&format!("interrupted by {by}")),
+                "{failure}"
+            );
+            server.join().unwrap();
+        }
+    }
+
     #[test]
     fn a_silent_server_times_out_in_the_handshake() {
         // Accepts the connection and never answers.
@@ -576,6 +689,7 @@ mod tests {
             &job,
             Worker::current(),
             &crate::job::NoEvents,
+            None,
         );
         let failure = outcome.failure.unwrap();
         assert_eq!(failure.kind, ErrorKind::Timeout, "{failure}");

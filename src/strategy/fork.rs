@@ -249,7 +249,9 @@ fn serve(jobs: &[Job], runner: &dyn JobRunner, mut job_rx: File, msg_tx: File) -
             forked: true,
             ..Worker::current()
         };
-        let outcome = run_guarded(runner, job, worker, &sink);
+        // No stop source here: this worker closed its descriptors, and the parent decides (it
+        // kills a worker still busy after the grace).
+        let outcome = run_guarded(runner, job, worker, &sink, None);
         if sink.send(&Message::Outcome(outcome)).is_err() {
             return 1;
         }

@@ -29,8 +29,15 @@ pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// How to run one job, blocking or async. Implemented by the session layer (and by tests).
 pub trait JobRunner: Send + Sync + 'static {
-    /// Run `job` to completion on the calling thread.
-    fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome;
+    /// Run `job` to completion on the calling thread. With `stop`, a session in flight when it
+    /// fires gets the stop grace to finish, then is closed and its host `interrupted`.
+    fn run_blocking(
+        &self,
+        job: &Job,
+        worker: Worker,
+        events: &dyn EventSink,
+        stop: Option<&'static StopSource>,
+    ) -> Outcome;
     /// Run `job` as a future on the current tokio runtime.
     fn run_async(
         &self,
@@ -120,9 +127,10 @@ fn run_guarded(
     job: &Job,
     worker: Worker,
     events: &dyn EventSink,
+    stop: Option<&'static StopSource>,
 ) -> Outcome {
     let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runner.run_blocking(job, worker.clone(), events)
+        runner.run_blocking(job, worker.clone(), events, stop)
     }));
     attempt.unwrap_or_else(|panic| Outcome::failed(job, panic_failure(panic.as_ref()), worker))
 }
@@ -247,7 +255,13 @@ pub(crate) mod testing {
     }
 
     impl JobRunner for TestRunner {
-        fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
+        fn run_blocking(
+            &self,
+            job: &Job,
+            worker: Worker,
+            events: &dyn EventSink,
+            _stop: Option<&'static StopSource>,
+        ) -> Outcome {
             if let Some((_, death)) = self.die_on.iter().find(|(i, _)| *i == job.index) {
                 // Only ever reached in a forked test child: ending it at once, without running
                 // destructors, is the point of the test.

@@ -1,6 +1,6 @@
 //! The sequential strategy: one host after another on the calling thread — the baseline every
-//! other strategy is measured against. On a stop signal the current session runs to its end
-//! (bounded by its own timeouts; it is the only one) and no further host is started.
+//! other strategy is measured against. On a stop signal no further host is started, and the
+//! current session (given the stop source) ends itself after the stop grace.
 
 use super::{run_guarded, sorted, stop, Batch, Run, RunStats, Strategy};
 use crate::job::Worker;
@@ -15,7 +15,7 @@ impl Strategy for Sequential {
             .jobs
             .iter()
             .map(|job| match stop::requested(batch.stop) {
-                false => run_guarded(runner, job, Worker::current(), events),
+                false => run_guarded(runner, job, Worker::current(), events, Some(batch.stop)),
                 true => stop::interrupted(job, batch.stop.signal(), Worker::current()),
             })
             .collect();

@@ -19,13 +19,14 @@ pub fn requested(stop: &StopSource) -> bool {
 
 /// The outcome of `job` when the run stopped before it finished.
 pub fn interrupted(job: &Job, signal: Option<Signal>, worker: Worker) -> Outcome {
+    Outcome::failed(job, interrupted_failure(signal), worker)
+}
+
+/// Why a host did not finish when the run was stopped by `signal`.
+pub fn interrupted_failure(signal: Option<Signal>) -> Failure {
     let by = signal.map_or("a stop signal", Signal::as_str);
-    Outcome::failed(
-        job,
-        Failure::new(
-            ErrorKind::Interrupted,
-            format!("the run was interrupted by {by} before this host finished"),
-        ),
-        worker,
+    Failure::new(
+        ErrorKind::Interrupted,
+        format!("the run was interrupted by {by} before this host finished"),
     )
 }

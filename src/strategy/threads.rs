@@ -161,6 +161,7 @@ impl Pool {
                     job,
                     worker.clone(),
                     self.events.as_ref(),
+                    Some(self.stop),
                 )
             };
             if outcomes.send(outcome).is_err() {
@@ -213,9 +214,15 @@ mod tests {
     fn a_panicking_runner_fails_only_its_job() {
         struct Panics;
         impl JobRunner for Panics {
-            fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
+            fn run_blocking(
+                &self,
+                job: &Job,
+                worker: Worker,
+                events: &dyn EventSink,
+                stop: Option<&'static StopSource>,
+            ) -> Outcome {
                 assert_ne!(job.index, 1, "boom on job 1");
-                TestRunner::new().run_blocking(job, worker, events)
+                TestRunner::new().run_blocking(job, worker, events, stop)
             }
             fn run_async(
                 &self,

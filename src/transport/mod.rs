@@ -10,6 +10,7 @@ pub mod ssh_async;
 pub mod telnet;
 
 use std::future::Future;
+use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 use crate::job::{ErrorKind, Failure, Host};
@@ -52,6 +53,8 @@ pub enum Received {
     Data(usize),
     /// The device closed its side.
     Eof,
+    /// The wake descriptor given to a blocking receive became readable first (a stop signal).
+    Woken,
 }
 
 /// A blocking byte channel to a device's CLI.
@@ -59,7 +62,13 @@ pub trait Channel {
     /// Write all of `bytes` before `deadline`.
     fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError>;
     /// Wait until `deadline` for bytes (or EOF); a missed deadline is `ErrorKind::Timeout`.
-    fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError>;
+    /// With `wake`, the wait also ends (`Received::Woken`) once that descriptor is readable.
+    fn recv(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+        wake: Option<BorrowedFd<'_>>,
+    ) -> Result<Received, TransportError>;
     /// End the session politely before `deadline`: SSH closes the channel and disconnects (so a
     /// device frees its vty line at once, and libssh2 frees the session), Telnet shuts the socket
     /// down. Best effort: a device that does not answer in time changes no outcome.

@@ -11,13 +11,15 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::path::Path;
 use std::time::Instant;
 
-use ssh2::{ErrorCode, MethodType, Session};
+use ssh2::{BlockDirections, ErrorCode, MethodType, Session};
 
 use super::{closed_by_device, time_left, Channel, Received, TransportError};
 use crate::job::{ErrorKind, Host};
+use crate::os::{self, SocketWait};
 
 /// Key exchange for modern hosts, most preferred first.
 pub const KEX_MODERN: &[&str] = &[
@@ -420,16 +422,13 @@ fn agent_login(session: &Session, username: &str) -> Result<(), ssh2::Error> {
     Err(agent_rejected())
 }
 
-impl Channel for SshShell {
-    fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
-        arm(&self.session, deadline, Phase::Io)?;
-        self.channel
-            .write_all(bytes)
-            .and_then(|()| self.channel.flush())
-            .map_err(|err| io_error(&err))
-    }
-
-    fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError> {
+impl SshShell {
+    /// A blocking read until data, EOF or `deadline`.
+    fn recv_blocking(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+    ) -> Result<Received, TransportError> {
         // libssh2 may return 0 bytes without EOF (e.g. after a window adjust); read again until
         // data, EOF or the deadline.
         loop {
@@ -440,6 +439,68 @@ impl Channel for SshShell {
                 Ok(n) => return Ok(Received::Data(n)),
                 Err(err) => return Err(io_error(&err)),
             }
+        }
+    }
+
+    /// `recv_blocking` that also ends when `wake` is readable. libssh2 may hold decrypted data
+    /// the socket no longer shows, so each round first reads without blocking, and only an empty
+    /// read waits on the socket (in the direction libssh2 is blocked on) beside `wake`.
+    fn recv_or_wake(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+        wake: BorrowedFd<'_>,
+    ) -> Result<Received, TransportError> {
+        loop {
+            self.session.set_blocking(false);
+            let read = self.channel.read(buffer);
+            self.session.set_blocking(true);
+            match read {
+                Ok(0) if self.channel.eof() => return Ok(Received::Eof),
+                Ok(n) if n > 0 => return Ok(Received::Data(n)),
+                Ok(_) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(err) => return Err(io_error(&err)),
+            }
+            time_left(deadline, Phase::Io.describe())?;
+            let directions = self.session.block_directions();
+            let read = matches!(directions, BlockDirections::Inbound | BlockDirections::Both);
+            let write = matches!(
+                directions,
+                BlockDirections::Outbound | BlockDirections::Both
+            );
+            // SAFETY: the session owns its socket until it is dropped, and the borrow ends with
+            // this statement, while `self.session` is alive.
+            let socket = unsafe { BorrowedFd::borrow_raw(self.session.as_raw_fd()) };
+            let waited = os::wait_socket(socket, read || !write, write, wake, deadline)
+                .map_err(|err| io_error(&err))?;
+            match waited {
+                SocketWait::Ready => {}
+                SocketWait::Woken => return Ok(Received::Woken),
+                SocketWait::TimedOut => return Err(TransportError::timeout(Phase::Io.describe())),
+            }
+        }
+    }
+}
+
+impl Channel for SshShell {
+    fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
+        arm(&self.session, deadline, Phase::Io)?;
+        self.channel
+            .write_all(bytes)
+            .and_then(|()| self.channel.flush())
+            .map_err(|err| io_error(&err))
+    }
+
+    fn recv(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+        wake: Option<BorrowedFd<'_>>,
+    ) -> Result<Received, TransportError> {
+        match wake {
+            None => self.recv_blocking(buffer, deadline),
+            Some(wake) => self.recv_or_wake(buffer, deadline, wake),
         }
     }
 

@@ -3,9 +3,11 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Instant;
 
 use super::{io_error, Connection, RECEIVING, SENDING};
+use crate::os::{self, SocketWait};
 use crate::transport::{time_left, Channel, Received, TransportError};
 
 /// A Telnet session to a device's CLI (not yet logged in: the dialogue answers the login).
@@ -50,12 +52,28 @@ impl Channel for TelnetShell {
         self.write_before(&wire, deadline)
     }
 
-    fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError> {
+    fn recv(
+        &mut self,
+        buffer: &mut [u8],
+        deadline: Instant,
+        wake: Option<BorrowedFd<'_>>,
+    ) -> Result<Received, TransportError> {
         self.raw.resize(buffer.len(), 0);
         // A read holding only negotiation yields no data: answer it and read on, until data,
         // EOF or the deadline.
         loop {
             let left = time_left(deadline, RECEIVING)?;
+            // The codec holds no undelivered data, so a socket with nothing to read means
+            // nothing is waiting: it is safe to wait on it beside `wake`.
+            if let Some(wake) = wake {
+                let waited = os::wait_socket(self.stream.as_fd(), true, false, wake, deadline)
+                    .map_err(|err| io_error(&err, RECEIVING))?;
+                match waited {
+                    SocketWait::Ready => {}
+                    SocketWait::Woken => return Ok(Received::Woken),
+                    SocketWait::TimedOut => return Err(TransportError::timeout(RECEIVING)),
+                }
+            }
             self.stream
                 .set_read_timeout(Some(left))
                 .map_err(|err| io_error(&err, RECEIVING))?;
@@ -99,14 +117,17 @@ mod tests {
         let mut shell = connect(port);
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut buffer = [0u8; 64];
-        let received = shell.recv(&mut buffer, deadline).unwrap();
+        let received = shell.recv(&mut buffer, deadline, None).unwrap();
         assert_eq!(received, Received::Data(10));
         assert_eq!(&buffer[..10], b"Username: ");
         shell.send(b"cisco\n", deadline).unwrap();
         let mut expected = script::ANSWERS.to_vec();
         expected.extend_from_slice(b"cisco\r\n");
         assert_eq!(server.join().unwrap(), expected);
-        assert_eq!(shell.recv(&mut buffer, deadline).unwrap(), Received::Eof);
+        assert_eq!(
+            shell.recv(&mut buffer, deadline, None).unwrap(),
+            Received::Eof
+        );
     }
 
     #[test]
@@ -114,7 +135,7 @@ mod tests {
         let (port, server) = script::silent();
         let mut shell = connect(port);
         let deadline = Instant::now() + Duration::from_millis(200);
-        let err = shell.recv(&mut [0u8; 16], deadline).unwrap_err();
+        let err = shell.recv(&mut [0u8; 16], deadline, None).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
         drop(shell);
         server.join().unwrap();
