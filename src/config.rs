@@ -9,7 +9,8 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use similar::TextDiff;
 
-use crate::job::Host;
+use crate::dialogue::mask::Mask;
+use crate::job::{Host, Secret};
 
 /// Where a push's lines come from.
 #[derive(Debug, Clone)]
@@ -138,8 +139,11 @@ fn render_template(
         .collect()
 }
 
-/// The `--dry-run` text for one host: the lines as the device would echo them in config mode.
+/// The `--dry-run` text for one host: the lines as the device would echo them in config mode,
+/// with the host's secrets masked as in every report.
 pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
+    let secrets: Vec<Secret> = host.secret_values().into_iter().map(Secret::new).collect();
+    let mask = Mask::new(&secrets);
     let mut text = format!(
         "{} ({}:{}): {} lines\n",
         host.name,
@@ -148,7 +152,7 @@ pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
         lines.len()
     );
     for line in lines {
-        text.push_str(&format!("{}(config)#{line}\n", host.name));
+        text.push_str(&format!("{}(config)#{}\n", host.name, mask.text(line)));
     }
     text.push('\n');
     text
@@ -257,6 +261,17 @@ mod tests {
         assert_eq!(
             text,
             "R1 (127.0.0.1:10022): 1 lines\nR1(config)#logging 10.5.5.5\n\n"
+        );
+    }
+
+    #[test]
+    fn dry_run_masks_the_hosts_secrets() {
+        let mut r1 = host("R1", &[]);
+        r1.password = Secret::new("S3cret");
+        let text = dry_run_text(&r1, &["snmp-server community S3cret RO".into()]);
+        assert_eq!(
+            text,
+            "R1 (127.0.0.1:10022): 1 lines\nR1(config)#snmp-server community *** RO\n\n"
         );
     }
 

@@ -96,3 +96,71 @@ fn echoed_passwords_and_secrets_are_never_quoted_back() {
         assert_not_quoted(&files_text(&save_dir), "--save files");
     }
 }
+
+/// A secret-looking data key of every device, used in a config template.
+const COMMUNITY: &str = "C0mm-Str1ng-77";
+
+#[test]
+fn a_secret_typed_in_config_lines_reaches_the_device_and_no_report() {
+    let lab = TestLab::start(2, &[]);
+    let text = std::fs::read_to_string(lab.inventory()).unwrap();
+    let mut devices: Vec<Mapping> = serde_norway::from_str(&text).unwrap();
+    for device in &mut devices {
+        device.insert("snmp_community".into(), Value::from(COMMUNITY));
+    }
+    let inventory = lab.dir().join("community.yaml");
+    std::fs::write(&inventory, serde_norway::to_string(&devices).unwrap()).unwrap();
+    let template = lab.dir().join("snmp.j2");
+    std::fs::write(&template, "username ops password {{ snmp_community }}\n").unwrap();
+    let save = lab.dir().join("saved");
+    let inventory = inventory.to_str().unwrap();
+    for strategy in netrun::strategies().map(|s| s.name()) {
+        let out = netrun(&[
+            "config",
+            "-i",
+            inventory,
+            "-s",
+            strategy,
+            "-v",
+            "-o",
+            "json",
+            "--diff",
+            "--save-dir",
+            save.to_str().unwrap(),
+            "-t",
+            template.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{strategy}: {}", stderr(&out));
+        let reported = format!("{}{}{}", stdout(&out), stderr(&out), files_text(&save));
+        assert!(!reported.contains(COMMUNITY), "{strategy}: {reported}");
+        assert!(
+            stdout(&out).contains("username ops password ***"),
+            "{strategy}: {}",
+            stdout(&out)
+        );
+        let dry = netrun(&[
+            "config",
+            "-i",
+            inventory,
+            "--dry-run",
+            "-t",
+            template.to_str().unwrap(),
+        ]);
+        assert!(!stdout(&dry).contains(COMMUNITY), "{}", stdout(&dry));
+    }
+    // The device got the real string: its running-config, read in a new session by an
+    // inventory without the community (so nothing masks it).
+    let check = netrun(&[
+        "-i",
+        lab.inventory().to_str().unwrap(),
+        "-o",
+        "json",
+        "show",
+        "running-config",
+    ]);
+    assert!(
+        stdout(&check).contains(&format!("username ops password 0 {COMMUNITY}")),
+        "{}",
+        stdout(&check)
+    );
+}

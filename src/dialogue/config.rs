@@ -73,7 +73,8 @@ pub(super) fn record_line(
     }
     config.failed_line = Some(index);
     if !go_on {
-        config.skipped = stop_pushing(steps);
+        let skipped = stop_pushing(cx, steps);
+        results(cx).skipped = skipped;
     }
 }
 
@@ -87,7 +88,7 @@ pub(super) fn cut_off(
     if cx.results.config.is_none() {
         return;
     }
-    let never_sent = stop_pushing(steps);
+    let never_sent = stop_pushing(cx, steps);
     let config = results(cx);
     if let Some((index, line)) = in_flight {
         config.failed_line.get_or_insert(index);
@@ -96,16 +97,16 @@ pub(super) fn cut_off(
     config.skipped.extend(never_sent);
 }
 
-/// After a rejected line: drop the lines not yet sent (returned) and the save; leaving config
-/// mode and the after-read stay.
-fn stop_pushing(steps: &mut VecDeque<Step>) -> Vec<String> {
+/// After a rejected line: drop the lines not yet sent (returned, secrets masked) and the save;
+/// leaving config mode and the after-read stay.
+fn stop_pushing(cx: &Context, steps: &mut VecDeque<Step>) -> Vec<String> {
     let mut skipped = Vec::new();
     steps.retain(|step| match step {
         Step::Command {
             text,
             purpose: Purpose::ConfigLine(_),
         } => {
-            skipped.push(text.clone());
+            skipped.push(cx.masked(text));
             false
         }
         Step::Save => false,

@@ -211,6 +211,11 @@ impl Context {
         self.level = level.name;
     }
 
+    /// `text` (something netrun typed) with the host's secrets masked, for reports and events.
+    pub(super) fn masked(&self, text: &str) -> String {
+        self.received.mask().text(text)
+    }
+
     /// Raw command output as text, secrets masked, with its bytes beside it when they are not
     /// valid UTF-8 (so nothing the device sent is lost).
     pub(super) fn output_of(&self, raw: &[u8]) -> (String, Option<Vec<u8>>) {

@@ -11,13 +11,13 @@ use crate::job::Secret;
 const MASK: &[u8] = b"***";
 
 #[derive(Debug, Default)]
-pub(super) struct Mask {
+pub(crate) struct Mask {
     /// The secrets' bytes, longest first (so a secret containing another is masked whole).
     secrets: Vec<Vec<u8>>,
 }
 
 impl Mask {
-    pub(super) fn new(secrets: &[Secret]) -> Mask {
+    pub(crate) fn new(secrets: &[Secret]) -> Mask {
         let mut secrets: Vec<Vec<u8>> = secrets
             .iter()
             .filter(|s| !s.is_empty())
@@ -28,8 +28,13 @@ impl Mask {
         Mask { secrets }
     }
 
+    /// `text` with every secret replaced by `***`.
+    pub(crate) fn text(&self, text: &str) -> String {
+        String::from_utf8_lossy(&self.bytes(text.as_bytes())).into_owned()
+    }
+
     /// `bytes` with every secret replaced by `***`.
-    pub(super) fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+    pub(crate) fn bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         let mut masked = Cow::Borrowed(bytes);
         for secret in &self.secrets {
             if super::received::find(&masked, secret).is_some() {
@@ -56,12 +61,6 @@ fn replace(hay: &[u8], needle: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    impl Mask {
-        fn text(&self, text: &str) -> String {
-            String::from_utf8_lossy(&self.bytes(text.as_bytes())).into_owned()
-        }
-    }
 
     #[test]
     fn every_secret_is_masked_longest_first_and_empty_ones_are_ignored() {

@@ -47,7 +47,7 @@ mod context;
 mod level;
 mod login;
 mod machine;
-mod mask;
+pub(crate) mod mask;
 mod plan;
 pub mod platform;
 mod received;

@@ -25,7 +25,11 @@ const MAX_SAVE_QUESTIONS: usize = 3;
 
 /// A command on its way: what was sent, why, at which prompt and when.
 pub(super) struct Sent {
+    /// As typed (what the echo is matched against).
     command: String,
+    /// As reported: `command` with the host's secrets masked (a config line may hold one, e.g.
+    /// `snmp-server community S3cret`).
+    shown: String,
     purpose: Purpose,
     prompt: String,
     at: Instant,
@@ -35,7 +39,7 @@ impl Sent {
     /// The config line's index and text, when this is a config line.
     fn config_line(&self) -> Option<(usize, String)> {
         match self.purpose {
-            Purpose::ConfigLine(index) => Some((index, self.command.clone())),
+            Purpose::ConfigLine(index) => Some((index, self.shown.clone())),
             _ => None,
         }
     }
@@ -43,8 +47,8 @@ impl Sent {
     /// `'show version'`, or `config line 'logging 10.5.5.5'`, for failure messages.
     fn describe(&self) -> String {
         match self.purpose {
-            Purpose::ConfigLine(_) => format!("config line '{}'", self.command),
-            _ => format!("'{}'", self.command),
+            Purpose::ConfigLine(_) => format!("config line '{}'", self.shown),
+            _ => format!("'{}'", self.shown),
         }
     }
 }
@@ -60,19 +64,21 @@ impl AwaitEcho {
     /// Send `command` and wait for its echo.
     pub(super) fn start(cx: &mut Context, command: String, purpose: Purpose) -> Next {
         cx.send_line(&command);
+        let shown = cx.masked(&command);
         match purpose {
             Purpose::Show(index) => cx.event(DialogueEvent::CommandSent {
                 index,
-                command: command.clone(),
+                command: shown.clone(),
             }),
             Purpose::ConfigLine(index) => cx.event(DialogueEvent::ConfigLineSent {
                 index,
-                line: command.clone(),
+                line: shown.clone(),
             }),
             Purpose::Setup | Purpose::ReadConfig(_) | Purpose::Save => {}
         }
         let sent = Sent {
             command,
+            shown,
             purpose,
             prompt: cx.prompt.clone(),
             at: cx.now(),
@@ -169,7 +175,7 @@ impl AwaitPrompt {
         let (output, output_bytes) = cx.output_of(&bytes[self.output_start.min(bytes.len())..]);
         let result = CommandResult {
             ok: false,
-            command: self.sent.command.clone(),
+            command: self.sent.shown.clone(),
             prompt: self.sent.prompt.clone(),
             output,
             output_bytes,
@@ -227,10 +233,11 @@ impl Answer {
         let ok = !is_failed(&output, cx.profile.failed_when_contains);
         let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
         let Sent {
-            command,
+            shown: command,
             purpose,
             prompt,
             at,
+            ..
         } = self.sent;
         match purpose {
             Purpose::Setup => {}

@@ -660,3 +660,44 @@ fn feed_script(dialogue: &mut Dialogue, script: &Script) {
     }
     dialogue.handle_eof(now);
 }
+
+#[test]
+fn a_secret_in_a_typed_line_reaches_the_device_and_is_masked_in_every_report() {
+    let lines = [
+        "snmp-server community S3cret RO",
+        "username ops secret S3cret",
+        "ntp authentication-key 1 md5 S3cret",
+    ];
+    // The first line is applied, the second echoed when the connection closes, the third never
+    // sent.
+    let script = in_config()
+        .then(&typed(lines[0]), accepted(lines[0], "R1(config)#"))
+        .then(&typed(lines[1]), format!("{}\r\n", lines[1]))
+        .closing();
+    let plan = Plan {
+        secrets: vec![Secret::new("S3cret")],
+        ..plan_for(push(&lines))
+    };
+    for chunking in [whole as fn(usize) -> usize, |_| 1] {
+        let run = pump("cisco_ios", plan.clone(), &script, chunking);
+        assert!(
+            sent_lines(&run).contains(&typed(lines[1])),
+            "the device gets it"
+        );
+        let reported = format!("{:?} {:?}", run.events, failure_of(&run));
+        assert!(!reported.contains("S3cret"), "{reported}");
+        assert!(
+            run.events.iter().any(|e| matches!(e,
+                DialogueEvent::ConfigLineSent { line, .. } if line == "username ops secret ***")),
+            "{:?}",
+            run.events
+        );
+    }
+    let mut dialogue = Dialogue::new(profile("cisco_ios").unwrap(), plan, clock(start()));
+    feed_script(&mut dialogue, &script);
+    let config = dialogue.finish().results.config.expect("config results");
+    let applied: Vec<&str> = config.applied().collect();
+    assert_eq!(applied, ["snmp-server community *** RO"]);
+    assert_eq!(config.in_flight, ["username ops secret ***"]);
+    assert_eq!(config.skipped, ["ntp authentication-key 1 md5 ***"]);
+}
