@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::mask::Mask;
 use super::platform::{PrivilegeLevel, Profile};
 use super::received::Received;
-use super::reply::PendingShow;
+use super::reply::Pending;
 use super::text::clean_output_bytes;
 use super::{Clock, DialogueEvent, Plan, Results};
 
@@ -27,7 +27,7 @@ pub(super) struct Context {
     base_prompt: Option<String>,
     pub(super) results: Results,
     /// The last show command's result, until the next echo confirms where its output ends.
-    pub(super) pending_show: Option<PendingShow>,
+    pub(super) pending: Option<Pending>,
     epoch: Instant,
     now: Instant,
     timeout: Duration,
@@ -58,7 +58,7 @@ impl Context {
             level: "",
             base_prompt: None,
             results,
-            pending_show: None,
+            pending: None,
             epoch: clock.epoch,
             now: clock.now,
             timeout: clock.timeout,

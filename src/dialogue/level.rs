@@ -6,6 +6,7 @@
 use super::context::Context;
 use super::machine::{Awaiting, Next};
 use super::platform::PrivilegeLevel;
+use super::reply::{find_echo, settle_pending};
 use super::DialogueEvent;
 use crate::job::{ErrorKind, Failure};
 
@@ -44,6 +45,13 @@ impl ReachLevel {
     }
 
     pub(super) fn on_input(self, cx: &mut Context) -> Result<Next, Failure> {
+        // The reply before this move (a config line's, a running-config read's) ends where the
+        // move's echo begins.
+        if cx.pending.is_some() && !self.last_sent.is_empty() {
+            if let Ok(echo) = find_echo(&cx.received, self.last_sent, 0) {
+                settle_pending(cx, echo.line_start)?;
+            }
+        }
         let asks_password = cx
             .received
             .last_line()

@@ -14,7 +14,7 @@ use super::context::Context;
 use super::level::ReachLevel;
 use super::login::AwaitLogin;
 use super::plan::{self, Purpose, Step};
-use super::reply::{settle_pending_show, Answer, AwaitEcho, AwaitPrompt};
+use super::reply::{settle_pending, Answer, AwaitEcho, AwaitPrompt};
 use super::{config, Clock, DialogueEvent, Ended, Plan, Profile};
 use crate::job::{ErrorKind, Failure};
 
@@ -115,7 +115,7 @@ impl Dialogue {
     pub fn handle_error(&mut self, now: Instant, failure: Failure) {
         self.step(now, |awaiting, cx| match awaiting {
             // The plan is done: a connection broken after the exit is its close.
-            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            Awaiting::Close(close) => close.on_end(cx),
             _ => Err(failure),
         });
     }
@@ -198,7 +198,8 @@ fn advance(cx: &mut Context, steps: &mut VecDeque<Step>, mut next: Result<Next, 
     loop {
         match next {
             Err(failure) => {
-                settle_pending_show(cx, 0);
+                // Nothing before byte 0 can be stray, so this only records what was held.
+                let _ = settle_pending(cx, 0);
                 cx.received.clear();
                 return State::Failed(failure);
             }
@@ -249,9 +250,9 @@ impl Awaiting {
         match self {
             Awaiting::Login(login) => login.on_input(cx),
             Awaiting::Level(level) => level.on_input(cx),
-            Awaiting::Echo(echo) => Ok(echo.on_input(cx)),
+            Awaiting::Echo(echo) => echo.on_input(cx),
             Awaiting::Prompt(prompt) => Ok(prompt.on_input(cx)),
-            Awaiting::Close(close) => Ok(close.on_input(cx)),
+            Awaiting::Close(close) => close.on_input(cx),
         }
     }
 
@@ -264,7 +265,7 @@ impl Awaiting {
             Awaiting::Level(_) | Awaiting::Echo(_) | Awaiting::Prompt(_) => None,
         };
         match self {
-            Awaiting::Close(close) => Ok(close.on_end(cx)),
+            Awaiting::Close(close) => close.on_end(cx),
             other => Err(rejection.unwrap_or_else(|| {
                 Failure::new(
                     ErrorKind::Closed,
@@ -281,7 +282,7 @@ impl Awaiting {
     /// timeout that passed, saying so), except after the exit.
     fn on_timeout(self, cx: &mut Context) -> Result<Next, Failure> {
         if let Awaiting::Close(close) = self {
-            return Ok(close.on_end(cx));
+            return close.on_end(cx);
         }
         let mut awaited = self.awaited();
         if let (true, Some(limit)) = (cx.command_time_is_up(), cx.command_timeout()) {
@@ -305,7 +306,7 @@ impl Awaiting {
             Awaiting::Login(_) | Awaiting::Level(_) | Awaiting::Echo(_) => {}
         }
         if let Awaiting::Close(close) = self {
-            return Ok(close.on_end(cx));
+            return close.on_end(cx);
         }
         let awaited = format!(
             "{} within the first {} bytes (--max-output)",

@@ -4,9 +4,11 @@
 //! command's purpose, stamped with when it was sent and answered.
 //!
 //! A line of output equal to the prompt that ends exactly at a read boundary looks like the
-//! prompt. So a show command's result is held (`PendingShow`) until the next echo (or the exit's
-//! echo, or the close) confirms where its output ends: bytes between the prompt match and the
-//! next echo line are the rest of that output, never the next command's.
+//! prompt. So every reply stays `Pending` until the next echo (a command's, a level move's, the
+//! exit's, or the close) confirms where it ends: bytes between the prompt match and the next echo
+//! line are the rest of that reply, never the next command's. A show result or a running-config
+//! read is held and completed by them; a config line or save has been judged already (the push
+//! went on from it), so bytes after its prompt fail the host, naming it.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -14,11 +16,11 @@ use std::time::Instant;
 use super::config;
 use super::context::{micros, Context};
 use super::machine::{Awaiting, Next};
-use super::plan::{Purpose, Step};
+use super::plan::{Purpose, Snapshot, Step};
 use super::received::{find, Received};
 use super::text::is_failed;
 use super::{DialogueEvent, SaveResult};
-use crate::job::{CommandResult, ConfigLineResult};
+use crate::job::{CommandResult, ConfigLineResult, ErrorKind, Failure};
 
 /// How many questions one save may ask (`Destination filename [startup-config]?`, `[confirm]`).
 const MAX_SAVE_QUESTIONS: usize = 3;
@@ -86,22 +88,22 @@ impl AwaitEcho {
         Next::Wait(Awaiting::Echo(AwaitEcho { sent, scan_from: 0 }))
     }
 
-    pub(super) fn on_input(self, cx: &mut Context) -> Next {
+    pub(super) fn on_input(self, cx: &mut Context) -> Result<Next, Failure> {
         match find_echo(&cx.received, &self.sent.command, self.scan_from) {
             Ok(Echo {
                 line_start,
                 output_start,
             }) => {
-                settle_pending_show(cx, line_start);
-                AwaitPrompt {
+                settle_pending(cx, line_start)?;
+                Ok(AwaitPrompt {
                     sent: self.sent,
                     output_start,
                     question_after: 0,
                     questions: 0,
                 }
-                .on_input(cx)
+                .on_input(cx))
             }
-            Err(scan_from) => Next::Wait(Awaiting::Echo(AwaitEcho { scan_from, ..self })),
+            Err(scan_from) => Ok(Next::Wait(Awaiting::Echo(AwaitEcho { scan_from, ..self }))),
         }
     }
 
@@ -215,6 +217,21 @@ pub(super) struct Answer {
     at: Instant,
 }
 
+/// The last reply, until the next echo (or the close) confirms where it ended.
+pub(super) enum Pending {
+    /// A show command's result: bytes before the next echo are the rest of its output.
+    Show(PendingShow),
+    /// A running-config read for `--diff`, completed likewise.
+    Snapshot {
+        snapshot: Snapshot,
+        /// The raw reply, the line taken for the prompt included.
+        reply: Vec<u8>,
+        output_len: usize,
+    },
+    /// A config line or save, recorded already: bytes before the next echo fail the host.
+    Judged { described: String },
+}
+
 /// A show command's result held until the next echo confirms where its output ends.
 pub(super) struct PendingShow {
     index: usize,
@@ -232,6 +249,7 @@ impl Answer {
         let (output, output_bytes) = cx.output_of(&self.reply[..self.output_len]);
         let ok = !is_failed(&output, cx.profile.failed_when_contains);
         let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
+        let described = self.sent.describe();
         let Sent {
             shown: command,
             purpose,
@@ -251,12 +269,12 @@ impl Answer {
                     start_us: cx.since_epoch(at),
                     duration_us,
                 };
-                cx.pending_show = Some(PendingShow {
+                cx.pending = Some(Pending::Show(PendingShow {
                     index,
                     result,
                     reply: self.reply,
                     sent_at: at,
-                });
+                }));
             }
             Purpose::ConfigLine(index) => {
                 let result = ConfigLineResult {
@@ -267,8 +285,15 @@ impl Answer {
                     duration_us,
                 };
                 config::record_line(cx, steps, index, result);
+                cx.pending = Some(Pending::Judged { described });
             }
-            Purpose::ReadConfig(snapshot) => config::record_snapshot(cx, snapshot, &output),
+            Purpose::ReadConfig(snapshot) => {
+                cx.pending = Some(Pending::Snapshot {
+                    snapshot,
+                    reply: self.reply,
+                    output_len: self.output_len,
+                });
+            }
             Purpose::Save => {
                 let success = cx.profile.save.as_ref().map_or("", |s| s.success);
                 let result = SaveResult {
@@ -277,26 +302,65 @@ impl Answer {
                     reply: output,
                 };
                 config::record_save(cx, result);
+                cx.pending = Some(Pending::Judged { described });
             }
         }
     }
 }
 
-/// Record the show command held for confirmation: the received bytes before `end` (where the
-/// next echo line starts, or the close) are the rest of its output when they hold anything but
-/// line ends, and it then ends at `cx.now()`.
-pub(super) fn settle_pending_show(cx: &mut Context, end: usize) {
-    let Some(PendingShow {
+/// Settle the reply held for confirmation: the received bytes before `end` (where the next echo
+/// line starts, or the close) are the rest of it when they hold anything but line ends. A show
+/// result or a running-config read takes them in; a config line or save, already judged, fails
+/// the host instead of being judged on half its reply.
+pub(super) fn settle_pending(cx: &mut Context, end: usize) -> Result<(), Failure> {
+    let Some(pending) = cx.pending.take() else {
+        return Ok(());
+    };
+    let rest = &cx.received.bytes()[..end.min(cx.received.bytes().len())];
+    let rest = rest
+        .iter()
+        .any(|b| !b.is_ascii_whitespace() && *b != 0)
+        .then(|| rest.to_vec());
+    match (pending, rest) {
+        (Pending::Show(show), rest) => settle_show(cx, show, rest.as_deref()),
+        (
+            Pending::Snapshot {
+                snapshot,
+                reply,
+                output_len,
+            },
+            rest,
+        ) => {
+            let output = match rest {
+                Some(rest) => cx.output_of(&[reply.as_slice(), &rest].concat()).0,
+                None => cx.output_of(&reply[..output_len]).0,
+            };
+            config::record_snapshot(cx, snapshot, &output);
+        }
+        (Pending::Judged { described }, Some(rest)) => {
+            return Err(Failure::new(
+                ErrorKind::Protocol,
+                format!(
+                    "output after the prompt that ended {described} (its reply held a line like \
+                     the prompt, so it was judged on part of it): \"{}\"",
+                    quote(&cx.output_of(&rest).0)
+                ),
+            ));
+        }
+        (Pending::Judged { .. }, None) => {}
+    }
+    Ok(())
+}
+
+/// Record a held show result, completed by `rest` (bytes that followed the prompt match).
+fn settle_show(cx: &mut Context, show: PendingShow, rest: Option<&[u8]>) {
+    let PendingShow {
         index,
         mut result,
         mut reply,
         sent_at,
-    }) = cx.pending_show.take()
-    else {
-        return;
-    };
-    let rest = &cx.received.bytes()[..end];
-    if rest.iter().any(|b| !b.is_ascii_whitespace() && *b != 0) {
+    } = show;
+    if let Some(rest) = rest {
         reply.extend_from_slice(rest);
         (result.output, result.output_bytes) = cx.output_of(&reply);
         result.ok = !is_failed(&result.output, cx.profile.failed_when_contains);
@@ -307,6 +371,15 @@ pub(super) fn settle_pending_show(cx: &mut Context, end: usize) {
         result: result.clone(),
     });
     cx.results.commands.push(result);
+}
+
+/// At most 120 characters of `text`, line ends escaped, for a failure message.
+fn quote(text: &str) -> String {
+    text.chars()
+        .take(120)
+        .collect::<String>()
+        .escape_debug()
+        .to_string()
 }
 
 /// Where a command's echo was found in the received bytes.

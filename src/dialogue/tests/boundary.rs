@@ -106,3 +106,82 @@ fn a_device_that_neither_echoes_the_exit_nor_closes_keeps_its_output() {
     let run = pump("cisco_ios", plan(&["show clock"], None), &script, whole);
     assert_eq!(results(&run).commands[0].output, "10:52");
 }
+
+const ENTER_CONFIG: &str =
+    "configure terminal\r\nEnter configuration commands, one per line.  End with CNTL/Z.\r\nR1(config)#";
+
+fn push_plan(lines: &[&str], diff: bool) -> Plan {
+    Plan {
+        config: Some(ConfigPlan {
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+            diff,
+            ..ConfigPlan::default()
+        }),
+        ..plan(&[], None)
+    }
+}
+
+#[test]
+fn a_config_line_whose_reply_looks_cut_at_a_prompt_is_rejected_or_fails_loudly() {
+    // The device rejects the line after printing a line equal to the config prompt: split just
+    // after that line, the prompt seems to end an empty (accepted) reply.
+    let script = privileged()
+        .then("configure terminal\n", ENTER_CONFIG)
+        .then(
+            "logging bogus\n",
+            "logging bogus\r\nR1(config)#\r\n% Invalid input detected at '^' marker.\r\n\r\nR1(config)#",
+        )
+        .then("end\n", "end\r\nR1#")
+        .then("exit\n", "exit\r\n");
+    let plan = push_plan(&["logging bogus"], false);
+    let (mut rejected, mut loud) = (0, 0);
+    for split in 1..stream_len(&script) {
+        let run = pump("cisco_ios", plan.clone(), &script, split_at(split));
+        match &run.end {
+            End::Done(results) => {
+                let config = results.config.as_ref().expect("config results");
+                assert_eq!(config.failed_line, Some(0), "split at {split}");
+                assert!(!config.lines[0].ok, "split at {split}");
+                rejected += 1;
+            }
+            _ => {
+                let (kind, message) = failure_of(&run);
+                assert_eq!(kind, ErrorKind::Protocol, "split at {split}: {message}");
+                assert!(
+                    message.contains("config line 'logging bogus'")
+                        && message.contains("% Invalid input"),
+                    "split at {split}: {message}"
+                );
+                loud += 1;
+            }
+        }
+    }
+    assert!(rejected > 0 && loud > 0, "{rejected} rejected, {loud} loud");
+}
+
+#[test]
+fn a_running_config_read_with_a_prompt_like_line_is_kept_whole_at_any_split() {
+    let config =
+        "Building configuration...\r\n!\r\nhostname R1\r\nR1#\r\nlogging host 10.0.0.1\r\nend\r\n";
+    let script = privileged()
+        .then(
+            "show running-config\n",
+            format!("show running-config\r\n{config}R1#"),
+        )
+        .then("configure terminal\n", ENTER_CONFIG)
+        .then("logging 10.5.5.5\n", "logging 10.5.5.5\r\nR1(config)#")
+        .then("end\n", "end\r\nR1#")
+        .then(
+            "show running-config\n",
+            format!("show running-config\r\n{config}R1#"),
+        )
+        .then("exit\n", "exit\r\n");
+    let plan = push_plan(&["logging 10.5.5.5"], true);
+    let expected = "!\nhostname R1\nR1#\nlogging host 10.0.0.1\nend";
+    for split in 1..stream_len(&script) {
+        let run = pump("cisco_ios", plan.clone(), &script, split_at(split));
+        let config = results(&run).config.as_ref().expect("config results");
+        assert_eq!(config.before.as_deref(), Some(expected), "split at {split}");
+        assert_eq!(config.after.as_deref(), Some(expected), "split at {split}");
+    }
+}
