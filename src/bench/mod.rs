@@ -26,7 +26,7 @@ use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
 use crate::job::Limits;
 use crate::os::StopSource;
-use crate::settings::{self, Credentials, Output, RunSetting};
+use crate::settings::{self, Credentials, HostKeySetting, Output, RunSetting};
 use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
@@ -279,6 +279,11 @@ impl Children {
                     max_output,
                     command_timeout,
                 },
+            host_keys:
+                HostKeySetting {
+                    policy,
+                    known_hosts,
+                },
             output: Output { format, verbose },
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
@@ -302,6 +307,12 @@ impl Children {
         }
         if let Some(limit) = command_timeout {
             cmd.args(["--command-timeout", &limit.as_secs_f64().to_string()]);
+        }
+        if let Some(policy) = policy {
+            cmd.args(["--host-key-policy", policy.name()]);
+        }
+        for file in known_hosts {
+            cmd.arg("--known-hosts").arg(file);
         }
         pass_credentials(&mut cmd, credentials);
         cmd.args(["-c", &self.command]);
@@ -588,6 +599,7 @@ mod tests {
             ssh_legacy: false,
             timeout: None,
             limits: Limits::default(),
+            host_keys: HostKeySetting::default(),
             output: Output::JSON,
         }
     }

@@ -240,6 +240,7 @@ pub(crate) mod testing {
                 }],
                 config: None,
                 failure: None,
+                host_key: None,
                 timings: Default::default(),
                 worker,
             }
@@ -326,6 +327,7 @@ pub(crate) mod testing {
                     ssh_legacy: false,
                     key_file: None,
                     key_passphrase: None,
+                    host_keys: Default::default(),
                     groups: Vec::new(),
                     data: Default::default(),
                 },
