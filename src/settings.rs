@@ -446,7 +446,7 @@ mod tests {
         let env = |name: &str| match name {
             inventory::PASSWORD_VAR => Some("from env".to_string()),
             inventory::KEY_PASSPHRASE_VAR => Some("key from env".to_string()),
-            _ => None,
+            _ => no_env(name),
         };
         let target = resolve(&args, Output::JSON, &env, &never_asked).unwrap();
         assert_eq!(target.setting.credentials, Credentials::default());
@@ -455,7 +455,10 @@ mod tests {
 
     #[test]
     fn an_empty_inventory_variable_means_the_default_inventory() {
-        let empty = |name: &str| (name == inventory::INVENTORY_VAR).then(String::new);
+        let empty = |name: &str| match name {
+            inventory::INVENTORY_VAR => Some(String::new()),
+            _ => no_env(name),
+        };
         let target = resolve(&flags(&[]), Output::JSON, &empty, &never_asked).unwrap();
         assert_eq!(
             target.setting.inventory,

@@ -700,7 +700,8 @@ mod tests {
         let typed = |prompt: &str| -> std::io::Result<String> {
             Ok(format!("typed {}", prompt.trim_end_matches(": ")))
         };
-        let no_env = |_: &str| None;
+        // No netrun variable; a HOME whose known_hosts does not exist.
+        let no_env = |name: &str| (name == "HOME").then(|| "/nonexistent-home".to_string());
         let parent = settings::resolve(&args.target, Output::JSON, &no_env, &typed).unwrap();
         let children = Children {
             exe: PathBuf::from("/usr/bin/netrun"),
@@ -727,7 +728,11 @@ mod tests {
         );
         assert_eq!(child.show.exec.workers, Some(2));
         assert_eq!(child.show.command_list(), [DEFAULT_COMMAND]);
-        let child_env = |name: &str| env_of(&cmd, name);
+        // The child inherits HOME; here it is one whose known_hosts does not exist.
+        let child_env = |name: &str| match name {
+            "HOME" => Some("/nonexistent-home".to_string()),
+            _ => env_of(&cmd, name),
+        };
         let never_asked = |prompt: &str| -> std::io::Result<String> {
             Err(std::io::Error::other(format!("the child asked {prompt:?}")))
         };

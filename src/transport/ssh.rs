@@ -605,7 +605,7 @@ mod tests {
             let known: Vec<String> = known.iter().map(|t| t.to_string()).collect();
             algorithm_preferences(legacy, &known)
                 .into_iter()
-                .find(|(method, _)| *method == MethodType::HostKey)
+                .find(|(method, _)| matches!(method, MethodType::HostKey))
                 .unwrap()
                 .1
         };
