@@ -7,7 +7,12 @@
 //! appended since its last read, looks again, and appends only if the host is still unknown, in
 //! one write of one whole line. So many writers at once leave no torn and no duplicate lines,
 //! and each read costs only the new tail, never the whole file again.
+//!
+//! Lines naming hosts literally (no wildcard, negation or hash) are indexed by name, so a
+//! lookup in a file of thousands of devices costs a hash lookup; wildcard and hashed lines are
+//! tried one by one (a hashed line costs one HMAC-SHA1 per lookup, as in OpenSSH).
 
+use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
@@ -33,6 +38,10 @@ struct FileView {
     lines: usize,
     /// (device, inode) when read; a file replaced since is read again from the start.
     identity: Option<(u64, u64)>,
+    /// Entries by the literal (lowercased) names their lines list, in file order.
+    literal: HashMap<String, Vec<usize>>,
+    /// Entries that must be tried on every lookup (wildcards, negations, hashed names).
+    tried: Vec<usize>,
 }
 
 /// Where an entry is: its file and line.
@@ -119,7 +128,7 @@ impl KnownHosts {
         let entries = files
             .iter()
             .filter_map(|path| views.iter().find(|v| &v.path == path))
-            .flat_map(|view| view.entries.iter());
+            .flat_map(|view| view.candidates(name));
         known_hosts::known_types(entries, name)
     }
 
@@ -205,7 +214,10 @@ fn find_in(views: &[FileView], files: &[PathBuf], name: &str, key: &[u8]) -> Fou
     let entries = files
         .iter()
         .filter_map(|path| views.iter().find(|v| &v.path == path))
-        .flat_map(|view| view.entries.iter().map(move |entry| ((view, entry), entry)));
+        .flat_map(|view| {
+            view.candidates(name)
+                .map(move |entry| ((view, entry), entry))
+        });
     let place = |(view, entry): (&FileView, &Entry)| Place {
         path: view.path.clone(),
         line: entry.line,
@@ -238,6 +250,45 @@ impl FileView {
             read_to: 0,
             lines: 0,
             identity: None,
+            literal: HashMap::new(),
+            tried: Vec::new(),
+        }
+    }
+
+    /// The entries that may name `name`, in file order: those listing it literally and those
+    /// that must be tried.
+    fn candidates<'v>(&'v self, name: &str) -> impl Iterator<Item = &'v Entry> + 'v {
+        let literal = self.literal.get(name).map_or(&[][..], Vec::as_slice);
+        let (mut a, mut b) = (literal.iter().peekable(), self.tried.iter().peekable());
+        std::iter::from_fn(move || {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x <= y => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => None,
+            }?;
+            Some(&self.entries[*next])
+        })
+    }
+
+    /// Index the entry at `index` by its literal names, or among those tried every time.
+    fn index(&mut self, index: usize) {
+        match &self.entries[index].hosts {
+            known_hosts::Hosts::Patterns(patterns)
+                if patterns.iter().all(|p| !p.contains(['*', '?', '!'])) =>
+            {
+                for pattern in patterns {
+                    let slot = self
+                        .literal
+                        .entry(pattern.to_ascii_lowercase())
+                        .or_default();
+                    // A line listing a name twice is one candidate.
+                    if slot.last() != Some(&index) {
+                        slot.push(index);
+                    }
+                }
+            }
+            _ => self.tried.push(index),
         }
     }
 
@@ -274,7 +325,11 @@ impl FileView {
                 field: e.field,
                 message: e.message,
             })?;
+        let first = self.entries.len();
         self.entries.extend(entries);
+        for index in first..self.entries.len() {
+            self.index(index);
+        }
         self.lines += text.lines().count();
         self.read_to += whole as u64;
         Ok(())
@@ -350,6 +405,46 @@ mod tests {
             store.find(&files, "r1", &key(ED25519)).unwrap(),
             Found::Known(Place { line: 1, .. })
         ));
+    }
+
+    #[test]
+    fn literal_wildcard_and_hashed_lines_are_all_found_in_file_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        std::fs::write(
+            &path,
+            format!(
+                "R1.lab,r2.lab ssh-ed25519 {OTHER}\n\
+                 *.lab ssh-ed25519 {ED25519}\n\
+                 |1|8xQJ4YU4VpZcZZCeit5EW31NSRQ=|KhtpNiwU85QKr3K3MrsfL5ALwC4= ssh-ed25519 {ED25519}\n\
+                 r3.lab ssh-ed25519 {OTHER}\n"
+            ),
+        )
+        .unwrap();
+        let files = vec![path.clone()];
+        let store = KnownHosts::load([path.as_path()]).unwrap();
+        let line = |found| match found {
+            Found::Known(place) => place.line,
+            other => panic!("{other:?}"),
+        };
+        // The literal line (1) comes before the wildcard one (2).
+        assert_eq!(line(store.find(&files, "r1.lab", &key(OTHER)).unwrap()), 1);
+        assert_eq!(
+            line(store.find(&files, "r1.lab", &key(ED25519)).unwrap()),
+            2
+        );
+        assert_eq!(line(store.find(&files, "r3.lab", &key(OTHER)).unwrap()), 4);
+        // r9.lab only by the wildcard; r1.lab's hashed line (3) comes after the wildcard's.
+        assert_eq!(
+            line(store.find(&files, "r9.lab", &key(ED25519)).unwrap()),
+            2
+        );
+        assert!(matches!(
+            store.find(&files, "r9.lab", &key(OTHER)).unwrap(),
+            Found::Changed(Place { line: 2, .. }, _)
+        ));
+        assert_eq!(store.known_types(&files, "r2.lab"), ["ssh-ed25519"]);
+        assert!(store.known_types(&files, "r2.other").is_empty());
     }
 
     #[test]
