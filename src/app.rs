@@ -406,7 +406,7 @@ fn public_view(h: &Host) -> serde_json::Value {
         "has_secret": h.secret.is_some(),
         "timeout_s": h.timeout.as_secs_f64(),
         "ssh_legacy": h.ssh_legacy,
-        "host_key_policy": h.host_keys.policy.name(),
+        "host_key_policy": h.host_keys.policy().name(),
         "known_hosts": h.host_keys.files,
         "key_file": h.key_file,
         "groups": h.groups,

@@ -211,9 +211,8 @@ fn apply_host_keys(setting: &HostKeySetting, hosts: &mut [Host], env: Env) -> Re
         },
     };
     for host in hosts.iter_mut() {
-        if let Some(policy) = setting.policy {
-            host.host_keys.policy = policy;
-        }
+        // The flag, else the inventory's (or ssh_config's), else accept-new.
+        host.host_keys.policy = Some(setting.policy.unwrap_or(host.host_keys.policy()));
         if host.host_keys.files.is_empty() {
             host.host_keys.files = default_files.clone();
         }
@@ -221,7 +220,7 @@ fn apply_host_keys(setting: &HostKeySetting, hosts: &mut [Host], env: Env) -> Re
     let checked = || {
         hosts.iter().filter(|h| {
             h.transport == crate::job::TransportKind::Ssh
-                && h.host_keys.policy != HostKeyPolicy::Off
+                && h.host_keys.policy() != HostKeyPolicy::Off
         })
     };
     if let Some(host) = checked().find(|h| h.host_keys.files.is_empty()) {
@@ -495,7 +494,7 @@ mod tests {
         let home = |name: &str| (name == "HOME").then(|| "/home/op".to_string());
         let target = resolve(&flags(&["-i", path]), Output::JSON, &home, &never_asked).unwrap();
         for host in &target.hosts {
-            assert_eq!(host.host_keys.policy, HostKeyPolicy::AcceptNew);
+            assert_eq!(host.host_keys.policy(), HostKeyPolicy::AcceptNew);
             assert_eq!(
                 host.host_keys.files,
                 [PathBuf::from("/home/op/.ssh/known_hosts")]
@@ -514,7 +513,7 @@ mod tests {
         assert!(target
             .hosts
             .iter()
-            .all(|h| h.host_keys.policy == HostKeyPolicy::Strict
+            .all(|h| h.host_keys.policy() == HostKeyPolicy::Strict
                 && h.host_keys.files == [kh.clone()]));
         assert_eq!(target.setting.host_keys.policy, Some(HostKeyPolicy::Strict));
         // No HOME and no --known-hosts: nowhere to check keys.

@@ -61,12 +61,20 @@ impl HostKeyPolicy {
 
 /// How one host's key is checked: the policy and the known_hosts files, in lookup order; new keys
 /// go to the first. This is what ssh_config's `StrictHostKeyChecking` and `UserKnownHostsFile`
-/// set per host; an empty `files` means the run's default (`--known-hosts`, else
-/// `~/.ssh/known_hosts`), filled in when the run is resolved.
+/// set per host, where the inventory did not: `policy` is `None` when the inventory gives none
+/// (then `--host-key-policy`, else accept-new, applies), and an empty `files` means the run's
+/// default (`--known-hosts`, else `~/.ssh/known_hosts`), filled in when the run is resolved.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostKeyCheck {
-    pub policy: HostKeyPolicy,
+    pub policy: Option<HostKeyPolicy>,
     pub files: Vec<PathBuf>,
+}
+
+impl HostKeyCheck {
+    /// The policy in force: the one set, else accept-new.
+    pub fn policy(&self) -> HostKeyPolicy {
+        self.policy.unwrap_or_default()
+    }
 }
 
 /// The key a host showed, and what the check made of it (reported per host).
@@ -134,7 +142,7 @@ pub fn verify(
         fingerprint: fingerprint(key),
         status,
     };
-    if check.policy == HostKeyPolicy::Off {
+    if check.policy() == HostKeyPolicy::Off {
         return Ok(seen(HostKeyStatus::Unchecked));
     }
     let name = known_hosts::host_name(host, port);
@@ -142,7 +150,7 @@ pub fn verify(
         TransportError::new(ErrorKind::Local, format!("known_hosts: {err}"))
     };
     let found = store.find(&check.files, &name, key).map_err(local)?;
-    let found = match (found, check.policy) {
+    let found = match (found, check.policy()) {
         (Found::Unknown, HostKeyPolicy::AcceptNew) => {
             match store.record(&check.files, &name, key).map_err(local)? {
                 Recorded::Appended => return Ok(seen(HostKeyStatus::Recorded)),
@@ -240,7 +248,7 @@ mod tests {
         )
         .unwrap();
         let check = HostKeyCheck {
-            policy: HostKeyPolicy::AcceptNew,
+            policy: Some(HostKeyPolicy::AcceptNew),
             files: vec![path.clone()],
         };
         let store = KnownHosts::default();
@@ -261,14 +269,14 @@ mod tests {
         assert!(err.message.contains(&fingerprint(&old)), "{err}");
         assert!(err.message.contains(&fingerprint(&new)), "{err}");
         let strict = HostKeyCheck {
-            policy: HostKeyPolicy::Strict,
+            policy: Some(HostKeyPolicy::Strict),
             ..check.clone()
         };
         let err = verify(&store, &strict, "127.0.0.1", 20023, &new).unwrap_err();
         assert_eq!(err.kind, ErrorKind::HostKey);
         assert!(err.message.contains("the policy is strict"), "{err}");
         let off = HostKeyCheck {
-            policy: HostKeyPolicy::Off,
+            policy: Some(HostKeyPolicy::Off),
             ..check
         };
         let seen = verify(&store, &off, "127.0.0.1", 20022, &new).unwrap();

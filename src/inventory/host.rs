@@ -343,10 +343,11 @@ impl<'d> HostSpec<'d> {
             key_file: optional_text(&self.key_file, env)?.map(|path| home(path, env)),
             key_passphrase: optional_text(&self.key_passphrase, env)?.map(Secret::new),
             host_keys: HostKeyCheck {
-                policy: match &self.host_key_policy {
-                    Some(at) => at.host_key_policy(env)?,
-                    None => HostKeyPolicy::default(),
-                },
+                policy: self
+                    .host_key_policy
+                    .as_ref()
+                    .map(|at| at.host_key_policy(env))
+                    .transpose()?,
                 files: Vec::new(),
             },
             groups,

@@ -464,7 +464,7 @@ data:
             ("groups.yaml", "lab: {host_key_policy: 'off'}\n"),
             ("defaults.yaml", "host_key_policy: strict\n"),
         ]);
-        let policies: Vec<HostKeyPolicy> = hosts.iter().map(|h| h.host_keys.policy).collect();
+        let policies: Vec<HostKeyPolicy> = hosts.iter().map(|h| h.host_keys.policy()).collect();
         assert_eq!(
             policies,
             [

@@ -117,7 +117,7 @@ fn key_type_of(algorithm: &str) -> &str {
 
 /// The host key algorithms to offer `host`, and the `method_pref` calls that offer them.
 pub fn preferences_for(host: &Host, known: &KnownHosts) -> Vec<(MethodType, String)> {
-    let known_types = match host.host_keys.policy {
+    let known_types = match host.host_keys.policy() {
         hostkeys::HostKeyPolicy::Off => Vec::new(),
         _ => known.known_types(
             &host.host_keys.files,
