@@ -2,8 +2,9 @@
 //! OpenSSH's format (OpenSSH's own ssh-keygen and ssh read the file netrun wrote), a changed key
 //! fails its hosts as `hostkey` before any authentication request (the testbed's own log of
 //! authentication requests shows none), `strict` with an empty known_hosts fails every host
-//! before authentication, and 50 hosts recorded at once by two runs (threads and fork) leave 50
-//! well-formed lines.
+//! before authentication, 50 hosts recorded at once by two runs (threads and fork) leave 50
+//! well-formed lines, and lines hashed by `ssh-keygen -H`, `@revoked` and `@cert-authority`
+//! lines are honoured.
 
 mod common;
 
@@ -456,4 +457,81 @@ fn a_malformed_known_hosts_stops_the_run_naming_file_line_and_field() {
         )
     );
     assert!(lab.auth_requests().is_empty());
+}
+
+#[test]
+fn hashed_revoked_and_cert_authority_lines_as_openssh_writes_them() {
+    let lab = KeyLab::start(2, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("known_hosts");
+    let inventory = lab.inventory();
+    let run = || {
+        netrun(&[
+            "-i",
+            inventory.to_str().unwrap(),
+            "--known-hosts",
+            file.to_str().unwrap(),
+            "-s",
+            "threads",
+            "-o",
+            "json",
+            "show",
+            "clock",
+        ])
+    };
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let requests = lab.auth_requests().len();
+    // OpenSSH hashes the names netrun wrote; netrun still knows every host.
+    let hashed = Command::new("timeout")
+        .args(["30", "ssh-keygen", "-H", "-f"])
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(hashed.status.success());
+    assert!(
+        lines(&file).iter().all(|l| l.starts_with("|1|")),
+        "{:?}",
+        lines(&file)
+    );
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(key_statuses(&json(&out)), ["known"; 2]);
+    assert_eq!(lines(&file).len(), 2);
+
+    // The lab's key revoked for every host: both fail, before authentication.
+    let key = lab
+        .reported()
+        .iter()
+        .next()
+        .unwrap()
+        .split_once(' ')
+        .unwrap()
+        .1
+        .to_string();
+    std::fs::write(&file, format!("@revoked * {key}\n")).unwrap();
+    let before = lab.auth_requests().len();
+    assert!(before > requests);
+    let out = run();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let message = doc["hosts"][0]["error"]["message"].as_str().unwrap();
+    assert_eq!(doc["hosts"][0]["error"]["kind"], "hostkey");
+    assert!(message.contains("is revoked (@revoked at"), "{message}");
+    // Only a certificate authority for the hosts: netrun says it cannot check certificates.
+    std::fs::write(&file, format!("@cert-authority [127.0.0.1]:* {key}\n")).unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let message = doc["hosts"][1]["error"]["message"].as_str().unwrap();
+    assert_eq!(doc["hosts"][1]["error"]["kind"], "hostkey");
+    assert!(message.contains("@cert-authority"), "{message}");
+    assert!(message.contains("does not support"), "{message}");
+    assert_eq!(
+        lab.auth_requests().len(),
+        before,
+        "no attempt after a refusal"
+    );
+    assert_eq!(lines(&file).len(), 1, "nothing recorded next to a CA line");
 }
