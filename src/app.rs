@@ -17,9 +17,11 @@ use anyhow::{anyhow, Context};
 use time::UtcOffset;
 
 use crate::cli::{
-    BenchArgs, Cli, ConfigArgs, ExecArgs, InventoryArgs, OutputFormat, ShowArgs, Sub, TargetArgs,
+    BenchArgs, Cli, ConfigArgs, ExecArgs, InventoryArgs, KnownHostsArgs, OutputFormat, ShowArgs,
+    Sub, TargetArgs,
 };
 use crate::config::{self, LineSource};
+use crate::hostkeys::KnownHosts;
 use crate::inventory;
 use crate::job::{ConfigPlan, ErrorKind, EventSink, Host, Job, NoEvents, Outcome, Task};
 use crate::os::{self, StopSource};
@@ -51,6 +53,9 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             .and_then(|()| stop_source())
             .and_then(|stop| bench(&args, stop)),
         Some(Sub::Config(args)) => stop_source().and_then(|stop| run_config(&args, offset, stop)),
+        Some(Sub::KnownHosts(args)) => {
+            stop_source().and_then(|stop| scan_host_keys(&args, offset, stop))
+        }
         None => stop_source().and_then(|stop| run_show(&cli.show, offset, stop)),
     };
     match result {
@@ -118,8 +123,44 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     execute(
         jobs,
         &args.exec,
-        target.setting.output,
-        args.save.as_deref(),
+        Reporting {
+            output: target.setting.output,
+            save_dir: args.save.as_deref(),
+            host_keys_only: false,
+        },
+        target.known_hosts,
+        offset,
+        stop,
+    )
+}
+
+/// `netrun known-hosts`: every host's SSH key fetched in one fan-out (key exchange only, no
+/// login), checked and recorded under the resolved policy.
+fn scan_host_keys(
+    args: &KnownHostsArgs,
+    offset: UtcOffset,
+    stop: &'static StopSource,
+) -> anyhow::Result<u8> {
+    let target = resolve(&args.target, output_of(&args.exec))?;
+    let jobs: Vec<Job> = target
+        .hosts
+        .into_iter()
+        .enumerate()
+        .map(|(index, host)| Job {
+            index,
+            host,
+            task: Task::HostKeyScan,
+        })
+        .collect();
+    execute(
+        jobs,
+        &args.exec,
+        Reporting {
+            output: target.setting.output,
+            save_dir: None,
+            host_keys_only: true,
+        },
+        target.known_hosts,
         offset,
         stop,
     )
@@ -167,8 +208,12 @@ fn run_config(
     execute(
         jobs,
         &args.exec,
-        target.setting.output,
-        args.save_dir.as_deref(),
+        Reporting {
+            output: target.setting.output,
+            save_dir: args.save_dir.as_deref(),
+            host_keys_only: false,
+        },
+        target.known_hosts,
         offset,
         stop,
     )
@@ -197,16 +242,29 @@ fn preflight_bench(args: &BenchArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Run `jobs` under the chosen strategy and report as `output` says. Shared by every subcommand
-/// that talks to devices.
+/// How a run's results are reported.
+struct Reporting<'a> {
+    output: Output,
+    save_dir: Option<&'a Path>,
+    /// `netrun known-hosts`: the text report is one line per host key.
+    host_keys_only: bool,
+}
+
+/// Run `jobs` under the chosen strategy and report as `reporting` says. Shared by every
+/// subcommand that talks to devices.
 fn execute(
     jobs: Vec<Job>,
     exec: &ExecArgs,
-    output: Output,
-    save_dir: Option<&Path>,
+    reporting: Reporting,
+    known_hosts: Arc<KnownHosts>,
     offset: UtcOffset,
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
+    let Reporting {
+        output,
+        save_dir,
+        host_keys_only,
+    } = reporting;
     let workers = fit_open_files(exec.strategy, exec.workers_for(jobs.len()));
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
     let progress = (!output.verbose && std::io::stderr().is_terminal())
@@ -217,7 +275,7 @@ fn execute(
         (None, false) => Arc::new(NoEvents),
     };
     let started = Instant::now();
-    let runner = Arc::new(SessionRunner::new(started));
+    let runner = Arc::new(SessionRunner::new(started, known_hosts));
     let run = strategy::run(exec.strategy, jobs, workers, runner, events, stop)?;
     let wall = started.elapsed();
     if let Some(progress) = progress {
@@ -231,6 +289,7 @@ fn execute(
     };
     let mut stdout = std::io::stdout().lock();
     let written = match output.format {
+        OutputFormat::Text if host_keys_only => report.write_host_keys(&mut stdout),
         OutputFormat::Text => report.write_text(&mut stdout),
         OutputFormat::Json => report.write_json(&mut stdout),
     }
@@ -347,6 +406,8 @@ fn public_view(h: &Host) -> serde_json::Value {
         "has_secret": h.secret.is_some(),
         "timeout_s": h.timeout.as_secs_f64(),
         "ssh_legacy": h.ssh_legacy,
+        "host_key_policy": h.host_keys.policy().name(),
+        "known_hosts": h.host_keys.files,
         "key_file": h.key_file,
         "groups": h.groups,
         "data": inventory::masked_data(&h.data),

@@ -37,6 +37,10 @@ pub enum Sub {
     Config(ConfigArgs),
     /// Time the strategies against a lab, the way the book does, measured by the OS.
     Bench(BenchArgs),
+    /// Fetch every SSH host's key in one fan-out (no login) and record new ones in known_hosts;
+    /// report each as recorded, known or failed (changed, revoked, unreachable)
+    #[command(name = "known-hosts", visible_alias = "keyscan")]
+    KnownHosts(KnownHostsArgs),
     /// Internal: serve a simulated lab (the `netrun-testbed` CLI); used by --lab.
     #[command(name = "__testbed", hide = true)]
     Testbed {
@@ -98,6 +102,18 @@ pub struct TargetArgs {
     /// as old IOS 12.x/15.x images need; per host, set `ssh_legacy: true` in the inventory instead
     #[arg(long)]
     pub ssh_legacy: bool,
+
+    /// How SSH host keys are checked: accept-new records unknown hosts' keys and fails a host
+    /// whose key changed; strict fails unknown hosts too; off checks nothing. Overrides the
+    /// inventory's host_key_policy [default: the inventory's, else accept-new; with --lab,
+    /// strict against the keys the lab reports]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub host_key_policy: Option<crate::hostkeys::HostKeyPolicy>,
+
+    /// known_hosts file to check keys against and record new ones in; repeatable (looked up in
+    /// order, new keys go to the first) [default: ~/.ssh/known_hosts]
+    #[arg(long, value_name = "FILE", conflicts_with = "lab")]
+    pub known_hosts: Vec<PathBuf>,
 }
 
 /// How to fan out and how to report.
@@ -150,6 +166,16 @@ pub struct InventoryArgs {
     /// Output format on stdout
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: OutputFormat,
+}
+
+/// `netrun known-hosts`: a host key scan of the inventory.
+#[derive(Debug, Clone, Args)]
+pub struct KnownHostsArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 /// `netrun config`: lines from `-c`, a file or a per-host Jinja template.
@@ -431,6 +457,29 @@ mod tests {
             let value = format.to_possible_value().unwrap();
             assert_eq!(format.name(), value.get_name());
         }
+    }
+
+    #[test]
+    fn host_key_flags() {
+        let cli = parse(&[
+            "--host-key-policy",
+            "strict",
+            "--known-hosts",
+            "/tmp/kh",
+            "show",
+            "clock",
+        ]);
+        assert_eq!(
+            cli.show.target.host_key_policy,
+            Some(crate::hostkeys::HostKeyPolicy::Strict)
+        );
+        assert_eq!(cli.show.target.known_hosts, [PathBuf::from("/tmp/kh")]);
+        assert_eq!(parse(&["show", "clock"]).show.target.host_key_policy, None);
+        match parse(&["keyscan", "-s", "fork"]).subcommand {
+            Some(Sub::KnownHosts(args)) => assert_eq!(args.exec.strategy.name(), "fork"),
+            other => panic!("expected known-hosts, got {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["netrun", "--host-key-policy", "yes", "show"]).is_err());
     }
 
     #[test]

@@ -192,6 +192,7 @@ mod tests {
             ssh_legacy: false,
             key_file: None,
             key_passphrase: None,
+            host_keys: Default::default(),
             groups: vec!["core".into()],
             data: data
                 .iter()

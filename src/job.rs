@@ -92,6 +92,8 @@ pub struct Host {
     pub key_file: Option<String>,
     /// Passphrase of `key_file`.
     pub key_passphrase: Option<Secret>,
+    /// How its SSH host key is checked: the policy and the known_hosts files.
+    pub host_keys: crate::hostkeys::HostKeyCheck,
     /// Groups the host belongs to (Nornir inventories), for `--limit group:NAME`.
     pub groups: Vec<String>,
     /// Free-form data (Nornir `data`, extra keys of the book's format) for templates.
@@ -152,6 +154,8 @@ pub enum Task {
     Show { commands: Vec<String> },
     /// Push configuration lines.
     Config(ConfigPlan),
+    /// Only fetch and check the SSH host key (`netrun known-hosts`): no login.
+    HostKeyScan,
 }
 
 /// A config push: lines sent in configuration mode, then optionally saved.
@@ -203,6 +207,10 @@ pub enum ErrorKind {
     /// The device sent more than `--max-output` bytes for one command (or before a prompt).
     #[serde(rename = "output-limit")]
     OutputLimit,
+    /// The device's SSH host key is not the known one (changed, revoked, or unknown under the
+    /// strict policy): the host failed before any authentication.
+    #[serde(rename = "hostkey")]
+    HostKey,
 }
 
 impl ErrorKind {
@@ -218,6 +226,7 @@ impl ErrorKind {
             ErrorKind::Local => "local",
             ErrorKind::Interrupted => "interrupted",
             ErrorKind::OutputLimit => "output-limit",
+            ErrorKind::HostKey => "hostkey",
         }
     }
 }
@@ -431,6 +440,10 @@ pub struct Outcome {
     pub config: Option<Box<ConfigResult>>,
     /// `None` when every step succeeded.
     pub failure: Option<Failure>,
+    /// The SSH host key the device showed and what the check made of it; `None` for Telnet and
+    /// hosts that never got that far.
+    #[serde(default)]
+    pub host_key: Option<crate::hostkeys::HostKeySeen>,
     pub timings: Timings,
     pub worker: Worker,
 }
@@ -447,6 +460,7 @@ impl Outcome {
             commands: Vec::new(),
             config: None,
             failure: Some(failure),
+            host_key: None,
             timings: Timings::default(),
             worker,
         }

@@ -16,6 +16,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::os::{self, Pid, PidFd, Signal};
 
+/// The file in the lab's directory where the testbed writes its devices' host keys.
+const KNOWN_HOSTS: &str = "known_hosts";
+
 /// How long a lab may take to bind its ports (5,460 devices take about a second here).
 const READY_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -41,13 +44,16 @@ impl Lab {
             .args(["--ssh-port", "0"])
             .arg("--inventory-out")
             .arg(&inventory)
+            .arg("--known-hosts-out")
+            .arg(dir.path().join(KNOWN_HOSTS))
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
             .context("starting the lab (netrun __testbed)")?;
         // A second Ctrl-C ends netrun at once, with no destructor: it removes these itself.
-        os::remove_on_second_signal(&[&inventory, dir.path()]);
+        let known_hosts = dir.path().join(KNOWN_HOSTS);
+        os::remove_on_second_signal(&[&inventory, &known_hosts, dir.path()]);
         let mut lab = Lab { child, dir };
         lab.wait_ready(devices)?;
         Ok(lab)
@@ -56,6 +62,12 @@ impl Lab {
     /// The inventory the testbed wrote, in the book's devices.yaml shape.
     pub fn inventory(&self) -> PathBuf {
         self.dir.path().join("devices.yaml")
+    }
+
+    /// The lab's host keys as the testbed reported them, a known_hosts file: the lab is checked
+    /// against these (strict), and nothing is written to the user's own known_hosts.
+    pub fn known_hosts(&self) -> PathBuf {
+        self.dir.path().join(KNOWN_HOSTS)
     }
 
     fn wait_ready(&mut self, devices: usize) -> Result<()> {

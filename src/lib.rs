@@ -16,6 +16,7 @@ mod bench;
 mod cli;
 mod config;
 mod dialogue;
+mod hostkeys;
 mod inventory;
 mod job;
 mod lab;

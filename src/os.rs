@@ -1,7 +1,7 @@
 //! The operating-system calls netrun makes itself, in one place: fork and `_exit`, pipes and
 //! closing inherited descriptors, poll, pidfds, the open-files limit, signals (sending them, and catching SIGINT and
 //! SIGTERM as a [`StopSource`]), children that die with their parent, and reaping a child with
-//! wait4 and its rusage. The fork strategy, the bench's measurement and `--lab` call these;
+//! wait4 and its rusage, and the flock that serialises known_hosts writers. The fork strategy, the bench's measurement and `--lab` call these;
 //! nothing else in netrun calls fork, wait4, sigaction, prctl or pidfd_open. Each `unsafe` block
 //! says the invariant it relies on.
 //!
@@ -43,6 +43,13 @@ fn restarting<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
         }
     }
     result
+}
+
+/// Hold an exclusive flock(2) on `file` (waiting for it), restarted on EINTR. It is released when
+/// the file is closed: flock locks belong to the open file description, so two opens of one file
+/// exclude each other whether they are threads of one process or forked workers.
+pub fn lock_exclusive(file: &std::fs::File) -> io::Result<()> {
+    restarting(|| file.lock())
 }
 
 /// How many threads this process has: the `Threads:` line of /proc/self/status.

@@ -16,14 +16,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::dialogue::{platform, Clock, Dialogue, DialogueEvent, Ended, Plan, Profile, Results};
+use crate::hostkeys::{HostKeySeen, KnownHosts};
 use crate::job::{
     now_us, CommandResult, ConfigResult, ErrorKind, Event, EventKind, EventSink, Failure, Job,
     Outcome, Secret, Task, Timings, TransportKind, Worker,
 };
 use crate::os::StopSource;
 use crate::strategy::{stop, JobRunner, LocalFuture};
-use crate::transport::ssh::SshShell;
-use crate::transport::ssh_async::AsyncSshShell;
+use crate::transport::ssh::SshHandshake;
+use crate::transport::ssh_async::AsyncSshHandshake;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
 use crate::transport::{
     address, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received, TransportError,
@@ -36,17 +37,19 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// The most of a device's error message quoted in a failure.
 const MESSAGE_LIMIT: usize = 200;
 
-/// Runs jobs as real sessions. Start offsets in `Timings` are measured from `epoch`.
+/// Runs jobs as real sessions. Start offsets in `Timings` are measured from `epoch`; SSH host
+/// keys are checked against `known_hosts` (read before any fork, so workers inherit it).
 pub struct SessionRunner {
     epoch: Instant,
+    known_hosts: Arc<KnownHosts>,
 }
 
 impl SessionRunner {
-    pub fn new(epoch: Instant) -> Self {
+    pub fn new(epoch: Instant, known_hosts: Arc<KnownHosts>) -> Self {
         // Compile the platform profiles' patterns now: forked workers then inherit them instead
         // of each compiling its own copy, and no host's timings include the work.
         let _ = platform::profile_names();
-        SessionRunner { epoch }
+        SessionRunner { epoch, known_hosts }
     }
 }
 
@@ -59,7 +62,8 @@ impl JobRunner for SessionRunner {
         stop: Option<&'static StopSource>,
     ) -> Outcome {
         let mut session = Session::new(job, worker, events, self.epoch);
-        let ended = drive_blocking(&mut session, Winding::new(stop)).unwrap_or_else(not_started);
+        let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
+            .unwrap_or_else(not_started);
         session.finish(ended)
     }
 
@@ -70,17 +74,24 @@ impl JobRunner for SessionRunner {
         events: Arc<dyn EventSink>,
     ) -> LocalFuture<Outcome> {
         let epoch = self.epoch;
+        let known_hosts = self.known_hosts.clone();
         Box::pin(async move {
             let mut session = Session::new(&job, worker, events.as_ref(), epoch);
-            let ended = drive_async(&mut session).await.unwrap_or_else(not_started);
+            let ended = drive_async(&mut session, &known_hosts)
+                .await
+                .unwrap_or_else(not_started);
             session.finish(ended)
         })
     }
 }
 
 /// Connect and open the channel, blocking, then pump the dialogue over it. `Err` is a failure
-/// before the dialogue began.
-fn drive_blocking(session: &mut Session, winding: Winding) -> Result<Ended, Failure> {
+/// before the dialogue began. A host key scan ends after the SSH key exchange.
+fn drive_blocking(
+    session: &mut Session,
+    known_hosts: &KnownHosts,
+    winding: Winding,
+) -> Result<Ended, Failure> {
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
@@ -88,11 +99,35 @@ fn drive_blocking(session: &mut Session, winding: Winding) -> Result<Ended, Fail
     session.connected();
     Ok(match host.transport {
         TransportKind::Ssh => {
-            let shell = SshShell::open(stream, host, session.setup_deadline())?;
+            let (handshake, seen) =
+                SshHandshake::new(stream, host, known_hosts, session.setup_deadline())?;
+            session.host_key = Some(seen);
+            if session.scan_only() {
+                handshake.disconnect(session.close_deadline());
+                return Ok(scanned());
+            }
+            let shell = handshake.open_shell(host, session.setup_deadline())?;
             pump_blocking(session, profile, shell, winding)
         }
+        TransportKind::Telnet if session.scan_only() => return Err(no_host_key()),
         TransportKind::Telnet => pump_blocking(session, profile, TelnetShell::new(stream), winding),
     })
+}
+
+/// A scan that reached the host key: nothing else to do.
+fn scanned() -> Ended {
+    Ended {
+        results: Results::default(),
+        failure: None,
+    }
+}
+
+/// Telnet has no host key to scan.
+fn no_host_key() -> Failure {
+    Failure::new(
+        ErrorKind::Protocol,
+        "Telnet has no host key: nothing to record (only SSH devices have one)",
+    )
 }
 
 /// Run a dialogue over an open channel until it ends, then close the channel.
@@ -184,7 +219,10 @@ impl Winding {
 }
 
 /// `drive_blocking` with awaits.
-async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
+async fn drive_async(
+    session: &mut Session<'_>,
+    known_hosts: &KnownHosts,
+) -> Result<Ended, Failure> {
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
@@ -192,9 +230,17 @@ async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
     session.connected();
     Ok(match host.transport {
         TransportKind::Ssh => {
-            let shell = AsyncSshShell::open(stream, host, session.setup_deadline()).await?;
+            let (handshake, seen) =
+                AsyncSshHandshake::new(stream, host, known_hosts, session.setup_deadline()).await?;
+            session.host_key = Some(seen);
+            if session.scan_only() {
+                handshake.disconnect(session.close_deadline()).await;
+                return Ok(scanned());
+            }
+            let shell = handshake.open_shell(host, session.setup_deadline()).await?;
             pump_async(session, profile, shell).await
         }
+        TransportKind::Telnet if session.scan_only() => return Err(no_host_key()),
         TransportKind::Telnet => pump_async(session, profile, AsyncTelnetShell::new(stream)).await,
     })
 }
@@ -289,6 +335,8 @@ struct Session<'a> {
     connecting_at: Instant,
     connected: Option<Instant>,
     timings: Timings,
+    /// The host key the device showed and what the check made of it (SSH only).
+    host_key: Option<HostKeySeen>,
 }
 
 impl<'a> Session<'a> {
@@ -302,6 +350,7 @@ impl<'a> Session<'a> {
             started,
             connecting_at: started,
             connected: None,
+            host_key: None,
             timings: Timings {
                 start_us: micros(started.saturating_duration_since(epoch)),
                 ..Timings::default()
@@ -320,12 +369,18 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// Whether the job only fetches the host key (`netrun known-hosts`).
+    fn scan_only(&self) -> bool {
+        matches!(self.job.task, Task::HostKeyScan)
+    }
+
     /// The dialogue for this job's task, starting now (the channel is open).
     fn dialogue(&self, profile: &'static Profile) -> Dialogue {
         let host = &self.job.host;
         let (commands, config) = match &self.job.task {
             Task::Show { commands } => (commands.clone(), None),
             Task::Config(plan) => (Vec::new(), Some(plan.clone())),
+            Task::HostKeyScan => (Vec::new(), None),
         };
         let login = match host.transport {
             TransportKind::Ssh => None,
@@ -456,6 +511,7 @@ impl<'a> Session<'a> {
             commands: results.commands,
             config,
             failure,
+            host_key: self.host_key,
             timings: Timings {
                 auth_us,
                 total_us: micros(self.started.elapsed()),
@@ -554,8 +610,12 @@ mod tests {
         let mut job = jobs(1).remove(0);
         job.host.port = port;
         let events = EventLog::default();
-        let outcome =
-            SessionRunner::new(Instant::now()).run_blocking(&job, Worker::current(), &events, None);
+        let outcome = SessionRunner::new(Instant::now(), Default::default()).run_blocking(
+            &job,
+            Worker::current(),
+            &events,
+            None,
+        );
         assert_eq!(
             outcome.failure.as_ref().map(|f| f.kind),
             Some(ErrorKind::Connect)
@@ -617,7 +677,7 @@ mod tests {
     #[test]
     fn both_drivers_wake_at_the_dialogues_deadline() {
         let (port, server) = quiet_telnet_device();
-        let runner = SessionRunner::new(Instant::now());
+        let runner = SessionRunner::new(Instant::now(), Default::default());
         let job = quiet_telnet_job(port);
         let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents, None);
         assert_timed_out_waiting_for_login(&outcome);
@@ -658,7 +718,7 @@ mod tests {
     fn a_blocking_session_in_flight_ends_interrupted_after_the_stop_grace() {
         // The host's idle timeout is a minute: only the stop can end this session, and it must
         // keep what it had and say why it ended.
-        let runner = SessionRunner::new(Instant::now());
+        let runner = SessionRunner::new(Instant::now(), Default::default());
         let woken: &'static StopSource = Box::leak(Box::new(StopSource::new().unwrap()));
         let already: &'static StopSource = Box::leak(Box::new(StopSource::new().unwrap()));
         already.trigger(crate::os::Signal::SIGTERM);
@@ -685,7 +745,7 @@ mod tests {
         let mut job = jobs(1).remove(0);
         job.host.port = listener.local_addr().unwrap().port();
         job.host.timeout = Duration::from_millis(300);
-        let outcome = SessionRunner::new(Instant::now()).run_blocking(
+        let outcome = SessionRunner::new(Instant::now(), Default::default()).run_blocking(
             &job,
             Worker::current(),
             &crate::job::NoEvents,

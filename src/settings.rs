@@ -9,11 +9,13 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 
 use crate::cli::{OutputFormat, TargetArgs};
+use crate::hostkeys::{HostKeyPolicy, KnownHosts};
 use crate::inventory::{self, Env, Inventory};
 use crate::job::{Host, Limits, Secret};
 use crate::lab::Lab;
@@ -37,7 +39,19 @@ pub struct RunSetting {
     pub timeout: Option<Duration>,
     /// Every host's `--max-output` and `--command-timeout`.
     pub limits: Limits,
+    /// `--host-key-policy` and `--known-hosts` (with `--lab`: strict, and the lab's own file).
+    pub host_keys: HostKeySetting,
     pub output: Output,
+}
+
+/// The host key flags of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostKeySetting {
+    /// `--host-key-policy`: overrides every host's; `None` keeps the inventory's.
+    pub policy: Option<HostKeyPolicy>,
+    /// `--known-hosts`: every host's files, for hosts the inventory gives none; empty for
+    /// `~/.ssh/known_hosts`.
+    pub known_hosts: Vec<PathBuf>,
 }
 
 /// Secrets typed at a prompt (`--ask-pass`, `--ask-key-pass`); `None` when nothing was asked,
@@ -70,6 +84,8 @@ pub struct Target {
     pub setting: RunSetting,
     /// In inventory order, after `--limit`, with the setting applied.
     pub hosts: Vec<Host>,
+    /// The hosts' known_hosts files, read (for hosts whose keys are checked).
+    pub known_hosts: Arc<KnownHosts>,
     origin: Origin,
 }
 
@@ -122,6 +138,8 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         ask_pass,
         ask_key_pass,
         ssh_legacy,
+        host_key_policy,
+        known_hosts,
     } = args;
     let timeout = timeout
         .map(|s| positive_seconds(s, "--timeout"))
@@ -132,8 +150,20 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
             .map(|s| positive_seconds(s, "--command-timeout"))
             .transpose()?,
     };
+    let mut host_keys = HostKeySetting {
+        policy: *host_key_policy,
+        known_hosts: known_hosts.clone(),
+    };
     let (inventory, origin) = match lab {
-        Some(devices) => start_lab(*devices, lab_profile, lab_fault)?,
+        Some(devices) => {
+            let (inventory, origin, lab_keys) = start_lab(*devices, lab_profile, lab_fault)?;
+            // The lab is ours: checked against the keys it reported, never ~/.ssh/known_hosts.
+            host_keys = HostKeySetting {
+                policy: host_keys.policy.or(Some(HostKeyPolicy::Strict)),
+                known_hosts: vec![lab_keys],
+            };
+            (inventory, origin)
+        }
         None => match inventory {
             Some(path) => (path.clone(), Origin::Inventory),
             None => (inventory::default_path(env), Origin::Inventory),
@@ -147,6 +177,7 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         host.ssh_legacy |= *ssh_legacy;
         host.limits = limits;
     }
+    let known_hosts = apply_host_keys(&host_keys, &mut hosts, env)?;
     let credentials = Credentials {
         password: ask_once(*ask_pass, &PASSWORD, &mut hosts, ask)?,
         key_passphrase: ask_once(*ask_key_pass, &KEY_PASSPHRASE, &mut hosts, ask)?,
@@ -158,13 +189,48 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         ssh_legacy: *ssh_legacy,
         timeout,
         limits,
+        host_keys,
         output,
     };
     Ok(Target {
         setting,
         hosts,
+        known_hosts: Arc::new(known_hosts),
         origin,
     })
+}
+
+/// Give every host its host key policy and files, and read the files of the hosts whose keys
+/// are checked (a malformed line is an error here, before any connection).
+fn apply_host_keys(setting: &HostKeySetting, hosts: &mut [Host], env: Env) -> Result<KnownHosts> {
+    let default_files = match setting.known_hosts.is_empty() {
+        false => setting.known_hosts.clone(),
+        true => match env("HOME").filter(|home| !home.is_empty()) {
+            Some(home) => vec![Path::new(&home).join(".ssh").join("known_hosts")],
+            None => Vec::new(),
+        },
+    };
+    for host in hosts.iter_mut() {
+        // The flag, else the inventory's (or ssh_config's), else accept-new.
+        host.host_keys.policy = Some(setting.policy.unwrap_or(host.host_keys.policy()));
+        if host.host_keys.files.is_empty() {
+            host.host_keys.files = default_files.clone();
+        }
+    }
+    let checked = || {
+        hosts.iter().filter(|h| {
+            h.transport == crate::job::TransportKind::Ssh
+                && h.host_keys.policy() != HostKeyPolicy::Off
+        })
+    };
+    if let Some(host) = checked().find(|h| h.host_keys.files.is_empty()) {
+        return Err(anyhow!(
+            "no known_hosts file for {}: $HOME is not set; give --known-hosts FILE",
+            host.name
+        ));
+    }
+    let files = checked().flat_map(|h| h.host_keys.files.iter().map(PathBuf::as_path));
+    KnownHosts::load(files).context("reading known_hosts")
 }
 
 /// `--max-output SIZE`: bytes, or a number with K/M/G (KiB/MiB/GiB, powers of 1024; a
@@ -198,8 +264,13 @@ fn positive_seconds(seconds: f64, flag: &str) -> Result<Duration> {
     }
 }
 
-/// Start `--lab N`: its inventory path, and the lab kept alive as the origin.
-fn start_lab(devices: usize, profile: &str, faults: &[String]) -> Result<(PathBuf, Origin)> {
+/// Start `--lab N`: its inventory path, the lab kept alive as the origin, and the known_hosts
+/// file of the keys it reported.
+fn start_lab(
+    devices: usize,
+    profile: &str,
+    faults: &[String],
+) -> Result<(PathBuf, Origin, PathBuf)> {
     if devices == 0 {
         return Err(anyhow!("--lab needs at least one device"));
     }
@@ -208,13 +279,13 @@ fn start_lab(devices: usize, profile: &str, faults: &[String]) -> Result<(PathBu
         .flat_map(|f| ["--fault".to_string(), f.clone()])
         .collect();
     let lab = Lab::start(devices, profile, &faults)?;
-    let inventory = lab.inventory();
+    let (inventory, known_hosts) = (lab.inventory(), lab.known_hosts());
     let origin = Origin::Lab {
         devices,
         profile: profile.to_string(),
         _lab: lab,
     };
-    Ok((inventory, origin))
+    Ok((inventory, origin, known_hosts))
 }
 
 /// Load the inventory at `path`, print its warnings, keep the hosts `limit` selects.
@@ -306,8 +377,9 @@ mod tests {
         Cli::try_parse_from(argv).unwrap().show.target
     }
 
-    fn no_env(_: &str) -> Option<String> {
-        None
+    /// No netrun variable set; a HOME (whose known_hosts does not exist) so keys can be checked.
+    fn no_env(name: &str) -> Option<String> {
+        (name == "HOME").then(|| "/nonexistent-home".to_string())
     }
 
     fn never_asked(prompt: &str) -> io::Result<String> {
@@ -336,6 +408,7 @@ mod tests {
                 ssh_legacy: true,
                 timeout: Some(Duration::from_millis(2500)),
                 limits: Limits::default(),
+                host_keys: HostKeySetting::default(),
                 output: Output::JSON,
             }
         );
@@ -372,7 +445,7 @@ mod tests {
         let env = |name: &str| match name {
             inventory::PASSWORD_VAR => Some("from env".to_string()),
             inventory::KEY_PASSPHRASE_VAR => Some("key from env".to_string()),
-            _ => None,
+            _ => no_env(name),
         };
         let target = resolve(&args, Output::JSON, &env, &never_asked).unwrap();
         assert_eq!(target.setting.credentials, Credentials::default());
@@ -381,7 +454,10 @@ mod tests {
 
     #[test]
     fn an_empty_inventory_variable_means_the_default_inventory() {
-        let empty = |name: &str| (name == inventory::INVENTORY_VAR).then(String::new);
+        let empty = |name: &str| match name {
+            inventory::INVENTORY_VAR => Some(String::new()),
+            _ => no_env(name),
+        };
         let target = resolve(&flags(&[]), Output::JSON, &empty, &never_asked).unwrap();
         assert_eq!(
             target.setting.inventory,
@@ -408,6 +484,56 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.to_string(), "--lab needs at least one device");
+    }
+
+    #[test]
+    fn host_key_policy_and_files_reach_every_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = inventory(dir.path());
+        let path = file.to_str().unwrap();
+        let home = |name: &str| (name == "HOME").then(|| "/home/op".to_string());
+        let target = resolve(&flags(&["-i", path]), Output::JSON, &home, &never_asked).unwrap();
+        for host in &target.hosts {
+            assert_eq!(host.host_keys.policy(), HostKeyPolicy::AcceptNew);
+            assert_eq!(
+                host.host_keys.files,
+                [PathBuf::from("/home/op/.ssh/known_hosts")]
+            );
+        }
+        let kh = dir.path().join("kh");
+        let args = flags(&[
+            "-i",
+            path,
+            "--host-key-policy",
+            "strict",
+            "--known-hosts",
+            kh.to_str().unwrap(),
+        ]);
+        let target = resolve(&args, Output::JSON, &no_env, &never_asked).unwrap();
+        assert!(target
+            .hosts
+            .iter()
+            .all(|h| h.host_keys.policy() == HostKeyPolicy::Strict
+                && h.host_keys.files == [kh.clone()]));
+        assert_eq!(target.setting.host_keys.policy, Some(HostKeyPolicy::Strict));
+        // No HOME and no --known-hosts: nowhere to check keys.
+        let nothing = |_: &str| None;
+        let err = resolve(&flags(&["-i", path]), Output::JSON, &nothing, &never_asked)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("give --known-hosts FILE"), "{err}");
+        // A malformed known_hosts stops the run, naming the file and line.
+        std::fs::write(&kh, "r1 ssh-ed25519\n").unwrap();
+        let err = resolve(&args, Output::JSON, &no_env, &never_asked)
+            .err()
+            .unwrap();
+        assert_eq!(
+            format!("{err:#}"),
+            format!(
+                "reading known_hosts: {}:1: key: missing after `ssh-ed25519`",
+                kh.display()
+            )
+        );
     }
 
     #[test]

@@ -12,8 +12,11 @@ use common::{error_kinds, json, stderr, TestLab, NETRUN};
 
 /// Run netrun with `args` under the open-files limit `soft:hard`, killed after `limit`.
 fn netrun_with_nofile(soft: u64, hard: u64, args: &[&str], limit: Duration) -> Output {
+    // A fresh home: the keys this run records go there (see common::netrun_in).
+    let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(NETRUN);
     cmd.args(args)
+        .env("HOME", home.path())
         .env_remove("NETRUN_PASSWORD")
         .env_remove("NETRUN_SECRET")
         .env_remove("NETRUN_INVENTORY")

@@ -34,6 +34,8 @@ impl Run {
         let mut child = Command::new(NETRUN)
             .args(args)
             .env("TMPDIR", tmp.path())
+            // Keys this run records go to a throwaway home (see common::netrun_in).
+            .env("HOME", tmp.path())
             .env_remove("NETRUN_PASSWORD")
             .env_remove("NETRUN_SECRET")
             .env_remove("NETRUN_INVENTORY")

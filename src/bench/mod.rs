@@ -26,7 +26,7 @@ use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
 use crate::job::Limits;
 use crate::os::StopSource;
-use crate::settings::{self, Credentials, Output, RunSetting};
+use crate::settings::{self, Credentials, HostKeySetting, Output, RunSetting};
 use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
@@ -279,6 +279,11 @@ impl Children {
                     max_output,
                     command_timeout,
                 },
+            host_keys:
+                HostKeySetting {
+                    policy,
+                    known_hosts,
+                },
             output: Output { format, verbose },
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
@@ -302,6 +307,12 @@ impl Children {
         }
         if let Some(limit) = command_timeout {
             cmd.args(["--command-timeout", &limit.as_secs_f64().to_string()]);
+        }
+        if let Some(policy) = policy {
+            cmd.args(["--host-key-policy", policy.name()]);
+        }
+        for file in known_hosts {
+            cmd.arg("--known-hosts").arg(file);
         }
         pass_credentials(&mut cmd, credentials);
         cmd.args(["-c", &self.command]);
@@ -588,6 +599,7 @@ mod tests {
             ssh_legacy: false,
             timeout: None,
             limits: Limits::default(),
+            host_keys: HostKeySetting::default(),
             output: Output::JSON,
         }
     }
@@ -688,7 +700,8 @@ mod tests {
         let typed = |prompt: &str| -> std::io::Result<String> {
             Ok(format!("typed {}", prompt.trim_end_matches(": ")))
         };
-        let no_env = |_: &str| None;
+        // No netrun variable; a HOME whose known_hosts does not exist.
+        let no_env = |name: &str| (name == "HOME").then(|| "/nonexistent-home".to_string());
         let parent = settings::resolve(&args.target, Output::JSON, &no_env, &typed).unwrap();
         let children = Children {
             exe: PathBuf::from("/usr/bin/netrun"),
@@ -715,7 +728,11 @@ mod tests {
         );
         assert_eq!(child.show.exec.workers, Some(2));
         assert_eq!(child.show.command_list(), [DEFAULT_COMMAND]);
-        let child_env = |name: &str| env_of(&cmd, name);
+        // The child inherits HOME; here it is one whose known_hosts does not exist.
+        let child_env = |name: &str| match name {
+            "HOME" => Some("/nonexistent-home".to_string()),
+            _ => env_of(&cmd, name),
+        };
         let never_asked = |prompt: &str| -> std::io::Result<String> {
             Err(std::io::Error::other(format!("the child asked {prompt:?}")))
         };

@@ -142,6 +142,7 @@ mod tests {
             ssh_legacy: false,
             key_file: None,
             key_passphrase: None,
+            host_keys: Default::default(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             data: BTreeMap::new(),
         }

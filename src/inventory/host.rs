@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::dialogue::platform::{device_type_names, lookup_device_type, DeviceType};
+use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
 use crate::job::{Host, Secret, TransportKind};
 
 use super::address;
@@ -157,6 +158,20 @@ impl<'d> Located<'d> {
         }
     }
 
+    /// A host key policy: `strict`, `accept-new` or `off`.
+    fn host_key_policy(&self, env: Env) -> Result<HostKeyPolicy, InventoryError> {
+        let text = match self.node {
+            Node::Str(_) => self.text(env)?.unwrap_or_default(),
+            _ => return Err(self.expected("strict, accept-new or off")),
+        };
+        HostKeyPolicy::parse(text.trim()).ok_or_else(|| {
+            self.error(format!(
+                "expected strict, accept-new or off, found {:?}",
+                text.trim()
+            ))
+        })
+    }
+
     /// A list of names (groups).
     pub(crate) fn names(&self, env: Env) -> Result<Vec<(String, Located<'d>)>, InventoryError> {
         let items = match self.node {
@@ -223,6 +238,7 @@ pub(crate) struct HostSpec<'d> {
     pub(crate) ssh_legacy: Option<Located<'d>>,
     pub(crate) key_file: Option<Located<'d>>,
     pub(crate) key_passphrase: Option<Located<'d>>,
+    pub(crate) host_key_policy: Option<Located<'d>>,
     /// Data keys with their values, first one found wins.
     pub(crate) data: Vec<(String, Located<'d>)>,
     /// The keys in `data`, so that offering one costs the same however many there are.
@@ -238,6 +254,7 @@ pub(crate) const NETRUN_KEYS: &[&str] = &[
     "ssh_legacy",
     "key_file",
     "key_passphrase",
+    "host_key_policy",
 ];
 
 impl<'d> HostSpec<'d> {
@@ -256,6 +273,7 @@ impl<'d> HostSpec<'d> {
             "ssh_legacy" => &mut self.ssh_legacy,
             "key_file" => &mut self.key_file,
             "key_passphrase" => &mut self.key_passphrase,
+            "host_key_policy" => &mut self.host_key_policy,
             _ => return None,
         })
     }
@@ -324,6 +342,14 @@ impl<'d> HostSpec<'d> {
             },
             key_file: optional_text(&self.key_file, env)?.map(|path| home(path, env)),
             key_passphrase: optional_text(&self.key_passphrase, env)?.map(Secret::new),
+            host_keys: HostKeyCheck {
+                policy: self
+                    .host_key_policy
+                    .as_ref()
+                    .map(|at| at.host_key_policy(env))
+                    .transpose()?,
+                files: Vec::new(),
+            },
             groups,
             data,
         })

@@ -34,6 +34,7 @@ pub(crate) const BOOK_KEYS: &[&str] = &[
     "ssh_legacy",
     "key_file",
     "key_passphrase",
+    "host_key_policy",
 ];
 
 /// A Nornir host, group or defaults map: Nornir's keys and netrun's own.
@@ -53,6 +54,7 @@ pub(crate) const NORNIR_KEYS: &[&str] = &[
     "ssh_legacy",
     "key_file",
     "key_passphrase",
+    "host_key_policy",
 ];
 
 /// The known key `key` is a misspelling of, if it is not known itself and is close to one of
@@ -191,6 +193,8 @@ mod tests {
             ("group", "groups"),
             ("key_fiel", "key_file"),
             ("sshlegacy", "ssh_legacy"),
+            ("host_key_polcy", "host_key_policy"),
+            ("hostkey_policy", "host_key_policy"),
         ] {
             assert_eq!(misspelling_of(typed, BOOK_KEYS), Some(meant), "{typed}");
         }

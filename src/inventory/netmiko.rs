@@ -412,6 +412,18 @@ mod tests {
             "devices.yaml:2:15: ssh_legacy: expected true or false, found \"maybe\""
         );
         assert_eq!(
+            error("- host: a\n  host_key_policy: ask\n"),
+            "devices.yaml:2:20: host_key_policy: expected strict, accept-new or off, found \"ask\""
+        );
+        assert_eq!(
+            error("- host: a\n  host_key_policy: [strict]\n"),
+            "devices.yaml:2:20: host_key_policy: expected strict, accept-new or off, found a list"
+        );
+        assert_eq!(
+            error("- host: a\n  host_key_polcy: strict\n"),
+            "devices.yaml:2:3: host_key_polcy: unknown key; did you mean `host_key_policy`?"
+        );
+        assert_eq!(
             error("- host: a\n- just a string\n"),
             "devices.yaml:2:3: device 2: expected a map of settings (device_type, host, ...), found a string"
         );

@@ -454,6 +454,32 @@ data:
     }
 
     #[test]
+    fn host_key_policy_is_inherited_like_every_setting() {
+        use crate::hostkeys::HostKeyPolicy;
+        let (hosts, _) = ok(&[
+            (
+                "hosts.yaml",
+                "R1: {groups: [lab]}\nR2: {host_key_policy: accept-new, groups: [lab]}\nR3:\n",
+            ),
+            ("groups.yaml", "lab: {host_key_policy: 'off'}\n"),
+            ("defaults.yaml", "host_key_policy: strict\n"),
+        ]);
+        let policies: Vec<HostKeyPolicy> = hosts.iter().map(|h| h.host_keys.policy()).collect();
+        assert_eq!(
+            policies,
+            [
+                HostKeyPolicy::Off,
+                HostKeyPolicy::AcceptNew,
+                HostKeyPolicy::Strict
+            ]
+        );
+        assert_eq!(
+            error(&[("hosts.yaml", "R1: {host_key_policy: yes}\n")]),
+            "inv/hosts.yaml:1:23: host_key_policy: expected strict, accept-new or off, found \"yes\""
+        );
+    }
+
+    #[test]
     fn hosts_alone_are_enough() {
         let (hosts, _) = ok(&[(
             "hosts.yaml",

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::hostkeys::{HostKeySeen, HostKeyStatus};
 use crate::job::{ConfigResult, Failure, Outcome, SaveResult, Worker};
 use crate::strategy::{Run, RunStats, StrategyKind};
 
@@ -26,17 +27,48 @@ impl Report<'_> {
         self.run.outcomes.iter().filter(|o| !o.ok()).count()
     }
 
-    /// The one-line summary for stderr: hosts, ok, failed, wall time, strategy and workers.
+    /// The one-line summary for stderr: hosts, ok, failed, wall time, strategy and workers, and
+    /// how many hosts' keys were not checked (`--host-key-policy off`).
     pub fn summary(&self) -> String {
         let hosts = self.run.outcomes.len();
         let failed = self.failed();
+        let unchecked = self
+            .run
+            .outcomes
+            .iter()
+            .filter(|o| o.host_key.as_ref().map(|k| k.status) == Some(HostKeyStatus::Unchecked))
+            .count();
+        let unchecked = match unchecked {
+            0 => String::new(),
+            n => format!("; host keys NOT checked for {n} hosts (host key policy off)"),
+        };
         format!(
-            "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers)",
+            "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers){unchecked}",
             hosts - failed,
             self.wall.as_secs_f64(),
             self.strategy.name(),
             self.workers
         )
+    }
+
+    /// `netrun known-hosts`' report: one line per host, its key and what was done with it.
+    pub fn write_host_keys(&self, out: &mut dyn Write) -> io::Result<()> {
+        for o in &self.run.outcomes {
+            let address = crate::transport::address(&o.host, o.port);
+            match (&o.failure, &o.host_key) {
+                (Some(failure), _) => writeln!(out, "{} {address} failed ({failure})", o.name)?,
+                (None, Some(key)) => writeln!(
+                    out,
+                    "{} {address} {} {} {}",
+                    o.name,
+                    key.status.as_str(),
+                    key.key_type,
+                    key.fingerprint
+                )?,
+                (None, None) => writeln!(out, "{} {address} no host key", o.name)?,
+            }
+        }
+        Ok(())
     }
 
     /// The book's format per host, in inventory order.
@@ -218,6 +250,10 @@ pub struct JsonHost<'a> {
     pub commands: Vec<JsonCommand<'a>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<JsonConfig<'a>>,
+    /// The SSH host key the device showed: type, SHA256 fingerprint, and `known`, `recorded` or
+    /// `unchecked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_key: Option<Cow<'a, HostKeySeen>>,
     pub start_ms: f64,
     pub connect_ms: f64,
     pub auth_ms: f64,
@@ -316,6 +352,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                 })
                 .collect(),
             config: o.config.as_ref().map(|c| JsonConfig::new(&o.name, c)),
+            host_key: o.host_key.as_ref().map(Cow::Borrowed),
             start_ms: ms(o.timings.start_us),
             connect_ms: ms(o.timings.connect_us),
             auth_ms: ms(o.timings.auth_us),
@@ -348,6 +385,7 @@ mod tests {
             }],
             config: None,
             failure,
+            host_key: None,
             timings: Timings::default(),
             worker: Worker::current(),
         }

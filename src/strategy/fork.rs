@@ -55,6 +55,7 @@ pub fn supervision_bound(job: &Job) -> Duration {
         Task::Config(plan) => {
             plan.lines.len() + 2 + usize::from(plan.save) + 2 * usize::from(plan.diff)
         }
+        Task::HostKeyScan => 0,
     };
     let operations = SESSION_OPERATIONS.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
     job.host

@@ -248,6 +248,7 @@ pub(crate) mod testing {
                 }],
                 config: None,
                 failure: None,
+                host_key: None,
                 timings: Default::default(),
                 worker,
             }
@@ -340,6 +341,7 @@ pub(crate) mod testing {
                     ssh_legacy: false,
                     key_file: None,
                     key_passphrase: None,
+                    host_keys: Default::default(),
                     groups: Vec::new(),
                     data: Default::default(),
                 },

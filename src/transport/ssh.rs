@@ -6,8 +6,10 @@
 //!
 //! Key material and passphrases stay inside libssh2 and the agent: nothing here prints them.
 //!
-//! Host keys are NOT verified, like Netmiko's default (auto-add): netrun has no known-hosts store
-//! for inventory devices, and labs regenerate their keys on every start.
+//! The host key is checked (`hostkeys::verify`) right after the key exchange and before any
+//! authentication request, so a device that fails the check is sent nothing but the key
+//! exchange. The host key algorithms of keys already known for the host are asked for first,
+//! as OpenSSH orders them, so a device with several keys shows the one on record.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -18,6 +20,7 @@ use std::time::Instant;
 use ssh2::{BlockDirections, ErrorCode, MethodType, Session};
 
 use super::{closed_by_device, time_left, Channel, Received, TransportError};
+use crate::hostkeys::{self, known_hosts, HostKeySeen, KnownHosts};
 use crate::job::{ErrorKind, Host};
 use crate::os::{self, SocketWait};
 
@@ -78,18 +81,20 @@ const ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
 const ERROR_SOCKET_RECV: i32 = -43;
 
 /// `method_pref` calls for a host: each method type with its comma-separated preference list.
-pub fn algorithm_preferences(legacy: bool) -> Vec<(MethodType, String)> {
-    let list = |modern: &[&str], old: &[&str]| {
+/// `known_types` are the key types known_hosts holds for the host: their algorithms go first.
+pub fn algorithm_preferences(legacy: bool, known_types: &[String]) -> Vec<(MethodType, String)> {
+    let names = |modern: &[&'static str], old: &[&'static str]| {
         let mut names = modern.to_vec();
         if legacy {
             names.extend_from_slice(old);
         }
-        names.join(",")
+        names
     };
-    let (kex, hostkey) = (
-        list(KEX_MODERN, KEX_LEGACY),
-        list(HOSTKEY_MODERN, HOSTKEY_LEGACY),
-    );
+    let mut hostkey = names(HOSTKEY_MODERN, HOSTKEY_LEGACY);
+    // A stable sort: known types first, each group in netrun's own order.
+    hostkey.sort_by_key(|algorithm| !known_types.iter().any(|t| key_type_of(algorithm) == t));
+    let (kex, hostkey) = (names(KEX_MODERN, KEX_LEGACY).join(","), hostkey.join(","));
+    let list = |modern: &[&'static str], old: &[&'static str]| names(modern, old).join(",");
     let (ciphers, macs) = (
         list(CIPHERS_MODERN, CIPHERS_LEGACY),
         list(MACS_MODERN, MACS_LEGACY),
@@ -102,6 +107,41 @@ pub fn algorithm_preferences(legacy: bool) -> Vec<(MethodType, String)> {
         (MethodType::MacCs, macs.clone()),
         (MethodType::MacSc, macs),
     ]
+}
+
+/// The key type a host key algorithm signs with: RSA keys are `ssh-rsa` whatever the hash.
+fn key_type_of(algorithm: &str) -> &str {
+    match algorithm {
+        "rsa-sha2-512" | "rsa-sha2-256" => "ssh-rsa",
+        other => other,
+    }
+}
+
+/// The host key algorithms to offer `host`, and the `method_pref` calls that offer them.
+pub fn preferences_for(host: &Host, known: &KnownHosts) -> Vec<(MethodType, String)> {
+    let known_types = match host.host_keys.policy() {
+        hostkeys::HostKeyPolicy::Off => Vec::new(),
+        _ => known.known_types(
+            &host.host_keys.files,
+            &known_hosts::host_name(&host.host, host.port),
+        ),
+    };
+    algorithm_preferences(host.ssh_legacy, &known_types)
+}
+
+/// Check the host key a finished key exchange showed (`session.host_key()`'s blob).
+pub fn check_host_key(
+    shown: Option<&[u8]>,
+    host: &Host,
+    known: &KnownHosts,
+) -> Result<HostKeySeen, TransportError> {
+    let key = shown.ok_or_else(|| {
+        TransportError::new(
+            ErrorKind::Protocol,
+            "SSH handshake: the server showed no host key",
+        )
+    })?;
+    hostkeys::verify(known, &host.host_keys, &host.host, host.port, key)
 }
 
 /// An authentication method netrun can use.
@@ -324,15 +364,22 @@ pub struct SshShell {
     channel: ssh2::Channel,
 }
 
-impl SshShell {
-    /// Handshake, authenticate and start a shell on `stream`, all before `deadline`.
-    pub fn open(
+/// A session whose key exchange is done and whose host key passed the check; nothing else was
+/// sent yet.
+pub struct SshHandshake {
+    session: Session,
+}
+
+impl SshHandshake {
+    /// Key exchange on `stream` and the host key check, before `deadline`.
+    pub fn new(
         stream: TcpStream,
         host: &Host,
+        known: &KnownHosts,
         deadline: Instant,
-    ) -> Result<SshShell, TransportError> {
+    ) -> Result<(SshHandshake, HostKeySeen), TransportError> {
         let mut session = Session::new().map_err(|e| classify(&e, Phase::Handshake))?;
-        for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
+        for (method, preferences) in preferences_for(host, known) {
             session
                 .method_pref(method, &preferences)
                 .map_err(|e| classify(&e, Phase::Handshake))?;
@@ -342,6 +389,20 @@ impl SshShell {
         session
             .handshake()
             .map_err(|e| classify(&e, Phase::Handshake))?;
+        let seen = check_host_key(session.host_key().map(|(key, _)| key), host, known)?;
+        Ok((SshHandshake { session }, seen))
+    }
+
+    /// Disconnect without logging in (a host key scan), before `deadline`.
+    pub fn disconnect(self, deadline: Instant) {
+        if arm(&self.session, deadline, Phase::Io).is_ok() {
+            let _ = self.session.disconnect(None, DISCONNECT_REASON, None);
+        }
+    }
+
+    /// Authenticate and start a shell, before `deadline`.
+    pub fn open_shell(self, host: &Host, deadline: Instant) -> Result<SshShell, TransportError> {
+        let SshHandshake { session } = self;
         authenticate(&session, host, deadline)?;
         arm(&session, deadline, Phase::Shell)?;
         let shell = |session: &Session| {
@@ -547,6 +608,7 @@ mod tests {
             ssh_legacy: false,
             key_file: key_file.map(String::from),
             key_passphrase: None,
+            host_keys: Default::default(),
             groups: Vec::new(),
             data: Default::default(),
         }
@@ -577,8 +639,8 @@ mod tests {
 
     #[test]
     fn legacy_algorithms_only_for_legacy_hosts() {
-        let modern = algorithm_preferences(false);
-        let legacy = algorithm_preferences(true);
+        let modern = algorithm_preferences(false, &[]);
+        let legacy = algorithm_preferences(true, &[]);
         let joined = |prefs: &[(MethodType, String)]| {
             prefs
                 .iter()
@@ -596,6 +658,26 @@ mod tests {
         for (method, list) in modern.iter().chain(&legacy) {
             session.method_pref(*method, list).unwrap();
         }
+    }
+
+    #[test]
+    fn known_key_types_are_asked_for_first() {
+        let hostkey = |legacy, known: &[&str]| {
+            let known: Vec<String> = known.iter().map(|t| t.to_string()).collect();
+            algorithm_preferences(legacy, &known)
+                .into_iter()
+                .find(|(method, _)| matches!(method, MethodType::HostKey))
+                .unwrap()
+                .1
+        };
+        assert_eq!(hostkey(false, &[]), HOSTKEY_MODERN.join(","));
+        assert_eq!(
+            hostkey(true, &["ssh-rsa"]),
+            "rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-ed25519,ecdsa-sha2-nistp256,\
+             ecdsa-sha2-nistp384,ecdsa-sha2-nistp521"
+        );
+        assert!(hostkey(false, &["ecdsa-sha2-nistp384"])
+            .starts_with("ecdsa-sha2-nistp384,ssh-ed25519,"));
     }
 
     #[test]

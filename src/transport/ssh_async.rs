@@ -8,7 +8,9 @@
 //! `TcpStream::try_io`, so a `WouldBlock` clears the readiness and the task sleeps in epoll until
 //! the socket really has something for it.
 //!
-//! Host keys are NOT verified (see the `ssh` module).
+//! The host key is checked right after the key exchange, before any authentication (see the
+//! `ssh` module). The known_hosts lookup and a new key's locked append are plain file I/O on the
+//! runtime's thread: a few microseconds, and another writer holds the lock only for one append.
 
 use std::future::Future;
 use std::io;
@@ -24,11 +26,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::TcpStream;
 
 use super::ssh::{
-    agent_available, agent_rejected, algorithm_preferences, auth_methods_to_try, classify,
-    failed_attempt, judge, no_usable_method, rejected, AuthMethod, LoginAttempt, PasswordPrompter,
+    agent_available, agent_rejected, auth_methods_to_try, check_host_key, classify, failed_attempt,
+    judge, no_usable_method, preferences_for, rejected, AuthMethod, LoginAttempt, PasswordPrompter,
     Phase, PTY_SIZE, PTY_TERM,
 };
 use super::{closed_by_device, is_connection_lost, AsyncChannel, Received, TransportError};
+use crate::hostkeys::{HostKeySeen, KnownHosts};
 use crate::job::{ErrorKind, Host};
 
 /// Run `future` until `deadline`; a missed deadline is a timeout of `phase`.
@@ -71,17 +74,23 @@ pub struct AsyncSshShell {
     channel: SshChannel<ReadinessStream>,
 }
 
-impl AsyncSshShell {
-    /// Handshake, authenticate and start a shell on `stream`, all before `deadline`.
-    pub async fn open(
+/// A session whose key exchange is done and whose host key passed the check.
+pub struct AsyncSshHandshake {
+    session: AsyncSession<ReadinessStream>,
+}
+
+impl AsyncSshHandshake {
+    /// Key exchange on `stream` and the host key check, before `deadline`.
+    pub async fn new(
         stream: TcpStream,
         host: &Host,
+        known: &KnownHosts,
         deadline: Instant,
-    ) -> Result<AsyncSshShell, TransportError> {
+    ) -> Result<(AsyncSshHandshake, HostKeySeen), TransportError> {
         let mut session = AsyncSession::new(ReadinessStream(stream), None)
             .map_err(|e| classify_async(&e, Phase::Handshake))?;
         before(deadline, Phase::Handshake, async {
-            for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
+            for (method, preferences) in preferences_for(host, known) {
                 session
                     .method_pref(method, &preferences)
                     .await
@@ -93,6 +102,25 @@ impl AsyncSshShell {
                 .map_err(|e| classify_async(&e, Phase::Handshake))
         })
         .await?;
+        let seen = check_host_key(session.host_key().map(|(key, _)| key), host, known)?;
+        Ok((AsyncSshHandshake { session }, seen))
+    }
+
+    /// Disconnect without logging in (a host key scan), before `deadline`.
+    pub async fn disconnect(self, deadline: Instant) {
+        let polite = self
+            .session
+            .disconnect(None, super::ssh::DISCONNECT_REASON, None);
+        let _ = tokio::time::timeout_at(deadline.into(), polite).await;
+    }
+
+    /// Authenticate and start a shell, before `deadline`.
+    pub async fn open_shell(
+        self,
+        host: &Host,
+        deadline: Instant,
+    ) -> Result<AsyncSshShell, TransportError> {
+        let AsyncSshHandshake { session } = self;
         before(deadline, Phase::Auth, authenticate(&session, host)).await?;
         let channel = before(deadline, Phase::Shell, async {
             let shell = async {
@@ -415,7 +443,7 @@ mod tests {
                 .await
                 .unwrap();
             let (_server_side, _) = listener.accept().await.unwrap();
-            let err = AsyncSshShell::open(stream, &host, deadline)
+            let err = AsyncSshHandshake::new(stream, &host, &KnownHosts::default(), deadline)
                 .await
                 .err()
                 .unwrap();

@@ -76,6 +76,16 @@ pub struct Args {
     /// Write the lab's inventory (the book's devices.yaml shape) to FILE once ports are bound
     #[arg(long, value_name = "FILE")]
     pub inventory_out: Option<PathBuf>,
+
+    /// Write the SSH devices' host keys to FILE in OpenSSH's known_hosts format
+    /// (`[127.0.0.1]:10022 ssh-ed25519 AAAA...`) once ports are bound
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts_out: Option<PathBuf>,
+
+    /// Append one line per SSH authentication request to FILE: the device and the method
+    /// (`R3 password`), never what was sent
+    #[arg(long, value_name = "FILE")]
+    pub auth_log: Option<PathBuf>,
 }
 
 /// `--telnet-port`: off, a base port, or a free range.
@@ -128,6 +138,10 @@ fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.inventory_out {
         crate::inventory::write(path, &lab.inventory())?;
     }
+    if let Some(path) = &args.known_hosts_out {
+        std::fs::write(path, known_hosts(&lab))
+            .with_context(|| format!("--known-hosts-out {}", path.display()))?;
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "ready {devices} devices").context("writing to stdout")?;
     stdout.flush().context("writing to stdout")?;
@@ -135,6 +149,23 @@ fn run(args: Args) -> Result<()> {
     signals.wait();
     lab.stop();
     Ok(())
+}
+
+/// The lab's host keys as known_hosts lines, one per device that listens for SSH.
+fn known_hosts(lab: &crate::RunningLab) -> String {
+    let address = match lab.address() {
+        IpAddr::V6(ip) => ip.to_string(),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    lab.devices()
+        .iter()
+        .filter(|d| !d.refused)
+        .filter_map(|d| match (d.ssh_port, &d.host_key) {
+            (Some(22), Some(key)) => Some(format!("{address} {key}\n")),
+            (Some(port), Some(key)) => Some(format!("[{address}]:{port} {key}\n")),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The lab the flags describe.
@@ -183,6 +214,7 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
             .load(path)
             .context("--authorized-key")?;
     }
+    config.auth_log = args.auth_log.clone();
     for spec in &args.faults {
         config
             .apply_fault(spec)

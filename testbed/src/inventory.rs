@@ -71,6 +71,7 @@ mod tests {
             telnet_port: telnet,
             legacy,
             refused: false,
+            host_key: None,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct LabConfig {
     pub devices: Vec<DevicePlan>,
     /// Public keys every device's SSH server accepts (besides passwords).
     pub authorized_keys: AuthorizedKeys,
+    /// Where to log every SSH authentication request (`--auth-log`).
+    pub auth_log: Option<std::path::PathBuf>,
 }
 
 impl LabConfig {
@@ -77,6 +79,7 @@ impl LabConfig {
                 .map(|i| DevicePlan::new(i, profile, Transport::Ssh))
                 .collect(),
             authorized_keys: AuthorizedKeys::default(),
+            auth_log: None,
         }
     }
 
@@ -209,6 +212,11 @@ pub enum LabError {
     Thread(std::io::Error),
     #[error("the lab has no devices")]
     Empty,
+    #[error("--auth-log {}: {error}", path.display())]
+    AuthLog {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// Starts labs in this process.

@@ -65,6 +65,8 @@ pub struct DeviceEndpoint {
     pub legacy: bool,
     /// Under the `refuse` fault: nothing listens on its ports.
     pub refused: bool,
+    /// The SSH host key it shows (`ssh-ed25519 AAAA...`), if it speaks SSH.
+    pub host_key: Option<String>,
 }
 
 /// A lab serving on a background runtime; stopped by `stop()` or on drop.
@@ -202,8 +204,17 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         telnet: telnet_listeners,
     } = ports::bind(config)?;
     let keys = ssh::HostKeys::generate();
-    let modern = ssh::server_config(&keys, false, &config.authorized_keys);
-    let legacy = ssh::server_config(&keys, true, &config.authorized_keys);
+    let auth_log = match &config.auth_log {
+        Some(path) => Some(Arc::new(ssh::AuthLog::open(path).map_err(|error| {
+            LabError::AuthLog {
+                path: path.clone(),
+                error,
+            }
+        })?)),
+        None => None,
+    };
+    let modern = ssh::server_config(&keys, false, &config.authorized_keys, auth_log.clone());
+    let legacy = ssh::server_config(&keys, true, &config.authorized_keys, auth_log);
     let mut endpoints = Vec::with_capacity(config.devices.len());
     let mut ssh_listeners = ssh_listeners.into_iter();
     let mut telnet_listeners = telnet_listeners.into_iter();
@@ -224,6 +235,7 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
             telnet_port: port(telnet_base, plan.transport.telnet()),
             legacy: plan.legacy,
             refused: plan.faults.refuse,
+            host_key: plan.transport.ssh().then(|| keys.public(plan.legacy)),
         });
     }
     Ok(endpoints)

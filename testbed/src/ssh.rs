@@ -1,9 +1,11 @@
 //! The SSH server (russh): host keys, the modern and legacy algorithm sets, authentication
 //! (password, keyboard-interactive and, when the lab has authorized keys, public key; the
-//! auth-fail fault rejects them all), and shell/exec channels that run the device CLI.
+//! auth-fail fault rejects them all), an optional log of every authentication request (for
+//! tests that must prove none was made), and shell/exec channels that run the device CLI.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,6 +56,35 @@ impl HostKeys {
                 .expect("the committed legacy RSA host key parses"),
         }
     }
+
+    /// The public host key a modern or legacy device shows, as OpenSSH writes it: `type base64`.
+    pub fn public(&self, legacy: bool) -> String {
+        let key = if legacy { &self.rsa } else { &self.ed25519 };
+        let line = key.public_key().to_openssh().unwrap_or_default();
+        line.split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `--auth-log FILE`: one line per authentication request a device receives, `R3 password`
+/// (the method, never what was sent), each written whole with one append.
+#[derive(Debug)]
+pub(crate) struct AuthLog(std::fs::File);
+
+impl AuthLog {
+    pub fn open(path: &std::path::Path) -> std::io::Result<AuthLog> {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(AuthLog)
+    }
+
+    fn note(&self, device: &str, method: &str) {
+        let _ = (&self.0).write_all(format!("{device} {method}\n").as_bytes());
+    }
 }
 
 /// What every SSH connection to devices of one kind (modern or legacy) shares.
@@ -61,6 +92,7 @@ impl HostKeys {
 pub(crate) struct ServerConfig {
     russh: Arc<Config>,
     authorized: Arc<AuthorizedKeys>,
+    auth_log: Option<Arc<AuthLog>>,
 }
 
 /// The server configuration shared by every device of one kind (modern or legacy). Public-key
@@ -69,6 +101,7 @@ pub(crate) fn server_config(
     keys: &HostKeys,
     legacy: bool,
     authorized: &AuthorizedKeys,
+    auth_log: Option<Arc<AuthLog>>,
 ) -> ServerConfig {
     let (key, preferred) = if legacy {
         (keys.rsa.clone(), legacy_algorithms())
@@ -97,6 +130,7 @@ pub(crate) fn server_config(
     ServerConfig {
         russh,
         authorized: Arc::new(authorized.clone()),
+        auth_log,
     }
 }
 
@@ -121,6 +155,7 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Server
         sim,
         pacer,
         authorized: config.authorized,
+        auth_log: config.auth_log,
         channels: HashMap::new(),
     };
     if let Ok(session) = russh::server::run_stream(config.russh, stream, handler).await {
@@ -133,10 +168,18 @@ struct Connection {
     sim: Arc<SimDevice>,
     pacer: Pacer,
     authorized: Arc<AuthorizedKeys>,
+    auth_log: Option<Arc<AuthLog>>,
     channels: HashMap<ChannelId, mpsc::Sender<Vec<u8>>>,
 }
 
 impl Connection {
+    /// Log an authentication request of `method` (with `--auth-log`).
+    fn note_auth(&self, method: &str) {
+        if let Some(log) = &self.auth_log {
+            log.note(&self.sim.device.spec.hostname, method);
+        }
+    }
+
     async fn check(&mut self, user: &str, password: &str) -> Auth {
         pause(self.pacer.auth()).await;
         if !self.sim.auth_fail && self.sim.device.check_login(user, password) {
@@ -172,7 +215,13 @@ impl Connection {
 impl Handler for Connection {
     type Error = russh::Error;
 
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        self.note_auth("none");
+        Ok(Auth::reject())
+    }
+
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        self.note_auth("password");
         Ok(self.check(user, password).await)
     }
 
@@ -182,6 +231,7 @@ impl Handler for Connection {
         user: &str,
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        self.note_auth("publickey-offer");
         Ok(self.key_may_log_in(user, offer.public_key))
     }
 
@@ -191,6 +241,7 @@ impl Handler for Connection {
         user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
+        self.note_auth("publickey");
         pause(self.pacer.auth()).await;
         Ok(self.key_may_log_in(user, key.public_key))
     }
@@ -201,6 +252,7 @@ impl Handler for Connection {
         _submethods: &str,
         response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
+        self.note_auth("keyboard-interactive");
         let Some(mut response) = response else {
             return Ok(Auth::Partial {
                 name: Cow::Borrowed(""),

@@ -43,9 +43,16 @@ impl TestLab {
     fn launch(devices: usize, args: &[&str]) -> TestLab {
         let dir = tempfile::tempdir().unwrap();
         let inventory = dir.path().join("devices.yaml");
+        // Free ports, unless the test names its own (a lab restarted on the same ports).
+        let ports: &[&str] = match args.contains(&"--ssh-port") {
+            true => &[],
+            false => &["--ssh-port", "0"],
+        };
         let mut child = Command::new(NETRUN)
             .arg("__testbed")
-            .args(["--profile", "instant", "--ssh-port", "0", "--inventory-out"])
+            .args(["--profile", "instant"])
+            .args(ports)
+            .arg("--inventory-out")
             .arg(&inventory)
             .args(args)
             .stdout(Stdio::piped())
@@ -112,14 +119,19 @@ pub fn netrun_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// Run netrun with `args` in `dir` (else the test's working directory), a clean environment for
-/// secrets and the inventory plus `env`, killed if it outlives `limit`.
+/// secrets and the inventory plus `env`, killed if it outlives `limit`. `HOME` is a fresh empty
+/// directory for each run, so the default host key policy (accept-new into
+/// `~/.ssh/known_hosts`) records this run's testbed keys there, and never in the real home,
+/// where a later testbed on the same ports, with another key, would fail as `hostkey`.
 pub fn netrun_in(
     dir: Option<&Path>,
     args: &[&str],
     env: &[(&str, &str)],
     limit: Duration,
 ) -> Output {
+    let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(NETRUN);
+    cmd.env("HOME", home.path());
     cmd.args(args)
         .env_remove("NETRUN_PASSWORD")
         .env_remove("NETRUN_SECRET")
