@@ -296,7 +296,9 @@ fn strict_with_an_empty_known_hosts_fails_every_host_before_authentication() {
 fn fifty_hosts_recorded_at_once_by_threads_and_fork_leave_fifty_well_formed_lines() {
     let lab = KeyLab::start(50, &[]);
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("known_hosts");
+    // In a folder that does not exist yet, as ~/.ssh on a first run: every writer may race to
+    // create it.
+    let file = dir.path().join(".ssh").join("known_hosts");
     let inventory = lab.inventory();
     // Two runs at once on the same file: 50 threads in one process, 50 fork workers in another.
     let runs: Vec<_> = ["threads", "fork"]

@@ -152,11 +152,12 @@ impl KnownHosts {
         let mut views = self.lock();
         ensure_loaded(&mut views, files)?;
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                std::fs::DirBuilder::new()
-                    .mode(0o700)
-                    .create(parent)
-                    .map_err(read_error)?;
+            // Fork workers may race to create it: one that finds it made by another is fine.
+            match std::fs::DirBuilder::new().mode(0o700).create(parent) {
+                Err(err) if err.kind() != std::io::ErrorKind::AlreadyExists => {
+                    return Err(read_error(err));
+                }
+                _ => {}
             }
         }
         let mut file = OpenOptions::new()
