@@ -1,0 +1,107 @@
+//! Netmiko's `.netmiko.yml` (the file `netmiko-show` and `netmiko-cfg` read): a map where a map
+//! value is a device (its name → Netmiko keyword arguments, read as the book's format reads them)
+//! and a list value is a group of device names (`cisco: [rtr1, rtr2]`), which netrun gives its
+//! hosts as groups for `--limit group:NAME`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::env::Env;
+use super::error::InventoryError;
+use super::host::check_unique_names;
+use super::netmiko::{read_entry, unknown_keys_warning};
+use super::yaml::{Document, Node, Step};
+use super::Loaded;
+
+/// Whether a parsed YAML tree looks like a `.netmiko.yml`: a map of maps and lists, with at
+/// least one device that has a `device_type` (Netmiko requires one).
+pub(crate) fn is_netmiko_yml(root: &Node) -> bool {
+    let Node::Map(entries) = root else {
+        return false;
+    };
+    entries
+        .iter()
+        .all(|(_, value)| matches!(value, Node::Map(_) | Node::Seq(_)))
+        && entries
+            .iter()
+            .any(|(_, value)| value.get("device_type").is_some())
+}
+
+/// Read the devices and groups of a parsed `.netmiko.yml`.
+pub(crate) fn load(doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
+    let Node::Map(entries) = &doc.root else {
+        return Err(doc.error_at_start(
+            "expected a map of devices (`rtr1: {device_type: ...}`) and groups (`cisco: [rtr1]`)",
+        ));
+    };
+    let mut groups: HashMap<&str, Vec<String>> = HashMap::new();
+    for (group, value) in entries {
+        let Node::Seq(members) = value else {
+            continue;
+        };
+        for (i, member) in members.iter().enumerate() {
+            let path = [Step::key(group), Step::Index(i)];
+            let name = match member {
+                Node::Str(name) => name.as_str(),
+                other => {
+                    return Err(doc.error(
+                        &path,
+                        Some(group),
+                        format!("expected a device name, found {}", other.kind()),
+                    ))
+                }
+            };
+            match doc.root.get(name) {
+                Some(Node::Map(_)) => groups.entry(name).or_default().push(group.clone()),
+                _ => {
+                    return Err(doc.error(
+                        &path,
+                        Some(group),
+                        format!("{name:?} is not a device of this file"),
+                    ))
+                }
+            }
+        }
+    }
+    let mut hosts = Vec::new();
+    let mut name_at = Vec::new();
+    let mut unknown_keys = BTreeSet::new();
+    let name_nodes: Vec<Node> = entries
+        .iter()
+        .map(|(name, _)| Node::Str(name.clone()))
+        .collect();
+    for ((name, value), name_node) in entries.iter().zip(&name_nodes) {
+        match value {
+            Node::Map(_) => {}
+            Node::Seq(_) => continue,
+            other => {
+                return Err(doc.error(
+                    &[Step::key(name)],
+                    Some(name),
+                    format!(
+                        "expected a device (a map) or a group (a list of names), found {}",
+                        other.kind()
+                    ),
+                ))
+            }
+        }
+        let path = vec![Step::key(name)];
+        let mut entry = read_entry(doc, path, name, value, env, &mut unknown_keys)?;
+        entry.host.name = name.clone();
+        entry
+            .host
+            .groups
+            .extend(groups.remove(name.as_str()).unwrap_or_default());
+        hosts.push(entry.host);
+        name_at.push(super::host::Located::new(
+            doc,
+            name_node,
+            vec![Step::KeyName(name.clone(), 0)],
+            name,
+        ));
+    }
+    if hosts.is_empty() {
+        return Err(doc.error_at_start("the inventory has no devices"));
+    }
+    check_unique_names(&hosts, &name_at)?;
+    Ok((hosts, unknown_keys_warning(&doc.file, &unknown_keys)))
+}
