@@ -720,3 +720,223 @@ fn expand_ranges(name: &str) -> Result<Vec<String>, String> {
         .flat_map(|item| tails.iter().map(move |t| format!("{head}{item}{t}")))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::TransportKind;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "LAB_PASS").then(|| "from-env".to_string())
+    }
+
+    /// Load `text` written as `name` in a fresh folder; errors with the folder replaced by `inv`.
+    fn load_as(name: &str, text: &str) -> Result<Loaded, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let result = if name.ends_with(".ini") {
+            load_ini(&path, &env)
+        } else {
+            Document::read(&path).and_then(|doc| load_yaml(doc, &env))
+        };
+        result.map_err(|e| {
+            e.to_string()
+                .replacen(&dir.path().display().to_string(), "inv", 1)
+        })
+    }
+
+    const INI: &str = "\
+r0 ansible_host=10.0.0.9
+[core]
+r1 ansible_host=10.0.0.1 ansible_port=2222 ansible_user=own
+r[2:3] ansible_network_os=cisco.ios.ios
+[core:vars]
+ansible_user=core-user
+ansible_network_os=eos
+[edge]
+r3:2200
+edge[a:b].lab:2300 ansible_connection=telnet
+[dc:children]
+core
+edge
+[dc:vars]
+ansible_become_password=en
+ansible_connection=network_cli
+ansible_user=dc-user
+[all:vars]
+ansible_password=${LAB_PASS}
+ntp=10.5.5.1
+";
+
+    #[test]
+    fn reads_an_ini_inventory_as_ansible_resolves_it() {
+        let (hosts, warnings) = load_as("hosts.ini", INI).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let summary: Vec<(&str, &str, u16, &str, &str, Vec<&str>)> = hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_str(),
+                    h.host.as_str(),
+                    h.port,
+                    h.platform.as_str(),
+                    h.username.as_str(),
+                    h.groups.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("r0", "10.0.0.9", 22, "cisco_ios", "", vec!["ungrouped"]),
+                ("r1", "10.0.0.1", 2222, "arista_eos", "own", vec!["core", "dc"]),
+                ("r2", "r2", 22, "cisco_ios", "core-user", vec!["core", "dc"]),
+                // r3 was listed first in core: the port of its edge pattern does not count.
+                ("r3", "r3", 22, "cisco_ios", "core-user", vec!["core", "dc", "edge"]),
+                ("edgea.lab", "edgea.lab", 2300, "cisco_ios", "dc-user", vec!["dc", "edge"]),
+                ("edgeb.lab", "edgeb.lab", 2300, "cisco_ios", "dc-user", vec!["dc", "edge"]),
+            ]
+        );
+        assert_eq!(hosts[1].secret.as_ref().unwrap().expose(), "en");
+        assert!(hosts[0].secret.is_none());
+        assert_eq!(hosts[0].password.expose(), "from-env");
+        assert_eq!(hosts[4].transport, TransportKind::Telnet);
+        assert_eq!(hosts[1].transport, TransportKind::Ssh);
+        assert_eq!(hosts[1].data["ntp"], serde_json::json!("10.5.5.1"));
+    }
+
+    #[test]
+    fn reads_a_yaml_inventory_with_ansibles_precedence() {
+        let (hosts, _) = load_as(
+            "inventory.yml",
+            "\
+all:
+  vars:
+    ansible_user: all-user
+    ansible_network_os: junipernetworks.junos.junos
+  hosts:
+    r1:
+      ansible_host: 10.0.0.1
+  children:
+    routers:
+      vars: {ansible_user: routers-user, ansible_become_pass: en}
+      children:
+        core:
+          vars: {ansible_user: core-user}
+          hosts:
+            r1:
+            r2: {ansible_port: 2022}
+        aa_edge:
+          vars: {ansible_user: aa-user}
+          hosts:
+            r2:
+              ansible_host: 10.0.0.2
+    zz_other:
+      vars: {ansible_user: zz-user}
+      hosts:
+        r1:
+",
+        )
+        .unwrap();
+        let r1 = &hosts[0];
+        assert_eq!(r1.host, "10.0.0.1");
+        // core (depth 2) beats zz_other (depth 1) however they sort by name.
+        assert_eq!(r1.username, "core-user");
+        assert_eq!(r1.platform, "juniper_junos");
+        assert_eq!(r1.groups, ["core", "routers", "zz_other"]);
+        let r2 = &hosts[1];
+        // aa_edge and core have the same depth: the later name wins.
+        assert_eq!(r2.username, "core-user");
+        assert_eq!((r2.host.as_str(), r2.port), ("10.0.0.2", 2022));
+        assert_eq!(r2.secret.as_ref().unwrap().expose(), "en");
+        assert_eq!(r2.groups, ["aa_edge", "core", "routers"]);
+    }
+
+    #[test]
+    fn group_priority_reorders_groups_of_one_depth() {
+        let (hosts, _) = load_as(
+            "inventory.yaml",
+            "\
+a_first:
+  vars: {ansible_user: a, ansible_group_priority: 10}
+  hosts: {r1: {}}
+b_second:
+  vars: {ansible_user: b}
+  hosts: {r1: {}}
+",
+        )
+        .unwrap();
+        assert_eq!(hosts[0].username, "a");
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        assert_eq!(
+            load_as("hosts.ini", "[core]\nr1 ansible_port=99999\n").unwrap_err(),
+            "inv/hosts.ini:2:17: ansible_port: 99999 is not a valid port (1-65535)"
+        );
+        assert_eq!(
+            load_as("hosts.ini", "[core]\nr1\n[core:vars]\nansible_pasword=x\n").unwrap_err(),
+            "inv/hosts.ini:4:1: ansible_pasword: unknown key; did you mean `ansible_password`?"
+        );
+        assert_eq!(
+            load_as("hosts.ini", "[core]\nr1 ansible_connection=netconf\n").unwrap_err(),
+            "inv/hosts.ini:2:23: ansible_connection: expected ssh or telnet, found \"netconf\""
+        );
+        assert_eq!(
+            load_as("hosts.ini", "[core]\nr[3:1]\n").unwrap_err(),
+            "inv/hosts.ini:2:1: r[3:1]: \"r[3:1]\": the range starts after it ends"
+        );
+        assert_eq!(
+            load_as("hosts.ini", "[a:children]\nb\n[b:children]\na\n").unwrap_err(),
+            "inv/hosts.ini:1:2: a: group cycle: a → b → a"
+        );
+        assert_eq!(
+            load_as("inventory.yml", "all:\n  hosts:\n    r1:\n      ansible_port: x\n")
+                .unwrap_err(),
+            "inv/inventory.yml:4:21: ansible_port: expected a port number (1-65535), found \"x\""
+        );
+        assert_eq!(
+            load_as("inventory.yml", "all:\n  hosts: [r1]\n").unwrap_err(),
+            "inv/inventory.yml:2:10: hosts: expected a map, found a list"
+        );
+        assert_eq!(
+            load_as("inventory.yml", "all:\n  children:\n    core:\n      hostz: {}\n")
+                .unwrap_err(),
+            "inv/inventory.yml:4:14: hostz: unknown key in a group: expected hosts, vars or children"
+        );
+        assert_eq!(
+            load_as("hosts.ini", "[core]\n").unwrap_err(),
+            "inv/hosts.ini:1:1: the inventory has no hosts"
+        );
+    }
+
+    #[test]
+    fn host_patterns() {
+        let names = |p: &str| expand_pattern(p).unwrap();
+        assert_eq!(names("r1"), (vec!["r1".to_string()], None));
+        assert_eq!(names("r1:2222"), (vec!["r1".to_string()], Some(2222)));
+        assert_eq!(names("10.0.0.1:22").1, Some(22));
+        assert_eq!(names("2001:db8::1"), (vec!["2001:db8::1".to_string()], None));
+        assert_eq!(names("[2001:db8::1]:830"), (vec!["2001:db8::1".to_string()], Some(830)));
+        assert_eq!(names("sw[08:10]").0, ["sw08", "sw09", "sw10"]);
+        assert_eq!(names("r[1:5:2]").0, ["r1", "r3", "r5"]);
+        assert_eq!(names("[a:c]-[1:2]:23").0, ["a-1", "a-2", "b-1", "b-2", "c-1", "c-2"]);
+        assert_eq!(names("[a:c]-[1:2]:23").1, Some(23));
+        assert!(expand_pattern("r1:0").is_err());
+        assert!(expand_pattern("r[1:x]").is_err());
+    }
+
+    #[test]
+    fn yaml_shape_detection() {
+        let is = |text: &str| {
+            is_ansible_yaml(&Document::parse(Path::new("x.yml"), text.into()).unwrap().root)
+        };
+        assert!(is("all:\n  hosts: {r1: }\n"));
+        assert!(is("core:\n  hosts: {r1: }\nedge:\n"));
+        assert!(!is("R1: {hostname: a}\n"));
+        assert!(!is("r1: {device_type: cisco_ios, host: a}\ncisco: [r1]\n"));
+        assert!(!is("- host: a\n"));
+    }
+}

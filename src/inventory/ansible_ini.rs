@@ -115,11 +115,6 @@ pub(crate) fn read(path: &Path) -> Result<Document, InventoryError> {
     let root = Node::Map(
         groups
             .into_iter()
-            .filter(|(_, section)| {
-                !(section.hosts.is_empty()
-                    && section.vars.is_empty()
-                    && section.children.is_empty())
-            })
             .map(|(name, section)| {
                 let part = |entries: Vec<(String, Node)>| Node::Map(entries);
                 let mut map = Vec::new();
@@ -132,7 +127,7 @@ pub(crate) fn read(path: &Path) -> Result<Document, InventoryError> {
                 if !section.children.is_empty() {
                     map.push(("children".to_string(), part(section.children)));
                 }
-                (name, Node::Map(map))
+                (name, if map.is_empty() { Node::Null } else { Node::Map(map) })
             })
             .collect(),
     );

@@ -130,7 +130,10 @@ fn load_file(path: &Path, env: Env) -> Result<Loaded, InventoryError> {
         Node::Map(_) => Err(doc.error(
             &[],
             None,
-            "a map that is no inventory netrun reads: expected the book's list of devices              (`- host: ...`), an Ansible inventory (`all: {hosts: ...}`), a .netmiko.yml (devices              with a device_type), a Nornir config.yaml (`inventory: ...`) or hosts.yaml, or a              Nornir folder",
+            "a map that is no inventory netrun reads: expected the book's list of devices \
+             (`- host: ...`), an Ansible inventory (`all: {hosts: ...}`), a .netmiko.yml (devices \
+             with a device_type), a Nornir config.yaml (`inventory: ...`) or hosts.yaml, or a \
+             Nornir folder",
         )),
         _ => netmiko::load_doc(&doc, env),
     }
@@ -238,6 +241,79 @@ mod tests {
         let inv = load(&folder, &no_env).unwrap();
         assert_eq!(inv.hosts[0].name, "R1");
         assert_eq!(inv.hosts[0].host, "10.0.0.2");
+    }
+
+    /// Write `files` (name, text) into a fresh folder.
+    fn files(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    fn names(inv: &Inventory) -> Vec<(&str, &str)> {
+        inv.hosts
+            .iter()
+            .map(|h| (h.name.as_str(), h.host.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_format_is_told_from_its_name_or_content() {
+        let dir = files(&[
+            ("hosts.ini", "[core]\nr1 ansible_host=10.0.0.1\n"),
+            ("hosts", "# Ansible\n[core]\nr1 ansible_host=10.0.0.1\n"),
+            ("plain", "r1 ansible_host=10.0.0.1\n"),
+            (
+                "inventory.yml",
+                "all:\n  children:\n    core:\n      hosts:\n        r1: {ansible_host: 10.0.0.1}\n",
+            ),
+            (
+                ".netmiko.yml",
+                "r1: {device_type: cisco_ios, host: 10.0.0.1}\ncore: [r1]\n",
+            ),
+            ("hosts.yaml", "r1: {hostname: 10.0.0.1, groups: [core]}\n"),
+            ("groups.yaml", "core: {username: ops}\n"),
+            ("config.yaml", "inventory:\n  plugin: SimpleInventory\n"),
+        ]);
+        for name in ["hosts.ini", "hosts", "plain", "inventory.yml", ".netmiko.yml", "hosts.yaml"] {
+            let inv = load(&dir.path().join(name), &no_env)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(names(&inv), [("r1", "10.0.0.1")], "{name}");
+            if name != "plain" {
+                assert_eq!(inv.hosts[0].groups, ["core"], "{name}");
+            }
+        }
+        let inv = load(&dir.path().join("hosts.yaml"), &no_env).unwrap();
+        assert_eq!(inv.hosts[0].username, "ops", "the groups file beside it is read");
+    }
+
+    #[test]
+    fn a_folder_with_a_config_file_is_read_through_it() {
+        let dir = files(&[("hosts.yaml", "r1: {hostname: 10.0.0.1}\n")]);
+        let other = files(&[("h.yml", "r2: {hostname: 10.0.0.2}\n")]);
+        std::fs::write(
+            dir.path().join("config.yml"),
+            format!(
+                "inventory:\n  options:\n    host_file: {}\n",
+                other.path().join("h.yml").display()
+            ),
+        )
+        .unwrap();
+        let inv = load(dir.path(), &no_env).unwrap();
+        assert_eq!(names(&inv), [("r2", "10.0.0.2")]);
+    }
+
+    #[test]
+    fn a_map_no_loader_takes_is_a_clear_error() {
+        let dir = files(&[("odd.yaml", "settings:\n  colour: blue\n")]);
+        let err = load(&dir.path().join("odd.yaml"), &no_env).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.ends_with("odd.yaml:1:1: a map that is no inventory netrun reads: expected the book's list of devices (`- host: ...`), an Ansible inventory (`all: {hosts: ...}`), a .netmiko.yml (devices with a device_type), a Nornir config.yaml (`inventory: ...`) or hosts.yaml, or a Nornir folder"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -105,3 +105,84 @@ pub(crate) fn load(doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
     check_unique_names(&hosts, &name_at)?;
     Ok((hosts, unknown_keys_warning(&doc.file, &unknown_keys)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn parse(text: &str) -> Document {
+        Document::parse(Path::new(".netmiko.yml"), text.into()).unwrap()
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    const NETMIKO_YML: &str = "\
+cisco3: &cisco
+  device_type: cisco_ios
+  host: cisco3.lasthop.io
+  username: pyclass
+  password: pw
+  secret: en
+arista1:
+  device_type: arista_eos
+  host: arista1.lasthop.io
+  username: pyclass
+  password: pw
+nxos1:
+  <<: *cisco
+  host: nxos1.lasthop.io
+cisco: [cisco3, nxos1]
+eos:
+  - arista1
+all: [cisco3, arista1, nxos1]
+";
+
+    #[test]
+    fn devices_by_name_and_groups_as_lists() {
+        let doc = parse(NETMIKO_YML);
+        assert!(is_netmiko_yml(&doc.root));
+        let (hosts, warnings) = load(&doc, &no_env).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let summary: Vec<(&str, &str, &str, Vec<&str>)> = hosts
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_str(),
+                    h.host.as_str(),
+                    h.platform.as_str(),
+                    h.groups.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("cisco3", "cisco3.lasthop.io", "cisco_ios", vec!["cisco", "all"]),
+                ("arista1", "arista1.lasthop.io", "arista_eos", vec!["eos", "all"]),
+                ("nxos1", "nxos1.lasthop.io", "cisco_ios", vec!["cisco", "all"]),
+            ]
+        );
+        assert_eq!(hosts[0].secret.as_ref().unwrap().expose(), "en");
+    }
+
+    #[test]
+    fn errors_point_at_the_entry() {
+        let error = |text: &str| load(&parse(text), &no_env).unwrap_err().to_string();
+        assert_eq!(
+            error("r1: {device_type: cisco_ios, host: a}\ncisco: [r1, r2]\n"),
+            ".netmiko.yml:2:13: cisco: \"r2\" is not a device of this file"
+        );
+        assert_eq!(
+            error("r1: {device_type: cisco_ios, host: a, port: 0}\n"),
+            ".netmiko.yml:1:45: port: 0 is not a valid port (1-65535)"
+        );
+        assert_eq!(
+            error("r1: {device_type: cisco_ios, host: a}\nr2: 3\n"),
+            ".netmiko.yml:2:5: r2: expected a device (a map) or a group (a list of names), found an integer"
+        );
+    }
+}
