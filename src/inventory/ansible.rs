@@ -489,6 +489,7 @@ impl Model {
                 "host",
                 Located::new(doc, name_node, key_path, "ansible_host"),
             );
+            check_literal_settings(&mut spec, env)?;
             let mut group_names: Vec<String> = groups
                 .iter()
                 .filter(|&&g| g != 0)
@@ -553,6 +554,37 @@ fn written_key<'d>(key: &str, root: &'d Node, path: &[Step]) -> &'d str {
             .map_or("", |(k, _)| k.as_str()),
         _ => "",
     }
+}
+
+/// The settings a host got must be values, not what only Ansible can resolve: a Jinja
+/// expression (`{{ lookup('env', 'PW') }}`) or an ansible-vault secret would otherwise be sent
+/// to the device as written.
+fn check_literal_settings(spec: &mut HostSpec, env: Env) -> Result<(), InventoryError> {
+    let settings = SETTINGS
+        .iter()
+        .map(|(_, setting)| *setting)
+        .chain(NETRUN_KEYS.iter().copied());
+    for setting in settings {
+        let Some(Some(at)) = spec.slot(setting).map(|slot| slot.as_ref()) else {
+            continue;
+        };
+        let Some(text) = at.text(env).ok().flatten() else {
+            continue;
+        };
+        if text.contains("{{") || text.contains("{%") {
+            return Err(at.error(
+                "is a Jinja expression, which netrun does not evaluate: give the value, or \
+                 ${VAR} to read it from the environment",
+            ));
+        }
+        if text.trim_start().starts_with("$ANSIBLE_VAULT;") {
+            return Err(at.error(
+                "is encrypted with ansible-vault, which netrun does not decrypt: give it as \
+                 ${VAR} from the environment, or with --ask-pass",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An `ansible_*` variable close to one netrun reads (`ansible_pasword`) is a typo: an error.
@@ -905,6 +937,34 @@ b_second:
             load_as("inventory.yml", "all:\n  children:\n    core:\n      hostz: {}\n")
                 .unwrap_err(),
             "inv/inventory.yml:4:14: hostz: unknown key in a group: expected hosts, vars or children"
+        );
+        assert_eq!(
+            load_as(
+                "hosts.ini",
+                "[core]\nr1\n[core:vars]\nansible_password={{ lookup('env', 'PW') }}\n"
+            )
+            .unwrap_err(),
+            "inv/hosts.ini:4:18: ansible_password: is a Jinja expression, which netrun does not \
+             evaluate: give the value, or ${VAR} to read it from the environment"
+        );
+        assert_eq!(
+            load_as(
+                "inventory.yml",
+                "all:\n  hosts:\n    r1:\n      ansible_become_password: !vault |\n          \
+                 $ANSIBLE_VAULT;1.1;AES256\n          6162\n"
+            )
+            .unwrap_err(),
+            "inv/inventory.yml:4:32: ansible_become_password: is encrypted with ansible-vault, \
+             which netrun does not decrypt: give it as ${VAR} from the environment, or with \
+             --ask-pass"
+        );
+        assert!(
+            load_as(
+                "hosts.ini",
+                "[core]\nr1 ansible_user=own\n[core:vars]\nansible_user={{ user }}\n"
+            )
+            .is_ok(),
+            "a Jinja value the host does not use is no error"
         );
         assert_eq!(
             load_as("hosts.ini", "[core]\n").unwrap_err(),

@@ -335,6 +335,32 @@ mod tests {
             ]
         );
 
+        for other in [
+            "ansible/hosts.ini",
+            "ansible/inventory.yml",
+            "netmiko/.netmiko.yml",
+        ] {
+            let inv = load(&root.join(other), &no_env).unwrap();
+            assert!(inv.warnings.is_empty(), "{other}: {:?}", inv.warnings);
+            let same: Vec<(&str, &str, &str, &str, bool)> = inv
+                .hosts
+                .iter()
+                .map(|h| {
+                    let groups = h.groups.iter().find(|g| *g != "routers").unwrap();
+                    (h.name.as_str(), h.host.as_str(), h.platform.as_str(), groups.as_str(), h.secret.is_some())
+                })
+                .collect();
+            assert_eq!(
+                same,
+                [
+                    ("R1", "192.168.100.1", "cisco_ios", "core", true),
+                    ("R2", "192.168.100.2", "cisco_ios", "core", true),
+                    ("R3", "192.168.100.3", "cisco_ios", "edge", true)
+                ],
+                "{other}"
+            );
+        }
+
         let nornir = load(&root.join("nornir"), &no_env).unwrap();
         assert!(nornir.warnings.is_empty(), "{:?}", nornir.warnings);
         let core = filter(nornir.hosts, &["group:core".to_string()]).unwrap();
