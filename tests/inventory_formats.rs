@@ -12,7 +12,13 @@ use common::{json, netrun, netrun_in, stderr, stdout, TestLab};
 /// The lab's devices as (name, port): every device listens on 127.0.0.1 with user, password
 /// and enable secret `cisco`, and starts unprivileged (so a lost secret fails the host).
 fn lab_ports(lab: &TestLab) -> Vec<(String, u16)> {
-    let out = netrun(&["inventory", "-i", lab.inventory().to_str().unwrap(), "-o", "json"]);
+    let out = netrun(&[
+        "inventory",
+        "-i",
+        lab.inventory().to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     json(&out)
         .as_array()
@@ -37,7 +43,14 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn runs_everywhere(dir: &Path, inventory: &Path, expected: &[&str]) {
     let out = netrun_in(
         Some(dir),
-        &["-i", inventory.to_str().unwrap(), "-o", "json", "show", "clock"],
+        &[
+            "-i",
+            inventory.to_str().unwrap(),
+            "-o",
+            "json",
+            "show",
+            "clock",
+        ],
         &[],
         std::time::Duration::from_secs(120),
     );
@@ -114,7 +127,9 @@ fn nornir_config_yaml_names_the_files_from_the_working_directory() {
     std::fs::create_dir(dir.path().join("inventory")).unwrap();
     let hosts: String = ports
         .iter()
-        .map(|(name, port)| format!("{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  groups: [ios]\n"))
+        .map(|(name, port)| {
+            format!("{name}:\n  hostname: 127.0.0.1\n  port: {port}\n  groups: [ios]\n")
+        })
         .collect();
     write(&dir.path().join("inventory"), "my_hosts.yaml", &hosts);
     write(

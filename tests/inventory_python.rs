@@ -196,7 +196,10 @@ fn compare(bin: &Path, dir: &Path, mode: &str, path: &str, expected_hosts: usize
         "{path}: host names"
     );
     for (name, their) in &theirs {
-        assert_eq!(&ours[name], their, "{path}: host {name} (left netrun, right {mode})");
+        assert_eq!(
+            &ours[name], their,
+            "{path}: host {name} (left netrun, right {mode})"
+        );
     }
 }
 

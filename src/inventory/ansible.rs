@@ -384,24 +384,27 @@ impl Model {
                 self.hosts[host].groups.push(ungrouped);
             }
         }
-        for index in 0..self.groups.len() {
-            self.depth(doc, index, &mut Vec::new())?;
-        }
+        self.depths(doc)?;
         if self.hosts.is_empty() {
             return Err(doc.error_at_start("the inventory has no hosts"));
         }
         Ok(())
     }
 
-    /// Distance from `all` along the longest path of parents (Ansible's `Group.depth`).
+    /// Distance from `all` along the longest path of parents (Ansible's `Group.depth`), each
+    /// group's found once (`known`); a group that is its own ancestor is an error.
     fn depth(
         &self,
         doc: &Document,
         index: usize,
         chain: &mut Vec<usize>,
+        known: &mut [Option<usize>],
     ) -> Result<usize, InventoryError> {
         if index == 0 {
             return Ok(0);
+        }
+        if let Some(depth) = known[index] {
+            return Ok(depth);
         }
         if chain.contains(&index) {
             let names: Vec<&str> = chain
@@ -419,10 +422,18 @@ impl Model {
         chain.push(index);
         let mut depth = 0;
         for &parent in &self.groups[index].parents {
-            depth = depth.max(self.depth(doc, parent, chain)? + 1);
+            depth = depth.max(self.depth(doc, parent, chain, known)? + 1);
         }
         chain.pop();
+        known[index] = Some(depth);
         Ok(depth)
+    }
+
+    fn depths(&self, doc: &Document) -> Result<Vec<usize>, InventoryError> {
+        let mut known = vec![None; self.groups.len()];
+        (0..self.groups.len())
+            .map(|index| self.depth(doc, index, &mut Vec::new(), &mut known))
+            .collect()
     }
 
     /// Every group `host` is in, directly or through children, `all` included.
@@ -453,10 +464,7 @@ impl Model {
     }
 
     fn hosts_of(&self, doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
-        let mut depths = Vec::with_capacity(self.groups.len());
-        for index in 0..self.groups.len() {
-            depths.push(self.depth(doc, index, &mut Vec::new())?);
-        }
+        let depths = self.depths(doc)?;
         let name_nodes: Vec<Node> = self
             .hosts
             .iter()
@@ -778,6 +786,9 @@ mod tests {
         })
     }
 
+    /// name, address, port, platform, username, groups
+    type Summary<'h> = (&'h str, &'h str, u16, &'h str, &'h str, Vec<&'h str>);
+
     const INI: &str = "\
 r0 ansible_host=10.0.0.9
 [core]
@@ -805,7 +816,7 @@ ntp=10.5.5.1
     fn reads_an_ini_inventory_as_ansible_resolves_it() {
         let (hosts, warnings) = load_as("hosts.ini", INI).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
-        let summary: Vec<(&str, &str, u16, &str, &str, Vec<&str>)> = hosts
+        let summary: Vec<Summary> = hosts
             .iter()
             .map(|h| {
                 (
@@ -822,12 +833,40 @@ ntp=10.5.5.1
             summary,
             [
                 ("r0", "10.0.0.9", 22, "cisco_ios", "", vec!["ungrouped"]),
-                ("r1", "10.0.0.1", 2222, "arista_eos", "own", vec!["core", "dc"]),
+                (
+                    "r1",
+                    "10.0.0.1",
+                    2222,
+                    "arista_eos",
+                    "own",
+                    vec!["core", "dc"]
+                ),
                 ("r2", "r2", 22, "cisco_ios", "core-user", vec!["core", "dc"]),
                 // r3 was listed first in core: the port of its edge pattern does not count.
-                ("r3", "r3", 22, "cisco_ios", "core-user", vec!["core", "dc", "edge"]),
-                ("edgea.lab", "edgea.lab", 2300, "cisco_ios", "dc-user", vec!["dc", "edge"]),
-                ("edgeb.lab", "edgeb.lab", 2300, "cisco_ios", "dc-user", vec!["dc", "edge"]),
+                (
+                    "r3",
+                    "r3",
+                    22,
+                    "cisco_ios",
+                    "core-user",
+                    vec!["core", "dc", "edge"]
+                ),
+                (
+                    "edgea.lab",
+                    "edgea.lab",
+                    2300,
+                    "cisco_ios",
+                    "dc-user",
+                    vec!["dc", "edge"]
+                ),
+                (
+                    "edgeb.lab",
+                    "edgeb.lab",
+                    2300,
+                    "cisco_ios",
+                    "dc-user",
+                    vec!["dc", "edge"]
+                ),
             ]
         );
         assert_eq!(hosts[1].secret.as_ref().unwrap().expose(), "en");
@@ -925,8 +964,11 @@ b_second:
             "inv/hosts.ini:1:2: a: group cycle: a → b → a"
         );
         assert_eq!(
-            load_as("inventory.yml", "all:\n  hosts:\n    r1:\n      ansible_port: x\n")
-                .unwrap_err(),
+            load_as(
+                "inventory.yml",
+                "all:\n  hosts:\n    r1:\n      ansible_port: x\n"
+            )
+            .unwrap_err(),
             "inv/inventory.yml:4:21: ansible_port: expected a port number (1-65535), found \"x\""
         );
         assert_eq!(
@@ -978,11 +1020,20 @@ b_second:
         assert_eq!(names("r1"), (vec!["r1".to_string()], None));
         assert_eq!(names("r1:2222"), (vec!["r1".to_string()], Some(2222)));
         assert_eq!(names("10.0.0.1:22").1, Some(22));
-        assert_eq!(names("2001:db8::1"), (vec!["2001:db8::1".to_string()], None));
-        assert_eq!(names("[2001:db8::1]:830"), (vec!["2001:db8::1".to_string()], Some(830)));
+        assert_eq!(
+            names("2001:db8::1"),
+            (vec!["2001:db8::1".to_string()], None)
+        );
+        assert_eq!(
+            names("[2001:db8::1]:830"),
+            (vec!["2001:db8::1".to_string()], Some(830))
+        );
         assert_eq!(names("sw[08:10]").0, ["sw08", "sw09", "sw10"]);
         assert_eq!(names("r[1:5:2]").0, ["r1", "r3", "r5"]);
-        assert_eq!(names("[a:c]-[1:2]:23").0, ["a-1", "a-2", "b-1", "b-2", "c-1", "c-2"]);
+        assert_eq!(
+            names("[a:c]-[1:2]:23").0,
+            ["a-1", "a-2", "b-1", "b-2", "c-1", "c-2"]
+        );
         assert_eq!(names("[a:c]-[1:2]:23").1, Some(23));
         assert!(expand_pattern("r1:0").is_err());
         assert!(expand_pattern("r[1:x]").is_err());
@@ -991,7 +1042,11 @@ b_second:
     #[test]
     fn yaml_shape_detection() {
         let is = |text: &str| {
-            is_ansible_yaml(&Document::parse(Path::new("x.yml"), text.into()).unwrap().root)
+            is_ansible_yaml(
+                &Document::parse(Path::new("x.yml"), text.into())
+                    .unwrap()
+                    .root,
+            )
         };
         assert!(is("all:\n  hosts: {r1: }\n"));
         assert!(is("core:\n  hosts: {r1: }\nedge:\n"));

@@ -127,7 +127,14 @@ pub(crate) fn read(path: &Path) -> Result<Document, InventoryError> {
                 if !section.children.is_empty() {
                     map.push(("children".to_string(), part(section.children)));
                 }
-                (name, if map.is_empty() { Node::Null } else { Node::Map(map) })
+                (
+                    name,
+                    if map.is_empty() {
+                        Node::Null
+                    } else {
+                        Node::Map(map)
+                    },
+                )
             })
             .collect(),
     );

@@ -277,16 +277,26 @@ mod tests {
             ("groups.yaml", "core: {username: ops}\n"),
             ("config.yaml", "inventory:\n  plugin: SimpleInventory\n"),
         ]);
-        for name in ["hosts.ini", "hosts", "plain", "inventory.yml", ".netmiko.yml", "hosts.yaml"] {
-            let inv = load(&dir.path().join(name), &no_env)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for name in [
+            "hosts.ini",
+            "hosts",
+            "plain",
+            "inventory.yml",
+            ".netmiko.yml",
+            "hosts.yaml",
+        ] {
+            let inv =
+                load(&dir.path().join(name), &no_env).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(names(&inv), [("r1", "10.0.0.1")], "{name}");
             if name != "plain" {
                 assert_eq!(inv.hosts[0].groups, ["core"], "{name}");
             }
         }
         let inv = load(&dir.path().join("hosts.yaml"), &no_env).unwrap();
-        assert_eq!(inv.hosts[0].username, "ops", "the groups file beside it is read");
+        assert_eq!(
+            inv.hosts[0].username, "ops",
+            "the groups file beside it is read"
+        );
     }
 
     #[test]
@@ -347,7 +357,13 @@ mod tests {
                 .iter()
                 .map(|h| {
                     let groups = h.groups.iter().find(|g| *g != "routers").unwrap();
-                    (h.name.as_str(), h.host.as_str(), h.platform.as_str(), groups.as_str(), h.secret.is_some())
+                    (
+                        h.name.as_str(),
+                        h.host.as_str(),
+                        h.platform.as_str(),
+                        groups.as_str(),
+                        h.secret.is_some(),
+                    )
                 })
                 .collect();
             assert_eq!(

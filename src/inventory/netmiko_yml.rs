@@ -161,9 +161,24 @@ all: [cisco3, arista1, nxos1]
         assert_eq!(
             summary,
             [
-                ("cisco3", "cisco3.lasthop.io", "cisco_ios", vec!["cisco", "all"]),
-                ("arista1", "arista1.lasthop.io", "arista_eos", vec!["eos", "all"]),
-                ("nxos1", "nxos1.lasthop.io", "cisco_ios", vec!["cisco", "all"]),
+                (
+                    "cisco3",
+                    "cisco3.lasthop.io",
+                    "cisco_ios",
+                    vec!["cisco", "all"]
+                ),
+                (
+                    "arista1",
+                    "arista1.lasthop.io",
+                    "arista_eos",
+                    vec!["eos", "all"]
+                ),
+                (
+                    "nxos1",
+                    "nxos1.lasthop.io",
+                    "cisco_ios",
+                    vec!["cisco", "all"]
+                ),
             ]
         );
         assert_eq!(hosts[0].secret.as_ref().unwrap().expose(), "en");
