@@ -353,6 +353,9 @@ all:
       vars: {ansible_user: prio-user, ansible_group_priority: 5}
       hosts:
         r7:
+      children: lone
+    lone:
+      hosts: r8
 ";
 
 #[test]
@@ -362,5 +365,5 @@ fn ansible_ini_and_yaml_resolve_as_ansible_inventory_does() {
     write(dir.path(), "hosts.ini", ANSIBLE_INI);
     compare(&bin, dir.path(), "ansible", "hosts.ini", 9);
     write(dir.path(), "inventory.yml", ANSIBLE_YAML);
-    compare(&bin, dir.path(), "ansible", "inventory.yml", 6);
+    compare(&bin, dir.path(), "ansible", "inventory.yml", 7);
 }

@@ -242,6 +242,10 @@ impl Model {
         };
         for (key, value) in entries.iter_mut() {
             let at = with(&path, Step::key(key));
+            // Ansible takes a lone name for a map of one (`hosts: r1`, `children: edge`).
+            if let Node::Str(name) = value {
+                *value = Node::Map(vec![(std::mem::take(name), Node::Null)]);
+            }
             let section = match value {
                 Node::Map(section) => section,
                 Node::Null => continue,
