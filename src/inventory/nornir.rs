@@ -48,6 +48,9 @@ const PLUGINS: &[(&str, &[&str])] = &[
 
 /// The folder's documents and what the hosts found in them to warn about.
 struct Folder<'d> {
+    /// The groups file's name (`groups.yaml`, `groups.yml`, a config's `group_file`), for
+    /// messages.
+    groups_file: String,
     groups: Option<Groups<'d>>,
     defaults: Option<Located<'d>>,
     unknown_keys: BTreeSet<String>,
@@ -203,6 +206,10 @@ fn load_files(files: &Files, origin: &Path, env: Env) -> Result<Loaded, Inventor
         top_level_map(doc, "defaults")?;
     }
     let mut folder = Folder {
+        groups_file: files
+            .groups
+            .file_name()
+            .map_or_else(|| GROUPS_FILE.into(), |n| n.to_string_lossy().into_owned()),
         groups: groups_doc.as_ref().map(Groups::new),
         defaults: defaults_doc
             .as_ref()
@@ -594,7 +601,8 @@ impl<'d> Folder<'d> {
     fn group(&self, group: &str, reference: &Located<'d>) -> Result<Located<'d>, InventoryError> {
         let Some(groups) = &self.groups else {
             return Err(reference.error(format!(
-                "unknown group {group:?} (there is no {GROUPS_FILE})"
+                "unknown group {group:?} (there is no {})",
+                self.groups_file
             )));
         };
         if let Some(node) = groups.by_name.get(group) {
@@ -607,7 +615,8 @@ impl<'d> Folder<'d> {
         }
         if groups.entries.is_empty() {
             return Err(reference.error(format!(
-                "unknown group {group:?} ({GROUPS_FILE} defines none)"
+                "unknown group {group:?} ({} defines none)",
+                self.groups_file
             )));
         }
         let known: Vec<&str> = groups
@@ -616,7 +625,8 @@ impl<'d> Folder<'d> {
             .map(|(name, _)| name.as_str())
             .collect();
         Err(reference.error(format!(
-            "unknown group {group:?} ({GROUPS_FILE} defines {})",
+            "unknown group {group:?} ({} defines {})",
+            self.groups_file,
             known.join(", ")
         )))
     }
@@ -947,6 +957,13 @@ scrapli_boxes:
         assert_eq!(
             error(&[("hosts.yaml", "R1: {groups: [core]}\n")]),
             "inv/hosts.yaml:1:15: groups: unknown group \"core\" (there is no groups.yaml)"
+        );
+        assert_eq!(
+            error(&[
+                ("hosts.yml", "R1: {groups: [cor]}\n"),
+                ("groups.yml", "core: {}\n"),
+            ]),
+            "inv/hosts.yml:1:15: groups: unknown group \"cor\" (groups.yml defines core)"
         );
         assert_eq!(
             error(&[
