@@ -1,9 +1,10 @@
-//! What netrun resolves from Nornir and Ansible inventories, compared host by host with what
-//! Nornir (`InitNornir`, `Host.get_connection_parameters`' own inheritance) and Ansible
-//! (`ansible-inventory --list`) resolve from the same files.
+//! What netrun resolves from Nornir, Ansible and Netmiko inventories, compared host by host with
+//! what Nornir (`InitNornir`, `Host.get_connection_parameters`' own inheritance), Ansible
+//! (`ansible-inventory --list`) and Netmiko (`load_netmiko_yml`, `obtain_all_devices`) make of
+//! the same files.
 //!
 //! The tools come from a venv (`$NETRUN_INVENTORY_VENV`, else /tmp/netrun-inventory-venv, made
-//! by .ci/run with `pip install nornir ansible-core`). Without it the test says so and checks
+//! by .ci/run with `pip install nornir ansible-core netmiko`). Without it the test says so and checks
 //! nothing, except under CI (`CI=true`), where a missing venv fails.
 
 mod common;
@@ -101,8 +102,32 @@ def ansible_hosts(inventory):
         })
     return out
 
+def netmiko_hosts(path):
+    from netmiko.utilities import load_netmiko_yml, obtain_all_devices
+    _, devices = load_netmiko_yml(path)
+    out = []
+    for name, d in obtain_all_devices(devices).items():
+        device_type = d["device_type"]
+        telnet = device_type.endswith("_telnet")
+        for suffix in ["_telnet", "_ssh"]:
+            if device_type.endswith(suffix):
+                device_type = device_type[: -len(suffix)]
+        out.append({
+            "name": name,
+            # Netmiko's BaseConnection takes `ip` over `host`.
+            "hostname": d.get("ip") or d.get("host"),
+            "port": d.get("port") or (23 if telnet else 22),
+            "username": d.get("username", ""),
+            "platform": device_type,
+            "groups": [g for g, v in devices.items() if isinstance(v, list) and name in v],
+            "has_password": bool(d.get("password")),
+            "has_secret": bool(d.get("secret")),
+        })
+    return out
+
 mode, path = sys.argv[1], sys.argv[2]
-hosts = nornir_hosts(path) if mode == "nornir" else ansible_hosts(path)
+readers = {"nornir": nornir_hosts, "ansible": ansible_hosts, "netmiko": netmiko_hosts}
+hosts = readers[mode](path)
 print(json.dumps(sorted(hosts, key=lambda h: h["name"])))
 "#;
 
@@ -112,17 +137,21 @@ fn venv_bin() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/tmp/netrun-inventory-venv"));
     let bin = venv.join("bin");
-    let ready = bin.join("python").exists() && bin.join("ansible-inventory").exists();
+    let ready = bin.join("ansible-inventory").exists()
+        && Command::new(bin.join("python"))
+            .args(["-c", "import nornir, netmiko"])
+            .output()
+            .is_ok_and(|out| out.status.success());
     if ready {
         return Some(bin);
     }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but there is no venv with nornir and ansible-core at {} (.ci/run makes it)",
+        "CI=true but there is no venv with nornir, ansible-core and netmiko at {} (.ci/run makes it)",
         venv.display()
     );
     eprintln!(
-        "skipped: no venv with nornir and ansible-core at {} (see .ci/run)",
+        "skipped: no venv with nornir, ansible-core and netmiko at {} (see .ci/run)",
         venv.display()
     );
     None
@@ -366,4 +395,43 @@ fn ansible_ini_and_yaml_resolve_as_ansible_inventory_does() {
     compare(&bin, dir.path(), "ansible", "hosts.ini", 9);
     write(dir.path(), "inventory.yml", ANSIBLE_YAML);
     compare(&bin, dir.path(), "ansible", "inventory.yml", 7);
+}
+
+const NETMIKO_YML: &str = "\
+__meta__:
+  encryption: false
+cisco3: &cisco
+  device_type: cisco_ios
+  host: cisco3.lasthop.io
+  username: pyclass
+  password: pw
+  secret: en
+arista1:
+  device_type: arista_eos
+  ip: 10.0.0.11
+  host: ignored.example.com
+  port: 2222
+  username: admin
+  password: pw
+rtr-telnet:
+  <<: *cisco
+  device_type: cisco_ios_telnet
+  host: 10.0.0.12
+  secret: ''
+srx:
+  device_type: juniper_junos
+  host: 10.0.0.13
+cisco:
+  - cisco3
+  - rtr-telnet
+eos: [arista1]
+lab: [arista1, cisco3]
+";
+
+#[test]
+fn netmiko_yml_resolves_as_netmiko_does() {
+    let Some(bin) = venv_bin() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".netmiko.yml", NETMIKO_YML);
+    compare(&bin, dir.path(), "netmiko", ".netmiko.yml", 4);
 }

@@ -1,7 +1,9 @@
 //! Netmiko's `.netmiko.yml` (the file `netmiko-show` and `netmiko-cfg` read): a map where a map
 //! value is a device (its name → Netmiko keyword arguments, read as the book's format reads them)
 //! and a list value is a group of device names (`cisco: [rtr1, rtr2]`), which netrun gives its
-//! hosts as groups for `--limit group:NAME`.
+//! hosts as groups for `--limit group:NAME`. `__meta__` holds the file's own settings; netrun
+//! refuses one that says the file is encrypted (Netmiko's `encryption: true`), since it would
+//! otherwise send ciphertext as passwords.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -26,6 +28,25 @@ pub(crate) fn is_netmiko_yml(root: &Node) -> bool {
             .any(|(_, value)| value.get("device_type").is_some())
 }
 
+/// The key of the file's own settings, which is no device.
+const META: &str = "__meta__";
+
+/// `__meta__` may set things netrun has no use for, but not encryption.
+fn check_meta(doc: &Document) -> Result<(), InventoryError> {
+    let Some(meta) = doc.root.get(META) else {
+        return Ok(());
+    };
+    if let Some(Node::Bool(true)) = meta.get("encryption") {
+        return Err(doc.error(
+            &[Step::key(META), Step::key("encryption")],
+            Some("encryption"),
+            "netrun does not decrypt Netmiko's encrypted fields: give the secrets as ${VAR} \
+             from the environment instead",
+        ));
+    }
+    Ok(())
+}
+
 /// Read the devices and groups of a parsed `.netmiko.yml`.
 pub(crate) fn load(doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
     let Node::Map(entries) = &doc.root else {
@@ -33,8 +54,10 @@ pub(crate) fn load(doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
             "expected a map of devices (`rtr1: {device_type: ...}`) and groups (`cisco: [rtr1]`)",
         ));
     };
+    check_meta(doc)?;
+    let entries: Vec<&(String, Node)> = entries.iter().filter(|(key, _)| key != META).collect();
     let mut groups: HashMap<&str, Vec<String>> = HashMap::new();
-    for (group, value) in entries {
+    for (group, value) in entries.iter().map(|entry| (&entry.0, &entry.1)) {
         let Node::Seq(members) = value else {
             continue;
         };
@@ -69,7 +92,11 @@ pub(crate) fn load(doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
         .iter()
         .map(|(name, _)| Node::Str(name.clone()))
         .collect();
-    for ((name, value), name_node) in entries.iter().zip(&name_nodes) {
+    for ((name, value), name_node) in entries
+        .iter()
+        .map(|entry| (&entry.0, &entry.1))
+        .zip(&name_nodes)
+    {
         match value {
             Node::Map(_) => {}
             Node::Seq(_) => continue,
@@ -143,7 +170,7 @@ all: [cisco3, arista1, nxos1]
 
     #[test]
     fn devices_by_name_and_groups_as_lists() {
-        let doc = parse(NETMIKO_YML);
+        let doc = parse(&format!("__meta__: {{encryption: false}}\n{NETMIKO_YML}"));
         assert!(is_netmiko_yml(&doc.root));
         let (hosts, warnings) = load(&doc, &no_env).unwrap();
         assert!(warnings.is_empty(), "{warnings:?}");
@@ -194,6 +221,11 @@ all: [cisco3, arista1, nxos1]
         assert_eq!(
             error("r1: {device_type: cisco_ios, host: a, port: 0}\n"),
             ".netmiko.yml:1:45: port: 0 is not a valid port (1-65535)"
+        );
+        assert_eq!(
+            error("__meta__: {encryption: true}\nr1: {device_type: cisco_ios, host: a}\n"),
+            ".netmiko.yml:1:24: encryption: netrun does not decrypt Netmiko's encrypted fields: \
+             give the secrets as ${VAR} from the environment instead"
         );
         assert_eq!(
             error("r1: {device_type: cisco_ios, host: a}\nr2: 3\n"),
