@@ -140,8 +140,9 @@ fn load_file(path: &Path, env: Env) -> Result<Loaded, InventoryError> {
 }
 
 /// A file without a YAML extension is INI when its first line that is not a comment is a
-/// `[section]` header, or when it is not YAML or is YAML for a single word or line (`r1`,
-/// `r1 ansible_host=10.0.0.1`).
+/// `[section]` header, or when it is YAML for a single word or line (`r1`,
+/// `r1 ansible_host=10.0.0.1`), or is not YAML and does not start like YAML (`- `, `key:`), so
+/// that a broken devices.yaml under another name still gets YAML's message.
 fn reads_as_ini(path: &Path, parsed: &Result<Document, InventoryError>) -> bool {
     let first_line = std::fs::read_to_string(path).ok().and_then(|text| {
         text.trim_start_matches('\u{feff}')
@@ -160,9 +161,12 @@ fn reads_as_ini(path: &Path, parsed: &Result<Document, InventoryError>) -> bool 
                 .ends_with(']')
             && !line.contains(',')
     });
+    let starts_like_yaml = first_line.as_deref().is_some_and(|line| {
+        line.starts_with(['-', '{']) || line.ends_with(':') || line.contains(": ")
+    });
     header
         || match parsed {
-            Err(InventoryError::Invalid { .. }) => true,
+            Err(InventoryError::Invalid { .. }) => !starts_like_yaml,
             Err(InventoryError::Read { .. }) => false,
             Ok(doc) => matches!(
                 doc.root,
@@ -297,6 +301,13 @@ mod tests {
             inv.hosts[0].username, "ops",
             "the groups file beside it is read"
         );
+    }
+
+    #[test]
+    fn broken_yaml_without_a_yaml_name_keeps_yamls_message() {
+        let dir = files(&[("devices", "- host: a\n  port: [22\n")]);
+        let err = load(&dir.path().join("devices"), &no_env).unwrap_err();
+        assert!(err.to_string().contains("malformed YAML"), "{err}");
     }
 
     #[test]
