@@ -583,6 +583,13 @@ fn check_literal_settings(spec: &mut HostSpec, env: Env) -> Result<(), Inventory
         let Some(text) = at.text(env).ok().flatten() else {
             continue;
         };
+        if setting == "transport" && !matches!(text.to_ascii_lowercase().as_str(), "ssh" | "telnet")
+        {
+            return Err(at.error(format!(
+                "{text:?} is not a CLI session netrun can open: use network_cli, ssh, \
+                 paramiko or libssh (SSH), or telnet"
+            )));
+        }
         if text.contains("{{") || text.contains("{%") {
             return Err(at.error(
                 "is a Jinja expression, which netrun does not evaluate: give the value, or \
@@ -957,7 +964,8 @@ b_second:
         );
         assert_eq!(
             load_as("hosts.ini", "[core]\nr1 ansible_connection=netconf\n").unwrap_err(),
-            "inv/hosts.ini:2:23: ansible_connection: expected ssh or telnet, found \"netconf\""
+            "inv/hosts.ini:2:23: ansible_connection: \"netconf\" is not a CLI session netrun can \
+             open: use network_cli, ssh, paramiko or libssh (SSH), or telnet"
         );
         assert_eq!(
             load_as("hosts.ini", "[core]\nr[3:1]\n").unwrap_err(),
