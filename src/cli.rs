@@ -52,8 +52,8 @@ pub enum Sub {
 /// Which devices to talk to.
 #[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
-    /// Inventory file (the book's devices.yaml list) or Nornir-style folder
-    /// [default: $NETRUN_INVENTORY, else ./inventory/devices.yaml]
+    /// Inventory: the book's devices.yaml list, an Ansible INI or YAML file, a .netmiko.yml, a
+    /// Nornir config.yaml or folder [default: $NETRUN_INVENTORY, else ./inventory/devices.yaml]
     #[arg(short, long, value_name = "PATH")]
     pub inventory: Option<PathBuf>,
 

@@ -27,10 +27,17 @@ impl TransportKind {
 }
 
 /// A secret string that never shows itself: Debug, Display and Serialize all give `***`, so a
-/// password cannot leak into logs, JSON or a pipe by accident. (Deserialize reads the real value.)
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
+/// password cannot leak into logs, JSON or a pipe by accident. (Deserialize reads the real value:
+/// the fork strategy's workers get their jobs that way.) The text is wiped from memory when the
+/// last copy is dropped (`zeroize`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(zeroize::Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
 
 impl Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -40,7 +47,7 @@ impl Serialize for Secret {
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(zeroize::Zeroizing::new(value.into()))
     }
     /// The clear text, for the one place that must send it to a device.
     pub fn expose(&self) -> &str {
@@ -513,4 +520,22 @@ pub fn now_us() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fork strategy sends jobs to its workers as JSON: a secret must arrive whole there,
+    /// while everything that serialises it for a person shows `***`.
+    #[test]
+    fn a_secret_is_hidden_when_shown_and_read_back_whole() {
+        let secret = Secret::new("s3cret");
+        assert_eq!(serde_json::to_string(&secret).unwrap(), "\"***\"");
+        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
+        let read: Secret = serde_json::from_str("\"s3cret\"").unwrap();
+        assert_eq!(read, secret);
+        assert_eq!(read.expose(), "s3cret");
+        assert!(Secret::default().is_empty());
+    }
 }

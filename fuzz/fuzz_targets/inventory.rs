@@ -3,9 +3,13 @@
 //! devices.yaml file and the folder's hosts.yaml, the second and third (when present) the
 //! folder's groups.yaml and defaults.yaml.
 //!
+//! The file is read as whichever format netrun detects in it (the book's list, Ansible YAML, a
+//! .netmiko.yml, a Nornir config.yaml naming other files).
+//!
 //! Checked, besides no panic and no hang: a file that is not UTF-8 is a read error naming it;
 //! every other error names one of the files and a line (in YAML's line breaks) and column inside
-//! it or at its end; a loaded inventory has at least one host, with unique names.
+//! it or at its end, or, when the input is a Nornir config (it has an `inventory` key), may name
+//! a file the config names; a loaded inventory has at least one host, with unique names.
 #![no_main]
 
 use std::collections::HashSet;
@@ -21,7 +25,8 @@ fuzz_target!(|input: &[u8]| {
     let dir = scratch();
     let book = dir.join("devices.yaml");
     std::fs::write(&book, hosts).expect("write devices.yaml");
-    check(load_inventory(&book, &env), &[(&book, hosts)]);
+    let names_files = String::from_utf8_lossy(hosts).contains("inventory");
+    check(load_inventory(&book, &env), &[(&book, hosts)], names_files);
 
     let folder = dir.join("nornir");
     let mut files = vec![(folder.join("hosts.yaml"), hosts)];
@@ -36,7 +41,7 @@ fuzz_target!(|input: &[u8]| {
         std::fs::write(path, text).expect("write a Nornir file");
     }
     let files: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), *t)).collect();
-    check(load_inventory(&folder, &env), &files);
+    check(load_inventory(&folder, &env), &files, false);
 });
 
 /// `${PW}` is set, every other variable (`NETRUN_PASSWORD` included) is not.
@@ -44,7 +49,9 @@ fn env(name: &str) -> Option<String> {
     (name == "PW").then(|| "from-env".to_string())
 }
 
-fn check(loaded: Result<Inventory, InventoryError>, files: &[(&Path, &[u8])]) {
+/// `names_files`: the input may be a Nornir config, whose errors can be about the files it
+/// names; those are only checked for a position.
+fn check(loaded: Result<Inventory, InventoryError>, files: &[(&Path, &[u8])], names_files: bool) {
     match loaded {
         Ok(inventory) => {
             assert!(
@@ -55,6 +62,12 @@ fn check(loaded: Result<Inventory, InventoryError>, files: &[(&Path, &[u8])]) {
             for host in &inventory.hosts {
                 assert!(names.insert(&host.name), "host {:?} twice", host.name);
             }
+        }
+        Err(InventoryError::Read { file, .. }) if names_files && given(files, &file).is_none() => {}
+        Err(InventoryError::Invalid {
+            file, line, column, ..
+        }) if names_files && given(files, &file).is_none() => {
+            assert!(line >= 1 && column >= 1, "{file:?}:{line}:{column}");
         }
         Err(InventoryError::Read { file, source }) => {
             let text = text_of(files, &file);
@@ -78,10 +91,14 @@ fn check(loaded: Result<Inventory, InventoryError>, files: &[(&Path, &[u8])]) {
 
 /// The text written to `file`, which must be one of `files`.
 fn text_of<'a>(files: &[(&Path, &'a [u8])], file: &Path) -> &'a [u8] {
-    let found = files.iter().find(|(path, _)| *path == file);
-    found
-        .unwrap_or_else(|| panic!("error names {file:?}, not a file given"))
-        .1
+    given(files, file).unwrap_or_else(|| panic!("error names {file:?}, not a file given"))
+}
+
+fn given<'a>(files: &[(&Path, &'a [u8])], file: &Path) -> Option<&'a [u8]> {
+    files
+        .iter()
+        .find(|(path, _)| *path == file)
+        .map(|(_, text)| *text)
 }
 
 /// This process's scratch folder, under the fuzz crate's (gitignored) target dir, so nothing is

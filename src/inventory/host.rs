@@ -90,7 +90,7 @@ impl<'d> Located<'d> {
     }
 
     /// Like `text`, but an empty string counts as not given.
-    fn non_empty_text(&self, env: Env) -> Result<Option<String>, InventoryError> {
+    pub(crate) fn non_empty_text(&self, env: Env) -> Result<Option<String>, InventoryError> {
         Ok(self.text(env)?.filter(|t| !t.is_empty()))
     }
 

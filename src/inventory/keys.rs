@@ -57,6 +57,11 @@ pub(crate) const NORNIR_KEYS: &[&str] = &[
     "host_key_policy",
 ];
 
+/// The fields of one plugin's Nornir `connection_options`.
+pub(crate) const CONNECTION_OPTION_KEYS: &[&str] = &[
+    "hostname", "port", "username", "password", "platform", "extras",
+];
+
 /// The known key `key` is a misspelling of, if it is not known itself and is close to one of
 /// `known` (the closest; the first listed among equally close ones).
 pub(crate) fn misspelling_of(key: &str, known: &[&'static str]) -> Option<&'static str> {

@@ -18,20 +18,18 @@ use super::yaml::{Document, Node, Step};
 use super::Loaded;
 
 /// Read the list at `path` into hosts (in file order) and warnings.
+#[cfg(test)]
 pub(crate) fn load(path: &Path, env: Env) -> Result<Loaded, InventoryError> {
-    let doc = Document::read(path)?;
+    load_doc(&Document::read(path)?, env)
+}
+
+/// Read the parsed list into hosts (in file order) and warnings.
+pub(crate) fn load_doc(doc: &Document, env: Env) -> Result<Loaded, InventoryError> {
+    let path = doc.file.as_path();
     let items = match &doc.root {
         Node::Seq(items) if !items.is_empty() => items,
         Node::Seq(_) | Node::Null => {
             return Err(doc.error_at_start("the inventory is empty: list at least one device"))
-        }
-        Node::Map(_) => {
-            return Err(doc.error(
-                &[],
-                None,
-                "expected a list of devices (`- host: ...`), found a map \
-                 (for a Nornir inventory, give its folder)",
-            ))
         }
         other => {
             return Err(doc.error(
@@ -47,45 +45,73 @@ pub(crate) fn load(path: &Path, env: Env) -> Result<Loaded, InventoryError> {
     let mut entries = Vec::with_capacity(items.len());
     let mut unknown_keys = BTreeSet::new();
     for (index, item) in items.iter().enumerate() {
-        entries.push(read_entry(&doc, index, item, env, &mut unknown_keys)?);
+        let label = format!("device {}", index + 1);
+        let entry = read_entry(
+            doc,
+            vec![Step::Index(index)],
+            &label,
+            item,
+            env,
+            &mut unknown_keys,
+        )?;
+        entries.push(entry);
     }
-    let (hosts, name_at) = name_hosts(entries);
+    let (hosts, name_at, repeated) = name_hosts(entries);
     check_unique_names(&hosts, &name_at)?;
-    let warnings = if unknown_keys.is_empty() {
-        Vec::new()
-    } else {
-        let keys: Vec<&str> = unknown_keys.iter().map(String::as_str).collect();
-        vec![format!(
-            "{}: netrun does not use {}; kept as template data",
+    let mut warnings = unknown_keys_warning(path, &unknown_keys);
+    if !repeated.is_empty() {
+        let shown: Vec<&str> = repeated.iter().take(8).map(String::as_str).collect();
+        let more = if repeated.len() > shown.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        warnings.push(format!(
+            "{}: {} devices repeat the address and port of one before them; named {}{more} \
+             (give each a `name:` to choose)",
             path.display(),
-            keys.join(", ")
-        )]
-    };
+            repeated.len(),
+            shown.join(", ")
+        ));
+    }
     Ok((hosts, warnings))
 }
 
-/// One device, built, with where its name came from (if given) or its address was written.
-struct Entry<'d> {
-    host: Host,
-    explicit_name: bool,
-    name_at: Located<'d>,
+/// One warning naming the keys netrun does not use, if any.
+pub(crate) fn unknown_keys_warning(path: &Path, unknown_keys: &BTreeSet<String>) -> Vec<String> {
+    if unknown_keys.is_empty() {
+        return Vec::new();
+    }
+    let keys: Vec<&str> = unknown_keys.iter().map(String::as_str).collect();
+    vec![format!(
+        "{}: netrun does not use {}; kept as template data",
+        path.display(),
+        keys.join(", ")
+    )]
 }
 
-fn read_entry<'d>(
+/// One device, built, with where its name came from (if given) or its address was written.
+pub(crate) struct Entry<'d> {
+    pub(crate) host: Host,
+    explicit_name: bool,
+    pub(crate) name_at: Located<'d>,
+}
+
+/// The device at `path` (a map of Netmiko keyword arguments); `label` names it in errors.
+pub(crate) fn read_entry<'d>(
     doc: &'d Document,
-    index: usize,
+    path: Vec<Step>,
+    label: &str,
     item: &'d Node,
     env: Env,
     unknown_keys: &mut BTreeSet<String>,
 ) -> Result<Entry<'d>, InventoryError> {
-    let path = vec![Step::Index(index)];
     let Node::Map(settings) = item else {
         return Err(doc.error(
             &path,
             None,
             format!(
-                "device {}: expected a map of settings (device_type, host, ...), found {}",
-                index + 1,
+                "{label}: expected a map of settings (device_type, host, ...), found {}",
                 item.kind()
             ),
         ));
@@ -144,10 +170,12 @@ fn read_entry<'d>(
 }
 
 /// A host without a `name` is named by its address, or `address:port` when the address appears
-/// with several ports (a lab of many devices on one IP).
-fn name_hosts(entries: Vec<Entry>) -> (Vec<Host>, Vec<Located>) {
+/// with several ports (a lab of many devices on one IP). The same address and port again (the
+/// book's devices_all.yaml repeats its devices) is `address:port#2`, `#3`, ...; those names are
+/// returned for a warning.
+fn name_hosts(entries: Vec<Entry>) -> (Vec<Host>, Vec<Located>, Vec<String>) {
     let mut ports: HashMap<&str, HashSet<u16>> = HashMap::new();
-    for entry in &entries {
+    for entry in entries.iter().filter(|e| !e.explicit_name) {
         ports
             .entry(entry.host.host.as_str())
             .or_default()
@@ -158,19 +186,29 @@ fn name_hosts(entries: Vec<Entry>) -> (Vec<Host>, Vec<Located>) {
         .filter(|(_, ports)| ports.len() > 1)
         .map(|(address, _)| address.to_string())
         .collect();
-    entries
+    let mut seen: HashMap<(String, u16), usize> = HashMap::new();
+    let mut repeated = Vec::new();
+    let (hosts, name_at) = entries
         .into_iter()
         .map(|mut entry| {
             if !entry.explicit_name {
-                entry.host.name = if shared.contains(&entry.host.host) {
-                    format!("{}:{}", entry.host.host, entry.host.port)
+                let host = &entry.host;
+                let count = seen.entry((host.host.clone(), host.port)).or_insert(0);
+                *count += 1;
+                entry.host.name = if *count > 1 {
+                    let name = format!("{}:{}#{count}", host.host, host.port);
+                    repeated.push(name.clone());
+                    name
+                } else if shared.contains(&host.host) {
+                    format!("{}:{}", host.host, host.port)
                 } else {
-                    entry.host.host.clone()
+                    host.host.clone()
                 };
             }
             (entry.host, entry.name_at)
         })
-        .unzip()
+        .unzip();
+    (hosts, name_at, repeated)
 }
 
 #[cfg(test)]
@@ -429,8 +467,7 @@ mod tests {
         );
         assert_eq!(
             error("R1:\n  host: a\n"),
-            "devices.yaml:1:1: expected a list of devices (`- host: ...`), found a map \
-             (for a Nornir inventory, give its folder)"
+            "devices.yaml:1:1: expected a list of devices (`- host: ...`), found a map"
         );
     }
 
@@ -488,9 +525,44 @@ mod tests {
             "devices.yaml:5:9: name: duplicate name \"R1\" (first at line 1)"
         );
         assert_eq!(
-            error("- host: 10.0.0.1\n- host: 10.0.0.2\n- host: 10.0.0.1\n"),
-            "devices.yaml:3:9: host: duplicate name \"10.0.0.1\" (first at line 1)"
+            error("- host: 10.0.0.1\n- name: 10.0.0.1\n  host: 10.0.0.2\n"),
+            "devices.yaml:2:9: name: duplicate name \"10.0.0.1\" (first at line 1)",
+            "a name given is never renamed"
         );
+    }
+
+    #[test]
+    fn repeated_addresses_are_numbered_with_a_warning() {
+        let (hosts, warnings) = ok("\
+- {host: 10.0.0.1}
+- {host: 10.0.0.2}
+- {host: 10.0.0.1}
+- {host: 10.0.0.1, port: 2222}
+- {host: 10.0.0.1}
+");
+        let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "10.0.0.1:22",
+                "10.0.0.2",
+                "10.0.0.1:22#2",
+                "10.0.0.1:2222",
+                "10.0.0.1:22#3"
+            ]
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].ends_with(
+                "2 devices repeat the address and port of one before them; named \
+                 10.0.0.1:22#2, 10.0.0.1:22#3 (give each a `name:` to choose)"
+            ),
+            "{}",
+            warnings[0]
+        );
+        let (hosts, _) = ok("- {host: a}\n- {host: a}\n");
+        assert_eq!(hosts[0].name, "a");
+        assert_eq!(hosts[1].name, "a:22#2");
     }
 
     #[test]

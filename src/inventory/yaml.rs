@@ -9,7 +9,7 @@
 //! of them) as a plain key, so `Document` applies merges to the tree it gives, and keeps the tree
 //! as written to point errors about merged values at the place they are written.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -66,7 +66,7 @@ impl Node {
 }
 
 /// One step from a node to a child.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Step {
     /// The n-th item of a list.
     Index(usize),
@@ -94,6 +94,9 @@ pub(crate) struct Document {
     pub(crate) root: Node,
     /// The tree as written, when it has merge keys (`root` is the same tree otherwise).
     written: Option<Node>,
+    /// Where each node is, for a tree built from another format (an INI file): found by its
+    /// path, or the longest prefix of it that is listed, instead of by re-reading YAML.
+    positions: Option<HashMap<Vec<Step>, (usize, usize)>>,
 }
 
 impl Document {
@@ -127,6 +130,7 @@ impl Document {
             text,
             root,
             written: None,
+            positions: None,
         };
         doc.check_unique_keys(&doc.root, &mut Vec::new())?;
         if has_merge_key(&doc.root) {
@@ -134,6 +138,21 @@ impl Document {
             doc.written = Some(std::mem::replace(&mut doc.root, merged));
         }
         Ok(doc)
+    }
+
+    /// A tree read from a format that is not YAML, with the 1-based line and column of its nodes.
+    pub(crate) fn from_positions(
+        file: &Path,
+        root: Node,
+        positions: HashMap<Vec<Step>, (usize, usize)>,
+    ) -> Document {
+        Document {
+            file: file.to_path_buf(),
+            text: String::new(),
+            root,
+            written: None,
+            positions: Some(positions),
+        }
     }
 
     /// An error about the node at `path`, shown as `FILE:LINE:COL: FIELD: message`.
@@ -167,6 +186,12 @@ impl Document {
     /// The 1-based line and column of the node at `path`, or of the deepest node on the way
     /// that exists (a map, for a key it lacks).
     pub(crate) fn locate(&self, path: &[Step]) -> (usize, usize) {
+        if let Some(positions) = &self.positions {
+            return (0..=path.len())
+                .rev()
+                .find_map(|len| positions.get(&path[..len]).copied())
+                .unwrap_or((1, 1));
+        }
         let path = match &self.written {
             Some(written) => written_path(written, path),
             None => path.to_vec(),
