@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
+use crate::device::Platform;
 use crate::fault::FaultSpec;
 use crate::lab::{GroupDefaults, Lab, LabConfig, LabFile, PortChoice, Transport};
 use crate::profile::ProfileName;
@@ -44,6 +45,11 @@ pub struct Args {
     /// Without --lab, a Telnet port makes every device speak both SSH and Telnet
     #[arg(long, value_name = "PORT|auto", default_value = "0")]
     pub telnet_port: TelnetPort,
+
+    /// Platform every device plays (a lab file sets it per group): cisco_ios, cisco_nxos,
+    /// cisco_xr, arista_eos, juniper_junos, cisco_asa, linux
+    #[arg(long, value_name = "NAME", default_value = "cisco_ios")]
+    pub platform: Platform,
 
     /// Latency profile (delays before the banner, on login, per command, per KiB of output)
     #[arg(long, value_enum, default_value = "instant")]
@@ -159,6 +165,7 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
                 profile: args.profile,
                 transport: default_transport,
                 legacy: args.ssh_legacy,
+                platform: args.platform,
             };
             LabFile::load(path)?.apply(&mut config, defaults, path)?;
         }
@@ -171,6 +178,7 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
             for device in &mut config.devices {
                 device.transport = default_transport;
                 device.legacy = args.ssh_legacy;
+                device.platform = args.platform;
             }
         }
     }

@@ -9,6 +9,7 @@ use russh::keys::ssh_key::public::KeyData;
 use russh::keys::PublicKey;
 use serde::Deserialize;
 
+use crate::device::Platform;
 use crate::fault::{DeviceFaults, Fault, FaultError, FaultSpec};
 use crate::profile::ProfileName;
 use crate::server::{self, RunningLab};
@@ -50,6 +51,8 @@ pub struct DevicePlan {
     /// Offer only what an old IOS box offers over SSH.
     pub legacy: bool,
     pub faults: DeviceFaults,
+    /// Which vendor's CLI it plays.
+    pub platform: Platform,
 }
 
 /// Everything needed to start a lab.
@@ -106,6 +109,7 @@ impl DevicePlan {
             transport,
             legacy: false,
             faults: DeviceFaults::default(),
+            platform: Platform::CiscoIos,
         }
     }
 }
@@ -250,6 +254,9 @@ pub struct GroupSpec {
     pub transport: Option<Transport>,
     /// Defaults to `--ssh-legacy`.
     pub legacy: Option<bool>,
+    /// Netmiko device_type of the personality (`cisco_nxos`, `juniper_junos`...); defaults to
+    /// `--platform`.
+    pub platform: Option<Platform>,
     /// Faults every device of the group has (`stall`, `drop-config=3`, `flood=1M`).
     #[serde(default)]
     pub faults: Vec<Fault>,
@@ -289,6 +296,7 @@ pub struct GroupDefaults {
     pub profile: ProfileName,
     pub transport: Transport,
     pub legacy: bool,
+    pub platform: Platform,
 }
 
 impl LabFile {
@@ -330,6 +338,7 @@ impl LabFile {
                     group.transport.unwrap_or(defaults.transport),
                 );
                 plan.legacy = group.legacy.unwrap_or(defaults.legacy);
+                plan.platform = group.platform.unwrap_or(defaults.platform);
                 for fault in &group.faults {
                     plan.faults.set(*fault);
                 }
@@ -367,6 +376,7 @@ mod tests {
         profile: ProfileName::Lan,
         transport: Transport::Ssh,
         legacy: false,
+        platform: Platform::CiscoIos,
     };
 
     fn lab(yaml: &str) -> Result<LabConfig, LabFileError> {

@@ -22,6 +22,7 @@ mod server;
 mod ssh;
 pub mod telnet;
 
+pub use device::{Personality, Platform};
 pub use fault::{DeviceFaults, Fault, FaultKind, FaultSpec};
 pub use inventory::InventoryEntry;
 pub use lab::{DevicePlan, Lab, LabConfig, LabError, PortChoice, Transport};

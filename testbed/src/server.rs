@@ -14,7 +14,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::device::{CliSession, Device, DeviceSpec, FloodLength, Out};
+use crate::device::{CliSession, Device, DeviceSpec, FloodLength, Out, Platform};
 use crate::lab::{LabConfig, LabError};
 use crate::profile::{mix, Delays, Pacer};
 use crate::{fdlimit, ports, ssh, telnet};
@@ -65,6 +65,8 @@ pub struct DeviceEndpoint {
     pub legacy: bool,
     /// Under the `refuse` fault: nothing listens on its ports.
     pub refused: bool,
+    /// Which vendor's CLI it plays.
+    pub platform: Platform,
 }
 
 /// A lab serving on a background runtime; stopped by `stop()` or on drop.
@@ -202,8 +204,8 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         telnet: telnet_listeners,
     } = ports::bind(config)?;
     let keys = ssh::HostKeys::generate();
-    let modern = ssh::server_config(&keys, false, &config.authorized_keys);
-    let legacy = ssh::server_config(&keys, true, &config.authorized_keys);
+    // One SSH configuration per (platform, legacy) in use: the identification is per platform.
+    let mut ssh_configs: Vec<((Platform, bool), ssh::ServerConfig)> = Vec::new();
     let mut endpoints = Vec::with_capacity(config.devices.len());
     let mut ssh_listeners = ssh_listeners.into_iter();
     let mut telnet_listeners = telnet_listeners.into_iter();
@@ -211,8 +213,21 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         let sim = Arc::new(sim_device(config.seed, index, plan));
         // One slot per device in each list (None where nothing listens), consumed in step.
         if let Some(listener) = ssh_listeners.next().flatten() {
-            let cfg = if plan.legacy { &legacy } else { &modern };
-            tokio::spawn(accept_ssh(listener, sim.clone(), cfg.clone()));
+            let kind = (plan.platform, plan.legacy);
+            let cfg = match ssh_configs.iter().find(|(k, _)| *k == kind) {
+                Some((_, cfg)) => cfg.clone(),
+                None => {
+                    let cfg = ssh::server_config(
+                        &keys,
+                        plan.legacy,
+                        &config.authorized_keys,
+                        plan.platform.personality().ssh_server_id,
+                    );
+                    ssh_configs.push((kind, cfg.clone()));
+                    cfg
+                }
+            };
+            tokio::spawn(accept_ssh(listener, sim.clone(), cfg));
         }
         if let Some(listener) = telnet_listeners.next().flatten() {
             tokio::spawn(accept_telnet(listener, sim.clone()));
@@ -224,6 +239,7 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
             telnet_port: port(telnet_base, plan.transport.telnet()),
             legacy: plan.legacy,
             refused: plan.faults.refuse,
+            platform: plan.platform,
         });
     }
     Ok(endpoints)
@@ -246,6 +262,7 @@ fn sim_device(lab_seed: u64, index: usize, plan: &crate::lab::DevicePlan) -> Sim
         password,
         enable_secret: ENABLE_SECRET.to_string(),
         faults: plan.faults.cli,
+        platform: plan.platform,
     };
     let profile = plan.profile.delays();
     SimDevice {

@@ -17,16 +17,21 @@ mod config;
 mod grammar;
 mod ident;
 mod ifname;
+pub mod platform;
 mod session;
 mod show;
+mod vendor;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use platform::{Personality, Platform};
 pub use session::{CliSession, MORE_ERASE, MORE_PROMPT};
 pub use show::HUGE_TECH_SUPPORT_BYTES;
 
 use config::Config;
 use ident::Ident;
+use vendor::model::VConfig;
+use vendor::VendorState;
 
 /// Faults that change what the CLI itself does (the server layer handles refuse, auth-fail, slow).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,6 +76,8 @@ pub struct DeviceSpec {
     pub password: String,
     pub enable_secret: String,
     pub faults: CliFaults,
+    /// Which vendor's CLI the device plays.
+    pub platform: Platform,
 }
 
 /// One simulated router's persistent state, shared by all its sessions.
@@ -86,6 +93,8 @@ pub struct Device {
 struct DeviceState {
     running: Option<Box<Config>>,
     startup: Option<Box<Config>>,
+    /// Non-IOS platforms: their config, made on first use.
+    vendor: Option<Box<VendorState>>,
     /// Commands run so far; advances `show clock`.
     ticks: u32,
 }
@@ -98,13 +107,19 @@ impl Device {
         })
     }
 
-    /// Check a username/password pair (the configured `username` lines count too).
+    /// Check a username/password pair (on IOS the configured `username` lines count too).
     pub fn check_login(&self, username: &str, password: &str) -> bool {
+        if self.spec.platform != Platform::CiscoIos {
+            return username == self.spec.username && password == self.spec.password;
+        }
         self.with_running(|cfg| cfg.check_login(username, password))
     }
 
     /// The current hostname (what the prompt shows).
     pub fn hostname(&self) -> String {
+        if self.spec.platform != Platform::CiscoIos {
+            return self.with_vendor(|s, _| s.running.hostname.clone());
+        }
         let state = self.lock();
         match &state.running {
             Some(cfg) => cfg.hostname.clone(),
@@ -153,6 +168,33 @@ impl Device {
             .running
             .get_or_insert_with(|| Box::new(Config::initial(&self.spec)));
         f(cfg)
+    }
+
+    /// Read a non-IOS device's config and the clock tick.
+    fn with_vendor<R>(&self, f: impl FnOnce(&VendorState, u32) -> R) -> R {
+        let mut state = self.lock();
+        let ticks = state.ticks;
+        f(self.vendor_state(&mut state), ticks)
+    }
+
+    fn with_vendor_mut<R>(&self, f: impl FnOnce(&mut VendorState) -> R) -> R {
+        let mut state = self.lock();
+        f(self.vendor_state(&mut state))
+    }
+
+    fn vendor_state<'s>(&self, state: &'s mut DeviceState) -> &'s mut VendorState {
+        state.vendor.get_or_insert_with(|| {
+            let initial = VConfig::initial(
+                self.spec.platform,
+                &self.spec.hostname,
+                &self.spec.username,
+                &self.ident(),
+            );
+            Box::new(VendorState {
+                running: initial.clone(),
+                saved: initial,
+            })
+        })
     }
 
     /// `write memory`: startup-config becomes a copy of running-config.

@@ -9,15 +9,17 @@ use regex::Regex;
 use super::commands::{filter_grammar, privileged_grammar, user_grammar, ExecCmd, FilterCmd, Show};
 use super::config::{global_grammar, submode_grammar, Applied, CfgCmd, Submode};
 use super::grammar::{ParseError, Parsed};
+use super::platform::{Personality, Platform};
 use super::show::{Filter, View};
+use super::vendor::{Action, Shell};
 use super::{Device, Out, SessionStart};
 
-/// What a page ends with while more output is waiting.
-pub const MORE_PROMPT: &[u8] = b" --More-- ";
-/// What the device prints after a key at the `--More--` prompt to wipe it: nine backspaces, nine
+/// What an IOS page ends with while more output is waiting (each platform's is in its
+/// [`Personality`]).
+pub const MORE_PROMPT: &[u8] = super::platform::IOS.more_prompt;
+/// What IOS prints after a key at the `--More--` prompt to wipe it: nine backspaces, nine
 /// spaces, nine backspaces (the leading blank of ` --More-- ` stays, as on IOS).
-pub const MORE_ERASE: &[u8] =
-    b"\x08\x08\x08\x08\x08\x08\x08\x08\x08         \x08\x08\x08\x08\x08\x08\x08\x08\x08";
+pub const MORE_ERASE: &[u8] = super::platform::IOS.more_erase;
 
 /// Longest command line kept (IOS ignores more); bounds memory per session.
 const MAX_LINE: usize = 4096;
@@ -27,7 +29,6 @@ const MAX_TRIES: u8 = 3;
 const DROP_MIN_LINES: usize = 5;
 /// Bytes the `garbage` fault puts in the middle of every third output line.
 const GARBAGE: &[u8] = b"\xff\xfe\x80";
-const DEFAULT_LENGTH: usize = 24;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -45,6 +46,10 @@ enum Stage {
     Command,
     EnablePassword,
     CopyDestination,
+    /// A non-IOS shell asked for a password (`enable`, `sudo`).
+    VendorSecret,
+    /// A non-IOS shell asked a question.
+    VendorAnswer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +105,8 @@ pub struct CliSession {
     config_lines: u32,
     /// The last command printed an error (exec exit status).
     failed: bool,
+    /// The interpreter of a non-IOS platform (IOS is this file's own).
+    shell: Option<Shell>,
     out: Vec<Out>,
 }
 
@@ -108,10 +115,13 @@ impl CliSession {
     pub fn new(device: Arc<Device>, start: SessionStart) -> (CliSession, Vec<Out>) {
         let mut s = CliSession::bare(device, false);
         match start {
-            SessionStart::Authenticated => s.logged_in(),
+            SessionStart::Authenticated => {
+                s.text(s.personality().banner.as_bytes());
+                s.logged_in();
+            }
             SessionStart::Login => {
                 s.stage = Stage::Username;
-                s.text(b"\r\nUser Access Verification\r\n\r\nUsername: ");
+                s.text(s.personality().telnet_login.as_bytes());
             }
         }
         let out = std::mem::take(&mut s.out);
@@ -119,13 +129,17 @@ impl CliSession {
     }
 
     fn bare(device: Arc<Device>, exec_channel: bool) -> CliSession {
+        let platform = device.spec.platform;
+        let shell =
+            (platform != Platform::CiscoIos).then(|| Shell::new(platform, &device.spec.username));
+        let length = platform.personality().default_length;
         CliSession {
             device,
             mode: Mode::User,
             stage: Stage::Command,
             line: String::new(),
             after_cr: false,
-            length: if exec_channel { 0 } else { DEFAULT_LENGTH },
+            length: if exec_channel { 0 } else { length },
             pager: None,
             tries: 0,
             login_user: String::new(),
@@ -134,8 +148,13 @@ impl CliSession {
             dropped: false,
             config_lines: 0,
             failed: false,
+            shell,
             out: Vec::new(),
         }
+    }
+
+    fn personality(&self) -> &'static Personality {
+        self.device.spec.platform.personality()
     }
 
     /// Feed typed bytes (Telnet option bytes already removed); returns what the device prints.
@@ -174,6 +193,7 @@ impl CliSession {
         }
         let mut s = CliSession::bare(Arc::clone(device), true);
         s.mode = Mode::Privileged;
+        s.shell = s.shell.take().map(Shell::privileged);
         s.run(command);
         if s.stage == Stage::CopyDestination {
             s.key(Key::Enter);
@@ -188,8 +208,11 @@ impl CliSession {
         match self.stage {
             Stage::Command => self.command_key(key),
             Stage::Username => self.username_key(key),
-            Stage::LoginPassword | Stage::EnablePassword => self.secret_key(key),
+            Stage::LoginPassword | Stage::EnablePassword | Stage::VendorSecret => {
+                self.secret_key(key)
+            }
             Stage::CopyDestination => self.copy_key(key),
+            Stage::VendorAnswer => self.answer_key(key),
         }
     }
 
@@ -266,10 +289,11 @@ impl CliSession {
                 self.text(b"\r\n");
                 match self.stage {
                     Stage::LoginPassword => self.login_answer(&secret),
+                    Stage::VendorSecret => self.vendor_secret(&secret),
                     _ => self.enable_answer(&secret),
                 }
             }
-            Key::Interrupt if self.stage == Stage::EnablePassword => {
+            Key::Interrupt if matches!(self.stage, Stage::EnablePassword | Stage::VendorSecret) => {
                 self.line.clear();
                 self.stage = Stage::Command;
                 self.text(b"\r\n");
@@ -286,12 +310,15 @@ impl CliSession {
             return;
         }
         self.tries += 1;
+        let p = self.personality();
+        self.text(p.login_failed.as_bytes());
         if self.tries >= MAX_TRIES {
-            self.text(b"% Login invalid\r\n");
             self.close();
         } else {
             self.stage = Stage::Username;
-            self.text(b"% Login invalid\r\n\r\nUsername: ");
+            // Asked again without the greeting: the greeting's last line, after a blank line.
+            let ask = p.telnet_login.rsplit("\r\n").next().unwrap_or_default();
+            self.text(format!("\r\n{ask}").as_bytes());
         }
     }
 
@@ -360,6 +387,9 @@ impl CliSession {
         self.out.push(Out::Think);
         self.device.tick();
         let prompt_len = self.prompt_string().len();
+        if self.shell.is_some() {
+            return self.run_vendor(line, prompt_len);
+        }
         let reply = match self.mode {
             Mode::User | Mode::Privileged => self.run_exec(line, 0, prompt_len),
             Mode::Config | Mode::Sub(_) => {
@@ -369,6 +399,70 @@ impl CliSession {
                 }
                 reply
             }
+        };
+        self.finish(reply);
+    }
+
+    /// A line for a non-IOS shell.
+    fn run_vendor(&mut self, line: &str, prompt_len: usize) {
+        let Some(shell) = self.shell.as_mut() else {
+            return;
+        };
+        let in_config = shell.in_config();
+        let action = shell.run(&self.device, line, prompt_len);
+        if in_config && self.drops_after_config_line() {
+            return self.close();
+        }
+        self.act(action);
+    }
+
+    fn vendor_secret(&mut self, secret: &str) {
+        self.stage = Stage::Command;
+        let Some(shell) = self.shell.as_mut() else {
+            return;
+        };
+        let action = shell.secret(&self.device, secret);
+        self.act(action);
+    }
+
+    fn answer_key(&mut self, key: Key) {
+        if key == Key::Interrupt {
+            self.line.clear();
+            self.stage = Stage::Command;
+            self.echo(b"^C\r\n");
+            return self.prompt();
+        }
+        let Some(answer) = self.edit(key) else { return };
+        self.stage = Stage::Command;
+        self.out.push(Out::Think);
+        let Some(shell) = self.shell.as_mut() else {
+            return;
+        };
+        let action = shell.answer(&self.device, &answer);
+        self.act(action);
+    }
+
+    /// Print what a non-IOS shell's line produced.
+    fn act(&mut self, action: Action) {
+        let reply = match action {
+            Action::Output(text) => Reply::Output(text),
+            Action::Error(text) => Reply::Error(text),
+            Action::Show(text) => Reply::Show(text),
+            Action::Secret(prompt) => {
+                self.stage = Stage::VendorSecret;
+                return self.text(prompt.as_bytes());
+            }
+            Action::Question(question) => {
+                self.stage = Stage::VendorAnswer;
+                return self.text(question.as_bytes());
+            }
+            Action::Length(length, text) => {
+                if !self.exec_channel {
+                    self.length = length;
+                }
+                Reply::Output(text)
+            }
+            Action::Close => Reply::Close,
         };
         self.finish(reply);
     }
@@ -436,7 +530,9 @@ impl CliSession {
                 )
             }
             ExecCmd::TerminalLength => {
-                self.length = p.words[2].parse().unwrap_or(DEFAULT_LENGTH);
+                self.length = p.words[2]
+                    .parse()
+                    .unwrap_or(self.personality().default_length);
                 Reply::Output(String::new())
             }
             ExecCmd::WriteMemory => {
@@ -596,13 +692,13 @@ impl CliSession {
             self.pager = None;
             self.prompt();
         } else {
-            self.text(MORE_PROMPT);
+            self.text(self.personality().more_prompt);
         }
     }
 
     /// Space: next page; Enter: next line; anything else: stop.
     fn pager_key(&mut self, key: Key) {
-        self.text(MORE_ERASE);
+        self.text(self.personality().more_erase);
         match key {
             Key::Char(b' ') => self.page(self.length.saturating_sub(1).max(1)),
             Key::Enter => self.page(1),
@@ -616,6 +712,9 @@ impl CliSession {
     fn prompt_string(&self) -> String {
         if self.exec_channel {
             return String::new();
+        }
+        if let Some(shell) = &self.shell {
+            return shell.prompt(&self.device.hostname());
         }
         let suffix = match self.mode {
             Mode::User => ">",
@@ -682,7 +781,7 @@ fn further(submode: ParseError, global: ParseError) -> ParseError {
 }
 
 /// Parse what follows `|`; error offsets are relative to `text`.
-fn parse_filter(text: &str) -> Result<Filter, ParseError> {
+pub(super) fn parse_filter(text: &str) -> Result<Filter, ParseError> {
     let p = filter_grammar().parse(text)?;
     let pattern = p.words.get(1).map(|r| (r, p.offsets[1]));
     let regex = match pattern {
