@@ -193,6 +193,7 @@ impl Device {
             Box::new(VendorState {
                 running: initial.clone(),
                 saved: initial,
+                candidate: None,
             })
         })
     }

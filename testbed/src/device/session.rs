@@ -382,6 +382,9 @@ impl CliSession {
     fn run(&mut self, line: &str) {
         self.failed = false;
         if line.trim().is_empty() {
+            if let Some(context) = self.shell.as_ref().map(Shell::empty_line) {
+                self.text(&crlf(context));
+            }
             return self.prompt();
         }
         self.out.push(Out::Think);

@@ -629,7 +629,7 @@ pub fn answer(shell: &mut Shell, device: &Device, answer: &str) -> Action {
         Some(Pending::CopySource) => Action::Error(format!(
             "%Error opening disk0:/{answer} (No such file or directory)\n"
         )),
-        None => Action::Output(String::new()),
+        _ => Action::Output(String::new()),
     }
 }
 

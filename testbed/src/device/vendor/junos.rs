@@ -10,7 +10,7 @@ use super::super::show::Filter;
 use super::super::Device;
 use super::model::VConfig;
 use super::show::timestamp;
-use super::{Action, Shell};
+use super::{Action, Pending, Shell, VendorState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum J {
@@ -183,20 +183,27 @@ fn execute(shell: &mut Shell, device: &Device, p: &Parsed<J>, prompt_len: usize)
     match p.command {
         J::Configure => {
             shell.config = Some(None);
-            shell.candidate = Some(device.with_vendor(|s, _| s.running.clone()));
-            Action::Output("Entering configuration mode\n".into())
-        }
-        J::Exit if shell.config.is_some() => {
-            let changed = device.with_vendor(|s, _| Some(&s.running) != shell.candidate.as_ref());
-            shell.config = None;
-            shell.candidate = None;
-            // The candidate is this session's (`configure private` semantics): leaving drops it.
-            Action::Output(if changed {
-                "The configuration has been changed but not committed\nExiting configuration mode\n"
+            let pending = uncommitted(device);
+            Action::Output(if pending {
+                "Entering configuration mode\nThe configuration has been changed but not committed\n"
                     .into()
             } else {
-                "Exiting configuration mode\n".into()
+                "Entering configuration mode\n".into()
             })
+        }
+        // The candidate is shared and outlives the session, as on Junos: leaving with
+        // uncommitted changes asks first and keeps them.
+        J::Exit if shell.config.is_some() && uncommitted(device) => {
+            shell.pending = Some(Pending::ExitUncommitted);
+            Action::Question(
+                "The configuration has been changed but not committed\n\
+                 Exit with uncommitted changes? [yes,no] (yes) "
+                    .into(),
+            )
+        }
+        J::Exit if shell.config.is_some() => {
+            shell.config = None;
+            Action::Output("Exiting configuration mode\n".into())
         }
         J::Exit => Action::Close,
         J::ScreenLength => Action::Length(
@@ -229,20 +236,19 @@ fn execute(shell: &mut Shell, device: &Device, p: &Parsed<J>, prompt_len: usize)
         )),
         J::Set => {
             let statement = quote_description(&w[1..]);
-            if let Some(c) = shell.candidate.as_mut() {
-                set(c, &statement);
-            }
+            edit_candidate(device, |c| set(c, &statement));
             Action::Output(String::new())
         }
         J::Delete => {
             let path = w.get(1).cloned().unwrap_or_default();
-            let Some(c) = shell.candidate.as_mut() else {
-                return Action::Output(String::new());
-            };
-            let before = c.globals.len();
-            c.globals
-                .retain(|s| !(path.is_empty() || *s == path || s.starts_with(&format!("{path} "))));
-            Action::Output(if c.globals.len() == before {
+            let removed = edit_candidate(device, |c| {
+                let before = c.globals.len();
+                c.globals.retain(|s| {
+                    !(path.is_empty() || *s == path || s.starts_with(&format!("{path} ")))
+                });
+                before - c.globals.len()
+            });
+            Action::Output(if removed == 0 {
                 "warning: statement not found\n".into()
             } else {
                 String::new()
@@ -250,7 +256,7 @@ fn execute(shell: &mut Shell, device: &Device, p: &Parsed<J>, prompt_len: usize)
         }
         J::Commit | J::CommitCheck | J::CommitAndQuit => commit(shell, device, p.command),
         J::Rollback => {
-            shell.candidate = Some(device.with_vendor(|s, _| s.running.clone()));
+            device.with_vendor_mut(|s| s.candidate = None);
             Action::Output("load complete\n".into())
         }
         J::Run => {
@@ -302,9 +308,7 @@ fn leaf_path(statement: &str) -> Option<String> {
 }
 
 fn commit(shell: &mut Shell, device: &Device, how: J) -> Action {
-    let Some(c) = shell.candidate.clone() else {
-        return Action::Output(String::new());
-    };
+    let c = device.with_vendor(|s, _| s.candidate.clone().unwrap_or_else(|| s.running.clone()));
     if let Some(problem) = missing_class(&c) {
         let summary = if how == J::CommitCheck {
             "error: configuration check-out failed: (missing mandatory statements)"
@@ -319,10 +323,10 @@ fn commit(shell: &mut Shell, device: &Device, how: J) -> Action {
     device.with_vendor_mut(|s| {
         s.running = c.clone();
         s.saved = c;
+        s.candidate = None;
     });
     if how == J::CommitAndQuit {
         shell.config = None;
-        shell.candidate = None;
         return Action::Output("commit complete\nExiting configuration mode\n".into());
     }
     Action::Output("commit complete\n".into())
@@ -345,14 +349,64 @@ fn missing_class(cfg: &VConfig) -> Option<String> {
     None
 }
 
+/// Render the candidate in configuration mode, else the running configuration.
 fn candidate(shell: &Shell, device: &Device, render: fn(&VConfig) -> String) -> String {
-    match &shell.candidate {
-        Some(c) => render(c),
-        None => device.with_vendor(|s, _| render(&s.running)),
+    device.with_vendor(|s, _| match (&shell.config, &s.candidate) {
+        (Some(_), Some(c)) => render(c),
+        _ => render(&s.running),
+    })
+}
+
+/// Whether the shared candidate holds changes not committed.
+fn uncommitted(device: &Device) -> bool {
+    device.with_vendor(|s, _| s.candidate.as_ref().is_some_and(|c| *c != s.running))
+}
+
+/// Change the shared candidate (made from the running configuration on first change).
+fn edit_candidate<R>(device: &Device, f: impl FnOnce(&mut VConfig) -> R) -> R {
+    device.with_vendor_mut(|s| {
+        let running = &s.running;
+        f(s.candidate.get_or_insert_with(|| running.clone()))
+    })
+}
+
+/// `show | compare`: statements added (`+`) and removed (`-`), under the hierarchy level of
+/// their parent.
+fn compare(s: &VendorState) -> String {
+    let Some(c) = &s.candidate else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut line = |sign: char, statement: &str| {
+        let words = split_quoted(statement);
+        let (parent, leaf) = words.split_at(words.len().saturating_sub(2).min(words.len() - 1));
+        out.push_str(&format!(
+            "[edit {}]\n{sign}   {};\n",
+            parent.join(" "),
+            leaf.join(" ")
+        ));
+    };
+    for g in c.globals.iter().filter(|g| !s.running.globals.contains(g)) {
+        line('+', g);
+    }
+    for g in s.running.globals.iter().filter(|g| !c.globals.contains(g)) {
+        line('-', g);
+    }
+    out
+}
+
+pub fn answer(shell: &mut Shell, answer: &str) -> Action {
+    let answer = answer.trim();
+    match shell.pending.take() {
+        Some(Pending::ExitUncommitted) if answer.is_empty() || answer == "yes" => {
+            shell.config = None;
+            Action::Output("Exiting configuration mode\n".into())
+        }
+        _ => Action::Output("\n[edit]\n".into()),
     }
 }
 
-/// `| display set`, `| match`, `| except`, `| count`, `| no-more`; Err: the byte (from the
+/// `| display set`, `| compare`, `| match`, `| except`, `| count`, `| no-more`; Err: the byte (from the
 /// pipes' start) of a word that is not one.
 fn apply_pipes(text: &str, pipes: &str, shell: &Shell, device: &Device) -> Result<String, usize> {
     let mut text = text.to_string();
@@ -367,6 +421,7 @@ fn apply_pipes(text: &str, pipes: &str, shell: &Shell, device: &Device) -> Resul
         text = match words.as_slice() {
             // Applies to what was shown: the candidate in config mode, else the running.
             ["display", "set"] => candidate(shell, device, set_form),
+            ["compare"] => device.with_vendor(|s, _| compare(s)),
             ["match", ..] => Filter::Include(regex(words.get(1))?).apply(&text),
             ["except", ..] => Filter::Exclude(regex(words.get(1))?).apply(&text),
             ["count"] => format!("Count: {} lines\n", text.lines().count()),

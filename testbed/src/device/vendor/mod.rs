@@ -18,6 +18,8 @@ use model::VConfig;
 pub struct VendorState {
     pub running: VConfig,
     pub saved: VConfig,
+    /// Junos: the shared candidate configuration, when it differs from the running one.
+    pub candidate: Option<VConfig>,
 }
 
 /// Privilege: user exec (`>`, `$`) or privileged (`#`, root).
@@ -52,6 +54,8 @@ enum Pending {
     Uncommitted,
     /// ASA `copy running-config startup-config`: the source file name.
     CopySource,
+    /// Junos `exit` with uncommitted changes.
+    ExitUncommitted,
 }
 
 /// One session's state on a non-IOS device.
@@ -61,7 +65,7 @@ pub struct Shell {
     pub level: Level,
     /// In config mode: `Some(None)` at the top, `Some(Some(header))` in a section.
     config: Option<Option<String>>,
-    /// IOS-XR and Junos: the session's candidate configuration while in config mode.
+    /// IOS-XR: the session's candidate configuration while in config mode.
     candidate: Option<VConfig>,
     pending: Option<Pending>,
     tries: u8,
@@ -124,7 +128,18 @@ impl Shell {
 
     /// The line typed at a [`Action::Question`].
     pub fn answer(&mut self, device: &Device, answer: &str) -> Action {
-        cisco_like::answer(self, device, answer)
+        match self.platform {
+            Platform::JuniperJunos => junos::answer(self, answer),
+            _ => cisco_like::answer(self, device, answer),
+        }
+    }
+
+    /// What an empty line prints before the prompt (Junos repeats the hierarchy level).
+    pub fn empty_line(&self) -> &'static str {
+        match (self.platform, &self.config) {
+            (Platform::JuniperJunos, Some(_)) => "\n[edit]\n",
+            _ => "",
+        }
     }
 
     /// The prompt for the current mode.
