@@ -564,6 +564,11 @@ impl<W: Wire> Expect<W> {
         &self.prompt
     }
 
+    /// Expect another platform's prompt from now on (`cisco@R5> `, `RP/0/RSP0/CPU0:R3#`).
+    pub fn set_prompt(&mut self, prompt: Regex) {
+        self.prompt = prompt;
+    }
+
     pub fn send_line(&mut self, line: &str) {
         let bytes = format!("{line}{}", self.newline);
         self.wire.send(bytes.as_bytes()).expect("send line");

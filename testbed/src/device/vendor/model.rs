@@ -199,8 +199,25 @@ impl VConfig {
         cfg.globals = match platform {
             Platform::CiscoNxos => vec![
                 "feature ospf".into(),
-                format!("username {username} role network-admin"),
+                "feature interface-vlan".into(),
+                "no password strength-check".into(),
+                format!("username admin password 5 $5${:016x}  role network-admin", id.mix(7)),
+                format!("username {username} password 5 $5${:016x}  role network-admin", id.mix(8)),
+                "ip domain-lookup".into(),
+                "copp profile strict".into(),
+                format!(
+                    "snmp-server user {username} network-admin auth md5 0x{:032x} priv 0x{:032x} localizedkey",
+                    u128::from(id.mix(9)) << 64 | u128::from(id.mix(10)),
+                    u128::from(id.mix(11)) << 64 | u128::from(id.mix(12))
+                ),
+                "rmon event 1 description FATAL(1) owner PMON@FATAL".into(),
+                "rmon event 2 description CRITICAL(2) owner PMON@CRITICAL".into(),
+                "rmon event 3 description ERROR(3) owner PMON@ERROR".into(),
+                "rmon event 4 description WARNING(4) owner PMON@WARNING".into(),
+                "rmon event 5 description INFORMATION(5) owner PMON@INFO".into(),
                 format!("logging server {syslog}"),
+                "vlan 1".into(),
+                "vrf context management".into(),
             ],
             Platform::CiscoXr => vec![format!("logging {syslog}"), "ssh server v2".into()],
             Platform::AristaEos => vec![
@@ -348,7 +365,10 @@ pub fn apply_sub(lines: &mut Vec<String>, statement: &str) {
             return;
         }
     }
-    if !lines.iter().any(|l| l == statement) {
+    if k == "description" {
+        // Listed first under its section, as every one of these platforms does.
+        lines.insert(0, statement.to_string());
+    } else if !lines.iter().any(|l| l == statement) {
         lines.push(statement.to_string());
     }
 }
@@ -407,24 +427,36 @@ fn junos_initial(hostname: &str, username: &str, id: &Ident) -> VConfig {
     }
 }
 
-/// Render a sectioned config: header lines, then globals, then sections (indented by
-/// `indent`, each followed by `separator` when it is not empty).
-pub fn render_sections(cfg: &VConfig, indent: &str, separator: &str, out: &mut String) {
+/// Render a sectioned config: globals, then sections (lines indented by `indent`), with the
+/// `separator` line after the globals and each section (NX-OS: a blank line before each).
+pub fn render_sections(cfg: &VConfig, indent: &str, separator: Separator, out: &mut String) {
     for g in &cfg.globals {
         let _ = writeln!(out, "{g}");
     }
-    if !separator.is_empty() && !cfg.globals.is_empty() {
-        let _ = writeln!(out, "{separator}");
+    if let Separator::After(line) = separator {
+        let _ = writeln!(out, "{line}");
     }
     for s in &cfg.sections {
+        if separator == Separator::BlankBefore {
+            out.push('\n');
+        }
         let _ = writeln!(out, "{}", s.header);
         for line in &s.lines {
             let _ = writeln!(out, "{indent}{line}");
         }
-        if !separator.is_empty() {
-            let _ = writeln!(out, "{separator}");
+        if let Separator::After(line) = separator {
+            let _ = writeln!(out, "{line}");
         }
     }
+}
+
+/// How a platform separates the parts of its config listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    /// A line (`!`) after the globals and after each section.
+    After(&'static str),
+    /// A blank line before each section.
+    BlankBefore,
 }
 
 #[cfg(test)]

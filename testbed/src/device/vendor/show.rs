@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::super::ident::Ident;
 use super::super::platform::Platform;
-use super::model::{render_sections, short_interface, IfView, VConfig};
+use super::model::{render_sections, short_interface, IfView, Separator, VConfig};
 
 /// What a `show` reads.
 pub struct VView<'a> {
@@ -337,7 +337,8 @@ impl VView<'_> {
                     timestamp(&self.id, 0),
                     timestamp(&self.id, self.ticks)
                 );
-                render_sections(self.cfg, "  ", "", &mut s);
+                render_sections(self.cfg, "  ", Separator::BlankBefore, &mut s);
+                s.push_str("line console\nline vty\nboot nxos bootflash:/nxos.9.3.8.bin \n");
             }
             Platform::CiscoXr => {
                 let _ = write!(
@@ -346,7 +347,7 @@ impl VView<'_> {
                      !! Last configuration change at {} by cisco\n!\nhostname {host}\n",
                     timestamp(&self.id, 0)
                 );
-                render_sections(self.cfg, " ", "!", &mut s);
+                render_sections(self.cfg, " ", Separator::After("!"), &mut s);
                 s.push_str("end\n");
             }
             Platform::AristaEos => {
@@ -355,7 +356,7 @@ impl VView<'_> {
                     "! Command: show {title}\n! device: {host} (vEOS-lab, EOS-4.27.0F)\n!\n\
                      ! boot system flash:/vEOS-lab.swi\n!\nno aaa root\n!\nhostname {host}\n"
                 );
-                render_sections(self.cfg, "   ", "!", &mut s);
+                render_sections(self.cfg, "   ", Separator::After("!"), &mut s);
                 s.push_str("end\n");
             }
             _ => {
@@ -365,7 +366,7 @@ impl VView<'_> {
                      ASA Version 9.16(2) \n!\nhostname {host}\nenable password ***** pbkdf2\n",
                     self.id.serial()
                 );
-                render_sections(self.cfg, " ", "!", &mut s);
+                render_sections(self.cfg, " ", Separator::After("!"), &mut s);
                 s.push_str(": end\n");
             }
         }
