@@ -323,7 +323,15 @@ mod tests {
         assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
         assert!(err.to_string().contains("--fault"), "{err}");
         assert!(parse(&["--devices", "2", "--profile", "fast"]).is_err());
-        assert!(parse(&["--devices", "2", "--platform", "junos"]).is_err());
+        let err = parse(&["--devices", "2", "--platform", "junos"]).unwrap_err();
+        assert!(err.to_string().contains("--platform"), "{err}");
+        assert!(err.to_string().contains("juniper_junos"), "{err}");
+        let args = parse(&["--devices", "2", "--platform", "arista_eos"]).unwrap();
+        let config = lab_config(&args).unwrap();
+        assert!(config
+            .devices
+            .iter()
+            .all(|d| d.platform == Platform::AristaEos));
         assert!(parse(&["--devices", "2", "--telnet-port", "soon"]).is_err());
         assert!(parse(&[]).is_err());
         let code = run_from_args(["netrun-testbed", "--devices", "x"].map(String::from));

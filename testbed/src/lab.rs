@@ -439,6 +439,32 @@ mod tests {
     }
 
     #[test]
+    fn groups_choose_their_platform_and_unknown_names_list_the_known_ones() {
+        let config =
+            lab("groups:\n  - count: 1\n  - count: 2\n    platform: juniper_junos\n").unwrap();
+        let platforms: Vec<Platform> = config.devices.iter().map(|d| d.platform).collect();
+        assert_eq!(
+            platforms,
+            [
+                Platform::CiscoIos,
+                Platform::JuniperJunos,
+                Platform::JuniperJunos
+            ]
+        );
+        let err = lab("groups:\n  - count: 1\n    platform: nxos\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("lab.yaml: ") && err.contains("line 3"),
+            "{err}"
+        );
+        assert!(err.contains("nxos") && err.contains("cisco_nxos"), "{err}");
+        let multivendor = lab(include_str!("../labs/multivendor.yaml")).unwrap();
+        let platforms: Vec<Platform> = multivendor.devices.iter().map(|d| d.platform).collect();
+        assert_eq!(platforms, Platform::ALL);
+    }
+
+    #[test]
     fn lab_wide_faults_are_checked_against_the_lab() {
         let err = lab("groups:\n  - count: 2\nfaults: [\"stall:R5\"]\n")
             .unwrap_err()

@@ -97,6 +97,8 @@ struct DeviceState {
     vendor: Option<Box<VendorState>>,
     /// Commands run so far; advances `show clock`.
     ticks: u32,
+    /// `delete flash0:/backup.cfg` has run (the one file a device has to delete).
+    backup_deleted: bool,
 }
 
 impl Device {
@@ -202,6 +204,26 @@ impl Device {
     fn save(&self) {
         let mut state = self.lock();
         state.startup = state.running.clone();
+    }
+
+    /// `reload`: the running config is what the startup config holds.
+    fn reload(&self) {
+        let mut state = self.lock();
+        state.running = state.startup.clone();
+    }
+
+    /// Whether the running config differs from the saved one (`reload` asks to save).
+    fn modified(&self) -> bool {
+        self.with_configs(|running, startup, _| running != startup)
+    }
+
+    /// `delete FILE`: true if the file existed (only `backup.cfg`, once).
+    fn delete_file(&self, name: &str) -> bool {
+        let mut state = self.lock();
+        let exists = name.trim_start_matches("flash0:").trim_start_matches('/') == "backup.cfg"
+            && !state.backup_deleted;
+        state.backup_deleted |= exists;
+        exists
     }
 
     /// Count one command (moves `show clock` on).

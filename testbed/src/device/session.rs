@@ -46,10 +46,29 @@ enum Stage {
     Command,
     EnablePassword,
     CopyDestination,
+    /// An IOS question (`reload`, `delete`, `clear counters`).
+    Question(Question),
+    /// `banner motd` text lines until the delimiter.
+    Banner(char),
     /// A non-IOS shell asked for a password (`enable`, `sudo`).
     VendorSecret,
     /// A non-IOS shell asked a question.
     VendorAnswer,
+}
+
+/// The questions IOS's interactive commands ask (the text is in [`Question::text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// `System configuration has been modified. Save? [yes/no]: `
+    ReloadSave,
+    /// `Proceed with reload? [confirm]`
+    ReloadConfirm,
+    /// `Delete filename [NAME]? `
+    DeleteName,
+    /// `Delete flash0:/NAME? [confirm]`
+    DeleteConfirm,
+    /// `Clear "show interface" counters on all interfaces [confirm]`
+    ClearCounters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +89,7 @@ enum Reply {
     /// `show` output: subject to faults and paging, then the prompt.
     Show(String),
     /// A question whose answer is the next line (no prompt).
-    Ask(&'static str),
+    Ask(String),
     Close,
 }
 
@@ -105,6 +124,8 @@ pub struct CliSession {
     config_lines: u32,
     /// The last command printed an error (exec exit status).
     failed: bool,
+    /// The file `delete` asks about; the `banner motd` text typed so far.
+    pending_text: String,
     /// The interpreter of a non-IOS platform (IOS is this file's own).
     shell: Option<Shell>,
     out: Vec<Out>,
@@ -148,6 +169,7 @@ impl CliSession {
             dropped: false,
             config_lines: 0,
             failed: false,
+            pending_text: String::new(),
             shell,
             out: Vec::new(),
         }
@@ -213,6 +235,8 @@ impl CliSession {
             }
             Stage::CopyDestination => self.copy_key(key),
             Stage::VendorAnswer => self.answer_key(key),
+            Stage::Question(q) => self.question_key(q, key),
+            Stage::Banner(delimiter) => self.banner_key(delimiter, key),
         }
     }
 
@@ -406,6 +430,95 @@ impl CliSession {
         self.finish(reply);
     }
 
+    fn ask(&mut self, question: Question) -> Reply {
+        self.stage = Stage::Question(question);
+        Reply::Ask(match question {
+            Question::ReloadSave => {
+                "System configuration has been modified. Save? [yes/no]: ".into()
+            }
+            Question::ReloadConfirm => "Proceed with reload? [confirm]".into(),
+            Question::DeleteName => format!("Delete filename [{}]? ", self.pending_text),
+            Question::DeleteConfirm => format!("Delete flash0:/{}? [confirm]", self.pending_text),
+            Question::ClearCounters => {
+                "Clear \"show interface\" counters on all interfaces [confirm]".into()
+            }
+        })
+    }
+
+    /// The answer to an IOS question: `[confirm]` takes Enter or `y`, anything else cancels.
+    fn question_key(&mut self, question: Question, key: Key) {
+        if key == Key::Interrupt {
+            self.line.clear();
+            self.stage = Stage::Command;
+            self.echo(b"^C\r\n");
+            return self.prompt();
+        }
+        let Some(answer) = self.edit(key) else { return };
+        self.stage = Stage::Command;
+        self.out.push(Out::Think);
+        let answer = answer.trim().to_ascii_lowercase();
+        let confirmed = answer.is_empty() || answer.starts_with('y');
+        let reply = match question {
+            Question::ReloadSave if answer.starts_with('y') => {
+                self.device.save();
+                self.text(b"Building configuration...\r\n[OK]\r\n");
+                self.ask(Question::ReloadConfirm)
+            }
+            Question::ReloadSave if answer.starts_with('n') => self.ask(Question::ReloadConfirm),
+            Question::ReloadSave => Reply::Error("% Please answer 'yes' or 'no'.\n".into()),
+            Question::ReloadConfirm if confirmed => {
+                let user = self.device.spec.username.clone();
+                self.text(
+                    format!(
+                        "\r\n\r\n%SYS-5-RELOAD: Reload requested by {user} on vty0. \
+                         Reload Reason: Reload Command.\r\n"
+                    )
+                    .as_bytes(),
+                );
+                self.device.reload();
+                Reply::Close
+            }
+            Question::DeleteName => {
+                if !answer.is_empty() {
+                    self.pending_text = answer;
+                }
+                self.ask(Question::DeleteConfirm)
+            }
+            Question::DeleteConfirm if confirmed => {
+                let name = std::mem::take(&mut self.pending_text);
+                if self.device.delete_file(&name) {
+                    Reply::Output(String::new())
+                } else {
+                    Reply::Error(format!(
+                        "%Error deleting flash0:/{name} (No such file or directory)\n"
+                    ))
+                }
+            }
+            Question::ClearCounters | Question::ReloadConfirm | Question::DeleteConfirm => {
+                Reply::Output(String::new())
+            }
+        };
+        self.finish(reply);
+    }
+
+    /// `banner motd` lines: collected until one holds the delimiter.
+    fn banner_key(&mut self, delimiter: char, key: Key) {
+        let Some(line) = self.edit(key) else { return };
+        match line.find(delimiter) {
+            Some(end) => {
+                self.pending_text.push_str(&line[..end]);
+                let text = std::mem::take(&mut self.pending_text);
+                self.device.with_running_mut(|cfg| cfg.set_motd(text));
+                self.stage = Stage::Command;
+                self.prompt();
+            }
+            None => {
+                self.pending_text.push_str(&line);
+                self.pending_text.push('\n');
+            }
+        }
+    }
+
     /// A line for a non-IOS shell.
     fn run_vendor(&mut self, line: &str, prompt_len: usize) {
         let Some(shell) = self.shell.as_mut() else {
@@ -516,7 +629,7 @@ impl CliSession {
             ExecCmd::Enable if self.mode == Mode::User => {
                 self.stage = Stage::EnablePassword;
                 self.tries = 0;
-                Reply::Ask("Password: ")
+                Reply::Ask("Password: ".into())
             }
             ExecCmd::Enable | ExecCmd::TerminalWidth | ExecCmd::TerminalMonitor => {
                 Reply::Output(String::new())
@@ -542,9 +655,16 @@ impl CliSession {
                 self.device.save();
                 Reply::Output("Building configuration...\n[OK]\n".into())
             }
+            ExecCmd::Reload if self.device.modified() => self.ask(Question::ReloadSave),
+            ExecCmd::Reload => self.ask(Question::ReloadConfirm),
+            ExecCmd::Delete => {
+                self.pending_text = p.words[1].trim_start_matches("flash0:/").to_string();
+                self.ask(Question::DeleteName)
+            }
+            ExecCmd::ClearCounters => self.ask(Question::ClearCounters),
             ExecCmd::CopyRunStart => {
                 self.stage = Stage::CopyDestination;
-                Reply::Ask("Destination filename [startup-config]? ")
+                Reply::Ask("Destination filename [startup-config]? ".into())
             }
             ExecCmd::Show(what) => {
                 let text = self.show(what, p);
@@ -582,6 +702,10 @@ impl CliSession {
     }
 
     fn run_config(&mut self, line: &str, prompt_len: usize) -> Reply {
+        // IOS takes `!` comment lines in config mode (config files are full of them).
+        if line.trim_start().starts_with('!') {
+            return Reply::Output(String::new());
+        }
         let parsed = match self.mode {
             Mode::Sub(m) => match submode_grammar(&m).parse(line) {
                 Ok(p) => Ok((p, Some(m))),
@@ -636,6 +760,17 @@ impl CliSession {
                 prompt_len,
             ),
             Applied::Message(m) => Reply::Error(format!("{m}\n")),
+            Applied::Banner(delimiter, first) => {
+                self.stage = Stage::Banner(delimiter);
+                self.pending_text = if first.is_empty() {
+                    String::new()
+                } else {
+                    format!("{first}\n")
+                };
+                Reply::Ask(format!(
+                    "Enter TEXT message.  End with the character '{delimiter}'.\r\n"
+                ))
+            }
         }
     }
 
@@ -726,6 +861,7 @@ impl CliSession {
             Mode::Sub(Submode::Interface(_)) => "(config-if)#",
             Mode::Sub(Submode::Router(_)) => "(config-router)#",
             Mode::Sub(Submode::Line(_)) => "(config-line)#",
+            Mode::Sub(Submode::Vlan(_)) => "(config-vlan)#",
         };
         format!("{}{suffix}", self.device.hostname())
     }
