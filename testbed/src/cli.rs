@@ -13,8 +13,10 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::device::Platform;
 use crate::fault::FaultSpec;
-use crate::lab::{GroupDefaults, Lab, LabConfig, LabFile, PortChoice, Transport};
+use crate::lab::{LabConfig, PortChoice, Transport};
+use crate::labfile::{GroupDefaults, LabFile};
 use crate::profile::ProfileName;
+use crate::server::Lab;
 
 /// Simulated Cisco IOS devices over real SSH and Telnet, with latency profiles and faults.
 ///

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::server::{DeviceEndpoint, ENABLE_SECRET, PASSWORD, USERNAME};
+use crate::lab::{DeviceEndpoint, ENABLE_SECRET, PASSWORD, USERNAME};
 
 /// One device as netmiko's `ConnectHandler(**entry)` (plus `name`) expects it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -16,6 +16,8 @@ pub mod fault;
 mod fdlimit;
 pub mod inventory;
 pub mod lab;
+pub mod labfile;
+mod player;
 mod ports;
 pub mod profile;
 mod server;
@@ -25,6 +27,9 @@ pub mod telnet;
 pub use device::{Personality, Platform};
 pub use fault::{DeviceFaults, Fault, FaultKind, FaultSpec};
 pub use inventory::InventoryEntry;
-pub use lab::{DevicePlan, Lab, LabConfig, LabError, PortChoice, Transport};
+pub use lab::{
+    DeviceEndpoint, DevicePlan, LabConfig, LabError, PortChoice, Transport, ENABLE_SECRET,
+    PASSWORD, USERNAME,
+};
 pub use profile::ProfileName;
-pub use server::{DeviceEndpoint, RunningLab, ENABLE_SECRET, PASSWORD, USERNAME};
+pub use server::{Lab, RunningLab};

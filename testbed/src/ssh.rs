@@ -22,8 +22,8 @@ use tokio::sync::mpsc;
 
 use crate::device::{CliSession, Device, Out, SessionStart};
 use crate::lab::AuthorizedKeys;
+use crate::player::{pause, Flow, Player, SimDevice, Sink};
 use crate::profile::Pacer;
-use crate::server::{pause, Flow, Player, SimDevice, Sink};
 
 /// A test-only RSA key (ssh-rsa for the legacy algorithm set), committed so that no RSA key is
 /// generated at start-up. Never use it for anything but this testbed.
