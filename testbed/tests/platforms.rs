@@ -260,3 +260,75 @@ fn linux_sudo_asks_the_users_password_and_root_changes_stay() {
     let mut again = shell(entry, prompt);
     assert_eq!(again.cmd("cat /etc/motd"), "managed by the rust test");
 }
+
+#[test]
+fn telnet_logins_greet_as_the_platform_does() {
+    let lab = TestLab::start(&[
+        "--lab",
+        "labs/multivendor.yaml",
+        "--profile",
+        "instant",
+        "--telnet-port",
+        "auto",
+    ]);
+    let password = Regex::new(r"Password: ?\z").expect("password");
+    for (name, login, prompt) in [
+        ("R5", r"\(ttyp0\)\r\n\r\nlogin: \z", r"cisco@R5> "),
+        ("R7", r"login: \z", r"cisco@R7:~\$ "),
+        (
+            "R3",
+            r"User Access Verification\r\n\r\nUsername: \z",
+            r"RP/0/RSP0/CPU0:R3#",
+        ),
+    ] {
+        let entry = lab.telnet(name);
+        let telnet = common::Telnet::connect(entry.addr()).expect("telnet connect");
+        let mut cli = Expect::new(telnet, name, "\r\n");
+        cli.set_prompt(Regex::new(&format!(r"[\r\n]{prompt}\z")).expect("prompt"));
+        let greeting = Regex::new(login).expect("login");
+        if let Err(e) = cli.read_until(&greeting, Duration::from_secs(20)) {
+            panic!("{name}: no login prompt: {e:?}");
+        }
+        cli.send_line(&entry.username);
+        if let Err(e) = cli.read_until(&password, Duration::from_secs(20)) {
+            panic!("{name}: no password prompt: {e:?}");
+        }
+        cli.send_line(&entry.password);
+        cli.expect_prompt();
+        let version = cli.cmd(if name == "R7" {
+            "uname -a"
+        } else {
+            "show version"
+        });
+        assert!(
+            version.contains("Junos:")
+                || version.contains("GNU/Linux")
+                || version.contains("IOS XR"),
+            "{name}: {version}"
+        );
+    }
+}
+
+#[test]
+fn exec_requests_run_one_command_in_the_platforms_cli() {
+    use std::io::Read;
+    let lab = lab();
+    for (name, command, expected) in [
+        ("R2", "show version", "Cisco Nexus Operating System"),
+        (
+            "R5",
+            "show configuration | display set",
+            "set system host-name R5",
+        ),
+        ("R7", "hostname", "R7\r\n"),
+    ] {
+        let session = ssh_login(lab.ssh(name).port, "cisco", "cisco").expect("login");
+        let mut channel = session.channel_session().expect("channel");
+        channel.exec(command).expect("exec");
+        let mut out = String::new();
+        channel.read_to_string(&mut out).expect("read");
+        channel.wait_close().expect("close");
+        assert!(out.contains(expected), "{name} `{command}`: {out:?}");
+        assert_eq!(channel.exit_status().expect("status"), 0, "{name}");
+    }
+}
