@@ -375,8 +375,11 @@ pub fn run(shell: &mut Shell, device: &Device, line: &str, prompt_len: usize) ->
                     shell.config = Some(None);
                     Ok(global)
                 }
-                Err(_) => Err(e),
+                Err(_) => show_in_config(shell.platform, command).ok_or(e),
             }
+        }
+        Err(e) if matches!(which, Which::Global) => {
+            show_in_config(shell.platform, command).ok_or(e)
         }
         other => other,
     };
@@ -404,6 +407,14 @@ pub fn run(shell: &mut Shell, device: &Device, line: &str, prompt_len: usize) ->
         }),
         other => other,
     }
+}
+
+/// These four run `show` commands in config mode too (no `do` needed).
+fn show_in_config(platform: Platform, command: &str) -> Option<Parsed<V>> {
+    grammar(platform, Which::Privileged)
+        .parse(command)
+        .ok()
+        .filter(|p| matches!(p.command, V::Show(_)))
 }
 
 fn parse_error(shell: &Shell, e: ParseError, line: &str, column: usize) -> Action {
@@ -639,12 +650,13 @@ pub fn secret(shell: &mut Shell, device: &Device, secret: &str) -> Action {
         shell.tries = 0;
         return Action::Output(String::new());
     }
+    // ASA asks three times, then gives up.
     shell.tries += 1;
     if shell.tries >= 3 {
         shell.tries = 0;
         return Action::Error("Invalid password\nAccess denied.\n".into());
     }
-    Action::Error("Invalid password\n".into())
+    Action::Secret("Invalid password\r\nPassword: ".into())
 }
 
 /// The save command's reply; the running config becomes the one a reload loads.

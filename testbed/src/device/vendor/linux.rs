@@ -130,7 +130,7 @@ pub fn secret(shell: &mut Shell, device: &Device, secret: &str) -> Action {
         shell.tries = 0;
         return Action::Error("sudo: 3 incorrect password attempts\n".into());
     }
-    Action::Error("Sorry, try again.\n".into())
+    Action::Secret(format!("Sorry, try again.\r\n{}", sudo_prompt(shell)))
 }
 
 /// `echo TEXT`, `echo TEXT > FILE`, `echo TEXT >> FILE` (root only under /etc).

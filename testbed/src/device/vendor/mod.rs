@@ -8,6 +8,8 @@ mod junos;
 mod linux;
 pub mod model;
 mod show;
+#[cfg(test)]
+mod tests;
 
 use super::platform::Platform;
 use super::Device;
