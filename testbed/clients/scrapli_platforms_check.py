@@ -42,6 +42,7 @@ def dialogue(device, plan):
         try:
             out = conn.send_command(show)
             expect(not out.failed and needle in out.result, f"{show}: {out.result[:300]!r}")
+            shown = len(out.result)
             applied = conn.send_configs(configs)
             expect(not applied.failed, f"send_configs failed: {[r.result for r in applied]}")
             if driver is JunosDriver:
@@ -60,7 +61,7 @@ def dialogue(device, plan):
             expect(expected in out.result, f"a new session does not see {expected!r}: {out.result[:500]!r}")
         finally:
             conn.close()
-        return f"prompt {prompt!r}, {show} {len(out.result)} chars, configs applied and read back"
+        return f"prompt {prompt!r}, {show} {shown} chars, configs applied and read back"
 
     return check
 

@@ -51,7 +51,7 @@ impl InventoryEntry {
     }
 
     pub fn is_telnet(&self) -> bool {
-        self.device_type == "cisco_ios_telnet"
+        self.device_type.ends_with("_telnet")
     }
 }
 
