@@ -18,7 +18,8 @@ use crate::labfile::{GroupDefaults, LabFile};
 use crate::profile::ProfileName;
 use crate::server::Lab;
 
-/// Simulated Cisco IOS devices over real SSH and Telnet, with latency profiles and faults.
+/// Simulated network devices (Cisco IOS, NX-OS, IOS-XR, Arista EOS, Junos, Cisco ASA, Linux)
+/// over real SSH and Telnet, with latency profiles and faults.
 ///
 /// Device i (0-based) is named R<i+1> and listens for SSH on SSH_PORT+i (and for Telnet on
 /// TELNET_PORT+i). Credentials: username cisco, password cisco, enable secret cisco. Prints

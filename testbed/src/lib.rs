@@ -1,5 +1,6 @@
-//! testbed: simulated network devices (a Cisco-IOS-like CLI) over real SSH and Telnet servers, with
-//! latency profiles and faults, for running, testing and timing netrun without a lab.
+//! testbed: simulated network devices (Cisco IOS, NX-OS, IOS-XR, Arista EOS, Junos, Cisco ASA and
+//! Linux personalities, see [`Platform`]) over real SSH and Telnet servers, with latency profiles
+//! and faults, for running, testing and timing netrun without a lab.
 //!
 //! Start one from the command line (`netrun-testbed`, see [`cli`]) or in-process:
 //!

@@ -1,4 +1,5 @@
-//! The simulated device: a Cisco-IOS-like CLI as a sans-IO state machine.
+//! The simulated device: a vendor CLI (IOS, or a personality from `vendor/`) as a sans-IO state
+//! machine.
 //!
 //! `Device` is the state one simulated router keeps for the life of the testbed process (hostname,
 //! running and startup config, interfaces). `CliSession` is one login session on it: it takes the
@@ -7,10 +8,12 @@
 //! `Stall`, `Flood`). The SSH and Telnet servers only move these bytes; no socket or clock is used
 //! here.
 //!
-//! Submodules: `session` (line discipline, modes, paging, faults), `grammar` (abbreviation
-//! matching and parse errors), `commands` (exec grammars), `config` (config model and
-//! config-mode grammars), `show` (generated `show` output and `|` filters), `ident` (per-device
-//! generated facts), `ifname` (interface names).
+//! Submodules: `platform` (what differs per vendor, as data: the `Personality`), `session`
+//! (line discipline, modes, paging, faults, the IOS interpreter), `grammar` (abbreviation
+//! matching and parse errors), `commands` (IOS exec grammars), `config` (IOS config model and
+//! config-mode grammars), `show` (generated IOS `show` output and `|` filters), `vendor` (the
+//! NX-OS, IOS-XR, EOS, ASA, Junos and Linux interpreters, their config model and show output),
+//! `ident` (per-device generated facts), `ifname` (IOS interface names).
 
 mod commands;
 mod config;
