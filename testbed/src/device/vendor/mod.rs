@@ -98,11 +98,11 @@ impl Shell {
         }
     }
 
-    /// For an SSH exec request: privileged from the start.
+    /// For an SSH exec request: privileged from the start, as IOS runs exec commands; on Linux
+    /// a command runs as the login user, as sshd runs it.
     pub fn privileged(mut self) -> Shell {
-        self.level = Level::Privileged;
-        if self.platform == Platform::Linux {
-            self.user = "root".into();
+        if self.platform != Platform::Linux {
+            self.level = Level::Privileged;
         }
         self
     }
