@@ -2,7 +2,8 @@
 cisco_nxos, cisco_xr, arista_eos, juniper_junos, cisco_asa, linux. Each: connect (Netmiko's own
 session preparation: paging off, width), send_command, send_config_set (+ commit() on IOS-XR and
 Junos), save_config() where the platform has one, then a new connection reads the change back.
-Also a rejected line (the device's own error text) and a failed commit (XR, Junos)."""
+Also a rejected line (the device's own error text), a failed commit (XR, Junos), and Netmiko's
+Telnet drivers where it has them (cisco_xr_telnet, arista_eos_telnet, juniper_junos_telnet)."""
 
 import sys
 
@@ -140,6 +141,19 @@ def failed_commit(device):
     return check
 
 
+def telnet_show(device, needle):
+    """Netmiko's Telnet driver of the platform: log in, enable, one show command."""
+
+    def check():
+        with ConnectHandler(**params(device)) as conn:
+            conn.enable()
+            out = conn.send_command("show version")
+            expect(needle in out, f"show version over Telnet: {out[:300]!r}")
+            return f"prompt {conn.find_prompt()!r} over Telnet"
+
+    return check
+
+
 def main():
     devices = load(sys.argv[1:])
     results = Results("netmiko")
@@ -151,6 +165,9 @@ def main():
         results.run(f"{device_type} ({device['name']})", full_dialogue(device, plan))
         if device_type in ("cisco_xr", "juniper_junos"):
             results.run(f"{device_type} failed commit", failed_commit(device))
+        telnet = first(devices, f"{device_type}_telnet")
+        if telnet is not None and device_type in ("cisco_xr", "arista_eos", "juniper_junos"):
+            results.run(f"{device_type}_telnet ({telnet['name']})", telnet_show(telnet, plan["show"][1]))
     results.exit()
 
 

@@ -65,7 +65,7 @@ if start_lab legacy --devices 1 --profile instant "$legacy_flag"; then
 else
     echo "legacy lab not started (flag $legacy_flag); legacy checks skipped"
 fi
-start_lab multivendor --lab "$root/testbed/labs/multivendor.yaml" --profile instant
+start_lab multivendor --lab "$root/testbed/labs/multivendor.yaml" --telnet-port auto --profile instant
 
 failed=0
 run_check() {
