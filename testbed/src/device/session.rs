@@ -264,6 +264,14 @@ impl CliSession {
                 self.echo(b"^C\r\n");
                 self.prompt();
             }
+            // Ctrl-Z ends config mode on the IOS-like platforms too (IOS-XR asks first).
+            Key::Suspend if self.shell.as_ref().is_some_and(Shell::takes_ctrl_z) => {
+                self.line.clear();
+                self.echo(b"^Z\r\n");
+                self.out.push(Out::Think);
+                let prompt_len = self.prompt_string().len();
+                self.run_vendor("end", prompt_len);
+            }
             Key::Suspend if matches!(self.mode, Mode::Config | Mode::Sub(_)) => {
                 self.line.clear();
                 self.echo(b"^Z\r\n");

@@ -111,6 +111,11 @@ impl Shell {
         self.config.is_some()
     }
 
+    /// In config mode on NX-OS, IOS-XR, EOS or ASA, where Ctrl-Z means `end`.
+    pub fn takes_ctrl_z(&self) -> bool {
+        self.in_config() && !matches!(self.platform, Platform::JuniperJunos | Platform::Linux)
+    }
+
     /// Run one typed line; `prompt_len` is where the line starts on the terminal (carets).
     pub fn run(&mut self, device: &Device, line: &str, prompt_len: usize) -> Action {
         match self.platform {

@@ -71,6 +71,14 @@ fn xr_end_asks_and_cancel_stays_in_config() {
     assert!(run(&mut s, "").ends_with("RP/0/RSP0/CPU0:R1(config)#"));
     assert!(run(&mut s, "commit").ends_with("RP/0/RSP0/CPU0:XR9(config)#"));
     assert!(run(&mut s, "end").ends_with("RP/0/RSP0/CPU0:XR9#"));
+    run(&mut s, "configure");
+    run(&mut s, "logging 10.3.3.3");
+    let asked = printed(&s.input(b"\x1a"));
+    assert!(
+        asked.starts_with("^Z\r\n") && asked.ends_with("[cancel]:"),
+        "{asked:?}"
+    );
+    assert!(printed(&s.input(b"no\r")).ends_with("RP/0/RSP0/CPU0:XR9#"));
 }
 
 #[test]
