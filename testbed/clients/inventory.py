@@ -21,7 +21,7 @@ def split_transports(device):
     telnet_port = device.pop("telnet_port", None)
     if telnet_port is None:
         return [device]
-    return [device, dict(device, device_type="cisco_ios_telnet", port=telnet_port)]
+    return [device, dict(device, device_type=device["device_type"] + "_telnet", port=telnet_port)]
 
 
 def first(devices, device_type, legacy=False):

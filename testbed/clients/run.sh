@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Drive netrun-testbed with real, unmodified clients: Netmiko 4.x (cisco_ios, cisco_ios_telnet),
-# scrapli cisco_iosxe (classic IOSXEDriver over system/paramiko/ssh2/telnet, and scrapli 2's
-# definition), parallel-ssh exec requests, and OpenSSH `ssh`. Creates venvs under /tmp, starts a
-# lab (plus a legacy-algorithm lab), runs every check, stops the labs. Exit 0 only if all passed.
+# Drive netrun-testbed with real, unmodified clients: Netmiko 4.x (cisco_ios, cisco_ios_telnet,
+# and cisco_nxos, cisco_xr, arista_eos, juniper_junos, cisco_asa, linux against the multivendor
+# lab), scrapli cisco_iosxe (classic IOSXEDriver over system/paramiko/ssh2/telnet, and scrapli 2's
+# definition), scrapli's NX-OS, IOS-XR, EOS and Junos core drivers, parallel-ssh exec requests,
+# and OpenSSH `ssh`. Creates venvs under /tmp, starts the labs (IOS, a legacy-algorithm lab,
+# labs/multivendor.yaml), runs every check, stops the labs. Exit 0 only if all passed.
 #
 # Usage: testbed/clients/run.sh        (from anywhere; needs cargo, python3, ssh)
 set -euo pipefail
@@ -63,6 +65,7 @@ if start_lab legacy --devices 1 --profile instant "$legacy_flag"; then
 else
     echo "legacy lab not started (flag $legacy_flag); legacy checks skipped"
 fi
+start_lab multivendor --lab "$root/testbed/labs/multivendor.yaml" --telnet-port auto --profile instant
 
 failed=0
 run_check() {
@@ -77,8 +80,11 @@ run_check "$venv/bin/python" scrapli_check.py
 run_check "$venv2/bin/python" scrapli2_check.py
 run_check "$venv/bin/python" pssh_check.py
 run_check "$venv/bin/python" openssh_check.py
+inventories=("$work/multivendor.yaml")
+run_check "$venv/bin/python" netmiko_platforms_check.py
+run_check "$venv/bin/python" scrapli_platforms_check.py
 
-for name in main legacy; do
+for name in main legacy multivendor; do
     if [ -s "$work/$name.err" ]; then
         echo "== testbed $name stderr (last 20 lines)"
         tail -n 20 "$work/$name.err"

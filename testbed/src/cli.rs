@@ -11,11 +11,15 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
+use crate::device::Platform;
 use crate::fault::FaultSpec;
-use crate::lab::{GroupDefaults, Lab, LabConfig, LabFile, PortChoice, Transport};
+use crate::lab::{LabConfig, PortChoice, Transport};
+use crate::labfile::{GroupDefaults, LabFile};
 use crate::profile::ProfileName;
+use crate::server::Lab;
 
-/// Simulated Cisco IOS devices over real SSH and Telnet, with latency profiles and faults.
+/// Simulated network devices (Cisco IOS, NX-OS, IOS-XR, Arista EOS, Junos, Cisco ASA, Linux)
+/// over real SSH and Telnet, with latency profiles and faults.
 ///
 /// Device i (0-based) is named R<i+1> and listens for SSH on SSH_PORT+i (and for Telnet on
 /// TELNET_PORT+i). Credentials: username cisco, password cisco, enable secret cisco. Prints
@@ -44,6 +48,11 @@ pub struct Args {
     /// Without --lab, a Telnet port makes every device speak both SSH and Telnet
     #[arg(long, value_name = "PORT|auto", default_value = "0")]
     pub telnet_port: TelnetPort,
+
+    /// Platform every device plays (a lab file sets it per group): cisco_ios, cisco_nxos,
+    /// cisco_xr, arista_eos, juniper_junos, cisco_asa, linux
+    #[arg(long, value_name = "NAME", default_value = "cisco_ios")]
+    pub platform: Platform,
 
     /// Latency profile (delays before the banner, on login, per command, per KiB of output)
     #[arg(long, value_enum, default_value = "instant")]
@@ -190,6 +199,7 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
                 profile: args.profile,
                 transport: default_transport,
                 legacy: args.ssh_legacy,
+                platform: args.platform,
             };
             LabFile::load(path)?.apply(&mut config, defaults, path)?;
         }
@@ -202,6 +212,7 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
             for device in &mut config.devices {
                 device.transport = default_transport;
                 device.legacy = args.ssh_legacy;
+                device.platform = args.platform;
             }
         }
     }
@@ -347,7 +358,15 @@ mod tests {
         assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
         assert!(err.to_string().contains("--fault"), "{err}");
         assert!(parse(&["--devices", "2", "--profile", "fast"]).is_err());
-        assert!(parse(&["--devices", "2", "--platform", "junos"]).is_err());
+        let err = parse(&["--devices", "2", "--platform", "junos"]).unwrap_err();
+        assert!(err.to_string().contains("--platform"), "{err}");
+        assert!(err.to_string().contains("juniper_junos"), "{err}");
+        let args = parse(&["--devices", "2", "--platform", "arista_eos"]).unwrap();
+        let config = lab_config(&args).unwrap();
+        assert!(config
+            .devices
+            .iter()
+            .all(|d| d.platform == Platform::AristaEos));
         assert!(parse(&["--devices", "2", "--telnet-port", "soon"]).is_err());
         assert!(parse(&[]).is_err());
         let code = run_from_args(["netrun-testbed", "--devices", "x"].map(String::from));

@@ -1,6 +1,6 @@
 //! `--inventory-out`: the lab written as the book's devices.yaml (a list of netmiko-style maps),
-//! one entry per device: SSH when the device speaks SSH (plus `telnet_port` when it speaks Telnet
-//! too), `cisco_ios_telnet` when it speaks only Telnet. Refused devices are listed too (they are
+//! one entry per device: the platform's Netmiko device_type when the device speaks SSH (plus
+//! `telnet_port` when it speaks Telnet too), its `_telnet` form when it speaks only Telnet. Refused devices are listed too (they are
 //! meant to fail).
 
 use std::net::IpAddr;
@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::server::{DeviceEndpoint, ENABLE_SECRET, PASSWORD, USERNAME};
+use crate::lab::{DeviceEndpoint, ENABLE_SECRET, PASSWORD, USERNAME};
 
 /// One device as netmiko's `ConnectHandler(**entry)` (plus `name`) expects it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,9 +33,10 @@ pub fn entries(address: IpAddr, devices: &[DeviceEndpoint]) -> Vec<InventoryEntr
     devices
         .iter()
         .filter_map(|d| {
+            let p = d.platform.personality();
             let (device_type, port, legacy, telnet_port) = match (d.ssh_port, d.telnet_port) {
-                (Some(port), telnet) => ("cisco_ios", port, d.legacy, telnet),
-                (None, Some(port)) => ("cisco_ios_telnet", port, false, None),
+                (Some(port), telnet) => (p.name, port, d.legacy, telnet),
+                (None, Some(port)) => (p.telnet_name, port, false, None),
                 (None, None) => return None,
             };
             Some(InventoryEntry {
@@ -63,6 +64,7 @@ pub fn write(path: &Path, entries: &[InventoryEntry]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::Platform;
 
     fn endpoint(name: &str, ssh: Option<u16>, telnet: Option<u16>, legacy: bool) -> DeviceEndpoint {
         DeviceEndpoint {
@@ -72,6 +74,7 @@ mod tests {
             legacy,
             refused: false,
             host_key: None,
+            platform: Platform::CiscoIos,
         }
     }
 

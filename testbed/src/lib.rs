@@ -1,5 +1,6 @@
-//! testbed: simulated network devices (a Cisco-IOS-like CLI) over real SSH and Telnet servers, with
-//! latency profiles and faults, for running, testing and timing netrun without a lab.
+//! testbed: simulated network devices (Cisco IOS, NX-OS, IOS-XR, Arista EOS, Junos, Cisco ASA and
+//! Linux personalities, see [`Platform`]) over real SSH and Telnet servers, with latency profiles
+//! and faults, for running, testing and timing netrun without a lab.
 //!
 //! Start one from the command line (`netrun-testbed`, see [`cli`]) or in-process:
 //!
@@ -16,14 +17,20 @@ pub mod fault;
 mod fdlimit;
 pub mod inventory;
 pub mod lab;
+pub mod labfile;
+mod player;
 mod ports;
 pub mod profile;
 mod server;
 mod ssh;
 pub mod telnet;
 
+pub use device::{Personality, Platform};
 pub use fault::{DeviceFaults, Fault, FaultKind, FaultSpec};
 pub use inventory::InventoryEntry;
-pub use lab::{DevicePlan, Lab, LabConfig, LabError, PortChoice, Transport};
+pub use lab::{
+    DeviceEndpoint, DevicePlan, LabConfig, LabError, PortChoice, Transport, ENABLE_SECRET,
+    PASSWORD, USERNAME,
+};
 pub use profile::ProfileName;
-pub use server::{DeviceEndpoint, RunningLab, ENABLE_SECRET, PASSWORD, USERNAME};
+pub use server::{Lab, RunningLab};

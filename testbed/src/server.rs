@@ -1,72 +1,37 @@
-//! The running lab: one tokio runtime on a background thread, one listener per device and
-//! transport, accept loops (which play the reset fault), and the shared player that sends a CLI's
-//! output with the profile's latency (echo at once, think before output, output paced per KiB,
-//! close, stall, flood).
+//! The running lab: `Lab::start` checks the fd budget, binds the ports, and serves on one tokio
+//! runtime on a background thread: one listener per device and transport, accept loops (which
+//! play the reset fault) handing connections to the SSH and Telnet servers.
 
 use std::io;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::device::{CliSession, Device, DeviceSpec, FloodLength, Out};
-use crate::lab::{LabConfig, LabError};
-use crate::profile::{mix, Delays, Pacer};
+use crate::device::Platform;
+use crate::lab::{DeviceEndpoint, LabConfig, LabError};
+use crate::player::SimDevice;
 use crate::{fdlimit, ports, ssh, telnet};
 
 /// Worker threads of the lab's runtime: the testbed is I/O-bound and shares a small machine with
 /// the client it serves.
 const WORKER_THREADS: usize = 2;
 
-/// Output is sent (and paced) in pieces of this size.
-const OUTPUT_CHUNK: usize = 16 * 1024;
+/// Starts labs in this process.
+pub struct Lab;
 
-/// What the flood fault repeats: printable, with no line end and no prompt character (`>`, `#`),
-/// so nothing in it can look like the end of an output.
-const FLOOD_PATTERN: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-
-/// One chunk of flood, built once, so a flood of any length needs no buffer of its own.
-static FLOOD_CHUNK: [u8; OUTPUT_CHUNK] = flood_chunk();
-
-const fn flood_chunk() -> [u8; OUTPUT_CHUNK] {
-    let mut chunk = [0u8; OUTPUT_CHUNK];
-    let mut i = 0;
-    while i < OUTPUT_CHUNK {
-        chunk[i] = FLOOD_PATTERN[i % FLOOD_PATTERN.len()];
-        i += 1;
+impl Lab {
+    /// Bind every listener and serve on a background runtime thread (2 worker threads) until the
+    /// returned lab is stopped or dropped.
+    pub fn start(config: LabConfig) -> anyhow::Result<RunningLab> {
+        if config.devices.is_empty() {
+            return Err(LabError::Empty.into());
+        }
+        Ok(start(config)?)
     }
-    chunk
-}
-
-/// How long a closed SSH session's connection stays up for the client to go away by itself.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
-
-/// Credentials every device accepts (the book's).
-pub const USERNAME: &str = "cisco";
-pub const PASSWORD: &str = "cisco";
-pub const ENABLE_SECRET: &str = "cisco";
-
-/// Where one device can be reached.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceEndpoint {
-    /// `R1`, `R2`, ...
-    pub name: String,
-    /// The SSH port, if the device speaks SSH (refused devices keep their port number: it is
-    /// simply not listened on).
-    pub ssh_port: Option<u16>,
-    /// The Telnet port, if the device speaks Telnet.
-    pub telnet_port: Option<u16>,
-    /// Offers only the legacy SSH algorithms.
-    pub legacy: bool,
-    /// Under the `refuse` fault: nothing listens on its ports.
-    pub refused: bool,
-    /// The SSH host key it shows (`ssh-ed25519 AAAA...`), if it speaks SSH.
-    pub host_key: Option<String>,
 }
 
 /// A lab serving on a background runtime; stopped by `stop()` or on drop.
@@ -114,28 +79,8 @@ impl Drop for RunningLab {
     }
 }
 
-/// One simulated device as its servers see it.
-pub(crate) struct SimDevice {
-    pub device: Arc<Device>,
-    pub index: usize,
-    pub delays: Delays,
-    pub auth_fail: bool,
-    /// The reset fault: every accepted connection is reset at once.
-    pub reset: bool,
-    lab_seed: u64,
-    sessions: AtomicU64,
-}
-
-impl SimDevice {
-    /// The latency of a new connection: its own seeded stream (device index, connection number).
-    pub fn pacer(&self) -> Pacer {
-        let session = self.sessions.fetch_add(1, Ordering::Relaxed);
-        Pacer::new(self.delays, self.lab_seed, self.index, session)
-    }
-}
-
 /// Start serving `config` on a new background thread; returns once every listener is bound.
-pub(crate) fn start(config: LabConfig) -> Result<RunningLab, LabError> {
+fn start(config: LabConfig) -> Result<RunningLab, LabError> {
     let listeners = config.listener_count();
     fdlimit::ensure_room(listeners, config.devices.len())?;
     let (ready_tx, ready_rx) = std_mpsc::channel();
@@ -213,17 +158,31 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         })?)),
         None => None,
     };
-    let modern = ssh::server_config(&keys, false, &config.authorized_keys, auth_log.clone());
-    let legacy = ssh::server_config(&keys, true, &config.authorized_keys, auth_log);
+    // One SSH configuration per (platform, legacy) in use: the identification is per platform.
+    let mut ssh_configs: Vec<((Platform, bool), ssh::ServerConfig)> = Vec::new();
     let mut endpoints = Vec::with_capacity(config.devices.len());
     let mut ssh_listeners = ssh_listeners.into_iter();
     let mut telnet_listeners = telnet_listeners.into_iter();
     for (index, plan) in config.devices.iter().enumerate() {
-        let sim = Arc::new(sim_device(config.seed, index, plan));
+        let sim = Arc::new(SimDevice::new(config.seed, index, plan));
         // One slot per device in each list (None where nothing listens), consumed in step.
         if let Some(listener) = ssh_listeners.next().flatten() {
-            let cfg = if plan.legacy { &legacy } else { &modern };
-            tokio::spawn(accept_ssh(listener, sim.clone(), cfg.clone()));
+            let kind = (plan.platform, plan.legacy);
+            let cfg = match ssh_configs.iter().find(|(k, _)| *k == kind) {
+                Some((_, cfg)) => cfg.clone(),
+                None => {
+                    let cfg = ssh::server_config(
+                        &keys,
+                        plan.legacy,
+                        &config.authorized_keys,
+                        auth_log.clone(),
+                        plan.platform.personality().ssh_server_id,
+                    );
+                    ssh_configs.push((kind, cfg.clone()));
+                    cfg
+                }
+            };
+            tokio::spawn(accept_ssh(listener, sim.clone(), cfg));
         }
         if let Some(listener) = telnet_listeners.next().flatten() {
             tokio::spawn(accept_telnet(listener, sim.clone()));
@@ -236,43 +195,10 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
             legacy: plan.legacy,
             refused: plan.faults.refuse,
             host_key: plan.transport.ssh().then(|| keys.public(plan.legacy)),
+            platform: plan.platform,
         });
     }
     Ok(endpoints)
-}
-
-fn sim_device(lab_seed: u64, index: usize, plan: &crate::lab::DevicePlan) -> SimDevice {
-    let device_seed = mix(lab_seed, index as u64);
-    // Under auth-fail the device's own password is one no client knows, so its Telnet login
-    // (played by the CLI model) fails too; the SSH server also rejects explicitly.
-    let password = if plan.faults.auth_fail {
-        format!("auth-fail-{device_seed:016x}")
-    } else {
-        PASSWORD.to_string()
-    };
-    let spec = DeviceSpec {
-        index,
-        hostname: plan.name.clone(),
-        seed: device_seed,
-        username: USERNAME.to_string(),
-        password,
-        enable_secret: ENABLE_SECRET.to_string(),
-        faults: plan.faults.cli,
-    };
-    let profile = plan.profile.delays();
-    SimDevice {
-        device: Device::new(spec),
-        index,
-        delays: if plan.faults.slow {
-            profile.slowed()
-        } else {
-            profile
-        },
-        auth_fail: plan.faults.auth_fail,
-        reset: plan.faults.reset,
-        lab_seed,
-        sessions: AtomicU64::new(0),
-    }
 }
 
 async fn accept_ssh(listener: TcpListener, sim: Arc<SimDevice>, config: ssh::ServerConfig) {
@@ -323,174 +249,10 @@ async fn accept_failed(listener: &TcpListener, e: io::Error) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-/// Where a session's output goes.
-pub(crate) enum Sink {
-    Ssh {
-        handle: russh::server::Handle,
-        channel: russh::ChannelId,
-    },
-    Telnet(tokio::net::tcp::OwnedWriteHalf),
-}
-
-impl Sink {
-    /// Send device output (Telnet doubles 0xff bytes).
-    async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self {
-            Sink::Ssh { handle, channel } => handle
-                .data(*channel, bytes.to_vec())
-                .await
-                .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe)),
-            Sink::Telnet(w) => w.write_all(&telnet::escape_iac(bytes)).await,
-        }
-    }
-
-    /// Send protocol bytes as they are (Telnet negotiation).
-    pub async fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self {
-            Sink::Ssh { .. } => self.write(bytes).await,
-            Sink::Telnet(w) => w.write_all(bytes).await,
-        }
-    }
-
-    /// End the session the way a router does: the whole connection goes away. Over SSH the
-    /// channel closes first and the disconnect follows after a grace period, so a client can
-    /// still print what it was sent (OpenSSH drops unwritten output on a disconnect).
-    pub async fn close(&mut self) {
-        match self {
-            Sink::Ssh { handle, channel } => {
-                let _ = handle.eof(*channel).await;
-                let _ = handle.close(*channel).await;
-                let handle = handle.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(CLOSE_GRACE).await;
-                    let _ = handle
-                        .disconnect(
-                            russh::Disconnect::ByApplication,
-                            String::new(),
-                            String::new(),
-                        )
-                        .await;
-                });
-            }
-            Sink::Telnet(w) => {
-                let _ = w.shutdown().await;
-            }
-        }
-    }
-}
-
-/// What a session does after playing some output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Flow {
-    Continue,
-    Close,
-    Stall,
-    /// Stream the flood fault's bytes (`Player::flood`) while discarding input, then close.
-    Flood(FloodLength),
-}
-
-/// Plays a CLI session's output to its client with the profile's latency.
-pub(crate) struct Player {
-    pacer: Pacer,
-    sink: Sink,
-    /// The last output asked for a password (login or `enable`): the line that answers it pays
-    /// the profile's authentication delay.
-    awaiting_password: bool,
-}
-
-impl Player {
-    pub fn new(pacer: Pacer, sink: Sink) -> Player {
-        Player {
-            pacer,
-            sink,
-            awaiting_password: false,
-        }
-    }
-
-    pub fn sink(&mut self) -> &mut Sink {
-        &mut self.sink
-    }
-
-    /// Feed what the client typed to `cli` and play the answer.
-    pub async fn typed(&mut self, cli: &mut CliSession, bytes: &[u8]) -> Flow {
-        if self.awaiting_password && bytes.iter().any(|&b| b == b'\r' || b == b'\n') {
-            self.awaiting_password = false;
-            pause(self.pacer.auth()).await;
-        }
-        let outs = cli.input(bytes);
-        self.play(outs).await
-    }
-
-    /// Send what the CLI printed: echo at once, think, pace text, or stop.
-    pub async fn play(&mut self, outs: Vec<Out>) -> Flow {
-        for out in outs {
-            let sent = match out {
-                Out::Echo(bytes) => self.sink.write(&bytes).await,
-                Out::Think => {
-                    pause(self.pacer.command()).await;
-                    Ok(())
-                }
-                Out::Text(bytes) => {
-                    self.awaiting_password = asks_password(&bytes);
-                    self.paced(&bytes).await
-                }
-                Out::Close => return Flow::Close,
-                Out::Stall => return Flow::Stall,
-                Out::Flood(length) => return Flow::Flood(length),
-            };
-            if sent.is_err() {
-                return Flow::Close;
-            }
-        }
-        Flow::Continue
-    }
-
-    /// The flood fault: newline-free bytes as fast as the client takes them (not paced), until
-    /// `length` is sent or a write fails. Each write waits for the transport to take the chunk
-    /// (TCP's send buffer; over SSH russh stops taking data while the client's window is full),
-    /// so the server holds at most a chunk or so per flooding session. The session's driver
-    /// also ends the flood when the client closes its side.
-    pub async fn flood(&mut self, length: FloodLength) {
-        // "Until closed" is a budget no client reads to the end (16 EiB).
-        let mut left = match length {
-            FloodLength::UntilClosed => u64::MAX,
-            FloodLength::Bytes(bytes) => bytes,
-        };
-        while left > 0 {
-            let n = usize::try_from(left).map_or(OUTPUT_CHUNK, |left| left.min(OUTPUT_CHUNK));
-            if self.sink.write(&FLOOD_CHUNK[..n]).await.is_err() {
-                return;
-            }
-            left -= n as u64;
-        }
-    }
-
-    async fn paced(&mut self, bytes: &[u8]) -> io::Result<()> {
-        for chunk in bytes.chunks(OUTPUT_CHUNK) {
-            pause(self.pacer.output(chunk.len())).await;
-            self.sink.write(chunk).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Whether printed text ends with a password prompt.
-fn asks_password(text: &[u8]) -> bool {
-    let trimmed = text.trim_ascii_end();
-    trimmed.len() >= 9 && trimmed[trimmed.len() - 9..].eq_ignore_ascii_case(b"password:")
-}
-
-/// The testbed's latency simulation: sleeping is its job.
-pub(crate) async fn pause(d: Duration) {
-    if !d.is_zero() {
-        tokio::time::sleep(d).await;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::{Lab, Transport};
+    use crate::lab::Transport;
     use crate::profile::ProfileName;
     use std::io::{BufRead, BufReader, Read};
     use std::net::TcpStream;
@@ -528,13 +290,5 @@ mod tests {
         let r1_port = r1.ssh_port.unwrap();
         lab.stop();
         assert!(TcpStream::connect(("127.0.0.1", r1_port)).is_err());
-    }
-
-    #[test]
-    fn password_prompts_are_recognised() {
-        assert!(asks_password(b"\r\nPassword: "));
-        assert!(asks_password(b"password:"));
-        assert!(!asks_password(b"Username: "));
-        assert!(!asks_password(b"R1#"));
     }
 }

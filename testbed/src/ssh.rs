@@ -24,11 +24,8 @@ use tokio::sync::mpsc;
 
 use crate::device::{CliSession, Device, Out, SessionStart};
 use crate::lab::AuthorizedKeys;
+use crate::player::{pause, Flow, Player, SimDevice, Sink};
 use crate::profile::Pacer;
-use crate::server::{pause, Flow, Player, SimDevice, Sink};
-
-/// What an IOS 15 box says first; clients only look at the `SSH-2.0-` part.
-const SERVER_ID: &str = "SSH-2.0-Cisco-1.25";
 
 /// A test-only RSA key (ssh-rsa for the legacy algorithm set), committed so that no RSA key is
 /// generated at start-up. Never use it for anything but this testbed.
@@ -102,6 +99,7 @@ pub(crate) fn server_config(
     legacy: bool,
     authorized: &AuthorizedKeys,
     auth_log: Option<Arc<AuthLog>>,
+    server_id: &'static str,
 ) -> ServerConfig {
     let (key, preferred) = if legacy {
         (keys.rsa.clone(), legacy_algorithms())
@@ -115,7 +113,7 @@ pub(crate) fn server_config(
     methods.push(MethodKind::Password);
     methods.push(MethodKind::KeyboardInteractive);
     let russh = Arc::new(Config {
-        server_id: SshId::Standard(Cow::Borrowed(SERVER_ID)),
+        server_id: SshId::Standard(Cow::Borrowed(server_id)),
         methods,
         // The profile's auth delay is the only wait; russh's constant-time rejection would add
         // a second, profile-independent one.

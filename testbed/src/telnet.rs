@@ -2,7 +2,6 @@
 //! the client's options, stripping IAC sequences split across reads) and the connection driver
 //! that runs the device CLI behind its `Username:`/`Password:` login (and plays the flood fault).
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use tokio::io::AsyncReadExt;
@@ -10,7 +9,8 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 
 use crate::device::{CliSession, SessionStart};
-use crate::server::{pause, Flow, Player, SimDevice, Sink};
+pub use crate::player::escape_iac;
+use crate::player::{pause, Flow, Player, SimDevice, Sink};
 
 pub const IAC: u8 = 255;
 pub const DONT: u8 = 254;
@@ -156,21 +156,6 @@ impl TelnetCodec {
             _ => {}
         }
     }
-}
-
-/// Output bytes with every 0xff doubled (IAC IAC), as RFC 854 requires for data.
-pub fn escape_iac(bytes: &[u8]) -> Cow<'_, [u8]> {
-    if !bytes.contains(&IAC) {
-        return Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 16);
-    for &b in bytes {
-        out.push(b);
-        if b == IAC {
-            out.push(IAC);
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// Serve one Telnet connection to `sim`: greet, negotiate, log in, run the CLI.

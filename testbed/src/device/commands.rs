@@ -18,6 +18,12 @@ pub enum ExecCmd {
     TerminalMonitor,
     WriteMemory,
     CopyRunStart,
+    /// `reload`: asks to save a modified config, then `[confirm]`.
+    Reload,
+    /// `delete FILE`: asks for the file name, then `[confirm]`.
+    Delete,
+    /// `clear counters`: `[confirm]`.
+    ClearCounters,
     /// A real IOS command the testbed does not simulate; it exists so that prefixes are as
     /// ambiguous as on IOS (`s` matches `show`, `ssh`, `setup`...). Running it is invalid input.
     NotSimulated,
@@ -90,7 +96,7 @@ const USER_COMMANDS: [(&str, ExecCmd); 17] = [
     ("terminal history", ExecCmd::NotSimulated),
 ];
 
-const PRIVILEGED_ONLY: [(&str, ExecCmd); 16] = [
+const PRIVILEGED_ONLY: [(&str, ExecCmd); 19] = [
     ("configure terminal", ExecCmd::ConfigureTerminal),
     ("show running-config", ExecCmd::Show(Show::RunningConfig)),
     ("show startup-config", ExecCmd::Show(Show::StartupConfig)),
@@ -103,7 +109,10 @@ const PRIVILEGED_ONLY: [(&str, ExecCmd); 16] = [
     ("clock", ExecCmd::NotSimulated),
     ("debug", ExecCmd::NotSimulated),
     ("dir", ExecCmd::NotSimulated),
-    ("reload", ExecCmd::NotSimulated),
+    ("reload", ExecCmd::Reload),
+    ("delete WORD", ExecCmd::Delete),
+    ("delete", ExecCmd::NotSimulated),
+    ("clear counters", ExecCmd::ClearCounters),
     ("send", ExecCmd::NotSimulated),
     ("setup", ExecCmd::NotSimulated),
     ("undebug", ExecCmd::NotSimulated),

@@ -25,7 +25,42 @@ pub struct Config {
     pub ospf: Vec<Ospf>,
     pub logging_hosts: Vec<String>,
     pub lines: Vec<Line>,
+    /// One-line global statements kept as typed (keywords spelled out): `ntp server`,
+    /// `logging buffered`, `snmp-server community`, `ip route`, `access-list`, `clock
+    /// timezone`; rendered where IOS lists them (see [`PLACES`]).
+    pub statements: Vec<String>,
+    pub vlans: Vec<Vlan>,
+    /// `banner motd`: the text between the delimiters.
+    pub motd: Option<String>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vlan {
+    pub id: u16,
+    pub name: Option<String>,
+}
+
+/// Where a kept statement goes in the listing: after the boot markers, after `no aaa
+/// new-model`, after `ip ssh`, after the logging hosts, after the lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Boot,
+    Aaa,
+    Http,
+    Logging,
+    Lines,
+}
+
+/// Kept statements by their first words, and where IOS lists them; one value per key for the
+/// single-valued ones (a new `logging buffered` replaces the old).
+const PLACES: &[(&str, Place, bool)] = &[
+    ("logging buffered", Place::Boot, true),
+    ("clock timezone", Place::Aaa, true),
+    ("ip route", Place::Http, false),
+    ("access-list", Place::Logging, false),
+    ("snmp-server community", Place::Logging, false),
+    ("ntp server", Place::Lines, false),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -86,6 +121,7 @@ pub enum Submode {
     Interface(IfName),
     Router(u16),
     Line(LineId),
+    Vlan(u16),
 }
 
 /// Config-mode commands.
@@ -125,6 +161,16 @@ pub enum CfgCmd {
     ExecTimeout,
     Password,
     NoPassword,
+    /// A one-line statement kept as typed (see [`PLACES`]).
+    Statement,
+    NoStatement,
+    Vlan,
+    NoVlan,
+    VlanName,
+    NoVlanName,
+    /// `banner motd` with its delimiter: the text on the same line, or the next lines.
+    BannerMotd,
+    NoBannerMotd,
     /// `do LINE`: run an exec command from config mode.
     Do,
     Exit,
@@ -142,6 +188,9 @@ pub enum Applied {
     InvalidWord(usize),
     /// A message IOS prints for a well-formed but refused command.
     Message(String),
+    /// `banner motd` without its closing delimiter: the text so far; the next lines are the
+    /// banner until the delimiter.
+    Banner(char, String),
 }
 
 const COMMON: [(&str, CfgCmd); 3] = [
@@ -185,6 +234,28 @@ pub fn global_grammar() -> &'static Grammar<CfgCmd> {
             ("service LINE", Service),
             ("no service LINE", NoService),
             ("enable secret LINE", EnableSecret),
+            ("ntp server A.B.C.D", Statement),
+            ("no ntp server A.B.C.D", NoStatement),
+            ("logging buffered", Statement),
+            ("logging buffered <4096-2147483647>", Statement),
+            ("no logging buffered", NoStatement),
+            ("snmp-server community WORD", Statement),
+            ("snmp-server community WORD ro", Statement),
+            ("snmp-server community WORD rw", Statement),
+            ("no snmp-server community WORD", NoStatement),
+            ("ip route A.B.C.D A.B.C.D A.B.C.D", Statement),
+            ("ip route A.B.C.D A.B.C.D IFNAME", Statement),
+            ("no ip route A.B.C.D A.B.C.D A.B.C.D", NoStatement),
+            ("access-list <1-199> permit LINE", Statement),
+            ("access-list <1-199> deny LINE", Statement),
+            ("no access-list <1-199>", NoStatement),
+            ("clock timezone WORD WORD", Statement),
+            ("clock timezone WORD WORD WORD", Statement),
+            ("no clock timezone", NoStatement),
+            ("vlan <1-4094>", Vlan),
+            ("no vlan <1-4094>", NoVlan),
+            ("banner motd LINE", BannerMotd),
+            ("no banner motd", NoBannerMotd),
         ];
         p.extend(COMMON);
         Grammar::new(&p)
@@ -197,6 +268,7 @@ pub fn submode_grammar(mode: &Submode) -> &'static Grammar<CfgCmd> {
     static IF: OnceLock<Grammar<CfgCmd>> = OnceLock::new();
     static ROUTER: OnceLock<Grammar<CfgCmd>> = OnceLock::new();
     static LINE: OnceLock<Grammar<CfgCmd>> = OnceLock::new();
+    static VLAN: OnceLock<Grammar<CfgCmd>> = OnceLock::new();
     let build = |p: &[(&'static str, CfgCmd)]| {
         let mut p = p.to_vec();
         p.extend(COMMON);
@@ -244,6 +316,9 @@ pub fn submode_grammar(mode: &Submode) -> &'static Grammar<CfgCmd> {
                 ("no password", NoPassword),
             ])
         }),
+        Submode::Vlan(_) => {
+            VLAN.get_or_init(|| build(&[("name WORD", VlanName), ("no name", NoVlanName)]))
+        }
     }
 }
 
@@ -315,6 +390,9 @@ impl Config {
                     ..Line::new(LineKind::Vty, 0, 4)
                 },
             ],
+            statements: Vec::new(),
+            vlans: Vec::new(),
+            motd: None,
         }
     }
 
@@ -461,9 +539,70 @@ impl Config {
                 Some((0, value)) => self.enable_secret = value,
                 _ => return Applied::InvalidWord(2),
             },
+            CfgCmd::Statement => return self.keep_statement(w),
+            CfgCmd::NoStatement => {
+                let what = w[1..].join(" ");
+                self.statements
+                    .retain(|s| *s != what && !s.starts_with(&format!("{what} ")));
+            }
+            CfgCmd::Vlan => {
+                let id: u16 = w[1].parse().unwrap_or(1);
+                if let Err(at) = self.vlans.binary_search_by_key(&id, |v| v.id) {
+                    self.vlans.insert(at, Vlan { id, name: None });
+                }
+                return Applied::Enter(Submode::Vlan(id));
+            }
+            CfgCmd::NoVlan => {
+                let id: u16 = w[2].parse().unwrap_or(1);
+                self.vlans.retain(|v| v.id != id);
+            }
+            CfgCmd::BannerMotd => return self.banner(&w[2]),
+            CfgCmd::NoBannerMotd => self.motd = None,
             _ => return Applied::InvalidWord(0),
         }
         Applied::Done
+    }
+
+    /// Keep a one-line statement; a single-valued one replaces its old value.
+    fn keep_statement(&mut self, w: &[String]) -> Applied {
+        if w[0] == "clock" && w[3].parse::<i8>().is_err() {
+            return Applied::InvalidWord(3);
+        }
+        let mut text = w.join(" ");
+        // The grammar matches keywords in lower case; IOS lists the access modes upper case.
+        if text.starts_with("snmp-server ") && (text.ends_with(" ro") || text.ends_with(" rw")) {
+            let at = text.len() - 2;
+            text.replace_range(at.., &text[at..].to_ascii_uppercase());
+        }
+        if let Some((key, _, true)) = PLACES.iter().find(|(k, _, _)| text.starts_with(k)) {
+            self.statements.retain(|s| !s.starts_with(key));
+        }
+        if !self.statements.contains(&text) {
+            self.statements.push(text);
+        }
+        Applied::Done
+    }
+
+    /// `banner motd ^text^` on one line; `banner motd ^` alone asks for the text on the
+    /// following lines (the session collects them: [`Applied::Banner`]).
+    fn banner(&mut self, rest: &str) -> Applied {
+        let mut chars = rest.chars();
+        let Some(delimiter) = chars.next() else {
+            return Applied::InvalidWord(2);
+        };
+        let body = chars.as_str();
+        match body.find(delimiter) {
+            Some(end) => {
+                self.motd = Some(body[..end].to_string());
+                Applied::Done
+            }
+            None => Applied::Banner(delimiter, body.to_string()),
+        }
+    }
+
+    /// The multi-line banner's text, once its closing delimiter was typed.
+    pub fn set_motd(&mut self, text: String) {
+        self.motd = Some(text);
     }
 
     fn apply_username(&mut self, w: &[String]) -> Applied {
@@ -495,6 +634,28 @@ impl Config {
             Submode::Interface(name) => self.apply_interface(name, p),
             Submode::Router(process) => self.apply_router(process, p),
             Submode::Line(id) => self.apply_line(id, p),
+            Submode::Vlan(id) => self.apply_vlan(id, p),
+        }
+    }
+
+    fn apply_vlan(&mut self, id: u16, p: &Parsed<CfgCmd>) -> Applied {
+        let Some(vlan) = self.vlans.iter_mut().find(|v| v.id == id) else {
+            return Applied::InvalidWord(0);
+        };
+        match p.command {
+            CfgCmd::VlanName => vlan.name = Some(p.words[1].clone()),
+            CfgCmd::NoVlanName => vlan.name = None,
+            _ => return Applied::InvalidWord(0),
+        }
+        Applied::Done
+    }
+
+    /// The kept statements listed at `place`, in [`PLACES`] order, then as typed.
+    fn render_statements(&self, s: &mut String, place: Place) {
+        for (key, _, _) in PLACES.iter().filter(|(_, p, _)| *p == place) {
+            for text in self.statements.iter().filter(|t| t.starts_with(key)) {
+                let _ = writeln!(s, "{text}");
+            }
         }
     }
 
@@ -590,11 +751,17 @@ impl Config {
         }
         let _ = write!(
             s,
-            "!\nhostname {}\n!\nboot-start-marker\nboot-end-marker\n!\n!\nenable secret 5 {}\n!\n\
-             no aaa new-model\n!\n!\n!\n",
-            self.hostname,
+            "!\nhostname {}\n!\nboot-start-marker\nboot-end-marker\n!\n!\n",
+            self.hostname
+        );
+        self.render_statements(&mut s, Place::Boot);
+        let _ = write!(
+            s,
+            "enable secret 5 {}\n!\nno aaa new-model\n",
             id.md5_crypt_like(&self.enable_secret)
         );
+        self.render_statements(&mut s, Place::Aaa);
+        s.push_str("!\n!\n!\n");
         if let Some(domain) = &self.domain_name {
             let _ = writeln!(s, "ip domain name {domain}");
         }
@@ -603,6 +770,13 @@ impl Config {
             self.render_user(&mut s, id, user);
         }
         s.push_str("!\nredundancy\n!\n");
+        for vlan in &self.vlans {
+            let _ = writeln!(s, "vlan {}", vlan.id);
+            if let Some(name) = &vlan.name {
+                let _ = writeln!(s, " name {name}");
+            }
+            s.push_str("!\n");
+        }
         for iface in &self.interfaces {
             render_interface(&mut s, iface);
         }
@@ -610,15 +784,23 @@ impl Config {
             render_ospf(&mut s, ospf);
         }
         s.push_str("ip forward-protocol nd\n!\nno ip http server\nno ip http secure-server\n");
-        s.push_str("ip ssh version 2\n!\n");
+        s.push_str("ip ssh version 2\n");
+        self.render_statements(&mut s, Place::Http);
+        s.push_str("!\n");
         for host in &self.logging_hosts {
             let _ = writeln!(s, "logging host {host}");
         }
+        self.render_statements(&mut s, Place::Logging);
         s.push_str("!\ncontrol-plane\n!\n");
+        if let Some(motd) = &self.motd {
+            let _ = writeln!(s, "banner motd ^C{motd}^C");
+        }
         for line in &self.lines {
             render_line(&mut s, line);
         }
-        s.push_str("!\n!\nend\n");
+        s.push_str("!\n");
+        self.render_statements(&mut s, Place::Lines);
+        s.push_str("!\nend\n");
         s
     }
 
@@ -733,6 +915,7 @@ mod tests {
             password: "cisco".into(),
             enable_secret: "cisco".into(),
             faults: CliFaults::default(),
+            platform: crate::device::Platform::CiscoIos,
         }
     }
 

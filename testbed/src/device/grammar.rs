@@ -17,6 +17,8 @@ enum Tok {
     Num(u32, u32),
     /// A dotted-quad IPv4 address.
     Ip,
+    /// An IPv4 prefix, `10.0.0.1/24`.
+    Prefix,
     /// An interface name (one word `Gi0/1`, or two `GigabitEthernet 0/1`).
     If,
     /// The rest of the line, spaces included.
@@ -28,6 +30,7 @@ impl Tok {
         match word {
             "WORD" => Tok::Word,
             "A.B.C.D" => Tok::Ip,
+            "A.B.C.D/M" => Tok::Prefix,
             "IFNAME" => Tok::If,
             "LINE" => Tok::Rest,
             _ if word.starts_with('<') => {
@@ -82,7 +85,7 @@ pub struct Parsed<C> {
 
 impl<C: Copy> Grammar<C> {
     /// Build a tree from `(pattern, command)` pairs; a pattern is space-separated words where
-    /// `WORD`, `A.B.C.D`, `IFNAME`, `LINE` and `<lo-hi>` are arguments and anything else a keyword.
+    /// `WORD`, `A.B.C.D`, `A.B.C.D/M`, `IFNAME`, `LINE` and `<lo-hi>` are arguments and anything else a keyword.
     pub fn new(patterns: &[(&'static str, C)]) -> Grammar<C> {
         let mut roots = Vec::new();
         for (pattern, command) in patterns {
@@ -219,6 +222,12 @@ fn accepts(tok: &Tok, word: &str, next: Option<&str>) -> Option<(usize, String)>
             .filter(|n| (lo..=hi).contains(&n))
             .map(|n| (1, n.to_string())),
         Tok::Ip => word.parse::<Ipv4Addr>().ok().map(|ip| (1, ip.to_string())),
+        Tok::Prefix => {
+            let (ip, len) = word.split_once('/')?;
+            let ip: Ipv4Addr = ip.parse().ok()?;
+            let len: u8 = len.parse().ok().filter(|l| *l <= 32)?;
+            Some((1, format!("{ip}/{len}")))
+        }
         Tok::If => {
             if let Some(name) = IfName::parse(word) {
                 return Some((1, name.to_string()));

@@ -1,4 +1,5 @@
-//! The simulated device: a Cisco-IOS-like CLI as a sans-IO state machine.
+//! The simulated device: a vendor CLI (IOS, or a personality from `vendor/`) as a sans-IO state
+//! machine.
 //!
 //! `Device` is the state one simulated router keeps for the life of the testbed process (hostname,
 //! running and startup config, interfaces). `CliSession` is one login session on it: it takes the
@@ -7,26 +8,33 @@
 //! `Stall`, `Flood`). The SSH and Telnet servers only move these bytes; no socket or clock is used
 //! here.
 //!
-//! Submodules: `session` (line discipline, modes, paging, faults), `grammar` (abbreviation
-//! matching and parse errors), `commands` (exec grammars), `config` (config model and
-//! config-mode grammars), `show` (generated `show` output and `|` filters), `ident` (per-device
-//! generated facts), `ifname` (interface names).
+//! Submodules: `platform` (what differs per vendor, as data: the `Personality`), `session`
+//! (line discipline, modes, paging, faults, the IOS interpreter), `grammar` (abbreviation
+//! matching and parse errors), `commands` (IOS exec grammars), `config` (IOS config model and
+//! config-mode grammars), `show` (generated IOS `show` output and `|` filters), `vendor` (the
+//! NX-OS, IOS-XR, EOS, ASA, Junos and Linux interpreters, their config model and show output),
+//! `ident` (per-device generated facts), `ifname` (IOS interface names).
 
 mod commands;
 mod config;
 mod grammar;
 mod ident;
 mod ifname;
+pub mod platform;
 mod session;
 mod show;
+mod vendor;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use platform::{Personality, Platform};
 pub use session::{CliSession, MORE_ERASE, MORE_PROMPT};
 pub use show::HUGE_TECH_SUPPORT_BYTES;
 
 use config::Config;
 use ident::Ident;
+use vendor::model::VConfig;
+use vendor::VendorState;
 
 /// Faults that change what the CLI itself does (the server layer handles refuse, auth-fail, slow).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,6 +79,8 @@ pub struct DeviceSpec {
     pub password: String,
     pub enable_secret: String,
     pub faults: CliFaults,
+    /// Which vendor's CLI the device plays.
+    pub platform: Platform,
 }
 
 /// One simulated router's persistent state, shared by all its sessions.
@@ -86,8 +96,12 @@ pub struct Device {
 struct DeviceState {
     running: Option<Box<Config>>,
     startup: Option<Box<Config>>,
+    /// Non-IOS platforms: their config, made on first use.
+    vendor: Option<Box<VendorState>>,
     /// Commands run so far; advances `show clock`.
     ticks: u32,
+    /// `delete flash0:/backup.cfg` has run (the one file a device has to delete).
+    backup_deleted: bool,
 }
 
 impl Device {
@@ -98,13 +112,19 @@ impl Device {
         })
     }
 
-    /// Check a username/password pair (the configured `username` lines count too).
+    /// Check a username/password pair (on IOS the configured `username` lines count too).
     pub fn check_login(&self, username: &str, password: &str) -> bool {
+        if self.spec.platform != Platform::CiscoIos {
+            return username == self.spec.username && password == self.spec.password;
+        }
         self.with_running(|cfg| cfg.check_login(username, password))
     }
 
     /// The current hostname (what the prompt shows).
     pub fn hostname(&self) -> String {
+        if self.spec.platform != Platform::CiscoIos {
+            return self.with_vendor(|s, _| s.running.hostname.clone());
+        }
         let state = self.lock();
         match &state.running {
             Some(cfg) => cfg.hostname.clone(),
@@ -155,10 +175,58 @@ impl Device {
         f(cfg)
     }
 
+    /// Read a non-IOS device's config and the clock tick.
+    fn with_vendor<R>(&self, f: impl FnOnce(&VendorState, u32) -> R) -> R {
+        let mut state = self.lock();
+        let ticks = state.ticks;
+        f(self.vendor_state(&mut state), ticks)
+    }
+
+    fn with_vendor_mut<R>(&self, f: impl FnOnce(&mut VendorState) -> R) -> R {
+        let mut state = self.lock();
+        f(self.vendor_state(&mut state))
+    }
+
+    fn vendor_state<'s>(&self, state: &'s mut DeviceState) -> &'s mut VendorState {
+        state.vendor.get_or_insert_with(|| {
+            let initial = VConfig::initial(
+                self.spec.platform,
+                &self.spec.hostname,
+                &self.spec.username,
+                &self.ident(),
+            );
+            Box::new(VendorState {
+                running: initial.clone(),
+                saved: initial,
+                candidate: None,
+            })
+        })
+    }
+
     /// `write memory`: startup-config becomes a copy of running-config.
     fn save(&self) {
         let mut state = self.lock();
         state.startup = state.running.clone();
+    }
+
+    /// `reload`: the running config is what the startup config holds.
+    fn reload(&self) {
+        let mut state = self.lock();
+        state.running = state.startup.clone();
+    }
+
+    /// Whether the running config differs from the saved one (`reload` asks to save).
+    fn modified(&self) -> bool {
+        self.with_configs(|running, startup, _| running != startup)
+    }
+
+    /// `delete FILE`: true if the file existed (only `backup.cfg`, once).
+    fn delete_file(&self, name: &str) -> bool {
+        let mut state = self.lock();
+        let exists = name.trim_start_matches("flash0:").trim_start_matches('/') == "backup.cfg"
+            && !state.backup_deleted;
+        state.backup_deleted |= exists;
+        exists
     }
 
     /// Count one command (moves `show clock` on).

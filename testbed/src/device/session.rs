@@ -9,15 +9,17 @@ use regex::Regex;
 use super::commands::{filter_grammar, privileged_grammar, user_grammar, ExecCmd, FilterCmd, Show};
 use super::config::{global_grammar, submode_grammar, Applied, CfgCmd, Submode};
 use super::grammar::{ParseError, Parsed};
+use super::platform::{Personality, Platform};
 use super::show::{Filter, View};
+use super::vendor::{Action, Shell};
 use super::{Device, Out, SessionStart};
 
-/// What a page ends with while more output is waiting.
-pub const MORE_PROMPT: &[u8] = b" --More-- ";
-/// What the device prints after a key at the `--More--` prompt to wipe it: nine backspaces, nine
+/// What an IOS page ends with while more output is waiting (each platform's is in its
+/// [`Personality`]).
+pub const MORE_PROMPT: &[u8] = super::platform::IOS.more_prompt;
+/// What IOS prints after a key at the `--More--` prompt to wipe it: nine backspaces, nine
 /// spaces, nine backspaces (the leading blank of ` --More-- ` stays, as on IOS).
-pub const MORE_ERASE: &[u8] =
-    b"\x08\x08\x08\x08\x08\x08\x08\x08\x08         \x08\x08\x08\x08\x08\x08\x08\x08\x08";
+pub const MORE_ERASE: &[u8] = super::platform::IOS.more_erase;
 
 /// Longest command line kept (IOS ignores more); bounds memory per session.
 const MAX_LINE: usize = 4096;
@@ -27,7 +29,6 @@ const MAX_TRIES: u8 = 3;
 const DROP_MIN_LINES: usize = 5;
 /// Bytes the `garbage` fault puts in the middle of every third output line.
 const GARBAGE: &[u8] = b"\xff\xfe\x80";
-const DEFAULT_LENGTH: usize = 24;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -45,6 +46,29 @@ enum Stage {
     Command,
     EnablePassword,
     CopyDestination,
+    /// An IOS question (`reload`, `delete`, `clear counters`).
+    Question(Question),
+    /// `banner motd` text lines until the delimiter.
+    Banner(char),
+    /// A non-IOS shell asked for a password (`enable`, `sudo`).
+    VendorSecret,
+    /// A non-IOS shell asked a question.
+    VendorAnswer,
+}
+
+/// The questions IOS's interactive commands ask (the text is in [`Question::text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// `System configuration has been modified. Save? [yes/no]: `
+    ReloadSave,
+    /// `Proceed with reload? [confirm]`
+    ReloadConfirm,
+    /// `Delete filename [NAME]? `
+    DeleteName,
+    /// `Delete flash0:/NAME? [confirm]`
+    DeleteConfirm,
+    /// `Clear "show interface" counters on all interfaces [confirm]`
+    ClearCounters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +89,7 @@ enum Reply {
     /// `show` output: subject to faults and paging, then the prompt.
     Show(String),
     /// A question whose answer is the next line (no prompt).
-    Ask(&'static str),
+    Ask(String),
     Close,
 }
 
@@ -100,6 +124,10 @@ pub struct CliSession {
     config_lines: u32,
     /// The last command printed an error (exec exit status).
     failed: bool,
+    /// The file `delete` asks about; the `banner motd` text typed so far.
+    pending_text: String,
+    /// The interpreter of a non-IOS platform (IOS is this file's own).
+    shell: Option<Shell>,
     out: Vec<Out>,
 }
 
@@ -108,10 +136,13 @@ impl CliSession {
     pub fn new(device: Arc<Device>, start: SessionStart) -> (CliSession, Vec<Out>) {
         let mut s = CliSession::bare(device, false);
         match start {
-            SessionStart::Authenticated => s.logged_in(),
+            SessionStart::Authenticated => {
+                s.text(s.personality().banner.as_bytes());
+                s.logged_in();
+            }
             SessionStart::Login => {
                 s.stage = Stage::Username;
-                s.text(b"\r\nUser Access Verification\r\n\r\nUsername: ");
+                s.text(s.personality().telnet_login.as_bytes());
             }
         }
         let out = std::mem::take(&mut s.out);
@@ -119,13 +150,17 @@ impl CliSession {
     }
 
     fn bare(device: Arc<Device>, exec_channel: bool) -> CliSession {
+        let platform = device.spec.platform;
+        let shell =
+            (platform != Platform::CiscoIos).then(|| Shell::new(platform, &device.spec.username));
+        let length = platform.personality().default_length;
         CliSession {
             device,
             mode: Mode::User,
             stage: Stage::Command,
             line: String::new(),
             after_cr: false,
-            length: if exec_channel { 0 } else { DEFAULT_LENGTH },
+            length: if exec_channel { 0 } else { length },
             pager: None,
             tries: 0,
             login_user: String::new(),
@@ -134,8 +169,14 @@ impl CliSession {
             dropped: false,
             config_lines: 0,
             failed: false,
+            pending_text: String::new(),
+            shell,
             out: Vec::new(),
         }
+    }
+
+    fn personality(&self) -> &'static Personality {
+        self.device.spec.platform.personality()
     }
 
     /// Feed typed bytes (Telnet option bytes already removed); returns what the device prints.
@@ -174,6 +215,7 @@ impl CliSession {
         }
         let mut s = CliSession::bare(Arc::clone(device), true);
         s.mode = Mode::Privileged;
+        s.shell = s.shell.take().map(Shell::privileged);
         s.run(command);
         if s.stage == Stage::CopyDestination {
             s.key(Key::Enter);
@@ -188,8 +230,13 @@ impl CliSession {
         match self.stage {
             Stage::Command => self.command_key(key),
             Stage::Username => self.username_key(key),
-            Stage::LoginPassword | Stage::EnablePassword => self.secret_key(key),
+            Stage::LoginPassword | Stage::EnablePassword | Stage::VendorSecret => {
+                self.secret_key(key)
+            }
             Stage::CopyDestination => self.copy_key(key),
+            Stage::VendorAnswer => self.answer_key(key),
+            Stage::Question(q) => self.question_key(q, key),
+            Stage::Banner(delimiter) => self.banner_key(delimiter, key),
         }
     }
 
@@ -216,6 +263,14 @@ impl CliSession {
                 self.line.clear();
                 self.echo(b"^C\r\n");
                 self.prompt();
+            }
+            // Ctrl-Z ends config mode on the IOS-like platforms too (IOS-XR asks first).
+            Key::Suspend if self.shell.as_ref().is_some_and(Shell::takes_ctrl_z) => {
+                self.line.clear();
+                self.echo(b"^Z\r\n");
+                self.out.push(Out::Think);
+                let prompt_len = self.prompt_string().len();
+                self.run_vendor("end", prompt_len);
             }
             Key::Suspend if matches!(self.mode, Mode::Config | Mode::Sub(_)) => {
                 self.line.clear();
@@ -266,10 +321,11 @@ impl CliSession {
                 self.text(b"\r\n");
                 match self.stage {
                     Stage::LoginPassword => self.login_answer(&secret),
+                    Stage::VendorSecret => self.vendor_secret(&secret),
                     _ => self.enable_answer(&secret),
                 }
             }
-            Key::Interrupt if self.stage == Stage::EnablePassword => {
+            Key::Interrupt if matches!(self.stage, Stage::EnablePassword | Stage::VendorSecret) => {
                 self.line.clear();
                 self.stage = Stage::Command;
                 self.text(b"\r\n");
@@ -286,12 +342,15 @@ impl CliSession {
             return;
         }
         self.tries += 1;
+        let p = self.personality();
+        self.text(p.login_failed.as_bytes());
         if self.tries >= MAX_TRIES {
-            self.text(b"% Login invalid\r\n");
             self.close();
         } else {
             self.stage = Stage::Username;
-            self.text(b"% Login invalid\r\n\r\nUsername: ");
+            // Asked again without the greeting: the greeting's last line, after a blank line.
+            let ask = p.telnet_login.rsplit("\r\n").next().unwrap_or_default();
+            self.text(format!("\r\n{ask}").as_bytes());
         }
     }
 
@@ -355,11 +414,17 @@ impl CliSession {
     fn run(&mut self, line: &str) {
         self.failed = false;
         if line.trim().is_empty() {
+            if let Some(context) = self.shell.as_ref().map(Shell::empty_line) {
+                self.text(&crlf(context));
+            }
             return self.prompt();
         }
         self.out.push(Out::Think);
         self.device.tick();
         let prompt_len = self.prompt_string().len();
+        if self.shell.is_some() {
+            return self.run_vendor(line, prompt_len);
+        }
         let reply = match self.mode {
             Mode::User | Mode::Privileged => self.run_exec(line, 0, prompt_len),
             Mode::Config | Mode::Sub(_) => {
@@ -369,6 +434,159 @@ impl CliSession {
                 }
                 reply
             }
+        };
+        self.finish(reply);
+    }
+
+    fn ask(&mut self, question: Question) -> Reply {
+        self.stage = Stage::Question(question);
+        Reply::Ask(match question {
+            Question::ReloadSave => {
+                "System configuration has been modified. Save? [yes/no]: ".into()
+            }
+            Question::ReloadConfirm => "Proceed with reload? [confirm]".into(),
+            Question::DeleteName => format!("Delete filename [{}]? ", self.pending_text),
+            Question::DeleteConfirm => format!("Delete flash0:/{}? [confirm]", self.pending_text),
+            Question::ClearCounters => {
+                "Clear \"show interface\" counters on all interfaces [confirm]".into()
+            }
+        })
+    }
+
+    /// The answer to an IOS question: `[confirm]` takes Enter or `y`, anything else cancels.
+    fn question_key(&mut self, question: Question, key: Key) {
+        if key == Key::Interrupt {
+            self.line.clear();
+            self.stage = Stage::Command;
+            self.echo(b"^C\r\n");
+            return self.prompt();
+        }
+        let Some(answer) = self.edit(key) else { return };
+        self.stage = Stage::Command;
+        self.out.push(Out::Think);
+        let answer = answer.trim().to_ascii_lowercase();
+        let confirmed = answer.is_empty() || answer.starts_with('y');
+        let reply = match question {
+            Question::ReloadSave if answer.starts_with('y') => {
+                self.device.save();
+                self.text(b"Building configuration...\r\n[OK]\r\n");
+                self.ask(Question::ReloadConfirm)
+            }
+            Question::ReloadSave if answer.starts_with('n') => self.ask(Question::ReloadConfirm),
+            Question::ReloadSave => Reply::Error("% Please answer 'yes' or 'no'.\n".into()),
+            Question::ReloadConfirm if confirmed => {
+                let user = self.device.spec.username.clone();
+                self.text(
+                    format!(
+                        "\r\n\r\n%SYS-5-RELOAD: Reload requested by {user} on vty0. \
+                         Reload Reason: Reload Command.\r\n"
+                    )
+                    .as_bytes(),
+                );
+                self.device.reload();
+                Reply::Close
+            }
+            Question::DeleteName => {
+                if !answer.is_empty() {
+                    self.pending_text = answer;
+                }
+                self.ask(Question::DeleteConfirm)
+            }
+            Question::DeleteConfirm if confirmed => {
+                let name = std::mem::take(&mut self.pending_text);
+                if self.device.delete_file(&name) {
+                    Reply::Output(String::new())
+                } else {
+                    Reply::Error(format!(
+                        "%Error deleting flash0:/{name} (No such file or directory)\n"
+                    ))
+                }
+            }
+            Question::ClearCounters | Question::ReloadConfirm | Question::DeleteConfirm => {
+                Reply::Output(String::new())
+            }
+        };
+        self.finish(reply);
+    }
+
+    /// `banner motd` lines: collected until one holds the delimiter.
+    fn banner_key(&mut self, delimiter: char, key: Key) {
+        let Some(line) = self.edit(key) else { return };
+        match line.find(delimiter) {
+            Some(end) => {
+                self.pending_text.push_str(&line[..end]);
+                let text = std::mem::take(&mut self.pending_text);
+                self.device.with_running_mut(|cfg| cfg.set_motd(text));
+                self.stage = Stage::Command;
+                self.prompt();
+            }
+            None => {
+                self.pending_text.push_str(&line);
+                self.pending_text.push('\n');
+            }
+        }
+    }
+
+    /// A line for a non-IOS shell.
+    fn run_vendor(&mut self, line: &str, prompt_len: usize) {
+        let Some(shell) = self.shell.as_mut() else {
+            return;
+        };
+        let in_config = shell.in_config();
+        let action = shell.run(&self.device, line, prompt_len);
+        if in_config && self.drops_after_config_line() {
+            return self.close();
+        }
+        self.act(action);
+    }
+
+    fn vendor_secret(&mut self, secret: &str) {
+        self.stage = Stage::Command;
+        let Some(shell) = self.shell.as_mut() else {
+            return;
+        };
+        let action = shell.secret(&self.device, secret);
+        self.act(action);
+    }
+
+    fn answer_key(&mut self, key: Key) {
+        if key == Key::Interrupt {
+            self.line.clear();
+            self.stage = Stage::Command;
+            self.echo(b"^C\r\n");
+            return self.prompt();
+        }
+        let Some(answer) = self.edit(key) else { return };
+        self.stage = Stage::Command;
+        self.out.push(Out::Think);
+        let Some(shell) = self.shell.as_mut() else {
+            return;
+        };
+        let action = shell.answer(&self.device, &answer);
+        self.act(action);
+    }
+
+    /// Print what a non-IOS shell's line produced.
+    fn act(&mut self, action: Action) {
+        let reply = match action {
+            Action::Output(text) => Reply::Output(text),
+            Action::Error(text) => Reply::Error(text),
+            Action::Show(text) => Reply::Show(text),
+            Action::Secret(prompt) => {
+                self.stage = Stage::VendorSecret;
+                return self.text(prompt.as_bytes());
+            }
+            Action::Question(question) => {
+                self.stage = Stage::VendorAnswer;
+                return self.text(question.as_bytes());
+            }
+            Action::Length(length, text) => {
+                if !self.exec_channel {
+                    self.length = length;
+                }
+                Reply::Output(text)
+            }
+            Action::Close => Reply::Close,
         };
         self.finish(reply);
     }
@@ -419,7 +637,7 @@ impl CliSession {
             ExecCmd::Enable if self.mode == Mode::User => {
                 self.stage = Stage::EnablePassword;
                 self.tries = 0;
-                Reply::Ask("Password: ")
+                Reply::Ask("Password: ".into())
             }
             ExecCmd::Enable | ExecCmd::TerminalWidth | ExecCmd::TerminalMonitor => {
                 Reply::Output(String::new())
@@ -436,16 +654,25 @@ impl CliSession {
                 )
             }
             ExecCmd::TerminalLength => {
-                self.length = p.words[2].parse().unwrap_or(DEFAULT_LENGTH);
+                self.length = p.words[2]
+                    .parse()
+                    .unwrap_or(self.personality().default_length);
                 Reply::Output(String::new())
             }
             ExecCmd::WriteMemory => {
                 self.device.save();
                 Reply::Output("Building configuration...\n[OK]\n".into())
             }
+            ExecCmd::Reload if self.device.modified() => self.ask(Question::ReloadSave),
+            ExecCmd::Reload => self.ask(Question::ReloadConfirm),
+            ExecCmd::Delete => {
+                self.pending_text = p.words[1].trim_start_matches("flash0:/").to_string();
+                self.ask(Question::DeleteName)
+            }
+            ExecCmd::ClearCounters => self.ask(Question::ClearCounters),
             ExecCmd::CopyRunStart => {
                 self.stage = Stage::CopyDestination;
-                Reply::Ask("Destination filename [startup-config]? ")
+                Reply::Ask("Destination filename [startup-config]? ".into())
             }
             ExecCmd::Show(what) => {
                 let text = self.show(what, p);
@@ -483,6 +710,10 @@ impl CliSession {
     }
 
     fn run_config(&mut self, line: &str, prompt_len: usize) -> Reply {
+        // IOS takes `!` comment lines in config mode (config files are full of them).
+        if line.trim_start().starts_with('!') {
+            return Reply::Output(String::new());
+        }
         let parsed = match self.mode {
             Mode::Sub(m) => match submode_grammar(&m).parse(line) {
                 Ok(p) => Ok((p, Some(m))),
@@ -537,6 +768,17 @@ impl CliSession {
                 prompt_len,
             ),
             Applied::Message(m) => Reply::Error(format!("{m}\n")),
+            Applied::Banner(delimiter, first) => {
+                self.stage = Stage::Banner(delimiter);
+                self.pending_text = if first.is_empty() {
+                    String::new()
+                } else {
+                    format!("{first}\n")
+                };
+                Reply::Ask(format!(
+                    "Enter TEXT message.  End with the character '{delimiter}'.\r\n"
+                ))
+            }
         }
     }
 
@@ -596,13 +838,13 @@ impl CliSession {
             self.pager = None;
             self.prompt();
         } else {
-            self.text(MORE_PROMPT);
+            self.text(self.personality().more_prompt);
         }
     }
 
     /// Space: next page; Enter: next line; anything else: stop.
     fn pager_key(&mut self, key: Key) {
-        self.text(MORE_ERASE);
+        self.text(self.personality().more_erase);
         match key {
             Key::Char(b' ') => self.page(self.length.saturating_sub(1).max(1)),
             Key::Enter => self.page(1),
@@ -617,6 +859,9 @@ impl CliSession {
         if self.exec_channel {
             return String::new();
         }
+        if let Some(shell) = &self.shell {
+            return shell.prompt(&self.device.hostname());
+        }
         let suffix = match self.mode {
             Mode::User => ">",
             Mode::Privileged => "#",
@@ -624,6 +869,7 @@ impl CliSession {
             Mode::Sub(Submode::Interface(_)) => "(config-if)#",
             Mode::Sub(Submode::Router(_)) => "(config-router)#",
             Mode::Sub(Submode::Line(_)) => "(config-line)#",
+            Mode::Sub(Submode::Vlan(_)) => "(config-vlan)#",
         };
         format!("{}{suffix}", self.device.hostname())
     }
@@ -682,7 +928,7 @@ fn further(submode: ParseError, global: ParseError) -> ParseError {
 }
 
 /// Parse what follows `|`; error offsets are relative to `text`.
-fn parse_filter(text: &str) -> Result<Filter, ParseError> {
+pub(super) fn parse_filter(text: &str) -> Result<Filter, ParseError> {
     let p = filter_grammar().parse(text)?;
     let pattern = p.words.get(1).map(|r| (r, p.offsets[1]));
     let regex = match pattern {

@@ -526,6 +526,7 @@ mod tests {
             password: "cisco".into(),
             enable_secret: "cisco".into(),
             faults: CliFaults::default(),
+            platform: crate::device::Platform::CiscoIos,
         })
     }
 

@@ -13,6 +13,7 @@ fn device_with(faults: CliFaults) -> Arc<Device> {
         password: "cisco".into(),
         enable_secret: "cisco".into(),
         faults,
+        platform: Platform::CiscoIos,
     })
 }
 
@@ -718,9 +719,121 @@ fn exec_runs_one_privileged_command_without_echo_paging_or_prompt() {
 #[test]
 fn idle_devices_stay_small() {
     let d = device();
-    assert!(std::mem::size_of::<DeviceState>() <= 24);
+    // Two IOS config slots, one for the other platforms, the tick counter: four words.
+    assert!(std::mem::size_of::<DeviceState>() <= 32);
     assert!(d.lock().running.is_none());
     let mut s = privileged(&d);
     run(&mut s, "show running-config");
     assert!(d.lock().running.is_none());
+}
+
+/// A privileged session in global config mode.
+fn configuring(device: &Arc<Device>) -> CliSession {
+    let mut s = privileged(device);
+    run(&mut s, "configure terminal");
+    s
+}
+
+#[test]
+fn broader_config_grammar_lands_where_ios_lists_it() {
+    let d = device();
+    let mut s = configuring(&d);
+    for line in [
+        "! a comment line, as in a config file",
+        "ntp server 10.1.1.1",
+        "logging buffered 16384",
+        "logging buffered 32768",
+        "snmp-server community public RO",
+        "ip route 0.0.0.0 0.0.0.0 10.0.0.254",
+        "access-list 10 permit 10.0.0.0 0.0.0.255",
+        "clock timezone CET 1",
+        "banner motd #Authorised access only#",
+        "vlan 10",
+        "name users",
+    ] {
+        let out = run(&mut s, line);
+        assert!(!out.contains('%'), "{line}: {out:?}");
+    }
+    assert!(run(&mut s, "clock timezone CET x").contains("% Invalid input detected at '^' marker."));
+    run(&mut s, "end");
+    run(&mut s, "terminal length 0");
+    let config = run(&mut s, "show running-config");
+    let order = [
+        "boot-end-marker\r\n!\r\n!\r\nlogging buffered 32768\r\nenable secret",
+        "no aaa new-model\r\nclock timezone CET 1\r\n",
+        "vlan 10\r\n name users\r\n!\r\n",
+        "ip ssh version 2\r\nip route 0.0.0.0 0.0.0.0 10.0.0.254\r\n",
+        "access-list 10 permit 10.0.0.0 0.0.0.255\r\nsnmp-server community public RO\r\n",
+        "banner motd ^CAuthorised access only^C\r\nline con 0",
+        "ntp server 10.1.1.1\r\n!\r\nend",
+    ];
+    for piece in order {
+        assert!(config.contains(piece), "{piece:?} not in {config}");
+    }
+    assert!(!config.contains("logging buffered 16384"));
+}
+
+#[test]
+fn multi_line_banner_ends_at_the_delimiter() {
+    let d = device();
+    let mut s = configuring(&d);
+    let asked = run(&mut s, "banner motd %");
+    assert_eq!(
+        asked,
+        "Enter TEXT message.  End with the character '%'.\r\n"
+    );
+    assert_eq!(printed(&s.input(b"line one\r")), "line one\r\n");
+    assert_eq!(
+        printed(&s.input(b"line two%\r")),
+        "line two%\r\nR1(config)#"
+    );
+    run(&mut s, "end");
+    run(&mut s, "terminal length 0");
+    assert!(run(&mut s, "show running-config").contains("banner motd ^Cline one\r\nline two^C"));
+}
+
+#[test]
+fn interactive_commands_ask_what_ios_asks() {
+    let d = device();
+    let mut s = privileged(&d);
+    assert_eq!(
+        run(&mut s, "clear counters"),
+        "Clear \"show interface\" counters on all interfaces [confirm]"
+    );
+    assert_eq!(printed(&s.input(b"\r")), "\r\nR1#");
+    assert_eq!(
+        run(&mut s, "delete flash0:/backup.cfg"),
+        "Delete filename [backup.cfg]? "
+    );
+    assert_eq!(
+        printed(&s.input(b"\r")),
+        "\r\nDelete flash0:/backup.cfg? [confirm]"
+    );
+    assert_eq!(printed(&s.input(b"\r")), "\r\nR1#");
+    run(&mut s, "delete backup.cfg");
+    s.input(b"\r");
+    assert!(printed(&s.input(b"\r"))
+        .contains("%Error deleting flash0:/backup.cfg (No such file or directory)"));
+    // A modified config: reload offers to save first; `no`, then cancel at [confirm].
+    run(&mut s, "configure terminal");
+    run(&mut s, "hostname R1");
+    run(&mut s, "ntp server 10.2.2.2");
+    run(&mut s, "end");
+    assert_eq!(
+        run(&mut s, "reload"),
+        "System configuration has been modified. Save? [yes/no]: "
+    );
+    assert_eq!(
+        printed(&s.input(b"no\r")),
+        "no\r\nProceed with reload? [confirm]"
+    );
+    assert_eq!(printed(&s.input(b"n\r")), "n\r\nR1#");
+    run(&mut s, "reload");
+    s.input(b"no\r");
+    let outs = s.input(b"\r");
+    assert!(printed(&outs).contains("%SYS-5-RELOAD: Reload requested by cisco"));
+    assert_eq!(outs.last(), Some(&Out::Close));
+    // The unsaved change is gone after the reload.
+    let mut s = privileged(&d);
+    assert!(!run(&mut s, "show running-config").contains("10.2.2.2"));
 }

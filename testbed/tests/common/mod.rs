@@ -51,7 +51,7 @@ impl InventoryEntry {
     }
 
     pub fn is_telnet(&self) -> bool {
-        self.device_type == "cisco_ios_telnet"
+        self.device_type.ends_with("_telnet")
     }
 }
 
@@ -562,6 +562,11 @@ impl<W: Wire> Expect<W> {
 
     pub fn prompt(&self) -> &Regex {
         &self.prompt
+    }
+
+    /// Expect another platform's prompt from now on (`cisco@R5> `, `RP/0/RSP0/CPU0:R3#`).
+    pub fn set_prompt(&mut self, prompt: Regex) {
+        self.prompt = prompt;
     }
 
     pub fn send_line(&mut self, line: &str) {
