@@ -180,6 +180,7 @@ mod tests {
             port: 10022,
             transport: TransportKind::Ssh,
             platform: "cisco_ios".into(),
+            platform_error: None,
             username: "cisco".into(),
             password: Secret::new("cisco"),
             secret: None,

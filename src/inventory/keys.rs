@@ -73,6 +73,16 @@ pub(crate) fn misspelling_of(key: &str, known: &[&'static str]) -> Option<&'stat
         .map(|(_, candidate)| candidate)
 }
 
+/// The name of `known` nearest to `typed` (fewest edits, case and `-`/`_` ignored; the first
+/// listed among equally near ones), however far: for "did you mean" on a closed list of names.
+pub(crate) fn nearest<'k>(typed: &str, known: &[&'k str]) -> Option<&'k str> {
+    let typed = normalized(typed);
+    known
+        .iter()
+        .min_by_key(|candidate| edit_distance(&typed, &normalized(candidate)))
+        .copied()
+}
+
 /// The error message for a misspelt key.
 pub(crate) fn misspelling_message(known: &str) -> String {
     format!("unknown key; did you mean `{known}`?")

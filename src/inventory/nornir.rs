@@ -532,16 +532,6 @@ data:
         assert_eq!(
             error(&[
                 ("hosts.yaml", "R1: {}\n"),
-                ("defaults.yaml", "platform: nxos\n"),
-            ])
-            .split(';')
-            .next()
-            .unwrap(),
-            "inv/defaults.yaml:1:11: platform: unknown device type \"nxos\""
-        );
-        assert_eq!(
-            error(&[
-                ("hosts.yaml", "R1: {}\n"),
                 ("defaults.yaml", "data:\n  snmp: ${SNMP_COMMUNITY}\n"),
             ]),
             "inv/defaults.yaml:2:9: data.snmp: ${SNMP_COMMUNITY} is used but the environment \
