@@ -174,18 +174,14 @@ impl ReachLevel {
     }
 }
 
-/// Where the login heads: the default level, unless the first prompt is at a higher level that
-/// is not config mode.
+/// Where the login heads: the default level, unless the first prompt is at a level the profile
+/// lets a login stay at.
 fn login_level(cx: &Context) -> &'static str {
-    let default = cx.profile.default_level;
-    let above = matches!(
-        (position(cx, cx.level), position(cx, default)),
-        (Some(here), Some(there)) if here > there
-    );
-    if above && cx.level != cx.profile.config.level {
+    let profile = cx.profile;
+    if profile.login_may_stay_at.contains(&cx.level) {
         cx.level
     } else {
-        default
+        profile.default_level
     }
 }
 

@@ -28,9 +28,9 @@ pub(super) enum Step {
 /// The privilege level a `ReachLevel` step heads for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Level {
-    /// The end of the login: the profile's default level, or a higher one logged in at that is
-    /// not config mode (Linux's root shell is kept, never left with `exit`). Reaching it is
-    /// announced (`DialogueEvent::LoggedIn`) and makes it the command level.
+    /// The end of the login: the profile's default level, or one it lets a login stay at
+    /// (Linux's root shell is kept, never left with `exit`). Reaching it is announced
+    /// (`DialogueEvent::LoggedIn`) and makes it the command level.
     Login,
     /// The command level, where the login ended (after a config push).
     Command,

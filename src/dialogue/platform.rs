@@ -119,9 +119,11 @@ pub struct Profile {
     pub name: &'static str,
     /// Privilege levels, lowest first.
     pub privilege_levels: Vec<PrivilegeLevel>,
-    /// The level commands run at (after login and escalation); a higher level that is not
-    /// config mode, logged in at, is kept (Linux's root shell).
+    /// The level commands run at (after login and escalation).
     pub default_level: &'static str,
+    /// Higher levels a login that lands there stays at, rather than being brought down to
+    /// `default_level` (Linux's root shell, which `exit` would log out of).
+    pub login_may_stay_at: &'static [&'static str],
     /// Captures (group 1) the stable part of a prompt, e.g. the hostname `R1` of `R1(config)#`.
     pub base_prompt: Regex,
     /// What may follow the base prompt on a prompt line, anchored at the start, e.g. `(config)#`.
@@ -302,7 +304,10 @@ fn level(
     }
 }
 
-const USERNAME_PROMPT: &str = r"(?i)(user ?name|login)\s*:\s*$";
+/// `Username:`, `User Name:`, `login:` at the start of the line, or a Unix `box login:` (a
+/// lower-case hostname), but never the start of an SSH shell's `Last login: ...` line.
+const USERNAME_PROMPT: &str =
+    r"(?i:^\s*(user ?name|login)\s*:\s*$)|^[a-z0-9][a-z0-9_.\-]{0,62} login:\s*$";
 const PASSWORD_PROMPT: &str = r"(?i)password\s*:\s*$";
 /// IOS-like hostnames (scrapli's `[\w.\-@/:]{1,63}`, ASCII).
 const HOST: &str = r"[A-Za-z0-9_.\-@/:]{1,63}";
@@ -368,6 +373,7 @@ pub(super) fn cisco_ios() -> Profile {
         name: "cisco_ios",
         privilege_levels: cisco_levels(HOST, EscalateAuth::Required),
         default_level: "privilege_exec",
+        login_may_stay_at: &[],
         base_prompt: cisco_base_prompt(HOST),
         prompt_suffix: cisco_prompt_suffix(),
         prompt_context: None,
@@ -398,6 +404,7 @@ fn cisco_nxos() -> Profile {
         name: "cisco_nxos",
         privilege_levels: cisco_levels(HOST, EscalateAuth::Required),
         default_level: "privilege_exec",
+        login_may_stay_at: &[],
         base_prompt: cisco_base_prompt(HOST),
         prompt_suffix: cisco_prompt_suffix(),
         prompt_context: None,
@@ -457,6 +464,7 @@ fn cisco_xr() -> Profile {
             configuration,
         ],
         default_level: "privilege_exec",
+        login_may_stay_at: &[],
         base_prompt: re(&format!(
             r"^({HOST}?)(\(config[A-Za-z0-9_.\-@/:+]{{0,63}}\))?#\s*$"
         )),
@@ -511,6 +519,7 @@ fn cisco_asa() -> Profile {
         name: "cisco_asa",
         privilege_levels: cisco_levels(HOST, EscalateAuth::Required),
         default_level: "privilege_exec",
+        login_may_stay_at: &[],
         base_prompt: cisco_base_prompt(HOST),
         prompt_suffix: cisco_prompt_suffix(),
         prompt_context: None,
@@ -550,6 +559,7 @@ fn arista_eos() -> Profile {
         name: "arista_eos",
         privilege_levels: cisco_levels(EOS_HOST, EscalateAuth::IfAsked),
         default_level: "privilege_exec",
+        login_may_stay_at: &[],
         base_prompt: re(
             r"^([A-Za-z0-9_.\-@/: ]{1,63}?)(\(conf[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$",
         ),
@@ -618,6 +628,7 @@ fn juniper_junos() -> Profile {
             configuration,
         ],
         default_level: "exec",
+        login_may_stay_at: &[],
         base_prompt: re(&format!(r"^({JUNOS_HOST}?)[>#]\s*$")),
         prompt_suffix: re(r"^[>#]\s*$"),
         prompt_context: Some(re(
@@ -678,6 +689,7 @@ fn linux() -> Profile {
             ),
         ],
         default_level: "exec",
+        login_may_stay_at: &["root"],
         base_prompt: re(
             r"^([A-Za-z0-9_.\-]{1,63}@[A-Za-z0-9_.\-]{1,63}|[A-Za-z0-9_.\-]{1,63})[^#$]*[#$]\s*$",
         ),
