@@ -107,9 +107,16 @@ fn config_text(outcome: &Outcome, config: &ConfigResult) -> String {
         text.push_str(&format!("{config_prompt}{}\n", step.command));
         push_block(&mut text, &step.reply);
     }
-    if let Some(save) = &config.save {
-        text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
-        push_block(&mut text, &save.reply);
+    match &config.save {
+        // Nothing was sent: the platform saves by committing, or has nothing to save.
+        Some(save) if save.command.is_empty() || config.commit.is_some() => {
+            text.push_str(&format!("({})\n", save.reply));
+        }
+        Some(save) => {
+            text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
+            push_block(&mut text, &save.reply);
+        }
+        None => {}
     }
     for line in &config.in_flight {
         text.push_str(&format!("(sent, no reply) {line}\n"));

@@ -49,13 +49,18 @@ const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
 /// per operation the job can wait on (the dialogue restarts that deadline at every send) plus
 /// [`SUPERVISION_SLACK`]. An honest session fails with `timeout` well before this.
 pub fn supervision_bound(job: &Job) -> Duration {
+    let profile = crate::dialogue::platform::profile(&job.host.platform);
+    // Each paging-off command past the first (Junos sends three).
+    let paging = profile.map_or(0, |p| p.paging_off.len().saturating_sub(1));
     let work = match &job.task {
         Task::Show { commands } => commands.len(),
-        // Entering and leaving config mode, each line, the save, the two running-config reads.
+        // Entering and leaving config mode, each line, the commit and the discard after a
+        // failed one (candidate platforms), the save, the two configuration reads.
         Task::Config(plan) => {
-            plan.lines.len() + 2 + usize::from(plan.save) + 2 * usize::from(plan.diff)
+            let commit = profile.map_or(0, |p| 2 * usize::from(p.config.commit.is_some()));
+            plan.lines.len() + 2 + commit + usize::from(plan.save) + 2 * usize::from(plan.diff)
         }
-    };
+    } + paging;
     let operations = SESSION_OPERATIONS.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
     job.host
         .timeout
