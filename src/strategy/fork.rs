@@ -823,7 +823,8 @@ mod tests {
         job.host.timeout = Duration::from_secs(3);
         assert_eq!(
             supervision_bound(&job),
-            Duration::from_secs(3 * (SESSION_OPERATIONS as u64 + 1)) + SUPERVISION_SLACK
+            // One command, and cisco_ios's second paging-off command (`terminal width 511`).
+            Duration::from_secs(3 * (SESSION_OPERATIONS as u64 + 1 + 1)) + SUPERVISION_SLACK
         );
         job.host.timeout = Duration::MAX;
         assert_eq!(supervision_bound(&job), Duration::MAX);
