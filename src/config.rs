@@ -9,6 +9,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use similar::TextDiff;
 
+use crate::dialogue::platform;
 use crate::job::Host;
 
 /// Where a push's lines come from.
@@ -138,7 +139,8 @@ fn render_template(
         .collect()
 }
 
-/// The `--dry-run` text for one host: the lines as the device would echo them in config mode.
+/// The `--dry-run` text for one host: the lines as the device would echo them in config mode
+/// (the platform's config prompt), then its commit where it has one.
 pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
     let mut text = format!(
         "{} ({}:{}): {} lines\n",
@@ -147,8 +149,19 @@ pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
         host.port,
         lines.len()
     );
+    let Some(profile) = platform::profile(&host.platform) else {
+        text.push_str(&format!(
+            "(not pushed: unknown platform {:?})\n\n",
+            host.platform
+        ));
+        return text;
+    };
+    let prompt = format!("{}{}", host.name, profile.config.prompt_example);
     for line in lines {
-        text.push_str(&format!("{}(config)#{line}\n", host.name));
+        text.push_str(&format!("{prompt}{line}\n"));
+    }
+    if let Some(commit) = &profile.config.commit {
+        text.push_str(&format!("{prompt}{}\n", commit.command));
     }
     text.push('\n');
     text
@@ -258,6 +271,14 @@ mod tests {
         assert_eq!(
             text,
             "R1 (127.0.0.1:10022): 1 lines\nR1(config)#logging 10.5.5.5\n\n"
+        );
+        let junos = Host {
+            platform: "juniper_junos".into(),
+            ..host("vmx1", &[])
+        };
+        assert_eq!(
+            dry_run_text(&junos, &["set system ntp server 10.0.0.1".into()]),
+            "vmx1 (127.0.0.1:10022): 1 lines\nvmx1# set system ntp server 10.0.0.1\nvmx1# commit\n\n"
         );
     }
 

@@ -111,6 +111,8 @@ pub struct ConfigMode {
     pub leave_fallback: &'static str,
     /// `Some` on candidate-config platforms: every push ends with it.
     pub commit: Option<Commit>,
+    /// What follows the hostname on a config prompt, for `--dry-run` (`(config)#`, `# `).
+    pub prompt_example: &'static str,
 }
 
 /// A platform's CLI behaviour.
@@ -365,6 +367,7 @@ fn config_mode() -> ConfigMode {
         level: "configuration",
         leave_fallback: "exit",
         commit: None,
+        prompt_example: "(config)#",
     }
 }
 
@@ -501,6 +504,7 @@ fn cisco_xr() -> Profile {
                 ],
                 discard: "abort",
             }),
+            prompt_example: "(config)#",
         },
         save: Save::ByCommit,
         show_config: Some("show running-config"),
@@ -664,6 +668,7 @@ fn juniper_junos() -> Profile {
                 questions: Vec::new(),
                 discard: "rollback 0",
             }),
+            prompt_example: "# ",
         },
         save: Save::ByCommit,
         show_config: Some("show configuration"),
@@ -706,6 +711,7 @@ fn linux() -> Profile {
             level: "root",
             leave_fallback: "exit",
             commit: None,
+            prompt_example: "# ",
         },
         save: Save::Nothing,
         show_config: None,
