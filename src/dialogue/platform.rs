@@ -181,8 +181,8 @@ pub struct DeviceType {
 }
 
 /// Netmiko device_type names (`ssh_dispatcher.py`: each SSH name also with `_ssh`, and the
-/// `_telnet` forms Netmiko has) and Nornir/NAPALM platform names, with the profile and
-/// transport each selects.
+/// `_telnet` forms Netmiko has), Nornir/NAPALM platform names and Ansible network_os names, with
+/// the profile and transport each selects.
 const DEVICE_TYPES: &[(&str, &str, TransportKind)] = &[
     ("cisco_ios", "cisco_ios", TransportKind::Ssh),
     ("cisco_ios_ssh", "cisco_ios", TransportKind::Ssh),
@@ -220,6 +220,17 @@ const DEVICE_TYPES: &[(&str, &str, TransportKind)] = &[
     ("eos", "arista_eos", TransportKind::Ssh),
     ("junos", "juniper_junos", TransportKind::Ssh),
     ("asa", "cisco_asa", TransportKind::Ssh),
+    // Ansible `ansible_network_os` names (the collections' FQCNs; the short forms are above).
+    ("cisco.ios.ios", "cisco_ios", TransportKind::Ssh),
+    ("cisco.nxos.nxos", "cisco_nxos", TransportKind::Ssh),
+    ("cisco.iosxr.iosxr", "cisco_xr", TransportKind::Ssh),
+    ("cisco.asa.asa", "cisco_asa", TransportKind::Ssh),
+    ("arista.eos.eos", "arista_eos", TransportKind::Ssh),
+    (
+        "junipernetworks.junos.junos",
+        "juniper_junos",
+        TransportKind::Ssh,
+    ),
 ];
 
 /// The profile and transport a device_type or platform name selects (case-insensitive, as
@@ -748,7 +759,15 @@ mod tests {
             (&["cisco_xr", "cisco_xr_telnet", "iosxr"], "cisco_xr"),
             (&["cisco_asa", "asa"], "cisco_asa"),
             (&["arista_eos", "arista_eos_telnet", "eos"], "arista_eos"),
-            (&["juniper_junos", "juniper", "junos"], "juniper_junos"),
+            (
+                &[
+                    "juniper_junos",
+                    "juniper",
+                    "junos",
+                    "junipernetworks.junos.junos",
+                ],
+                "juniper_junos",
+            ),
             (&["linux", "linux_ssh"], "linux"),
         ] {
             for name in names {
