@@ -80,8 +80,7 @@ pub(super) fn record_commit(
     let Some(commit) = &cx.profile.config.commit else {
         return;
     };
-    let failed = is_failed(&reply, commit.failed_when_contains)
-        || is_failed(&reply, cx.profile.failed_when_contains);
+    let failed = is_failed(&reply, commit.failed_when_contains) || cx.profile.rejects(&reply);
     let ok = !failed && commit.success.is_none_or(|text| reply.contains(text));
     results(cx).commit = Some(SaveResult { command, reply, ok });
     if !ok {

@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::text::is_failed;
 use crate::job::TransportKind;
 
 /// One privilege level of a platform's CLI, e.g. `exec` (`R1>`) or `privilege_exec` (`R1#`).
@@ -139,6 +140,8 @@ pub struct Profile {
     pub more_pattern: Option<Regex>,
     /// A command failed when a line of its output starts with one of these.
     pub failed_when_contains: &'static [&'static str],
+    /// ... or when a line holds one of these anywhere (Junos `'i' is ambiguous.`).
+    pub failed_when_line_contains: &'static [&'static str],
     /// Telnet login prompts (matched on the last line received); the password prompt also
     /// answers an escalation (`Password:`, `[sudo] password for admin:`).
     pub username_prompt: Regex,
@@ -165,6 +168,16 @@ impl Profile {
             .iter()
             .rev()
             .find(|level| level.pattern.is_match(prompt_line))
+    }
+
+    /// Whether `output` says the device rejected the command.
+    pub fn rejects(&self, output: &str) -> bool {
+        is_failed(output, self.failed_when_contains)
+            || output.lines().any(|line| {
+                self.failed_when_line_contains
+                    .iter()
+                    .any(|p| line.contains(p))
+            })
     }
 
     /// The level named `name`.
@@ -394,6 +407,7 @@ pub(super) fn cisco_ios() -> Profile {
         paging_off: &["terminal length 0", "terminal width 511"],
         more_pattern: Some(re(r"[ \t]*--More--[ \t]*$")),
         failed_when_contains: CISCO_LIKE_ERRORS,
+        failed_when_line_contains: &[],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(PASSWORD_PROMPT),
         login_failed: &["% Login invalid", "% Authentication failed"],
@@ -433,6 +447,7 @@ fn cisco_nxos() -> Profile {
             "% Permission denied",
             "ERROR: ",
         ],
+        failed_when_line_contains: &[],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(PASSWORD_PROMPT),
         login_failed: &["Login incorrect", "% Authentication failed"],
@@ -494,6 +509,7 @@ fn cisco_xr() -> Profile {
             "% Bad ",
             "% Error",
         ],
+        failed_when_line_contains: &[],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(PASSWORD_PROMPT),
         login_failed: &["% Authentication failed", "Login incorrect"],
@@ -546,6 +562,7 @@ fn cisco_asa() -> Profile {
             "% Incomplete command",
             "% Ambiguous command",
         ],
+        failed_when_line_contains: &[],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(PASSWORD_PROMPT),
         login_failed: &["Login invalid", "% Authentication failed"],
@@ -592,6 +609,7 @@ fn arista_eos() -> Profile {
             "% Duplicate sequence number",
             "% Unknown command",
         ],
+        failed_when_line_contains: &[],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(PASSWORD_PROMPT),
         login_failed: &[
@@ -658,13 +676,14 @@ fn juniper_junos() -> Profile {
         failed_when_contains: &[
             "unknown command",
             "syntax error",
-            "is ambiguous",
             "No valid completions",
             "missing argument",
             "missing mandatory argument",
             "invalid numeric value",
             "error:",
         ],
+        // `'i' is ambiguous.`: the word typed comes first.
+        failed_when_line_contains: &["is ambiguous"],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(PASSWORD_PROMPT),
         login_failed: &["Login incorrect"],
@@ -714,6 +733,7 @@ fn linux() -> Profile {
         paging_off: &[],
         more_pattern: None,
         failed_when_contains: &["-bash: ", "bash: ", "sh: "],
+        failed_when_line_contains: &[],
         username_prompt: re(USERNAME_PROMPT),
         password_prompt: re(r"(?i)password( for [^\s:]{1,64})?\s*:\s*$"),
         login_failed: &["Login incorrect", "Permission denied"],

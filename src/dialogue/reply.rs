@@ -17,7 +17,6 @@ use super::machine::{Awaiting, Next};
 use super::plan::{Purpose, Step};
 use super::platform::{Question, Save};
 use super::received::{find, Received};
-use super::text::is_failed;
 use super::{DialogueEvent, SaveResult};
 use crate::job::{CommandResult, ConfigLineResult};
 
@@ -247,7 +246,7 @@ impl Answer {
     /// which drops steps.
     pub(super) fn record(self, cx: &mut Context, steps: &mut VecDeque<Step>) {
         let (output, output_bytes) = cx.output_of(&self.reply[..self.output_len]);
-        let ok = !is_failed(&output, cx.profile.failed_when_contains);
+        let ok = !cx.profile.rejects(&output);
         let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
         let Sent {
             command,
@@ -327,7 +326,7 @@ pub(super) fn settle_pending_show(cx: &mut Context, end: usize) {
     if rest.iter().any(|b| !b.is_ascii_whitespace() && *b != 0) {
         reply.extend_from_slice(rest);
         (result.output, result.output_bytes) = cx.output_of(&reply);
-        result.ok = !is_failed(&result.output, cx.profile.failed_when_contains);
+        result.ok = !cx.profile.rejects(&result.output);
         result.duration_us = micros(cx.now().saturating_duration_since(sent_at));
     }
     cx.event(DialogueEvent::CommandDone {

@@ -1012,3 +1012,99 @@ fn every_platform_script_gives_the_same_run_however_its_bytes_are_split() {
         }
     }
 }
+
+// ---- error texts, and real output that is not an error ----
+
+/// Each platform's rejection texts as its CLI prints them (scrapli's failure indicators,
+/// Netmiko's markers, the vendors' CLI guides): a reply holding one marks the command failed.
+const ERROR_TEXTS: &[(&str, &str)] = &[
+    ("cisco_nxos", "% Invalid command at '^' marker."),
+    ("cisco_nxos", "% Incomplete command at '^' marker."),
+    ("cisco_nxos", "% Invalid parameter detected at '^' marker."),
+    ("cisco_nxos", "% Ambiguous command at '^' marker."),
+    ("cisco_xr", "% Invalid input detected at '^' marker."),
+    ("cisco_xr", "% Incomplete command."),
+    ("cisco_xr", "% Ambiguous command:  \"show i\""),
+    (
+        "cisco_asa",
+        "ERROR: % Invalid input detected at '^' marker.",
+    ),
+    ("cisco_asa", "ERROR: % Incomplete command"),
+    ("cisco_asa", "ERROR: % Ambiguous command:  \"show in\""),
+    ("arista_eos", "% Invalid input (at token 1: 'foo')"),
+    ("arista_eos", "% Incomplete command"),
+    ("arista_eos", "% Ambiguous command"),
+    (
+        "arista_eos",
+        "% Unavailable command (not supported on this hardware platform)",
+    ),
+    ("juniper_junos", "syntax error, expecting <command>."),
+    ("juniper_junos", "unknown command."),
+    ("juniper_junos", "error: could not resolve name: foo"),
+    ("juniper_junos", "'show interfaces' is ambiguous."),
+    ("linux", "-bash: ifconfgi: command not found"),
+];
+
+#[test]
+fn each_platforms_error_texts_fail_the_command() {
+    for (platform, error) in ERROR_TEXTS {
+        let profile = profile(platform).unwrap();
+        let (prompt, script) = logged_in(profile);
+        let script = script
+            .then(
+                "show foo\n",
+                answer("show foo", &format!("          ^\n{error}"), &prompt),
+            )
+            .then("exit\n", "");
+        let run = pump(platform, plan(&["show foo"], None), &script, whole);
+        let result = &results(&run).commands[0];
+        assert!(!result.ok, "{platform}: {error:?} is a rejection");
+        assert!(result.output.ends_with(error), "{platform}: {result:?}");
+    }
+}
+
+/// A session logged in at `profile`'s command level with paging off, and its prompt.
+fn logged_in(profile: &'static Profile) -> (String, Script) {
+    let prompt = match profile.name {
+        "cisco_xr" => "RP/0/RSP0/CPU0:r1#",
+        "juniper_junos" => "admin@r1> ",
+        "linux" => "admin@r1:~$ ",
+        _ => "r1#",
+    };
+    let mut script = Script::new(prompt);
+    for command in profile.paging_off {
+        script = script.then(&format!("{command}\n"), answer(command, "", prompt));
+    }
+    (prompt.to_string(), script)
+}
+
+/// Real `show interface(s)` output (ntc-templates fixtures) mentions errors on every interface
+/// (`0 input errors`, `Input errors:`): none of it is a rejection.
+#[test]
+fn real_interface_counters_are_not_rejections() {
+    let outputs: &[(&str, &str)] = &[
+        ("cisco_nxos", include_str!("data/nxos_show_interface.raw")),
+        ("cisco_xr", include_str!("data/xr_show_interfaces.raw")),
+        ("cisco_asa", include_str!("data/asa_show_interface.raw")),
+        ("arista_eos", include_str!("data/eos_show_interfaces.raw")),
+        (
+            "juniper_junos",
+            include_str!("data/junos_show_interfaces.raw"),
+        ),
+    ];
+    for (platform, output) in outputs {
+        assert!(output.to_lowercase().contains("error"), "{platform}");
+        let profile = profile(platform).unwrap();
+        let (prompt, script) = logged_in(profile);
+        let script = script
+            .then(
+                "show interfaces\n",
+                answer("show interfaces", output, &prompt),
+            )
+            .then("exit\n", "");
+        let run = pump(platform, plan(&["show interfaces"], None), &script, whole);
+        let result = &results(&run).commands[0];
+        assert!(result.ok, "{platform}: counters are not a rejection");
+        assert_eq!(result.output, reported(output), "{platform}");
+    }
+}
