@@ -215,6 +215,15 @@ mod tests {
     }
 
     #[test]
+    fn the_nearest_name_is_found_however_far() {
+        let names = crate::dialogue::platform::device_type_names();
+        assert_eq!(nearest("cisco_iox", &names), Some("cisco_ios"));
+        assert_eq!(nearest("NXOS-SSH", &names), Some("nxos_ssh"));
+        assert_eq!(nearest("junos_ex", &names), Some("junos"));
+        assert_eq!(nearest("anything", &[]), None);
+    }
+
+    #[test]
     fn known_keys_and_far_off_keys_are_not_typos() {
         for key in BOOK_KEYS {
             assert_eq!(misspelling_of(key, BOOK_KEYS), None, "{key}");
