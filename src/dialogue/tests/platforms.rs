@@ -1108,3 +1108,45 @@ fn real_interface_counters_are_not_rejections() {
         assert_eq!(result.output, reported(output), "{platform}");
     }
 }
+
+// ---- Telnet logins as these platforms ask ----
+
+fn telnet(commands: &[&str]) -> Plan {
+    Plan {
+        login: Some(("admin".to_string(), Secret::new("pa55"))),
+        ..plan(commands, None)
+    }
+}
+
+#[test]
+fn junos_and_linux_telnet_logins_are_answered() {
+    let mut junos = Script::new("\r\nvmx1 (ttyu0)\r\n\r\nlogin: ")
+        .then("admin\n", "admin\r\nPassword:")
+        .then(
+            "pa55\n",
+            "\r\nLast login: Wed Dec  2 04:40:00 from 10.0.0.9\r\n\r\n--- JUNOS 21.2R1.10\r\nadmin@vmx1> ",
+        );
+    for command in profile("juniper_junos").unwrap().paging_off {
+        junos = junos.then(&format!("{command}\n"), answer(command, "", "admin@vmx1> "));
+    }
+    let junos = junos.then("exit\n", "");
+    let linux = Script::new("Debian GNU/Linux 12\r\nbox login: ")
+        .then("admin\n", "admin\r\nPassword: ")
+        .then(
+            "pa55\n",
+            "\r\nLast login: Wed Dec  2 04:40:00 UTC 2026 from 10.0.0.9 on pts/0\r\nadmin@box:~$ ",
+        )
+        .then("exit\n", "");
+    for (platform, script, prompt) in [
+        ("juniper_junos", junos, "admin@vmx1>"),
+        ("linux", linux, "admin@box:~$"),
+    ] {
+        let reference = pump(platform, telnet(&[]), &script, whole);
+        assert_eq!(results(&reference).prompt, prompt, "{platform}");
+        assert_eq!(
+            pump(platform, telnet(&[]), &script, |_| 1),
+            reference,
+            "{platform}: byte at a time, `Last login:` is no username prompt"
+        );
+    }
+}
