@@ -1150,3 +1150,30 @@ fn junos_and_linux_telnet_logins_are_answered() {
         );
     }
 }
+
+#[test]
+fn xr_commit_after_other_sessions_commits_is_answered_no_and_fails_the_host() {
+    let script = xr_in_config()
+        .then("hostname xr1\n", answer("hostname xr1", "", XR_CONFIG))
+        .then(
+            "commit\n",
+            "commit\r\n\r\nOne or more commits have occurred from other configuration sessions since this session started or since the last commit was made from this session. You can use the 'show configuration commit changes' command to browse the changes.\r\nDo you wish to proceed with this commit anyway? [no]: ",
+        )
+        .then("no\n", answer("no", "", XR_CONFIG))
+        .then("abort\n", answer("abort", "", XR))
+        .then("exit\n", "");
+    let plan = push_plan(&["hostname xr1"], false, None);
+    let reference = pump("cisco_xr", plan.clone(), &script, whole);
+    assert_eq!(pump("cisco_xr", plan, &script, |_| 1), reference);
+    let config = config(&reference);
+    let failure = config.failure().expect("a commit not made fails the host");
+    assert!(
+        failure
+            .message
+            .starts_with("'commit' failed: One or more commits have occurred"),
+        "{}",
+        failure.message
+    );
+    assert!(config.discard.is_some());
+    assert_eq!(config.final_prompt, XR);
+}
