@@ -55,7 +55,7 @@ impl Context {
         Context {
             profile,
             plan,
-            received: Received::new(Mask::new(&secrets)),
+            received: Received::new(Mask::new(&secrets), profile.ansi_escapes),
             prompt: String::new(),
             level: "",
             command_level: profile.default_level,

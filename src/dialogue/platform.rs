@@ -159,6 +159,10 @@ pub struct Profile {
     pub volatile_config_lines: Option<Regex>,
     /// Ends the session; sent without waiting for a reply.
     pub exit_command: &'static str,
+    /// The CLI frames its text with ANSI escape sequences (Netmiko's `ansi_escape_codes`: bash's
+    /// bracketed paste around each prompt, NX-OS and EOS colours): they are cut out of
+    /// everything received.
+    pub ansi_escapes: bool,
 }
 
 impl Profile {
@@ -423,6 +427,7 @@ pub(super) fn cisco_ios() -> Profile {
         show_config: Some("show running-config"),
         volatile_config_lines: Some(re(IOS_VOLATILE)),
         exit_command: "exit",
+        ansi_escapes: false,
     }
 }
 
@@ -469,6 +474,7 @@ fn cisco_nxos() -> Profile {
             r"^(!Command: show running-config|!Running configuration last done at:|!Time:|!No configuration change since last restart)",
         )),
         exit_command: "exit",
+        ansi_escapes: true,
     }
 }
 
@@ -541,6 +547,7 @@ fn cisco_xr() -> Profile {
             r"^((Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9]\d \d\d:\d\d:\d\d(\.\d+)? \S+\s*$|Building configuration\.\.\.|!! IOS XR Configuration|!! Last configuration change at)",
         )),
         exit_command: "exit",
+        ansi_escapes: false,
     }
 }
 
@@ -580,6 +587,7 @@ fn cisco_asa() -> Profile {
             r"^(: Saved|: Written by|: Serial Number:|: Hardware:|Cryptochecksum:|: Call-home)",
         )),
         exit_command: "exit",
+        ansi_escapes: false,
     }
 }
 
@@ -635,6 +643,7 @@ fn arista_eos() -> Profile {
             r"^(! Command: show running-config|! Time:|! Startup-config last modified at)",
         )),
         exit_command: "exit",
+        ansi_escapes: true,
     }
 }
 
@@ -706,6 +715,7 @@ fn juniper_junos() -> Profile {
         show_config: Some("show configuration"),
         volatile_config_lines: Some(re(r"^## (Last commit:|Last changed:)")),
         exit_command: "exit",
+        ansi_escapes: false,
     }
 }
 
@@ -750,6 +760,7 @@ fn linux() -> Profile {
         show_config: None,
         volatile_config_lines: None,
         exit_command: "exit",
+        ansi_escapes: true,
     }
 }
 
