@@ -38,8 +38,10 @@ use crate::os::{self, Forked, Pid, Signal, StopSource};
 
 /// Operations every session has besides its commands or config lines, each bounded by the host's
 /// timeout: TCP connect, SSH handshake and authentication (or the Telnet login), the first
-/// prompt, reaching the command level (enable and its secret), paging off, and the polite close.
-const SESSION_OPERATIONS: u32 = 7;
+/// prompt, reaching the command level (enable and its secret), paging off (up to three commands:
+/// Junos), and the polite close. A count for every platform, so that the parent never looks
+/// profiles up (nor compiles them) while it hands out jobs.
+const SESSION_OPERATIONS: u32 = 9;
 
 /// Slack on top of a job's operation timeouts before its worker counts as stuck: process
 /// scheduling, serialising the outcome, a loaded machine.
@@ -49,18 +51,14 @@ const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
 /// per operation the job can wait on (the dialogue restarts that deadline at every send) plus
 /// [`SUPERVISION_SLACK`]. An honest session fails with `timeout` well before this.
 pub fn supervision_bound(job: &Job) -> Duration {
-    let profile = crate::dialogue::platform::profile(&job.host.platform);
-    // Each paging-off command past the first (Junos sends three).
-    let paging = profile.map_or(0, |p| p.paging_off.len().saturating_sub(1));
     let work = match &job.task {
         Task::Show { commands } => commands.len(),
         // Entering and leaving config mode, each line, the commit and the discard after a
-        // failed one (candidate platforms), the save, the two configuration reads.
+        // failed one (Junos, IOS-XR), the save, the two configuration reads.
         Task::Config(plan) => {
-            let commit = profile.map_or(0, |p| 2 * usize::from(p.config.commit.is_some()));
-            plan.lines.len() + 2 + commit + usize::from(plan.save) + 2 * usize::from(plan.diff)
+            plan.lines.len() + 4 + usize::from(plan.save) + 2 * usize::from(plan.diff)
         }
-    } + paging;
+    };
     let operations = SESSION_OPERATIONS.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
     job.host
         .timeout
@@ -823,8 +821,7 @@ mod tests {
         job.host.timeout = Duration::from_secs(3);
         assert_eq!(
             supervision_bound(&job),
-            // One command, and cisco_ios's second paging-off command (`terminal width 511`).
-            Duration::from_secs(3 * (SESSION_OPERATIONS as u64 + 1 + 1)) + SUPERVISION_SLACK
+            Duration::from_secs(3 * (SESSION_OPERATIONS as u64 + 1)) + SUPERVISION_SLACK
         );
         job.host.timeout = Duration::MAX;
         assert_eq!(supervision_bound(&job), Duration::MAX);
