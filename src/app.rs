@@ -376,6 +376,10 @@ fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
                 "name", "host", "port", "transport", "platform", "username"
             )?;
             for h in &target.hosts {
+                let platform = match &h.platform_error {
+                    Some(_) => format!("{} (unknown)", h.platform),
+                    None => h.platform.clone(),
+                };
                 writeln!(
                     stdout,
                     "{:<20} {:<24} {:>5}  {:<9} {:<14} {:<12} {}",
@@ -383,14 +387,31 @@ fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
                     h.host,
                     h.port,
                     format!("{:?}", h.transport).to_lowercase(),
-                    h.platform,
+                    platform,
                     h.username,
                     h.groups.join(",")
                 )?;
             }
         }
     }
-    Ok(EXIT_OK)
+    // A host netrun cannot talk to is listed, marked, and said why; it would fail a run.
+    let unknown: Vec<&Host> = target
+        .hosts
+        .iter()
+        .filter(|h| h.platform_error.is_some())
+        .collect();
+    for h in &unknown {
+        eprintln!(
+            "netrun: {}: {}",
+            h.name,
+            h.platform_error.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(if unknown.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_SOME_FAILED
+    })
 }
 
 /// A host without its secrets.
@@ -401,6 +422,7 @@ fn public_view(h: &Host) -> serde_json::Value {
         "port": h.port,
         "transport": h.transport,
         "platform": h.platform,
+        "platform_error": h.platform_error,
         "username": h.username,
         "has_password": !h.password.is_empty(),
         "has_secret": h.secret.is_some(),

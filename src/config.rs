@@ -10,6 +10,7 @@ use serde::Serialize;
 use similar::TextDiff;
 
 use crate::dialogue::mask::Mask;
+use crate::dialogue::platform;
 use crate::job::{Host, Secret};
 
 /// Where a push's lines come from.
@@ -139,8 +140,9 @@ fn render_template(
         .collect()
 }
 
-/// The `--dry-run` text for one host: the lines as the device would echo them in config mode,
-/// with the host's secrets masked as in every report.
+/// The `--dry-run` text for one host: the lines as the device would echo them in config mode
+/// (the platform's config prompt), then its commit where it has one, with the host's secrets
+/// masked as in every report.
 pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
     let secrets: Vec<Secret> = host.secret_values().into_iter().map(Secret::new).collect();
     let mask = Mask::new(&secrets);
@@ -151,8 +153,19 @@ pub fn dry_run_text(host: &Host, lines: &[String]) -> String {
         host.port,
         lines.len()
     );
+    let Some(profile) = platform::profile(&host.platform) else {
+        text.push_str(&format!(
+            "(not pushed: unknown platform {:?})\n\n",
+            host.platform
+        ));
+        return text;
+    };
+    let prompt = format!("{}{}", host.name, profile.config.prompt_example);
     for line in lines {
-        text.push_str(&format!("{}(config)#{}\n", host.name, mask.text(line)));
+        text.push_str(&format!("{prompt}{}\n", mask.text(line)));
+    }
+    if let Some(commit) = &profile.config.commit {
+        text.push_str(&format!("{prompt}{}\n", commit.command));
     }
     text.push('\n');
     text
@@ -184,6 +197,7 @@ mod tests {
             port: 10022,
             transport: TransportKind::Ssh,
             platform: "cisco_ios".into(),
+            platform_error: None,
             username: "cisco".into(),
             password: Secret::new("cisco"),
             secret: None,
@@ -262,6 +276,14 @@ mod tests {
         assert_eq!(
             text,
             "R1 (127.0.0.1:10022): 1 lines\nR1(config)#logging 10.5.5.5\n\n"
+        );
+        let junos = Host {
+            platform: "juniper_junos".into(),
+            ..host("vmx1", &[])
+        };
+        assert_eq!(
+            dry_run_text(&junos, &["set system ntp server 10.0.0.1".into()]),
+            "vmx1 (127.0.0.1:10022): 1 lines\nvmx1# set system ntp server 10.0.0.1\nvmx1# commit\n\n"
         );
     }
 

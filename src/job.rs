@@ -82,6 +82,10 @@ pub struct Host {
     /// Platform profile name, e.g. `cisco_ios` (Netmiko's `cisco_ios_telnet` maps to `cisco_ios`
     /// with `transport: Telnet`).
     pub platform: String,
+    /// Why `platform` is not one netrun knows (the inventory's file, line and field, the known
+    /// names, the nearest one): the host fails alone with kind `platform`, never connected to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_error: Option<String>,
     pub username: String,
     pub password: Secret,
     /// Enable secret; `None` when the inventory gives none.
@@ -218,6 +222,9 @@ pub enum ErrorKind {
     /// strict policy): the host failed before any authentication.
     #[serde(rename = "hostkey")]
     HostKey,
+    /// The host's platform (device_type) is not one netrun knows: it is not connected to; the
+    /// message names the inventory's file and line, the known names and the nearest one.
+    Platform,
 }
 
 impl ErrorKind {
@@ -234,6 +241,7 @@ impl ErrorKind {
             ErrorKind::Interrupted => "interrupted",
             ErrorKind::OutputLimit => "output-limit",
             ErrorKind::HostKey => "hostkey",
+            ErrorKind::Platform => "platform",
         }
     }
 }
@@ -302,7 +310,16 @@ pub struct ConfigResult {
     /// have applied it): at most one.
     #[serde(default)]
     pub in_flight: Vec<String>,
-    /// `Some` when a save was asked for and attempted.
+    /// The commit, on platforms whose config mode holds a candidate (Junos, IOS-XR): every push
+    /// not stopped by a rejected line ends with one; `ok` false fails the host.
+    #[serde(default)]
+    pub commit: Option<SaveResult>,
+    /// What threw the uncommitted candidate away after a rejected line or a failed commit
+    /// (`rollback 0`, `abort`), so that no device is left with uncommitted changes.
+    #[serde(default)]
+    pub discard: Option<SaveResult>,
+    /// `Some` when a save was asked for and attempted (or, where the platform has nothing to
+    /// run, what it does instead: `command` empty or the commit, `reply` saying so).
     pub save: Option<SaveResult>,
     /// The running-config before and after the push (`diff`), with the profile's volatile lines
     /// (`Building configuration...`, `Current configuration : N bytes`, change timestamps)
@@ -321,18 +338,33 @@ impl ConfigResult {
         self.lines.iter().filter(|l| l.ok).map(|l| l.line.as_str())
     }
 
-    /// The host's failure, if a line was rejected or the save failed: kind `Command`, naming the
-    /// line (1-based, as a person counts) and quoting the device's message.
+    /// The host's failure, if a line was rejected, the commit or the save failed: kind
+    /// `Command`, naming the line (1-based, as a person counts) or the command and quoting the
+    /// device's message, and saying how the candidate was discarded when it was.
     pub fn failure(&self) -> Option<Failure> {
+        let discarded = match &self.discard {
+            Some(discard) => format!(" (candidate discarded with '{}')", discard.command),
+            None => String::new(),
+        };
         if let Some(index) = self.failed_line {
             let line = &self.lines[index];
             return Some(Failure::new(
                 ErrorKind::Command,
                 format!(
-                    "config line {} '{}' rejected: {}",
+                    "config line {} '{}' rejected: {}{discarded}",
                     index + 1,
                     line.line,
                     device_message(&line.reply)
+                ),
+            ));
+        }
+        if let Some(commit) = self.commit.as_ref().filter(|c| !c.ok) {
+            return Some(Failure::new(
+                ErrorKind::Command,
+                format!(
+                    "'{}' failed: {}{discarded}",
+                    commit.command,
+                    device_message(&commit.reply)
                 ),
             ));
         }

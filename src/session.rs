@@ -358,9 +358,13 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The dialogue profile of this job's platform.
+    /// The dialogue profile of this job's platform; a platform the inventory did not know
+    /// fails the host with kind `platform`, before any connection.
     fn profile(&self) -> Result<&'static Profile, Failure> {
         let platform = &self.job.host.platform;
+        if let Some(error) = &self.job.host.platform_error {
+            return Err(Failure::new(ErrorKind::Platform, error.clone()));
+        }
         platform::profile(platform).ok_or_else(|| {
             Failure::new(
                 ErrorKind::Protocol,

@@ -52,15 +52,6 @@ fn missing_host() {
 }
 
 #[test]
-fn unknown_device_type() {
-    assert_error(
-        "- device_type: cisco_iox\n  host: 10.0.0.1\n",
-        1,
-        &["device_type", "cisco_iox", "cisco_ios"],
-    );
-}
-
-#[test]
 fn bad_port() {
     assert_error(&format!("{GOOD}  port: 70000\n"), 5, &["port", "70000"]);
 }

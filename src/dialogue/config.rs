@@ -1,16 +1,18 @@
 //! A config push: its steps, planned up front, and what its replies do to the results.
 //!
-//! The push is: (read the running-config), reach the config level, one step per line, (save,
-//! where the platform saves inside config mode), reach the command level again, (save), (read the
-//! running-config). A rejected line drops the remaining line and save steps unless the plan says
-//! to go on; leaving config mode is never dropped.
+//! The push is: (read the configuration), reach the config level, one step per line, (commit,
+//! where config mode holds a candidate), reach the command level again, (save), (read the
+//! configuration). A rejected line drops the remaining line, commit and save steps unless the
+//! plan says to go on; a failed commit drops the save. On a candidate platform either then
+//! throws the candidate away (`rollback 0`, `abort`) so no device is left with uncommitted
+//! changes. Leaving config mode is never dropped.
 
 use std::collections::VecDeque;
 
 use super::context::Context;
-use super::plan::{Purpose, Snapshot, Step};
-use super::platform::Profile;
-use super::text::drop_volatile_lines;
+use super::plan::{Level, Purpose, Snapshot, Step};
+use super::platform::{Profile, Save};
+use super::text::{drop_volatile_lines, is_failed};
 use super::{ConfigLineResult, ConfigPlan, ConfigResult, DialogueEvent, SaveResult};
 
 /// The steps of a config push, between the commands and the exit.
@@ -21,17 +23,9 @@ pub(super) fn steps(profile: &Profile, config: &ConfigPlan) -> Vec<Step> {
             purpose: Purpose::ReadConfig(snapshot),
         })
     };
-    let save_in_config_mode = profile
-        .save
-        .as_ref()
-        .is_some_and(|s| s.level == profile.config.level);
-    let save = |in_config_mode: bool| (config.save && in_config_mode).then_some(Step::Save);
     let mut steps = Vec::with_capacity(config.lines.len() + 6);
     steps.extend(config.diff.then(|| read(Snapshot::Before)).flatten());
-    steps.push(Step::ReachLevel {
-        level: profile.config.level,
-        announce_login: false,
-    });
+    steps.push(Step::ReachLevel(Level::Config));
     steps.extend(
         config
             .lines
@@ -42,12 +36,9 @@ pub(super) fn steps(profile: &Profile, config: &ConfigPlan) -> Vec<Step> {
                 purpose: Purpose::ConfigLine(i),
             }),
     );
-    steps.extend(save(save_in_config_mode));
-    steps.push(Step::ReachLevel {
-        level: profile.default_level,
-        announce_login: false,
-    });
-    steps.extend(save(!save_in_config_mode));
+    steps.extend(profile.config.commit.as_ref().map(|_| Step::Commit));
+    steps.push(Step::ReachLevel(Level::Command));
+    steps.extend(config.save.then_some(Step::Save));
     steps.extend(config.diff.then(|| read(Snapshot::After)).flatten());
     steps
 }
@@ -75,6 +66,42 @@ pub(super) fn record_line(
     if !go_on {
         let skipped = stop_pushing(cx, steps);
         results(cx).skipped = skipped;
+        discard_candidate(cx, steps);
+    }
+}
+
+/// The commit was answered: it worked when no line of `reply` says it failed and the success
+/// text (if the platform prints one) is there; a failed one drops the save and discards.
+pub(super) fn record_commit(
+    cx: &mut Context,
+    steps: &mut VecDeque<Step>,
+    command: String,
+    reply: String,
+) {
+    let Some(commit) = &cx.profile.config.commit else {
+        return;
+    };
+    let failed = is_failed(&reply, commit.failed_when_contains) || cx.profile.rejects(&reply);
+    let ok = !failed && commit.success.is_none_or(|text| reply.contains(text));
+    results(cx).commit = Some(SaveResult { command, reply, ok });
+    if !ok {
+        steps.retain(|step| *step != Step::Save);
+        discard_candidate(cx, steps);
+    }
+}
+
+/// What discarding the candidate answered.
+pub(super) fn record_discard(cx: &mut Context, result: SaveResult) {
+    results(cx).discard = Some(result);
+}
+
+/// On a candidate platform, throw the candidate away next (still in config mode).
+fn discard_candidate(cx: &Context, steps: &mut VecDeque<Step>) {
+    if let Some(commit) = &cx.profile.config.commit {
+        steps.push_front(Step::Command {
+            text: commit.discard.to_string(),
+            purpose: Purpose::Discard,
+        });
     }
 }
 
@@ -97,8 +124,8 @@ pub(super) fn cut_off(
     config.skipped.extend(never_sent);
 }
 
-/// After a rejected line: drop the lines not yet sent (returned, secrets masked) and the save;
-/// leaving config mode and the after-read stay.
+/// After a rejected line: drop the lines not yet sent (returned, secrets masked), the commit and
+/// the save; leaving config mode and the after-read stay.
 fn stop_pushing(cx: &Context, steps: &mut VecDeque<Step>) -> Vec<String> {
     let mut skipped = Vec::new();
     steps.retain(|step| match step {
@@ -109,7 +136,7 @@ fn stop_pushing(cx: &Context, steps: &mut VecDeque<Step>) -> Vec<String> {
             skipped.push(cx.masked(text));
             false
         }
-        Step::Save => false,
+        Step::Save | Step::Commit => false,
         _ => true,
     });
     skipped
@@ -117,7 +144,7 @@ fn stop_pushing(cx: &Context, steps: &mut VecDeque<Step>) -> Vec<String> {
 
 /// The running-config as read before or after the push, without its volatile lines.
 pub(super) fn record_snapshot(cx: &mut Context, snapshot: Snapshot, output: &str) {
-    let text = drop_volatile_lines(output, cx.profile.volatile_config_lines);
+    let text = drop_volatile_lines(output, cx.profile.volatile_config_lines.as_ref());
     let config = results(cx);
     match snapshot {
         Snapshot::Before => config.before = Some(text),
@@ -133,14 +160,28 @@ pub(super) fn record_save(cx: &mut Context, result: SaveResult) {
     results(cx).save = Some(result);
 }
 
-/// The save step on a platform that has no save command: recorded as a failed save.
-pub(super) fn no_save_command(cx: &mut Context) {
-    let result = SaveResult {
-        command: String::new(),
-        reply: format!("the {} profile has no save command", cx.profile.name),
-        ok: false,
+/// The save step on a platform that keeps its configuration without a save command: recorded
+/// as what it is, nothing sent (the step is only reached after a commit that worked).
+pub(super) fn save_without_command(cx: &mut Context) {
+    let name = cx.profile.name;
+    let (command, reply) = match (&cx.profile.save, &cx.profile.config.commit) {
+        (Save::ByCommit, Some(commit)) => (
+            commit.command.to_string(),
+            format!("nothing more to save: {name} saves by committing, and the commit worked"),
+        ),
+        _ => (
+            String::new(),
+            format!("nothing to save: {name} keeps no configuration to save"),
+        ),
     };
-    record_save(cx, result);
+    record_save(
+        cx,
+        SaveResult {
+            command,
+            reply,
+            ok: true,
+        },
+    );
 }
 
 /// The push's results (present whenever the plan has a push).

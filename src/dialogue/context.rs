@@ -23,6 +23,8 @@ pub(super) struct Context {
     pub(super) prompt: String,
     /// The privilege level of `prompt` (empty before the first prompt).
     pub(super) level: &'static str,
+    /// The level commands run at: where the login ended.
+    pub(super) command_level: &'static str,
     /// Stable part of the prompt (the hostname), learned at the first prompt.
     base_prompt: Option<String>,
     pub(super) results: Results,
@@ -53,9 +55,10 @@ impl Context {
         Context {
             profile,
             plan,
-            received: Received::new(Mask::new(&secrets)),
+            received: Received::new(Mask::new(&secrets), profile.ansi_escapes),
             prompt: String::new(),
             level: "",
+            command_level: profile.default_level,
             base_prompt: None,
             results,
             pending: None,
@@ -163,22 +166,12 @@ impl Context {
         answered
     }
 
-    /// The prompt text and level when the last line (starting at or after `not_before`) is this
-    /// device's prompt.
-    pub(super) fn prompt_at_tail(
-        &self,
-        not_before: usize,
-    ) -> Option<(String, &'static PrivilegeLevel)> {
-        self.prompt_line_at_tail(not_before, false)
-            .map(|(_, prompt, level)| (prompt, level))
-    }
-
-    /// Like `prompt_at_tail`, with where the prompt line starts. With `new_base_allowed`, a
-    /// config-level prompt counts whatever its base (the hostname may just have changed).
+    /// Where the last line starts, its prompt text and level, when that line (starting at or
+    /// after `not_before`) is this device's prompt. `base` says which stable parts count.
     pub(super) fn prompt_line_at_tail(
         &self,
         not_before: usize,
-        new_base_allowed: bool,
+        base: Base,
     ) -> Option<(usize, String, &'static PrivilegeLevel)> {
         let (start, line) = self.received.last_line()?;
         if start < not_before {
@@ -186,7 +179,11 @@ impl Context {
         }
         let line = line.trim_start();
         let level = self.profile.level_of(line)?;
-        let any_base = new_base_allowed && level.name == self.profile.config.level;
+        let any_base = match base {
+            Base::Learned => false,
+            Base::NewInConfig => level.name == self.profile.config.level,
+            Base::Any => true,
+        };
         if let (Some(base), false) = (&self.base_prompt, any_base) {
             let rest = line.strip_prefix(base.as_str())?;
             if !self.profile.prompt_suffix.is_match(rest) {
@@ -194,6 +191,33 @@ impl Context {
             }
         }
         Some((start, line.trim_end().to_string(), level))
+    }
+
+    /// Where the output before the prompt line at `prompt_start` ends: before the lines just
+    /// above the prompt that belong to it (the profile's `prompt_context`, Junos `[edit]`), not
+    /// before `output_start`.
+    pub(super) fn output_end(&self, output_start: usize, prompt_start: usize) -> usize {
+        let Some(context) = &self.profile.prompt_context else {
+            return prompt_start;
+        };
+        let bytes = self.received.bytes();
+        let mut end = prompt_start;
+        // Junos prints one context line ({master:0} and [edit] at most stack two).
+        for _ in 0..2 {
+            if end <= output_start {
+                break;
+            }
+            let line_start = bytes[output_start..end - 1]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(output_start, |p| output_start + p + 1);
+            let line = String::from_utf8_lossy(&bytes[line_start..end]);
+            if !context.is_match(line.trim_end_matches(['\r', '\n'])) {
+                break;
+            }
+            end = line_start;
+        }
+        end
     }
 
     /// Remember the stable part (hostname) of `prompt`.
@@ -239,6 +263,16 @@ impl Context {
             format!("{awaited} (last received: \"{recent}\")")
         }
     }
+}
+
+/// Which prompts count at the tail: only with the stable part learned, or with any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Base {
+    Learned,
+    /// A config-level prompt with any base (a config line may rename the device).
+    NewInConfig,
+    /// Any base (a privilege move may change the prompt: `admin@box$` → `root@box#`).
+    Any,
 }
 
 pub(super) fn micros(duration: Duration) -> u64 {

@@ -2,10 +2,16 @@
 //! privilege levels: pattern, escalate, deescalate): `enable` and its secret going up, `end` (or
 //! `exit`, repeated, where a sub-mode rejects `end`) coming down. Each move is sent only after
 //! the previous one was answered by a prompt; a prompt that did not move is a refusal, quoted.
+//! A question on the way down (IOS-XR's `Uncommitted changes found ...?`) is answered as the
+//! level says, once per move.
+//!
+//! A move may change the prompt's stable part (`admin@box$` → `root@box#` after `sudo -i`), so
+//! the prompt after a move is taken whatever its base, and the base is learned from it.
 
-use super::context::Context;
+use super::context::{Base, Context};
 use super::machine::{Awaiting, Next};
-use super::platform::PrivilegeLevel;
+use super::plan::Level;
+use super::platform::{EscalateAuth, PrivilegeLevel};
 use super::reply::{find_echo, settle_pending};
 use super::DialogueEvent;
 use crate::job::{ErrorKind, Failure};
@@ -24,21 +30,25 @@ pub(super) struct ReachLevel {
     last_sent: &'static str,
     /// The enable secret was sent for `last_sent`.
     password_sent: bool,
+    /// The leaving question was answered for `last_sent`.
+    question_answered: bool,
     moves: usize,
 }
 
 impl ReachLevel {
-    /// Head for `target` from the current prompt: done at once when it is already there.
-    pub(super) fn start(
-        cx: &mut Context,
-        target: &'static str,
-        announce_login: bool,
-    ) -> Result<Next, Failure> {
+    /// Head for `level` from the current prompt: done at once when it is already there.
+    pub(super) fn start(cx: &mut Context, level: Level) -> Result<Next, Failure> {
+        let target = match level {
+            Level::Login => login_level(cx),
+            Level::Command => cx.command_level,
+            Level::Config => cx.profile.config.level,
+        };
         ReachLevel {
             target,
-            announce_login,
+            announce_login: level == Level::Login,
             last_sent: "",
             password_sent: false,
+            question_answered: false,
             moves: 0,
         }
         .move_towards(cx)
@@ -52,14 +62,22 @@ impl ReachLevel {
                 settle_pending(cx, echo.line_start)?;
             }
         }
-        let asks_password = cx
-            .received
-            .last_line()
-            .is_some_and(|(_, line)| cx.profile.password_prompt.is_match(&line));
-        if asks_password {
+        let Some((_, last_line)) = cx.received.last_line() else {
+            return Ok(self.wait());
+        };
+        if cx.profile.password_prompt.is_match(&last_line) {
             return self.answer_password(cx);
         }
-        let Some((prompt, level)) = cx.prompt_at_tail(0) else {
+        if let Some(answer) = self.leave_question(cx, &last_line) {
+            cx.received.clear();
+            cx.send_line(answer);
+            return Ok(ReachLevel {
+                question_answered: true,
+                ..self
+            }
+            .wait());
+        }
+        let Some((_, prompt, level)) = cx.prompt_line_at_tail(0, Base::Any) else {
             return Ok(self.wait());
         };
         if self.password_sent && level.name != self.target {
@@ -68,8 +86,19 @@ impl ReachLevel {
         if self.refused(cx, level) {
             return Err(escalation_refused(cx, self.last_sent, &prompt));
         }
+        cx.learn_base_prompt(&prompt);
         cx.reached_prompt(prompt, level);
         self.move_towards(cx)
+    }
+
+    /// The answer to the question the level being left asks on `line`, unless it was answered
+    /// for this move already.
+    fn leave_question(&self, cx: &Context, line: &str) -> Option<&'static str> {
+        if self.question_answered || self.last_sent.is_empty() {
+            return None;
+        }
+        let question = cx.profile.level(cx.level)?.leave_question.as_ref()?;
+        question.pattern.is_match(line).then_some(question.answer)
     }
 
     pub(super) fn awaited(&self) -> String {
@@ -84,6 +113,7 @@ impl ReachLevel {
     fn move_towards(self, cx: &mut Context) -> Result<Next, Failure> {
         if cx.level == self.target {
             if self.announce_login {
+                cx.command_level = cx.level;
                 cx.results.prompt = cx.prompt.clone();
                 cx.results.logged_in_at = Some(cx.now());
                 cx.event(DialogueEvent::LoggedIn {
@@ -106,6 +136,7 @@ impl ReachLevel {
         Ok(ReachLevel {
             last_sent: command,
             password_sent: false,
+            question_answered: false,
             moves: self.moves + 1,
             ..self
         }
@@ -151,6 +182,17 @@ impl ReachLevel {
     }
 }
 
+/// Where the login heads: the default level, unless the first prompt is at a level the profile
+/// lets a login stay at.
+fn login_level(cx: &Context) -> &'static str {
+    let profile = cx.profile;
+    if profile.login_may_stay_at.contains(&cx.level) {
+        cx.level
+    } else {
+        profile.default_level
+    }
+}
+
 /// Where level `name` sits in the profile's list, lowest first.
 fn position(cx: &Context, name: &str) -> Option<usize> {
     cx.profile
@@ -185,13 +227,17 @@ fn next_move(cx: &Context, target: &str, moves: usize) -> Result<&'static str, F
         .find(|l| l.previous == Some(cx.level))
         .filter(|l| !l.escalate.is_empty());
     match up {
-        Some(level) if level.escalate_auth && cx.plan.enable_secret.is_none() => Err(Failure::new(
-            ErrorKind::Auth,
-            format!(
-                "prompt '{}' is unprivileged and no enable secret was given",
-                cx.prompt
-            ),
-        )),
+        Some(level)
+            if level.escalate_auth == EscalateAuth::Required && cx.plan.enable_secret.is_none() =>
+        {
+            Err(Failure::new(
+                ErrorKind::Auth,
+                format!(
+                    "prompt '{}' is unprivileged and no enable secret was given",
+                    cx.prompt
+                ),
+            ))
+        }
         Some(level) => Ok(level.escalate),
         None => Err(Failure::new(
             ErrorKind::Protocol,
@@ -204,7 +250,8 @@ fn next_move(cx: &Context, target: &str, moves: usize) -> Result<&'static str, F
 }
 
 /// The failure for an escalation the device answered with the same level's prompt: `Auth`
-/// for a password-protected level (`enable` with no password set), `Command` otherwise
+/// for a level that takes a password (`enable` with no password set, `sudo` refused), `Command`
+/// otherwise
 /// (`configure terminal` not allowed), quoting the device.
 fn escalation_refused(cx: &Context, sent: &str, prompt: &str) -> Failure {
     let up = cx
@@ -212,7 +259,7 @@ fn escalation_refused(cx: &Context, sent: &str, prompt: &str) -> Failure {
         .privilege_levels
         .iter()
         .find(|l| l.previous == Some(cx.level));
-    if up.is_some_and(|l| l.escalate_auth) {
+    if up.is_some_and(|l| l.escalate_auth != EscalateAuth::No) {
         return escalation_rejected(cx);
     }
     let reply = cx

@@ -14,6 +14,7 @@ use super::context::Context;
 use super::level::ReachLevel;
 use super::login::AwaitLogin;
 use super::plan::{self, Purpose, Step};
+use super::platform::Save;
 use super::reply::{settle_pending, Answer, AwaitEcho, AwaitPrompt};
 use super::{config, Clock, DialogueEvent, Ended, Plan, Profile};
 use crate::job::{ErrorKind, Failure};
@@ -219,19 +220,24 @@ fn advance(cx: &mut Context, steps: &mut VecDeque<Step>, mut next: Result<Next, 
 fn start(cx: &mut Context, step: Step) -> Result<Next, Failure> {
     match step {
         Step::Login => Ok(AwaitLogin::start()),
-        Step::ReachLevel {
-            level,
-            announce_login,
-        } => ReachLevel::start(cx, level, announce_login),
+        Step::ReachLevel(level) => ReachLevel::start(cx, level),
         Step::Command { text, purpose } => Ok(AwaitEcho::start(cx, text, purpose)),
+        Step::Commit => match &cx.profile.config.commit {
+            Some(commit) => Ok(AwaitEcho::start(
+                cx,
+                commit.command.to_string(),
+                Purpose::Commit,
+            )),
+            None => Ok(Next::StepDone),
+        },
         Step::Save => match &cx.profile.save {
-            Some(save) => Ok(AwaitEcho::start(
+            Save::Command(save) => Ok(AwaitEcho::start(
                 cx,
                 save.command.to_string(),
                 Purpose::Save,
             )),
-            None => {
-                config::no_save_command(cx);
+            Save::ByCommit | Save::Nothing => {
+                config::save_without_command(cx);
                 Ok(Next::StepDone)
             }
         },

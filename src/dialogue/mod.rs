@@ -41,6 +41,7 @@
 //! and reports everything in `Results::config`; the driver turns `ConfigResult::failure` into the
 //! host's failure.
 
+mod ansi;
 mod close;
 mod config;
 mod context;

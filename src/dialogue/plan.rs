@@ -14,17 +14,28 @@ pub(super) enum Step {
     /// Wait for the first prompt, answering Telnet login prompts on the way.
     Login,
     /// Escalate or de-escalate until the prompt is at this privilege level.
-    ReachLevel {
-        level: &'static str,
-        /// Reaching it ends the login (`DialogueEvent::LoggedIn`).
-        announce_login: bool,
-    },
+    ReachLevel(Level),
     /// Send a command and read its reply up to the next prompt.
     Command { text: String, purpose: Purpose },
-    /// Run the profile's save command (or record that it has none).
+    /// Commit the candidate configuration (platforms whose config mode commits).
+    Commit,
+    /// Run the profile's save command (or record how the platform keeps its configuration).
     Save,
     /// Send the exit command and finish without waiting.
     Exit,
+}
+
+/// The privilege level a `ReachLevel` step heads for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    /// The end of the login: the profile's default level, or one it lets a login stay at
+    /// (Linux's root shell is kept, never left with `exit`). Reaching it is announced
+    /// (`DialogueEvent::LoggedIn`) and makes it the command level.
+    Login,
+    /// The command level, where the login ended (after a config push).
+    Command,
+    /// The profile's config mode.
+    Config,
 }
 
 /// Why a command is sent, which decides what becomes of its reply.
@@ -40,6 +51,10 @@ pub(super) enum Purpose {
     ReadConfig(Snapshot),
     /// The save command: its questions are answered and its reply checked.
     Save,
+    /// The commit: its questions are answered and its reply checked; a failure discards.
+    Commit,
+    /// Throwing the uncommitted candidate away (`rollback 0`, `abort`).
+    Discard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,13 +65,7 @@ pub(super) enum Snapshot {
 
 /// Every step of `plan` on a device with `profile`, in order; `Exit` is always last.
 pub(super) fn steps(profile: &Profile, plan: &Plan) -> VecDeque<Step> {
-    let mut steps = VecDeque::from([
-        Step::Login,
-        Step::ReachLevel {
-            level: profile.default_level,
-            announce_login: true,
-        },
-    ]);
+    let mut steps = VecDeque::from([Step::Login, Step::ReachLevel(Level::Login)]);
     steps.extend(profile.paging_off.iter().map(|c| Step::Command {
         text: c.to_string(),
         purpose: Purpose::Setup,

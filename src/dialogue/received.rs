@@ -5,6 +5,7 @@
 
 use regex::Regex;
 
+use super::ansi::AnsiStripper;
 use super::mask::Mask;
 
 /// A prompt line longer than this is not a prompt; the tail scan never looks further back.
@@ -28,13 +29,17 @@ pub(super) struct Received {
     /// The host's secrets: every quote of what was received (`recent_printable`,
     /// `find_line_near_end`) masks them.
     mask: Mask,
+    /// Cuts ANSI escape sequences out of what is received, on platforms that send them.
+    ansi: Option<AnsiStripper>,
 }
 
 impl Received {
-    /// Nothing received yet; quotes will mask `mask`'s secrets.
-    pub(super) fn new(mask: Mask) -> Received {
+    /// Nothing received yet; quotes will mask `mask`'s secrets. With `strip_ansi`, escape
+    /// sequences are cut out of everything received (see `ansi`).
+    pub(super) fn new(mask: Mask, strip_ansi: bool) -> Received {
         Received {
             mask,
+            ansi: strip_ansi.then(AnsiStripper::default),
             ..Received::default()
         }
     }
@@ -58,7 +63,16 @@ impl Received {
 
     pub(super) fn push(&mut self, data: &[u8]) {
         self.remember(data);
-        let mut data = data;
+        let stripped;
+        let mut data = match self.ansi.as_mut() {
+            Some(ansi) => {
+                let mut text = Vec::with_capacity(data.len());
+                ansi.strip(data, &mut text);
+                stripped = text;
+                &stripped[..]
+            }
+            None => data,
+        };
         if let Some(run) = self.erase_run.as_mut() {
             let n = data
                 .iter()

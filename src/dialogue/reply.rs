@@ -1,6 +1,6 @@
 //! A command's reply: first its echo (so output that merely looks like a prompt, before the
 //! command was even echoed, never ends it), then the device's prompt at the end of what was
-//! received, with a save's questions answered on the way; then what the reply means, by the
+//! received, with a save's or a commit's questions answered on the way; then what the reply means, by the
 //! command's purpose, stamped with when it was sent and answered.
 //!
 //! A line of output equal to the prompt that ends exactly at a read boundary looks like the
@@ -14,16 +14,17 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use super::config;
-use super::context::{micros, Context};
+use super::context::{micros, Base, Context};
 use super::machine::{Awaiting, Next};
 use super::plan::{Purpose, Snapshot, Step};
+use super::platform::{Question, Save};
 use super::received::{find, Received};
-use super::text::is_failed;
 use super::{DialogueEvent, SaveResult};
 use crate::job::{CommandResult, ConfigLineResult, ErrorKind, Failure};
 
-/// How many questions one save may ask (`Destination filename [startup-config]?`, `[confirm]`).
-const MAX_SAVE_QUESTIONS: usize = 3;
+/// How many questions one save or commit may ask (`Destination filename [startup-config]?`,
+/// `[confirm]`).
+const MAX_QUESTIONS: usize = 3;
 
 /// A command on its way: what was sent, why, at which prompt and when.
 pub(super) struct Sent {
@@ -76,7 +77,11 @@ impl AwaitEcho {
                 index,
                 line: shown.clone(),
             }),
-            Purpose::Setup | Purpose::ReadConfig(_) | Purpose::Save => {}
+            Purpose::Setup
+            | Purpose::ReadConfig(_)
+            | Purpose::Save
+            | Purpose::Commit
+            | Purpose::Discard => {}
         }
         let sent = Sent {
             command,
@@ -121,39 +126,44 @@ pub(super) struct AwaitPrompt {
     sent: Sent,
     /// Where the output starts (after the echo line).
     output_start: usize,
-    /// A save question is answered only on a line starting here or later (after the last
-    /// answer), so one question is never answered twice.
+    /// A question is answered only on a line starting here or later (after the last answer),
+    /// so one question is never answered twice.
     question_after: usize,
     questions: usize,
 }
 
 impl AwaitPrompt {
     pub(super) fn on_input(self, cx: &mut Context) -> Next {
-        if self.save_question_asked(cx) {
+        if let Some(answer) = self.question_asked(cx) {
             let answered_at = cx.received.bytes().len();
-            cx.send_line("");
+            cx.send_line(answer);
             return Next::Wait(Awaiting::Prompt(AwaitPrompt {
                 question_after: answered_at,
                 questions: self.questions + 1,
                 ..self
             }));
         }
-        // A config line may rename the device (`hostname R2`): its next prompt is then a config
-        // prompt with a new base, learned from it.
-        let new_base_allowed = matches!(self.sent.purpose, Purpose::ConfigLine(_));
-        let Some((prompt_start, prompt, level)) =
-            cx.prompt_line_at_tail(self.output_start, new_base_allowed)
+        // A config line may rename the device (`hostname R2`), and so may a commit (`set system
+        // host-name`): the next prompt is then a config prompt with a new base, learned from it.
+        let renames = matches!(self.sent.purpose, Purpose::ConfigLine(_) | Purpose::Commit);
+        let base = if renames {
+            Base::NewInConfig
+        } else {
+            Base::Learned
+        };
+        let Some((prompt_start, prompt, level)) = cx.prompt_line_at_tail(self.output_start, base)
         else {
             return Next::Wait(Awaiting::Prompt(self));
         };
+        let output_end = cx.output_end(self.output_start, prompt_start);
         let reply = cx.received.bytes()[self.output_start..].to_vec();
-        if new_base_allowed {
+        if renames {
             cx.learn_base_prompt(&prompt);
         }
         cx.reached_prompt(prompt, level);
         Next::Replied(Answer {
             sent: self.sent,
-            output_len: prompt_start - self.output_start,
+            output_len: output_end - self.output_start,
             reply,
             at: cx.now(),
         })
@@ -191,18 +201,30 @@ impl AwaitPrompt {
         cx.results.commands.push(result);
     }
 
-    /// The save asks a question: a new last line after the echo (and after the last answer)
-    /// matching the profile's `confirm`, answered with Enter (the default).
-    fn save_question_asked(&self, cx: &Context) -> bool {
-        if self.sent.purpose != Purpose::Save || self.questions >= MAX_SAVE_QUESTIONS {
-            return false;
+    /// The answer, when the save or commit asks a question: a new last line after the echo
+    /// (and after the last answer) matching one of its questions.
+    fn question_asked(&self, cx: &Context) -> Option<&'static str> {
+        if self.questions >= MAX_QUESTIONS {
+            return None;
         }
-        let Some(confirm) = cx.profile.save.as_ref().and_then(|s| s.confirm.as_ref()) else {
-            return false;
+        let questions: &[Question] = match (self.sent.purpose, &cx.profile.save) {
+            (Purpose::Save, Save::Command(save)) => &save.questions,
+            (Purpose::Commit, _) => cx
+                .profile
+                .config
+                .commit
+                .as_ref()
+                .map_or(&[], |c| &c.questions),
+            _ => return None,
         };
-        cx.received.last_line().is_some_and(|(start, line)| {
-            start >= self.output_start.max(self.question_after) && confirm.is_match(&line)
-        })
+        let (start, line) = cx.received.last_line()?;
+        if start < self.output_start.max(self.question_after) {
+            return None;
+        }
+        questions
+            .iter()
+            .find(|q| q.pattern.is_match(&line))
+            .map(|q| q.answer)
     }
 }
 
@@ -247,7 +269,7 @@ impl Answer {
     /// which drops steps.
     pub(super) fn record(self, cx: &mut Context, steps: &mut VecDeque<Step>) {
         let (output, output_bytes) = cx.output_of(&self.reply[..self.output_len]);
-        let ok = !is_failed(&output, cx.profile.failed_when_contains);
+        let ok = !cx.profile.rejects(&output);
         let duration_us = micros(self.at.saturating_duration_since(self.sent.at));
         let described = self.sent.describe();
         let Sent {
@@ -295,7 +317,10 @@ impl Answer {
                 });
             }
             Purpose::Save => {
-                let success = cx.profile.save.as_ref().map_or("", |s| s.success);
+                let success = match &cx.profile.save {
+                    Save::Command(save) => save.success,
+                    Save::ByCommit | Save::Nothing => "",
+                };
                 let result = SaveResult {
                     ok: ok && output.contains(success),
                     command,
@@ -303,6 +328,18 @@ impl Answer {
                 };
                 config::record_save(cx, result);
                 cx.pending = Some(Pending::Judged { described });
+            }
+            Purpose::Commit => {
+                config::record_commit(cx, steps, command, output);
+                cx.pending = Some(Pending::Judged { described });
+            }
+            Purpose::Discard => {
+                let result = SaveResult {
+                    ok,
+                    command,
+                    reply: output,
+                };
+                config::record_discard(cx, result);
             }
         }
     }
@@ -363,7 +400,7 @@ fn settle_show(cx: &mut Context, show: PendingShow, rest: Option<&[u8]>) {
     if let Some(rest) = rest {
         reply.extend_from_slice(rest);
         (result.output, result.output_bytes) = cx.output_of(&reply);
-        result.ok = !is_failed(&result.output, cx.profile.failed_when_contains);
+        result.ok = !cx.profile.rejects(&result.output);
         result.duration_us = micros(cx.now().saturating_duration_since(sent_at));
     }
     cx.event(DialogueEvent::CommandDone {

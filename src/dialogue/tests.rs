@@ -12,6 +12,7 @@ mod boundary;
 mod clock;
 mod config;
 mod limits;
+mod platforms;
 mod secrets;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.

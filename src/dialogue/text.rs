@@ -3,6 +3,8 @@
 //! trimmed; deciding from that text whether the device rejected the command; and dropping the
 //! volatile lines of a configuration listing before it is diffed.
 
+use regex::Regex;
+
 /// Clean the raw bytes between a command's echo and the next prompt, keeping every byte of
 /// content (valid UTF-8 or not): carriage returns dropped, backspace pairs removed, trailing
 /// whitespace trimmed.
@@ -59,12 +61,12 @@ pub(super) fn is_failed(output: &str, patterns: &[&str]) -> bool {
     })
 }
 
-/// `config` without the lines starting with one of `volatile` (build banners, byte counts,
-/// timestamps) and without the blank lines that then lead it.
-pub(super) fn drop_volatile_lines(config: &str, volatile: &[&str]) -> String {
+/// `config` without the lines `volatile` matches (build banners, byte counts, timestamps) and
+/// without the blank lines that then lead it.
+pub(super) fn drop_volatile_lines(config: &str, volatile: Option<&Regex>) -> String {
     let kept: Vec<&str> = config
         .lines()
-        .filter(|line| !volatile.iter().any(|v| line.starts_with(v)))
+        .filter(|line| !volatile.is_some_and(|v| v.is_match(line)))
         .skip_while(|line| line.trim().is_empty())
         .collect();
     kept.join("\n")
@@ -117,13 +119,12 @@ mod tests {
     #[test]
     fn volatile_config_lines_and_the_blank_lines_they_leave_are_dropped() {
         let shown = "Building configuration...\n\nCurrent configuration : 1234 bytes\n!\n! Last configuration change at 10:52:35 UTC\nhostname R1\n!\nend";
-        let volatile = &[
-            "Building configuration...",
-            "Current configuration :",
-            "! Last configuration change at",
-        ];
+        let volatile = Regex::new(
+            r"^(Building configuration|Current configuration :|! Last configuration change at)",
+        )
+        .unwrap();
         assert_eq!(
-            drop_volatile_lines(shown, volatile),
+            drop_volatile_lines(shown, Some(&volatile)),
             "!\nhostname R1\n!\nend"
         );
     }

@@ -134,6 +134,7 @@ mod tests {
             port: 22,
             transport: TransportKind::Ssh,
             platform: "cisco_ios".to_string(),
+            platform_error: None,
             username: String::new(),
             password: Secret::default(),
             secret: None,

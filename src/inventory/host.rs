@@ -12,6 +12,7 @@ use crate::job::{Host, Secret, TransportKind};
 use super::address;
 use super::env::{expand, Env};
 use super::error::InventoryError;
+use super::keys::nearest;
 use super::yaml::{with, Document, Node, Step};
 use super::{
     DEFAULT_DEVICE_TYPE, DEFAULT_TIMEOUT_SECS, MAX_TIMEOUT_SECS, PASSWORD_VAR, SECRET_VAR,
@@ -305,7 +306,17 @@ impl<'d> HostSpec<'d> {
         entry: &Located,
         env: Env,
     ) -> Result<Host, InventoryError> {
-        let device_type = resolve_device_type(self.device_type.as_ref(), entry, env)?;
+        let (device_type, platform_error) =
+            match resolve_device_type(self.device_type.as_ref(), entry, env)? {
+                Platform::Known(device_type) => (device_type, None),
+                Platform::Unknown { name, error } => (
+                    DeviceType {
+                        platform: "",
+                        transport: TransportKind::Ssh,
+                    },
+                    Some((name, error)),
+                ),
+            };
         let transport = match &self.transport {
             Some(at) => resolve_transport(at, &device_type, env)?,
             None => device_type.transport,
@@ -327,7 +338,11 @@ impl<'d> HostSpec<'d> {
             host,
             port,
             transport,
-            platform: device_type.platform.to_string(),
+            platform: match &platform_error {
+                Some((name, _)) => name.clone(),
+                None => device_type.platform.to_string(),
+            },
+            platform_error: platform_error.map(|(_, error)| error),
             username: optional_text(&self.username, env)?.unwrap_or_default(),
             password: Secret::new(password),
             secret: secret.map(Secret::new),
@@ -415,42 +430,52 @@ fn home(path: String, env: Env) -> String {
     }
 }
 
-/// Nornir (NAPALM) platform names for the Netmiko device types netrun knows.
-const PLATFORM_ALIASES: &[(&str, &str)] = &[
-    ("ios", "cisco_ios"),
-    ("iosxe", "cisco_xe"),
-    ("eos", "arista_eos"),
-    ("junos", "juniper_junos"),
-];
+/// A host's device_type (or Nornir platform) as resolved.
+enum Platform {
+    Known(DeviceType),
+    /// Not a name netrun knows: the host loads (so every other host still runs) and fails
+    /// alone, with kind `platform`, before any connection.
+    Unknown {
+        /// The name as written.
+        name: String,
+        /// `FILE:LINE:COL: FIELD: unknown device type ...`, the known names and the nearest.
+        error: String,
+    },
+}
 
 fn resolve_device_type(
     at: Option<&Located>,
     entry: &Located,
     env: Env,
-) -> Result<DeviceType, InventoryError> {
+) -> Result<Platform, InventoryError> {
     let Some(at) = at else {
-        return lookup_device_type(DEFAULT_DEVICE_TYPE).ok_or_else(|| {
-            entry.doc.error(
-                &entry.path,
-                Some("device_type"),
-                format!(
-                    "missing, and the default {DEFAULT_DEVICE_TYPE} is not a known device type"
-                ),
-            )
-        });
+        return lookup_device_type(DEFAULT_DEVICE_TYPE)
+            .map(Platform::Known)
+            .ok_or_else(|| {
+                entry.doc.error(
+                    &entry.path,
+                    Some("device_type"),
+                    format!(
+                        "missing, and the default {DEFAULT_DEVICE_TYPE} is not a known device type"
+                    ),
+                )
+            });
     };
     let name = at
         .non_empty_text(env)?
         .ok_or_else(|| at.error("is empty: give a device type, e.g. cisco_ios"))?;
-    let canonical = PLATFORM_ALIASES
-        .iter()
-        .find(|(alias, _)| alias.eq_ignore_ascii_case(&name))
-        .map_or(name.as_str(), |(_, netmiko)| netmiko);
-    lookup_device_type(canonical).ok_or_else(|| {
-        at.error(format!(
-            "unknown device type {name:?}; netrun knows {}",
-            device_type_names().join(", ")
-        ))
+    if let Some(device_type) = lookup_device_type(&name) {
+        return Ok(Platform::Known(device_type));
+    }
+    let known = device_type_names();
+    let nearest = nearest(&name, &known).unwrap_or(DEFAULT_DEVICE_TYPE);
+    let error = at.error(format!(
+        "unknown device type {name:?}; did you mean {nearest:?}? netrun knows {}",
+        known.join(", ")
+    ));
+    Ok(Platform::Unknown {
+        name,
+        error: error.to_string(),
     })
 }
 

@@ -80,6 +80,16 @@ pub(crate) fn misspelling_of(key: &str, known: &[&'static str]) -> Option<&'stat
         .map(|(_, candidate)| candidate)
 }
 
+/// The name of `known` nearest to `typed` (fewest edits, case and `-`/`_` ignored; the first
+/// listed among equally near ones), however far: for "did you mean" on a closed list of names.
+pub(crate) fn nearest<'k>(typed: &str, known: &[&'k str]) -> Option<&'k str> {
+    let typed = normalized(typed);
+    known
+        .iter()
+        .min_by_key(|candidate| edit_distance(&typed, &normalized(candidate)))
+        .copied()
+}
+
 /// The error message for a misspelt key.
 pub(crate) fn misspelling_message(known: &str) -> String {
     format!("unknown key; did you mean `{known}`?")
@@ -211,6 +221,15 @@ mod tests {
         ] {
             assert_eq!(misspelling_of(typed, NORNIR_KEYS), Some(meant), "{typed}");
         }
+    }
+
+    #[test]
+    fn the_nearest_name_is_found_however_far() {
+        let names = crate::dialogue::platform::device_type_names();
+        assert_eq!(nearest("cisco_iox", &names), Some("cisco_ios"));
+        assert_eq!(nearest("NXOS-SSH", &names), Some("nxos_ssh"));
+        assert_eq!(nearest("junos_ex", &names), Some("junos"));
+        assert_eq!(nearest("anything", &[]), None);
     }
 
     #[test]

@@ -484,11 +484,20 @@ mod tests {
     }
 
     #[test]
-    fn unknown_device_type_lists_the_known_ones() {
-        let text = error("- host: a\n- host: b\n  device_type: cisco_nxos\n");
+    fn an_unknown_device_type_fails_only_its_host_naming_the_known_ones_and_the_nearest() {
+        let (loaded, path) = load_text("- host: a\n- host: b\n  device_type: cisco_nxoss\n", &env);
+        let (hosts, _) = loaded.expect("an unknown device type does not stop the inventory");
+        assert_eq!(hosts[0].platform_error, None);
+        assert_eq!(hosts[1].platform, "cisco_nxoss");
+        let text = hosts[1]
+            .platform_error
+            .as_deref()
+            .expect("the host carries why")
+            .replacen(&path.display().to_string(), "devices.yaml", 1);
         assert!(
             text.starts_with(
-                "devices.yaml:3:16: device_type: unknown device type \"cisco_nxos\"; netrun knows "
+                "devices.yaml:3:16: device_type: unknown device type \"cisco_nxoss\"; did you \
+                 mean \"cisco_nxos\"? netrun knows "
             ),
             "{text}"
         );

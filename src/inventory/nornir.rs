@@ -1023,16 +1023,6 @@ scrapli_boxes:
         assert_eq!(
             error(&[
                 ("hosts.yaml", "R1: {}\n"),
-                ("defaults.yaml", "platform: vyos\n"),
-            ])
-            .split(';')
-            .next()
-            .unwrap(),
-            "inv/defaults.yaml:1:11: platform: unknown device type \"vyos\""
-        );
-        assert_eq!(
-            error(&[
-                ("hosts.yaml", "R1: {}\n"),
                 ("defaults.yaml", "data:\n  snmp: ${SNMP_COMMUNITY}\n"),
             ]),
             "inv/defaults.yaml:2:9: data.snmp: ${SNMP_COMMUNITY} is used but the environment \

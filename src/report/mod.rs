@@ -126,17 +126,29 @@ pub fn host_text(outcome: &Outcome) -> Vec<u8> {
     text
 }
 
-/// A config push as the device echoed it: `R1(config)#logging 10.5.5.5`, each reply, the save,
-/// lines not sent, and the diff when one was read.
+/// A config push as the device echoed it: `R1(config)#logging 10.5.5.5`, each reply, the
+/// commit and the discard, the save, lines not sent, and the diff when one was read.
 fn config_text(outcome: &Outcome, config: &ConfigResult) -> String {
     let mut text = String::new();
     for line in &config.lines {
         text.push_str(&format!("{}{}\n", line.prompt, line.line));
         push_block(&mut text, &line.reply);
     }
-    if let Some(save) = &config.save {
-        text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
-        push_block(&mut text, &save.reply);
+    let config_prompt = config.lines.last().map_or("", |l| l.prompt.as_str());
+    for step in [&config.commit, &config.discard].into_iter().flatten() {
+        text.push_str(&format!("{config_prompt}{}\n", step.command));
+        push_block(&mut text, &step.reply);
+    }
+    match &config.save {
+        // Nothing was sent: the platform saves by committing, or has nothing to save.
+        Some(save) if save.command.is_empty() || config.commit.is_some() => {
+            text.push_str(&format!("({})\n", save.reply));
+        }
+        Some(save) => {
+            text.push_str(&format!("{}{}\n", outcome.prompt, save.command));
+            push_block(&mut text, &save.reply);
+        }
+        None => {}
     }
     for line in &config.in_flight {
         text.push_str(&format!("(sent, no reply) {line}\n"));
@@ -272,6 +284,12 @@ pub struct JsonConfig<'a> {
     /// The line sent without its reply seen when the session broke (it may have been applied).
     #[serde(default)]
     pub in_flight: Cow<'a, [String]>,
+    /// The commit (Junos, IOS-XR) as the device answered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<Cow<'a, SaveResult>>,
+    /// What discarded the candidate after a rejected line or a failed commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discard: Option<Cow<'a, SaveResult>>,
     pub save: Option<Cow<'a, SaveResult>>,
     pub final_prompt: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,6 +323,8 @@ impl<'a> JsonConfig<'a> {
                 .collect(),
             skipped: Cow::Borrowed(&c.skipped),
             in_flight: Cow::Borrowed(&c.in_flight),
+            commit: c.commit.as_ref().map(Cow::Borrowed),
+            discard: c.discard.as_ref().map(Cow::Borrowed),
             save: c.save.as_ref().map(Cow::Borrowed),
             final_prompt: Cow::Borrowed(&c.final_prompt),
             diff: match (&c.before, &c.after) {
@@ -482,6 +502,8 @@ mod tests {
             failed_line: None,
             skipped: vec!["ntp server 10.0.0.1".into()],
             in_flight: vec!["ntp server 10.0.0.2".into()],
+            commit: None,
+            discard: None,
             save: Some(SaveResult {
                 command: "write memory".into(),
                 reply: "[OK]".into(),

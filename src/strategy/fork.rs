@@ -38,8 +38,10 @@ use crate::os::{self, Forked, Pid, Signal, StopSource};
 
 /// Operations every session has besides its commands or config lines, each bounded by the host's
 /// timeout: TCP connect, SSH handshake and authentication (or the Telnet login), the first
-/// prompt, reaching the command level (enable and its secret), paging off, and the polite close.
-const SESSION_OPERATIONS: u32 = 7;
+/// prompt, reaching the command level (enable and its secret), paging off (up to three commands:
+/// Junos), and the polite close. A count for every platform, so that the parent never looks
+/// profiles up (nor compiles them) while it hands out jobs.
+const SESSION_OPERATIONS: u32 = 9;
 
 /// Slack on top of a job's operation timeouts before its worker counts as stuck: process
 /// scheduling, serialising the outcome, a loaded machine.
@@ -51,9 +53,10 @@ const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
 pub fn supervision_bound(job: &Job) -> Duration {
     let work = match &job.task {
         Task::Show { commands } => commands.len(),
-        // Entering and leaving config mode, each line, the save, the two running-config reads.
+        // Entering and leaving config mode, each line, the commit and the discard after a
+        // failed one (Junos, IOS-XR), the save, the two configuration reads.
         Task::Config(plan) => {
-            plan.lines.len() + 2 + usize::from(plan.save) + 2 * usize::from(plan.diff)
+            plan.lines.len() + 4 + usize::from(plan.save) + 2 * usize::from(plan.diff)
         }
         Task::HostKeyScan => 0,
     };

@@ -333,6 +333,7 @@ pub(crate) mod testing {
                     port: 1,
                     transport: TransportKind::Ssh,
                     platform: "cisco_ios".into(),
+                    platform_error: None,
                     username: "u".into(),
                     password: Secret::new("p"),
                     secret: None,

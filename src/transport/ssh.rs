@@ -600,6 +600,7 @@ mod tests {
             port: 22,
             transport: TransportKind::Ssh,
             platform: "cisco_ios".into(),
+            platform_error: None,
             username: "admin".into(),
             password: Secret::new("pw"),
             secret: None,

@@ -9,7 +9,8 @@ use crate::dialogue::platform::profile_names;
 /// A prompt at each profile's default level.
 fn prompt_of(platform: &str) -> &'static str {
     match platform {
-        "cisco_ios" | "arista_eos" => "R1#",
+        "cisco_ios" | "cisco_nxos" | "cisco_asa" | "arista_eos" => "R1#",
+        "cisco_xr" => "RP/0/RSP0/CPU0:R1#",
         "juniper_junos" => "admin@R1>",
         "linux" => "admin@r1:~$ ",
         other => panic!("no test prompt for profile {other}: add one"),

@@ -3,7 +3,7 @@
 //! line, `Building configuration...` / `[OK]` and the save questions.
 
 use super::*;
-use crate::dialogue::platform::SaveCommand;
+use crate::dialogue::platform::{Question, Save, SaveCommand};
 
 const ENTER_CONFIG: &str =
     "configure terminal\r\nEnter configuration commands, one per line.  End with CNTL/Z.\r\nR1(config)#";
@@ -402,9 +402,13 @@ fn save_questions_are_answered_with_enter() {
 
     // A platform whose save is `copy running-config startup-config`, as the testbed answers it.
     let copy_run_start = Box::leak(Box::new(Profile {
-        save: Some(SaveCommand {
+        save: Save::Command(SaveCommand {
             command: "copy running-config startup-config",
-            ..platform::cisco_ios().save.unwrap()
+            success: "[OK]",
+            questions: vec![Question {
+                pattern: regex::Regex::new(r"(\[confirm\]|\]\?)\s*$").unwrap(),
+                answer: "",
+            }],
         }),
         ..platform::cisco_ios()
     }));
