@@ -369,6 +369,25 @@ pub fn poll_readable(fds: &[BorrowedFd<'_>], deadline: Option<Instant>) -> io::R
         .collect())
 }
 
+/// Wait until one of `fds` is ready for what it is asked (`(fd, readable, writable)`), hung up,
+/// or in error, or until `deadline` (`None`: no deadline). Returns whether any was ready.
+pub fn poll_ready(fds: &[(BorrowedFd<'_>, bool, bool)], deadline: Option<Instant>) -> io::Result<bool> {
+    let mut polled: Vec<PollFd> = fds
+        .iter()
+        .map(|&(fd, readable, writable)| {
+            let mut flags = PollFlags::empty();
+            flags.set(PollFlags::POLLIN, readable);
+            flags.set(PollFlags::POLLOUT, writable);
+            PollFd::new(fd, flags)
+        })
+        .collect();
+    let ready = restarting(|| {
+        let timeout = deadline.map_or(PollTimeout::NONE, poll_timeout);
+        Ok(nix::poll::poll(&mut polled, timeout)?)
+    })?;
+    Ok(ready > 0)
+}
+
 /// Whether `fd` becomes readable (or hung up) before `deadline`.
 pub fn readable_before(fd: BorrowedFd<'_>, deadline: Instant) -> io::Result<bool> {
     Ok(poll_readable(&[fd], Some(deadline))?[0])

@@ -1,4 +1,5 @@
-//! The session driver: one `Job` in, one `Outcome` out. It connects a transport, opens the
+//! The session driver: one `Job` in, one `Outcome` out. It connects a transport (an SSH
+//! socket comes from `transport::reach`: TCP, a jump host or a ProxyCommand), opens the
 //! channel, then moves bytes between the channel and the sans-IO `Dialogue`, waking when the
 //! dialogue says (`poll_timeout`), and times the phases before it (connect, login).
 //!
@@ -24,7 +25,8 @@ use crate::transport::ssh::SshShell;
 use crate::transport::ssh_async::AsyncSshShell;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
 use crate::transport::{
-    address, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received, TransportError,
+    address, reach, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received,
+    TransportError,
 };
 
 /// Bytes read per receive.
@@ -76,14 +78,19 @@ fn drive_blocking(session: &mut Session) -> Result<Ended, Failure> {
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
-    let stream = tcp_connect(host, session.setup_deadline())?;
-    session.connected();
     Ok(match host.transport {
         TransportKind::Ssh => {
-            let shell = SshShell::open(stream, host, session.setup_deadline())?;
+            // The carrier (a jump host's tunnel, a ProxyCommand) outlives the shell on it.
+            let (socket, _carrier) = reach::connect(host, session.setup_deadline())?;
+            session.connected();
+            let shell = SshShell::open(socket, host, session.setup_deadline())?;
             pump_blocking(session, profile, shell)
         }
-        TransportKind::Telnet => pump_blocking(session, profile, TelnetShell::new(stream)),
+        TransportKind::Telnet => {
+            let stream = tcp_connect(host, session.setup_deadline())?;
+            session.connected();
+            pump_blocking(session, profile, TelnetShell::new(stream))
+        }
     })
 }
 
@@ -120,14 +127,20 @@ async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
-    let stream = tcp_connect_async(host, session.setup_deadline()).await?;
-    session.connected();
     Ok(match host.transport {
         TransportKind::Ssh => {
-            let shell = AsyncSshShell::open(stream, host, session.setup_deadline()).await?;
-            pump_async(session, profile, shell).await
+            let (socket, carrier) = reach::connect_async(host, session.setup_deadline()).await?;
+            session.connected();
+            let shell = AsyncSshShell::open(socket, host, session.setup_deadline()).await?;
+            let ended = pump_async(session, profile, shell).await;
+            carrier.finish().await;
+            ended
         }
-        TransportKind::Telnet => pump_async(session, profile, AsyncTelnetShell::new(stream)).await,
+        TransportKind::Telnet => {
+            let stream = tcp_connect_async(host, session.setup_deadline()).await?;
+            session.connected();
+            pump_async(session, profile, AsyncTelnetShell::new(stream)).await
+        }
     })
 }
 

@@ -27,6 +27,7 @@ use crate::inventory;
 use crate::job::Limits;
 use crate::os::StopSource;
 use crate::settings::{self, Credentials, Output, RunSetting};
+use crate::ssh_config;
 use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
@@ -279,6 +280,7 @@ impl Children {
                     max_output,
                     command_timeout,
                 },
+            ssh: ssh_config::Setting { choice, jump },
             output: Output { format, verbose },
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
@@ -296,6 +298,19 @@ impl Children {
         }
         if *ssh_legacy {
             cmd.arg("--ssh-legacy");
+        }
+        if !jump.is_empty() {
+            let hops: Vec<String> = jump.iter().map(|hop| hop.describe()).collect();
+            cmd.args(["--jump", &hops.join(",")]);
+        }
+        match choice {
+            ssh_config::Choice::User => {}
+            ssh_config::Choice::File(file) => {
+                cmd.arg("--ssh-config").arg(file);
+            }
+            ssh_config::Choice::Nothing => {
+                cmd.arg("--no-ssh-config");
+            }
         }
         if *max_output != Limits::default().max_output {
             cmd.args(["--max-output", &max_output.to_string()]);
@@ -588,6 +603,7 @@ mod tests {
             ssh_legacy: false,
             timeout: None,
             limits: Limits::default(),
+            ssh: ssh_config::Setting::default(),
             output: Output::JSON,
         }
     }

@@ -144,6 +144,7 @@ mod tests {
             key_passphrase: None,
             groups: groups.iter().map(|g| g.to_string()).collect(),
             data: BTreeMap::new(),
+            reach: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::dialogue::platform::{device_type_names, lookup_device_type, DeviceType};
-use crate::job::{Host, Secret, TransportKind};
+use crate::job::{Given, Host, JumpHost, Reach, Secret, TransportKind};
 
 use super::address;
 use super::env::{expand, Env};
@@ -223,6 +223,9 @@ pub(crate) struct HostSpec<'d> {
     pub(crate) ssh_legacy: Option<Located<'d>>,
     pub(crate) key_file: Option<Located<'d>>,
     pub(crate) key_passphrase: Option<Located<'d>>,
+    pub(crate) jump_host: Option<Located<'d>>,
+    pub(crate) proxy_command: Option<Located<'d>>,
+    pub(crate) ssh_config_file: Option<Located<'d>>,
     /// Data keys with their values, first one found wins.
     pub(crate) data: Vec<(String, Located<'d>)>,
     /// The keys in `data`, so that offering one costs the same however many there are.
@@ -238,6 +241,9 @@ pub(crate) const NETRUN_KEYS: &[&str] = &[
     "ssh_legacy",
     "key_file",
     "key_passphrase",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 impl<'d> HostSpec<'d> {
@@ -256,6 +262,9 @@ impl<'d> HostSpec<'d> {
             "ssh_legacy" => &mut self.ssh_legacy,
             "key_file" => &mut self.key_file,
             "key_passphrase" => &mut self.key_passphrase,
+            "jump_host" => &mut self.jump_host,
+            "proxy_command" => &mut self.proxy_command,
+            "ssh_config_file" => &mut self.ssh_config_file,
             _ => return None,
         })
     }
@@ -304,6 +313,7 @@ impl<'d> HostSpec<'d> {
         for (key, at) in &self.data {
             data.insert(key.clone(), at.json(env)?);
         }
+        let reach = self.reach(env)?;
         Ok(Host {
             name,
             host,
@@ -326,6 +336,35 @@ impl<'d> HostSpec<'d> {
             key_passphrase: optional_text(&self.key_passphrase, env)?.map(Secret::new),
             groups,
             data,
+            reach,
+        })
+    }
+
+    /// `jump_host`, `proxy_command` and `ssh_config_file`, and which settings the inventory
+    /// gave (ssh_config fills only the others).
+    fn reach(&self, env: Env) -> Result<Reach, InventoryError> {
+        let jump = match &self.jump_host {
+            Some(at) => jump_hosts(at, env)?,
+            None => Vec::new(),
+        };
+        let proxy_command = optional_text(&self.proxy_command, env)?;
+        if let (Some(command), Some(at)) = (&proxy_command, &self.proxy_command) {
+            if !jump.is_empty() {
+                return Err(at.error("is given with jump_host: give one or the other"));
+            }
+            crate::transport::proxy::check(command).map_err(|err| at.error(err))?;
+        }
+        Ok(Reach {
+            given: Given {
+                port: self.port.is_some(),
+                username: optional_text(&self.username, env)?.is_some(),
+                key_file: self.key_file.is_some(),
+                route: !jump.is_empty() || proxy_command.is_some(),
+            },
+            jump,
+            proxy_command,
+            ssh_config_file: optional_text(&self.ssh_config_file, env)?.map(|p| home(p, env)),
+            ..Reach::default()
         })
     }
     /// The address to connect to; required.
@@ -363,6 +402,59 @@ impl<'d> HostSpec<'d> {
         };
         Ok(given.unwrap_or_else(|| transport.default_port()))
     }
+}
+
+/// `jump_host:` — `user@host:port` (`,` for a chain), a map with its own `host`, `port`,
+/// `username`, `password`, `key_file`, or a list of either, the first reached first.
+fn jump_hosts(at: &Located, env: Env) -> Result<Vec<JumpHost>, InventoryError> {
+    match at.node {
+        Node::Seq(items) => {
+            let mut hops = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                hops.extend(jump_hosts(&at.item(i, item), env)?);
+            }
+            Ok(hops)
+        }
+        Node::Map(_) => jump_map(at, env).map(|hop| vec![hop]),
+        _ => {
+            let text = at.non_empty_text(env)?.unwrap_or_default();
+            text.split(',')
+                .map(|hop| crate::ssh_config::parse_jump(hop).map_err(|err| at.error(err)))
+                .collect()
+        }
+    }
+}
+
+/// One jump host written as a map.
+fn jump_map(at: &Located, env: Env) -> Result<JumpHost, InventoryError> {
+    let mut hop = JumpHost {
+        host: String::new(),
+        port: None,
+        username: None,
+        password: None,
+        key_file: None,
+    };
+    for (key, value) in at.entries()? {
+        let mut field = at.child(key, value);
+        field.field = format!("{}.{key}", at.field);
+        match key.as_str() {
+            "host" | "hostname" | "ip" => hop.host = field.non_empty_text(env)?.unwrap_or_default(),
+            "port" => hop.port = Some(field.port(env)?),
+            "username" => hop.username = field.non_empty_text(env)?,
+            "password" => hop.password = field.non_empty_text(env)?.map(Secret::new),
+            "key_file" => hop.key_file = field.non_empty_text(env)?.map(|p| home(p, env)),
+            _ => {
+                return Err(at.key_error(
+                    key,
+                    "unknown jump host key (host, port, username, password, key_file)",
+                ))
+            }
+        }
+    }
+    if hop.host.is_empty() {
+        return Err(at.error("has no host: give the jump host's address as `host`"));
+    }
+    Ok(hop)
 }
 
 /// A number as a person would write it: `-3`, `2.5`, `1e300` (not 301 digits), `inf`.

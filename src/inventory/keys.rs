@@ -34,6 +34,9 @@ pub(crate) const BOOK_KEYS: &[&str] = &[
     "ssh_legacy",
     "key_file",
     "key_passphrase",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 /// A Nornir host, group or defaults map: Nornir's keys and netrun's own.
@@ -53,6 +56,9 @@ pub(crate) const NORNIR_KEYS: &[&str] = &[
     "ssh_legacy",
     "key_file",
     "key_passphrase",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 /// The known key `key` is a misspelling of, if it is not known itself and is close to one of

@@ -328,6 +328,7 @@ pub(crate) mod testing {
                     key_passphrase: None,
                     groups: Vec::new(),
                     data: Default::default(),
+                    reach: Default::default(),
                 },
                 task: Task::Show {
                     commands: vec!["show checksum".into()],

@@ -1,5 +1,5 @@
-//! SSH over libssh2 (the `ssh2` crate), blocking: TCP connect, handshake, authentication, a pty
-//! and a shell. Also what the async transport (`ssh_async`) shares with it, so the two differ only
+//! SSH over libssh2 (the `ssh2` crate), blocking: handshake, authentication, a pty and a shell,
+//! on any socket (TCP, or a socketpair end that a jump host or ProxyCommand carries: `reach`). Also what the async transport (`ssh_async`) shares with it, so the two differ only
 //! in their I/O calls: the algorithm lists, the choice and order of authentication methods (key
 //! file, SSH agent, password, keyboard-interactive), how an attempt is judged, the pty shape and
 //! the classification of libssh2 errors.
@@ -10,7 +10,7 @@
 //! for inventory devices, and labs regenerate their keys on every start.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::Instant;
 
@@ -72,6 +72,7 @@ const ERROR_SOCKET_SEND: i32 = -7;
 const ERROR_TIMEOUT: i32 = -9;
 const ERROR_SOCKET_DISCONNECT: i32 = -13;
 const ERROR_AUTHENTICATION_FAILED: i32 = -18;
+const ERROR_CHANNEL_FAILURE: i32 = -21;
 const ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
 const ERROR_SOCKET_RECV: i32 = -43;
 
@@ -280,6 +281,12 @@ fn session_code(err: &ssh2::Error) -> Option<i32> {
     }
 }
 
+/// True when a server refused to open a channel (for direct-tcpip: it could not reach the
+/// address), as opposed to the connection failing.
+pub fn is_channel_refused(err: &ssh2::Error) -> bool {
+    session_code(err) == Some(ERROR_CHANNEL_FAILURE)
+}
+
 /// True when the server rejected credentials (as opposed to the connection failing).
 pub fn is_rejection(err: &ssh2::Error) -> bool {
     matches!(
@@ -323,24 +330,14 @@ pub struct SshShell {
 }
 
 impl SshShell {
-    /// Handshake, authenticate and start a shell on `stream`, all before `deadline`.
+    /// Handshake, authenticate and start a shell on `stream` (a TCP socket, or one end of a
+    /// socketpair carried through a jump host or a ProxyCommand), all before `deadline`.
     pub fn open(
-        stream: TcpStream,
+        stream: impl AsRawFd + 'static,
         host: &Host,
         deadline: Instant,
     ) -> Result<SshShell, TransportError> {
-        let mut session = Session::new().map_err(|e| classify(&e, Phase::Handshake))?;
-        for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
-            session
-                .method_pref(method, &preferences)
-                .map_err(|e| classify(&e, Phase::Handshake))?;
-        }
-        session.set_tcp_stream(stream);
-        arm(&session, deadline, Phase::Handshake)?;
-        session
-            .handshake()
-            .map_err(|e| classify(&e, Phase::Handshake))?;
-        authenticate(&session, host, deadline)?;
+        let session = login(stream, host, deadline)?;
         arm(&session, deadline, Phase::Shell)?;
         let shell = |session: &Session| {
             let mut channel = session.channel_session()?;
@@ -353,8 +350,30 @@ impl SshShell {
     }
 }
 
+/// Handshake and authenticate on `stream` before `deadline`: a logged-in session (a device's,
+/// or a jump host's that will carry direct-tcpip channels).
+pub fn login(
+    stream: impl AsRawFd + 'static,
+    host: &Host,
+    deadline: Instant,
+) -> Result<Session, TransportError> {
+    let mut session = Session::new().map_err(|e| classify(&e, Phase::Handshake))?;
+    for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
+        session
+            .method_pref(method, &preferences)
+            .map_err(|e| classify(&e, Phase::Handshake))?;
+    }
+    session.set_tcp_stream(stream);
+    arm(&session, deadline, Phase::Handshake)?;
+    session
+        .handshake()
+        .map_err(|e| classify(&e, Phase::Handshake))?;
+    authenticate(&session, host, deadline)?;
+    Ok(session)
+}
+
 /// Set libssh2's timeout for the next blocking call to the time left before `deadline`.
-fn arm(session: &Session, deadline: Instant, phase: Phase) -> Result<(), TransportError> {
+pub fn arm(session: &Session, deadline: Instant, phase: Phase) -> Result<(), TransportError> {
     let left = time_left(deadline, phase.describe())?;
     // 0 means "no timeout" to libssh2, so round up to at least 1 ms.
     let ms = u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1);
@@ -488,6 +507,7 @@ mod tests {
             key_passphrase: None,
             groups: Vec::new(),
             data: Default::default(),
+            reach: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! clear its cached readiness; async-ssh2-lite's own tokio stream therefore re-polls every
 //! millisecond while waiting. `ReadinessStream` instead runs each libssh2 call inside
 //! `TcpStream::try_io`, so a `WouldBlock` clears the readiness and the task sleeps in epoll until
-//! the socket really has something for it.
+//! the socket really has something for it. The socket is TCP or a socketpair end (`AsyncSocket`).
 //!
 //! Host keys are NOT verified (see the `ssh` module).
 
@@ -21,7 +21,7 @@ use async_ssh2_lite::ssh2::{BlockDirections, Session};
 use async_ssh2_lite::util::ssh2_error_is_would_block;
 use async_ssh2_lite::{AsyncChannel as SshChannel, AsyncSession, AsyncSessionStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 
 use super::ssh::{
     agent_available, agent_rejected, algorithm_preferences, auth_methods_to_try, classify,
@@ -72,28 +72,13 @@ pub struct AsyncSshShell {
 }
 
 impl AsyncSshShell {
-    /// Handshake, authenticate and start a shell on `stream`, all before `deadline`.
+    /// Handshake, authenticate and start a shell on `socket`, all before `deadline`.
     pub async fn open(
-        stream: TcpStream,
+        socket: AsyncSocket,
         host: &Host,
         deadline: Instant,
     ) -> Result<AsyncSshShell, TransportError> {
-        let mut session = AsyncSession::new(ReadinessStream(stream), None)
-            .map_err(|e| classify_async(&e, Phase::Handshake))?;
-        before(deadline, Phase::Handshake, async {
-            for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
-                session
-                    .method_pref(method, &preferences)
-                    .await
-                    .map_err(|e| classify_async(&e, Phase::Handshake))?;
-            }
-            session
-                .handshake()
-                .await
-                .map_err(|e| classify_async(&e, Phase::Handshake))
-        })
-        .await?;
-        before(deadline, Phase::Auth, authenticate(&session, host)).await?;
+        let session = login(socket, host, deadline).await?;
         let channel = before(deadline, Phase::Shell, async {
             let shell = async {
                 let mut channel = session.channel_session().await?;
@@ -108,6 +93,32 @@ impl AsyncSshShell {
         .await?;
         Ok(AsyncSshShell { session, channel })
     }
+}
+
+/// Handshake and authenticate on `socket` before `deadline`: a logged-in session (a device's,
+/// or a jump host's that will carry direct-tcpip channels).
+pub async fn login(
+    socket: AsyncSocket,
+    host: &Host,
+    deadline: Instant,
+) -> Result<AsyncSession<ReadinessStream>, TransportError> {
+    let mut session = AsyncSession::new(ReadinessStream(socket), None)
+        .map_err(|e| classify_async(&e, Phase::Handshake))?;
+    before(deadline, Phase::Handshake, async {
+        for (method, preferences) in algorithm_preferences(host.ssh_legacy) {
+            session
+                .method_pref(method, &preferences)
+                .await
+                .map_err(|e| classify_async(&e, Phase::Handshake))?;
+        }
+        session
+            .handshake()
+            .await
+            .map_err(|e| classify_async(&e, Phase::Handshake))
+    })
+    .await?;
+    before(deadline, Phase::Auth, authenticate(&session, host)).await?;
+    Ok(session)
 }
 
 /// The blocking module's authentication, with awaits.
@@ -237,12 +248,52 @@ impl AsyncChannel for AsyncSshShell {
     }
 }
 
-/// A tokio `TcpStream` that async-ssh2-lite drives with correct readiness (see the module docs).
-pub struct ReadinessStream(TcpStream);
+/// The socket an async SSH session runs over: TCP, or one end of a socketpair that a jump
+/// host's channel or a ProxyCommand carries.
+pub enum AsyncSocket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl AsyncSocket {
+    async fn ready(&self, interest: Interest) -> io::Result<tokio::io::Ready> {
+        match self {
+            AsyncSocket::Tcp(s) => s.ready(interest).await,
+            AsyncSocket::Unix(s) => s.ready(interest).await,
+        }
+    }
+
+    fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        match self {
+            AsyncSocket::Tcp(s) => s.try_io(interest, f),
+            AsyncSocket::Unix(s) => s.try_io(interest, f),
+        }
+    }
+
+    fn poll_read_ready(&self, cx: &mut Context) -> Poll<io::Result<()>> {
+        match self {
+            AsyncSocket::Tcp(s) => s.poll_read_ready(cx),
+            AsyncSocket::Unix(s) => s.poll_read_ready(cx),
+        }
+    }
+
+    fn poll_write_ready(&self, cx: &mut Context) -> Poll<io::Result<()>> {
+        match self {
+            AsyncSocket::Tcp(s) => s.poll_write_ready(cx),
+            AsyncSocket::Unix(s) => s.poll_write_ready(cx),
+        }
+    }
+}
+
+/// An `AsyncSocket` that async-ssh2-lite drives with correct readiness (see the module docs).
+pub struct ReadinessStream(AsyncSocket);
 
 impl AsRawFd for ReadinessStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.0.as_raw_fd()
+        match &self.0 {
+            AsyncSocket::Tcp(s) => s.as_raw_fd(),
+            AsyncSocket::Unix(s) => s.as_raw_fd(),
+        }
     }
 }
 
@@ -415,7 +466,7 @@ mod tests {
                 .await
                 .unwrap();
             let (_server_side, _) = listener.accept().await.unwrap();
-            let err = AsyncSshShell::open(stream, &host, deadline)
+            let err = AsyncSshShell::open(AsyncSocket::Tcp(stream), &host, deadline)
                 .await
                 .err()
                 .unwrap();

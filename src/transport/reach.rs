@@ -1,0 +1,104 @@
+//! How an SSH session's socket is obtained (a socket is any descriptor): a TCP connect, a
+//! direct-tcpip channel through the host's jump hosts (`jump`), or a ProxyCommand child's stdio
+//! (`proxy`). What carries the socket is kept alongside it until the session is done.
+
+use std::net::TcpStream;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::time::Instant;
+
+use super::jump::{AsyncTunnel, Tunnel};
+use super::proxy::ProxyChild;
+use super::ssh_async::AsyncSocket;
+use super::TransportError;
+use crate::job::{ErrorKind, Host};
+
+/// A blocking session's socket.
+pub enum Socket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Socket::Tcp(s) => s.as_raw_fd(),
+            Socket::Unix(s) => s.as_raw_fd(),
+        }
+    }
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Socket::Tcp(s) => s.as_fd(),
+            Socket::Unix(s) => s.as_fd(),
+        }
+    }
+}
+
+/// What carries a socket and must outlive the session on it (dropped after it).
+pub enum Carrier {
+    Direct,
+    Jump(Tunnel),
+    Proxy(ProxyChild),
+}
+
+/// The async `Carrier`; `finish` it after the session is closed, so its bastion is kept.
+pub enum AsyncCarrier {
+    Direct,
+    Jump(AsyncTunnel),
+    Proxy(ProxyChild),
+}
+
+impl AsyncCarrier {
+    pub async fn finish(self) {
+        if let AsyncCarrier::Jump(tunnel) = self {
+            tunnel.finish().await;
+        }
+    }
+}
+
+/// The TCP connect's deadline: ssh_config's ConnectTimeout, if shorter than `deadline`.
+fn connect_deadline(host: &Host, deadline: Instant) -> Instant {
+    host.reach
+        .connect_timeout
+        .map_or(deadline, |bound| deadline.min(Instant::now() + bound))
+}
+
+/// `host`'s SSH socket, before `deadline`.
+pub fn connect(host: &Host, deadline: Instant) -> Result<(Socket, Carrier), TransportError> {
+    if !host.reach.jump.is_empty() {
+        let (socket, tunnel) = super::jump::connect(host, deadline)?;
+        return Ok((Socket::Unix(socket), Carrier::Jump(tunnel)));
+    }
+    if let Some(command) = &host.reach.proxy_command {
+        let (socket, child) = super::proxy::spawn(command, host)?;
+        return Ok((Socket::Unix(socket), Carrier::Proxy(child)));
+    }
+    let stream = super::tcp_connect(host, connect_deadline(host, deadline))?;
+    Ok((Socket::Tcp(stream), Carrier::Direct))
+}
+
+/// The async `connect`.
+pub async fn connect_async(
+    host: &Host,
+    deadline: Instant,
+) -> Result<(AsyncSocket, AsyncCarrier), TransportError> {
+    if !host.reach.jump.is_empty() {
+        let (socket, tunnel) = super::jump::connect_async(host, deadline).await?;
+        return Ok((AsyncSocket::Unix(socket), AsyncCarrier::Jump(tunnel)));
+    }
+    if let Some(command) = &host.reach.proxy_command {
+        let (socket, child) = super::proxy::spawn(command, host)?;
+        let socket = socket
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::UnixStream::from_std(socket))
+            .map_err(|err| {
+                TransportError::new(ErrorKind::Local, format!("proxy_command socket: {err}"))
+            })?;
+        return Ok((AsyncSocket::Unix(socket), AsyncCarrier::Proxy(child)));
+    }
+    let stream = super::tcp_connect_async(host, connect_deadline(host, deadline)).await?;
+    Ok((AsyncSocket::Tcp(stream), AsyncCarrier::Direct))
+}
