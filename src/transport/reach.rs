@@ -40,15 +40,15 @@ impl AsFd for Socket {
 /// What carries a socket and must outlive the session on it (dropped after it).
 pub enum Carrier {
     Direct,
-    Jump(Tunnel),
-    Proxy(ProxyChild),
+    Jump { _tunnel: Tunnel },
+    Proxy { _child: ProxyChild },
 }
 
 /// The async `Carrier`; `finish` it after the session is closed, so its bastion is kept.
 pub enum AsyncCarrier {
     Direct,
     Jump(AsyncTunnel),
-    Proxy(ProxyChild),
+    Proxy { _child: ProxyChild },
 }
 
 impl AsyncCarrier {
@@ -70,11 +70,11 @@ fn connect_deadline(host: &Host, deadline: Instant) -> Instant {
 pub fn connect(host: &Host, deadline: Instant) -> Result<(Socket, Carrier), TransportError> {
     if !host.reach.jump.is_empty() {
         let (socket, tunnel) = super::jump::connect(host, deadline)?;
-        return Ok((Socket::Unix(socket), Carrier::Jump(tunnel)));
+        return Ok((Socket::Unix(socket), Carrier::Jump { _tunnel: tunnel }));
     }
     if let Some(command) = &host.reach.proxy_command {
         let (socket, child) = super::proxy::spawn(command, host)?;
-        return Ok((Socket::Unix(socket), Carrier::Proxy(child)));
+        return Ok((Socket::Unix(socket), Carrier::Proxy { _child: child }));
     }
     let stream = super::tcp_connect(host, connect_deadline(host, deadline))?;
     Ok((Socket::Tcp(stream), Carrier::Direct))
@@ -97,7 +97,7 @@ pub async fn connect_async(
             .map_err(|err| {
                 TransportError::new(ErrorKind::Local, format!("proxy_command socket: {err}"))
             })?;
-        return Ok((AsyncSocket::Unix(socket), AsyncCarrier::Proxy(child)));
+        return Ok((AsyncSocket::Unix(socket), AsyncCarrier::Proxy { _child: child }));
     }
     let stream = super::tcp_connect_async(host, connect_deadline(host, deadline)).await?;
     Ok((AsyncSocket::Tcp(stream), AsyncCarrier::Direct))
