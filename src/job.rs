@@ -178,7 +178,12 @@ impl Host {
         let mut values: Vec<String> = secrets
             .into_iter()
             .flatten()
-            .chain(self.reach.jump.iter().filter_map(|jump| jump.password.as_ref()))
+            .chain(
+                self.reach
+                    .jump
+                    .iter()
+                    .filter_map(|jump| jump.password.as_ref()),
+            )
             .map(|secret| secret.expose().to_string())
             .chain(crate::inventory::secret_data_values(&self.data))
             .filter(|value| !value.is_empty())

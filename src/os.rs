@@ -371,7 +371,10 @@ pub fn poll_readable(fds: &[BorrowedFd<'_>], deadline: Option<Instant>) -> io::R
 
 /// Wait until one of `fds` is ready for what it is asked (`(fd, readable, writable)`), hung up,
 /// or in error, or until `deadline` (`None`: no deadline). Returns whether any was ready.
-pub fn poll_ready(fds: &[(BorrowedFd<'_>, bool, bool)], deadline: Option<Instant>) -> io::Result<bool> {
+pub fn poll_ready(
+    fds: &[(BorrowedFd<'_>, bool, bool)],
+    deadline: Option<Instant>,
+) -> io::Result<bool> {
     let mut polled: Vec<PollFd> = fds
         .iter()
         .map(|&(fd, readable, writable)| {

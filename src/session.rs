@@ -25,8 +25,7 @@ use crate::transport::ssh::SshShell;
 use crate::transport::ssh_async::AsyncSshShell;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
 use crate::transport::{
-    address, reach, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received,
-    TransportError,
+    address, reach, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received, TransportError,
 };
 
 /// Bytes read per receive.

@@ -86,7 +86,10 @@ struct Criterion {
 enum Test {
     All,
     /// The host name after `HostName` (`host`), or as given (`originalhost`).
-    Host { original: bool, patterns: String },
+    Host {
+        original: bool,
+        patterns: String,
+    },
     User(String),
     LocalUser(String),
 }
@@ -330,8 +333,7 @@ fn check_value(keyword: &str, args: &[String], rest: &str) -> Result<(), String>
             .try_for_each(|hop| parse_jump(hop).map(drop))
             .map_err(|err| format!("ProxyJump: {err}")),
         "proxycommand" if !first.eq_ignore_ascii_case("none") => {
-            crate::transport::proxy::check(rest)
-                .map_err(|err| format!("ProxyCommand: {err}"))
+            crate::transport::proxy::check(rest).map_err(|err| format!("ProxyCommand: {err}"))
         }
         "stricthostkeychecking" => match first.to_ascii_lowercase().as_str() {
             "yes" | "no" | "ask" | "accept-new" | "off" => Ok(()),
@@ -670,7 +672,10 @@ fn fill_jump(jump: &mut JumpHost, config: &SshConfig, home: &Path, local_user: &
 /// IdentityFile's `~` and tokens: `%d` home, `%h` host, `%r` remote user, `%%`.
 fn expand_identity(path: &str, home: &Path, host: &str, user: &str) -> String {
     let mut out = String::new();
-    let mut chars = expand_home(path, home).chars().collect::<Vec<_>>().into_iter();
+    let mut chars = expand_home(path, home)
+        .chars()
+        .collect::<Vec<_>>()
+        .into_iter();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
@@ -733,7 +738,10 @@ mod tests {
         assert_eq!(config.lookup(&target("core-1")).port, Some(2201));
         assert_eq!(config.lookup(&target("core-12")).port, None);
         let other = config.lookup(&target("sw9"));
-        assert_eq!(other.strict_host_key_checking.as_deref(), Some("accept-new"));
+        assert_eq!(
+            other.strict_host_key_checking.as_deref(),
+            Some("accept-new")
+        );
         assert_eq!(
             other.user_known_hosts_files,
             Some(vec!["~/.ssh/a".into(), "~/.ssh/b".into()])
@@ -790,7 +798,10 @@ mod tests {
             let err = SshConfig::read(&file, dir.path()).unwrap_err();
             assert_eq!(err.line, line, "{text:?}: {err}");
             let shown = err.to_string();
-            assert!(shown.starts_with(&format!("{}:{line}: ", file.display())), "{shown}");
+            assert!(
+                shown.starts_with(&format!("{}:{line}: ", file.display())),
+                "{shown}"
+            );
             assert!(shown.contains(says), "{shown}");
         }
     }
@@ -828,5 +839,141 @@ mod tests {
             "/home/me/.ssh/r1_ops"
         );
         assert_eq!(expand_identity("%d/k%%", home, "r1", "ops"), "/home/me/k%");
+    }
+}
+
+#[cfg(test)]
+mod apply_tests {
+    use super::*;
+    use crate::job::Given;
+
+    fn device(name: &str) -> Host {
+        let mut host = crate::strategy::testing::jobs(1).remove(0).host;
+        host.name = name.into();
+        host.host = name.into();
+        host.port = 22;
+        host.username = String::new();
+        host
+    }
+
+    fn env_for(home: &Path) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| match name {
+            "HOME" => Some(home.display().to_string()),
+            _ => None,
+        }
+    }
+
+    const CONFIG: &str = "\
+Host r1
+  HostName 10.0.0.1
+  Port 2201
+  User ops
+  IdentityFile ~/.ssh/r1
+  ProxyJump gw
+  ConnectTimeout 3
+  StrictHostKeyChecking yes
+  UserKnownHostsFile ~/.ssh/lab_hosts
+Host gw
+  HostName 192.0.2.1
+  Port 2222
+  User jump
+Host *
+  ProxyCommand ssh -W %h:%p other
+";
+
+    #[test]
+    fn ssh_config_fills_what_the_inventory_left_unsaid() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        std::fs::create_dir_all(home.join(".ssh")).unwrap();
+        std::fs::write(home.join(".ssh/config"), CONFIG).unwrap();
+        let mut hosts = vec![device("r1"), device("r1"), device("r2")];
+        // The second r1's inventory gave its port, user, key and route itself.
+        hosts[1].port = 3000;
+        hosts[1].username = "mine".into();
+        hosts[1].key_file = Some("/keys/mine".into());
+        hosts[1].reach.given = Given {
+            port: true,
+            username: true,
+            key_file: true,
+            route: true,
+        };
+        apply(&mut hosts, &Setting::default(), &env_for(home)).unwrap();
+        let r1 = &hosts[0];
+        assert_eq!((r1.host.as_str(), r1.port), ("10.0.0.1", 2201));
+        assert_eq!(r1.username, "ops");
+        let key = home.join(".ssh/r1").display().to_string();
+        assert_eq!(r1.key_file.as_deref(), Some(key.as_str()));
+        assert_eq!(r1.reach.connect_timeout, Some(Duration::from_secs(3)));
+        assert_eq!(r1.reach.strict_host_key_checking.as_deref(), Some("yes"));
+        let known = home.join(".ssh/lab_hosts").display().to_string();
+        assert_eq!(r1.reach.user_known_hosts_files, [known]);
+        // The jump host's own HostName, Port and User, as `ssh -J gw` would use.
+        let hop = &r1.reach.jump[0];
+        assert_eq!(hop.describe(), "jump@192.0.2.1:2222");
+        assert_eq!(r1.reach.proxy_command, None, "ProxyJump came first");
+
+        let own = &hosts[1];
+        assert_eq!((own.host.as_str(), own.port), ("10.0.0.1", 3000));
+        assert_eq!(own.username, "mine");
+        assert_eq!(own.key_file.as_deref(), Some("/keys/mine"));
+        assert!(own.reach.jump.is_empty() && own.reach.proxy_command.is_none());
+
+        let r2 = &hosts[2];
+        assert_eq!(
+            r2.reach.proxy_command.as_deref(),
+            Some("ssh -W %h:%p other")
+        );
+        assert_eq!(r2.port, 22);
+    }
+
+    #[test]
+    fn the_run_chooses_the_file_a_host_may_name_its_own_and_j_overrides_routes() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path();
+        let run_file = home.join("run_config");
+        std::fs::write(&run_file, "Host *\n  Port 2001\n").unwrap();
+        let own_file = home.join("own_config");
+        std::fs::write(&own_file, "Host *\n  Port 2002\n").unwrap();
+        let mut hosts = vec![device("a"), device("b")];
+        hosts[1].reach.ssh_config_file = Some(own_file.display().to_string());
+        let jump = vec![parse_jump("ops@gw:2222").unwrap()];
+        let setting = Setting {
+            choice: Choice::File(run_file.clone()),
+            jump: jump.clone(),
+        };
+        apply(&mut hosts, &setting, &env_for(home)).unwrap();
+        assert_eq!((hosts[0].port, hosts[1].port), (2001, 2002));
+        assert!(hosts.iter().all(|host| host.reach.jump == jump));
+
+        let mut hosts = vec![device("a"), device("b")];
+        hosts[1].reach.ssh_config_file = Some(own_file.display().to_string());
+        let nothing = Setting {
+            choice: Choice::Nothing,
+            jump: Vec::new(),
+        };
+        apply(&mut hosts, &nothing, &env_for(home)).unwrap();
+        assert_eq!((hosts[0].port, hosts[1].port), (22, 2002));
+
+        let missing = Setting {
+            choice: Choice::File(home.join("absent")),
+            jump: Vec::new(),
+        };
+        let err = apply(&mut [device("a")], &missing, &env_for(home)).unwrap_err();
+        assert!(err.to_string().contains("absent: cannot read"), "{err}");
+        // No ~/.ssh/config: nothing to read, nothing wrong.
+        apply(&mut [device("a")], &Setting::default(), &env_for(home)).unwrap();
+    }
+
+    #[test]
+    fn telnet_hosts_have_no_jump_host() {
+        let mut telnet = device("t1");
+        telnet.transport = TransportKind::Telnet;
+        let setting = Setting {
+            choice: Choice::Nothing,
+            jump: vec![parse_jump("gw").unwrap()],
+        };
+        let err = apply(&mut [telnet], &setting, &|_| None).unwrap_err();
+        assert!(err.to_string().contains("t1: jump hosts"), "{err}");
     }
 }

@@ -67,7 +67,9 @@ impl Netns {
         };
         ip(&["netns", "add", &name])?;
         let (host_end, ns_end) = (format!("nrjh{id}"), format!("nrjn{id}"));
-        ip(&["link", "add", &host_end, "type", "veth", "peer", "name", &ns_end])?;
+        ip(&[
+            "link", "add", &host_end, "type", "veth", "peer", "name", &ns_end,
+        ])?;
         ip(&["link", "set", &ns_end, "netns", &name])?;
         ip(&[
             "addr",
@@ -126,7 +128,9 @@ fn wait_for(lines: &mpsc::Receiver<String>, what: &str, ready: impl Fn(&str) -> 
 }
 
 /// Lines a child writes, gathered by a reader thread, each also sent on a channel.
-fn gather(stream: impl std::io::Read + Send + 'static) -> (Arc<Mutex<Vec<String>>>, mpsc::Receiver<String>) {
+fn gather(
+    stream: impl std::io::Read + Send + 'static,
+) -> (Arc<Mutex<Vec<String>>>, mpsc::Receiver<String>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let (tx, rx) = mpsc::channel();
     let kept = Arc::clone(&log);
@@ -168,7 +172,9 @@ impl Site {
     /// `None` (after a loud message) when this machine cannot host the test and CI is not set.
     fn start(devices: usize) -> Option<Site> {
         let missing = if !Path::new(SSHD).exists() {
-            Some(format!("{SSHD} is not installed (apt-get install openssh-server)"))
+            Some(format!(
+                "{SSHD} is not installed (apt-get install openssh-server)"
+            ))
         } else {
             None
         };
@@ -215,7 +221,9 @@ impl Site {
             .expect("start sshd");
         let (sshd_log, sshd_lines) = gather(sshd.stderr.take().unwrap());
         let sshd = Killed(sshd);
-        wait_for(&sshd_lines, "sshd", |line| line.contains("Server listening on"));
+        wait_for(&sshd_lines, "sshd", |line| {
+            line.contains("Server listening on")
+        });
 
         let inventory = dir.path().join("devices.yaml");
         let mut testbed = ns
@@ -325,7 +333,10 @@ fn every_strategy_reaches_the_devices_only_through_the_bastion() {
     ]);
     let doc = json(&direct);
     for host in doc["hosts"].as_array().unwrap() {
-        assert_eq!(host["error"]["kind"], "connect", "reached without the bastion: {doc}");
+        assert_eq!(
+            host["error"]["kind"], "connect",
+            "reached without the bastion: {doc}"
+        );
     }
 
     let bastion = site.bastion();
@@ -353,14 +364,22 @@ fn every_strategy_reaches_the_devices_only_through_the_bastion() {
         ),
     );
     let routes: [(&str, Vec<&str>); 3] = [
-        ("-J", vec!["-i", &inventory, "--ssh-config", keyed, "-J", &bastion]),
+        (
+            "-J",
+            vec!["-i", &inventory, "--ssh-config", keyed, "-J", &bastion],
+        ),
         (
             "jump_host",
             vec!["-i", jump_host.to_str().unwrap(), "--no-ssh-config"],
         ),
         (
             "ProxyJump",
-            vec!["-i", &inventory, "--ssh-config", proxy_jump.to_str().unwrap()],
+            vec![
+                "-i",
+                &inventory,
+                "--ssh-config",
+                proxy_jump.to_str().unwrap(),
+            ],
         ),
     ];
     for strategy in netrun::strategies() {
@@ -485,7 +504,14 @@ fn a_bad_jump_or_ssh_config_exits_2_naming_where() {
     let config = dir.path().join("ssh_config");
     std::fs::write(&config, "Host *\n  ConnectTimeout soon\n").unwrap();
     std::fs::write(&inventory, "- {name: R1, host: 127.0.0.1}\n").unwrap();
-    let out = netrun(&["-i", file, "--ssh-config", config.to_str().unwrap(), "-c", "x"]);
+    let out = netrun(&[
+        "-i",
+        file,
+        "--ssh-config",
+        config.to_str().unwrap(),
+        "-c",
+        "x",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains(&format!("{}:2: ConnectTimeout", config.display())),

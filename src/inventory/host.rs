@@ -571,3 +571,120 @@ pub(crate) fn check_unique_names(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod reach_tests {
+    use std::path::Path;
+
+    use crate::inventory::{load, InventoryError};
+    use crate::job::{Host, Secret};
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "HOME" => Some("/home/me".into()),
+            "JUMP_PASS" => Some("hop-secret".into()),
+            _ => None,
+        }
+    }
+
+    fn write(dir: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+
+    fn book(text: &str) -> Result<Vec<Host>, InventoryError> {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &[("devices.yaml", text)]);
+        load(&dir.path().join("devices.yaml"), &env).map(|inventory| inventory.hosts)
+    }
+
+    #[test]
+    fn jump_hosts_are_a_string_a_chain_a_map_or_a_list() {
+        let hosts = book(
+            "- {name: a, host: 10.0.0.1, jump_host: 'ops@gw:2222,second'}\n\
+             - name: b\n  host: 10.0.0.2\n  jump_host:\n    host: gw\n    port: 2200\n    \
+             username: hop\n    password: ${JUMP_PASS}\n    key_file: ~/.ssh/hop\n\
+             - {name: c, host: 10.0.0.3, jump_host: [first, {host: second, port: 22}]}\n\
+             - {name: d, host: 10.0.0.4, proxy_command: 'ssh -W %h:%p gw', ssh_config_file: ~/cfg}\n",
+        )
+        .unwrap();
+        let described = |host: &Host| -> Vec<String> {
+            host.reach.jump.iter().map(|hop| hop.describe()).collect()
+        };
+        assert_eq!(described(&hosts[0]), ["ops@gw:2222", "second"]);
+        assert!(hosts[0].reach.given.route);
+        let hop = &hosts[1].reach.jump[0];
+        assert_eq!(hop.describe(), "hop@gw:2200");
+        assert_eq!(hop.password, Some(Secret::new("hop-secret")));
+        assert_eq!(hop.key_file.as_deref(), Some("/home/me/.ssh/hop"));
+        // The jump host's password is masked like the device's own.
+        assert!(hosts[1].secret_values().contains(&"hop-secret".to_string()));
+        assert_eq!(described(&hosts[2]), ["first", "second:22"]);
+        let d = &hosts[3].reach;
+        assert_eq!(d.proxy_command.as_deref(), Some("ssh -W %h:%p gw"));
+        assert_eq!(d.ssh_config_file.as_deref(), Some("/home/me/cfg"));
+        assert!(d.jump.is_empty() && d.given.route);
+        assert!(!d.given.port && !d.given.username && !d.given.key_file);
+    }
+
+    #[test]
+    fn nornir_jump_hosts_inherit_from_groups_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                (
+                    "hosts.yaml",
+                    "R1:\n  hostname: 10.0.0.1\n  groups: [dc1]\nR2:\n  hostname: 10.0.0.2\n\
+                     R3:\n  hostname: 10.0.0.3\n  port: 2222\n  username: me\n  \
+                     jump_host: own@gw3\n",
+                ),
+                ("groups.yaml", "dc1:\n  jump_host: dc1-gw:2201\n"),
+                ("defaults.yaml", "jump_host: [edge-gw, core-gw]\n"),
+            ],
+        );
+        let hosts = load(dir.path(), &env).unwrap().hosts;
+        let chain = |i: usize| -> Vec<String> {
+            hosts[i]
+                .reach
+                .jump
+                .iter()
+                .map(|hop| hop.describe())
+                .collect()
+        };
+        assert_eq!(chain(0), ["dc1-gw:2201"]);
+        assert_eq!(chain(1), ["edge-gw", "core-gw"]);
+        assert_eq!(chain(2), ["own@gw3"]);
+        assert!(hosts[2].reach.given.port && hosts[2].reach.given.username);
+    }
+
+    #[test]
+    fn bad_jump_hosts_and_proxy_commands_name_their_place() {
+        for (text, says) in [
+            (
+                "- {name: a, host: h, jump_host: 'gw:0'}\n",
+                "devices.yaml:1:33: jump_host: \"gw:0\"",
+            ),
+            (
+                "- {name: a, host: h, jump_host: {port: 22}}\n",
+                "jump_host: has no host",
+            ),
+            (
+                "- {name: a, host: h, jump_host: {host: gw, pasword: x}}\n",
+                "pasword: unknown jump host key",
+            ),
+            (
+                "- {name: a, host: h, jump_host: gw, proxy_command: nc %h %p}\n",
+                "proxy_command: is given with jump_host",
+            ),
+            (
+                "- {name: a, host: h, proxy_command: 'nc %h %y'}\n",
+                "proxy_command: unknown token %y",
+            ),
+        ] {
+            let err = book(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
+}

@@ -286,7 +286,11 @@ fn pump(
                 );
                 let fds = [
                     (socket.as_fd(), true, outbound),
-                    (local.as_fd(), flow.wants_local_read(), flow.wants_local_write()),
+                    (
+                        local.as_fd(),
+                        flow.wants_local_read(),
+                        flow.wants_local_write(),
+                    ),
                 ];
                 let deadline = idle.map(|idle| last_moved + idle);
                 match crate::os::poll_ready(&fds, deadline) {
@@ -532,7 +536,10 @@ pub async fn connect_async(
     unreachable!("the second round logs in afresh")
 }
 
-async fn login_chain_async(device: &Host, deadline: Instant) -> Result<AsyncBastion, TransportError> {
+async fn login_chain_async(
+    device: &Host,
+    deadline: Instant,
+) -> Result<AsyncBastion, TransportError> {
     let mut previous: Option<AsyncBastion> = None;
     for jump in &device.reach.jump {
         let hop = hop_host(jump, device);

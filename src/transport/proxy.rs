@@ -90,7 +90,14 @@ mod tests {
     #[test]
     fn tokens_expand_like_openssh() {
         assert_eq!(
-            expand("ssh -W %h:%p -l %r gw # %n 100%%", "10.0.0.1", 22, "ops", "r1").unwrap(),
+            expand(
+                "ssh -W %h:%p -l %r gw # %n 100%%",
+                "10.0.0.1",
+                22,
+                "ops",
+                "r1"
+            )
+            .unwrap(),
             "ssh -W 10.0.0.1:22 -l ops gw # r1 100%"
         );
         assert!(expand("nc %x", "h", 1, "r", "n")

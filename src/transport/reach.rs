@@ -97,7 +97,10 @@ pub async fn connect_async(
             .map_err(|err| {
                 TransportError::new(ErrorKind::Local, format!("proxy_command socket: {err}"))
             })?;
-        return Ok((AsyncSocket::Unix(socket), AsyncCarrier::Proxy { _child: child }));
+        return Ok((
+            AsyncSocket::Unix(socket),
+            AsyncCarrier::Proxy { _child: child },
+        ));
     }
     let stream = super::tcp_connect_async(host, connect_deadline(host, deadline)).await?;
     Ok((AsyncSocket::Tcp(stream), AsyncCarrier::Direct))
