@@ -523,3 +523,60 @@ fn a_bad_jump_or_ssh_config_exits_2_naming_where() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--jump"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_inventory_listing_shows_what_ssh_config_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("devices.yaml");
+    std::fs::write(
+        &inventory,
+        "- {name: R1, host: r1, username: cisco}\n- {name: R2, host: r2, port: 2022}\n",
+    )
+    .unwrap();
+    let config = dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        "Host r?\n  HostName 10.9.0.1\n  Port 2201\n  User ops\n  ProxyJump gw\n\
+         Host gw\n  HostName 192.0.2.1\n  User jump\n  Port 2222\n",
+    )
+    .unwrap();
+    let out = netrun(&[
+        "inventory",
+        "-i",
+        inventory.to_str().unwrap(),
+        "--ssh-config",
+        config.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let hosts = json(&out);
+    // R1 gave its username; R2 its port: those stay, ssh_config fills the rest.
+    let r1 = &hosts[0];
+    assert_eq!(
+        (&r1["host"], &r1["port"], &r1["username"]),
+        (&"10.9.0.1".into(), &2201.into(), &"cisco".into())
+    );
+    let r2 = &hosts[1];
+    assert_eq!(
+        (&r2["port"], &r2["username"]),
+        (&2022.into(), &"ops".into())
+    );
+    for host in [r1, r2] {
+        assert_eq!(
+            host["jump"],
+            serde_json::json!(["jump@192.0.2.1:2222"]),
+            "{hosts}"
+        );
+    }
+    let out = netrun(&[
+        "inventory",
+        "-i",
+        inventory.to_str().unwrap(),
+        "--no-ssh-config",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(json(&out)[1]["port"], 2022);
+    assert_eq!(json(&out)[0]["jump"], serde_json::json!([]));
+}

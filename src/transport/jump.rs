@@ -165,28 +165,23 @@ impl Drop for Tunnel {
 pub fn connect(device: &Host, deadline: Instant) -> Result<(UnixStream, Tunnel), TransportError> {
     let key = chain_key(device);
     let idle = Some(device.timeout + CLOSE_GRACE);
+    let open = |bastion: &Bastion| bastion.open(&device.host, device.port, deadline, idle);
     BASTIONS.with(|pool| {
         let mut pool = pool.borrow_mut();
-        let mut fresh = false;
-        // At most two rounds: the kept chain, then (if it had died) a new login.
-        for _ in 0..2 {
-            if !pool.contains_key(&key) {
-                pool.insert(key.clone(), login_chain(device, deadline)?);
-                fresh = true;
-            }
-            match pool[&key].open(&device.host, device.port, deadline, idle) {
+        if let Some(kept) = pool.get(&key) {
+            match open(kept) {
                 Ok(opened) => return Ok(opened),
                 Err(OpenError::Refused(err)) => return Err(err),
-                Err(OpenError::Lost(err)) if fresh => {
-                    pool.remove(&key);
-                    return Err(err);
-                }
-                Err(OpenError::Lost(_)) => {
-                    pool.remove(&key);
-                }
+                // The kept chain has died: log in afresh, once.
+                Err(OpenError::Lost(_)) => drop(pool.remove(&key)),
             }
         }
-        unreachable!("the second round logs in afresh")
+        let bastion = login_chain(device, deadline)?;
+        let opened = open(&bastion);
+        if !matches!(opened, Err(OpenError::Lost(_))) {
+            pool.insert(key, bastion);
+        }
+        opened.map_err(|(OpenError::Refused(err) | OpenError::Lost(err))| err)
     })
 }
 
@@ -503,37 +498,36 @@ pub async fn connect_async(
 ) -> Result<(tokio::net::UnixStream, AsyncTunnel), TransportError> {
     let key = chain_key(device);
     let idle = Some(device.timeout + CLOSE_GRACE);
-    let kept = IDLE.with(|pool| pool.borrow_mut().get_mut(&key).and_then(Vec::pop));
-    let (mut bastion, mut fresh) = match kept {
-        Some(bastion) => (bastion, false),
-        None => (login_chain_async(device, deadline).await?, true),
-    };
-    // At most two rounds: the kept chain, then (if it had died) a new login.
-    for _ in 0..2 {
-        match bastion
+    let open = |bastion: AsyncBastion| async move {
+        let opened = bastion
             .open(&device.host, device.port, deadline, idle)
-            .await
-        {
-            Ok((socket, pump)) => {
-                let tunnel = AsyncTunnel {
-                    key,
-                    pump: Some(pump),
-                    bastion: Some(bastion),
-                };
-                return Ok((socket, tunnel));
-            }
-            Err(OpenError::Refused(err)) => {
-                IDLE.with(|pool| pool.borrow_mut().entry(key).or_default().push(bastion));
-                return Err(err);
-            }
-            Err(OpenError::Lost(err)) if fresh => return Err(err),
-            Err(OpenError::Lost(_)) => {
-                bastion = login_chain_async(device, deadline).await?;
-                fresh = true;
-            }
+            .await;
+        (bastion, opened)
+    };
+    let kept = IDLE.with(|pool| pool.borrow_mut().get_mut(&key).and_then(Vec::pop));
+    let (bastion, opened) = match kept {
+        Some(kept) => match open(kept).await {
+            // The kept chain has died: log in afresh, once.
+            (_, Err(OpenError::Lost(_))) => open(login_chain_async(device, deadline).await?).await,
+            tried => tried,
+        },
+        None => open(login_chain_async(device, deadline).await?).await,
+    };
+    match opened {
+        Ok((socket, pump)) => {
+            let tunnel = AsyncTunnel {
+                key,
+                pump: Some(pump),
+                bastion: Some(bastion),
+            };
+            Ok((socket, tunnel))
         }
+        Err(OpenError::Refused(err)) => {
+            IDLE.with(|pool| pool.borrow_mut().entry(key).or_default().push(bastion));
+            Err(err)
+        }
+        Err(OpenError::Lost(err)) => Err(err),
     }
-    unreachable!("the second round logs in afresh")
 }
 
 async fn login_chain_async(
