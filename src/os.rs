@@ -431,6 +431,13 @@ impl PidFd {
     }
 }
 
+/// For an async wait (tokio's `AsyncFd`): readable once the process has ended.
+impl AsRawFd for PidFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 /// How a reaped process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {

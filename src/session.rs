@@ -80,9 +80,10 @@ fn drive_blocking(session: &mut Session) -> Result<Ended, Failure> {
     Ok(match host.transport {
         TransportKind::Ssh => {
             // The carrier (a jump host's tunnel, a ProxyCommand) outlives the shell on it.
-            let (socket, _carrier) = reach::connect(host, session.setup_deadline())?;
+            let (socket, mut carrier) = reach::connect(host, session.setup_deadline())?;
             session.connected();
-            let shell = SshShell::open(socket, host, session.setup_deadline())?;
+            let shell = SshShell::open(socket, host, session.setup_deadline())
+                .map_err(|err| carrier.explain(err))?;
             pump_blocking(session, profile, shell)
         }
         TransportKind::Telnet => {
@@ -128,9 +129,13 @@ async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
     session.connecting();
     Ok(match host.transport {
         TransportKind::Ssh => {
-            let (socket, carrier) = reach::connect_async(host, session.setup_deadline()).await?;
+            let (socket, mut carrier) =
+                reach::connect_async(host, session.setup_deadline()).await?;
             session.connected();
-            let shell = AsyncSshShell::open(socket, host, session.setup_deadline()).await?;
+            let shell = match AsyncSshShell::open(socket, host, session.setup_deadline()).await {
+                Ok(shell) => shell,
+                Err(err) => return Err(carrier.explain(err).await.into()),
+            };
             let ended = pump_async(session, profile, shell).await;
             carrier.finish().await;
             ended

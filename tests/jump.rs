@@ -580,3 +580,38 @@ fn the_inventory_listing_shows_what_ssh_config_resolved() {
     assert_eq!(json(&out)[1]["port"], 2022);
     assert_eq!(json(&out)[0]["jump"], serde_json::json!([]));
 }
+
+#[test]
+fn a_proxy_command_that_fails_is_named_in_the_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("devices.yaml");
+    std::fs::write(
+        &inventory,
+        "- {name: P, host: 10.0.0.1, username: u, password: p, \
+         proxy_command: 'exit 3 # %h %p'}\n",
+    )
+    .unwrap();
+    for strategy in netrun::strategies() {
+        let out = netrun(&[
+            "-i",
+            inventory.to_str().unwrap(),
+            "--no-ssh-config",
+            "-s",
+            strategy.name(),
+            "-o",
+            "json",
+            "-c",
+            "show clock",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let doc = json(&out);
+        let error = &doc["hosts"][0]["error"];
+        assert_eq!(error["kind"], "closed", "{doc}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.ends_with("the proxy_command ended: exit status: 3"),
+            "{}: {message}",
+            strategy.name()
+        );
+    }
+}

@@ -51,6 +51,47 @@ pub fn expand(
 /// A running ProxyCommand; killed and reaped on drop.
 pub struct ProxyChild(Child);
 
+/// How long a failed session waits for its ProxyCommand's exit status, to quote it.
+const EXIT_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl ProxyChild {
+    /// `err` with the ProxyCommand's exit status once it has ended, within `EXIT_WAIT` (a
+    /// command that failed closes the socket, which the session sees as the device closing).
+    pub fn explain(&mut self, err: TransportError) -> TransportError {
+        if let Ok(pidfd) = self.pidfd() {
+            let _ = pidfd.exits_before(std::time::Instant::now() + EXIT_WAIT);
+        }
+        self.with_status(err)
+    }
+
+    /// `explain`, awaiting the exit.
+    pub async fn explain_async(&mut self, err: TransportError) -> TransportError {
+        let registered = self.pidfd().ok().and_then(|pidfd| {
+            // SAFETY: the `PidFd` owns an open descriptor, and it is moved into the `AsyncFd`,
+            // which neither replaces nor closes it while it holds it.
+            unsafe { tokio::io::unix::AsyncFd::register(pidfd) }.ok()
+        });
+        if let Some(exit) = registered {
+            let _ = tokio::time::timeout(EXIT_WAIT, exit.readable()).await;
+        }
+        self.with_status(err)
+    }
+
+    fn pidfd(&self) -> std::io::Result<crate::os::PidFd> {
+        crate::os::PidFd::open(crate::os::Pid::from_raw(self.0.id() as i32))
+    }
+
+    fn with_status(&mut self, err: TransportError) -> TransportError {
+        match self.0.try_wait() {
+            Ok(Some(status)) => TransportError::new(
+                err.kind,
+                format!("{}; the proxy_command ended: {status}", err.message),
+            ),
+            _ => err,
+        }
+    }
+}
+
 impl Drop for ProxyChild {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -44,6 +44,16 @@ pub enum Carrier {
     Proxy { _child: ProxyChild },
 }
 
+impl Carrier {
+    /// A failure of the session on this carrier, with what the carrier knows of it.
+    pub fn explain(&mut self, err: TransportError) -> TransportError {
+        match self {
+            Carrier::Proxy { _child: child } => child.explain(err),
+            _ => err,
+        }
+    }
+}
+
 /// The async `Carrier`; `finish` it after the session is closed, so its bastion is kept.
 pub enum AsyncCarrier {
     Direct,
@@ -52,6 +62,14 @@ pub enum AsyncCarrier {
 }
 
 impl AsyncCarrier {
+    /// `Carrier::explain`, awaited.
+    pub async fn explain(&mut self, err: TransportError) -> TransportError {
+        match self {
+            AsyncCarrier::Proxy { _child: child } => child.explain_async(err).await,
+            _ => err,
+        }
+    }
+
     pub async fn finish(self) {
         if let AsyncCarrier::Jump(tunnel) = self {
             tunnel.finish().await;
