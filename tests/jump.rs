@@ -171,6 +171,11 @@ fn keygen(path: &Path) {
 impl Site {
     /// `None` (after a loud message) when this machine cannot host the test and CI is not set.
     fn start(devices: usize) -> Option<Site> {
+        Site::start_with(devices, &[])
+    }
+
+    /// `start`, with testbed flags (faults) added.
+    fn start_with(devices: usize, testbed_flags: &[&str]) -> Option<Site> {
         let missing = if !Path::new(SSHD).exists() {
             Some(format!(
                 "{SSHD} is not installed (apt-get install openssh-server)"
@@ -231,6 +236,7 @@ impl Site {
             .args(["__testbed", "--profile", "instant", "--ssh-port", "0"])
             .args(["--devices", &devices.to_string(), "--inventory-out"])
             .arg(&inventory)
+            .args(testbed_flags)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -612,6 +618,44 @@ fn a_proxy_command_that_fails_is_named_in_the_failure() {
             message.ends_with("the proxy_command ended: exit status: 3"),
             "{}: {message}",
             strategy.name()
+        );
+    }
+}
+
+#[test]
+fn a_flood_through_the_bastion_arrives_intact_up_to_the_cap() {
+    // R2 sends 24 MB once logged in. Through the tunnel every byte must arrive in order (a
+    // dropped or repeated one breaks the inner session's MAC, failing it as `closed`), so the
+    // host fails exactly at netrun's cap, while R1 answers normally.
+    let Some(site) = Site::start_with(2, &["--fault", "flood=24M:R2"]) else {
+        return;
+    };
+    let keyed = site.ssh_config("keyed_config", "");
+    for strategy in netrun::strategies() {
+        let out = netrun(&[
+            "-i",
+            site.inventory.to_str().unwrap(),
+            "--ssh-config",
+            keyed.to_str().unwrap(),
+            "-J",
+            &site.bastion(),
+            "-s",
+            strategy.name(),
+            "--max-output",
+            "8M",
+            "-o",
+            "json",
+            "-c",
+            "show clock",
+        ]);
+        let doc = json(&out);
+        let what = strategy.name();
+        assert_eq!(doc["hosts"][0]["ok"], true, "{what}: {doc}");
+        let error = &doc["hosts"][1]["error"];
+        assert_eq!(error["kind"], "output-limit", "{what}: {doc}");
+        assert!(
+            error["message"].as_str().unwrap().contains("8388608 bytes"),
+            "{what}: {error}"
         );
     }
 }

@@ -635,10 +635,11 @@ async fn pump_async(
                 }
                 Err(_) => break,
             },
+            // Written without `flush`, which would discard the channel's unread input.
             read = local.read(&mut up) => match read {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if channel.write_all(&up[..n]).await.is_err() || channel.flush().await.is_err() {
+                    if channel.write_all(&up[..n]).await.is_err() {
                         break;
                     }
                 }

@@ -442,10 +442,9 @@ fn agent_login(session: &Session, username: &str) -> Result<(), ssh2::Error> {
 impl Channel for SshShell {
     fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
         arm(&self.session, deadline, Phase::Io)?;
-        self.channel
-            .write_all(bytes)
-            .and_then(|()| self.channel.flush())
-            .map_err(|err| io_error(&err))
+        // No `flush`: libssh2 sends as it writes, and its channel flush (libssh2_channel_flush_ex)
+        // *discards* the device's output already received and not yet read.
+        self.channel.write_all(bytes).map_err(|err| io_error(&err))
     }
 
     fn recv(&mut self, buffer: &mut [u8], deadline: Instant) -> Result<Received, TransportError> {

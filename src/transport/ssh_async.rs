@@ -209,9 +209,9 @@ fn libssh2_answer(
 impl AsyncChannel for AsyncSshShell {
     async fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
         before(deadline, Phase::Io, async {
+            // No `flush`: it would discard received output (see the blocking `send`).
             let lost = |err: io::Error| io_error(&err, Phase::Io);
-            self.channel.write_all(bytes).await.map_err(lost)?;
-            self.channel.flush().await.map_err(lost)
+            self.channel.write_all(bytes).await.map_err(lost)
         })
         .await
     }
