@@ -181,11 +181,14 @@ impl SshConfig {
         let mut resolved = Resolved::default();
         for option in &self.options {
             // `Match host` sees the name after a HostName already found, as in OpenSSH.
-            let hostname = resolved.hostname.as_deref().unwrap_or(target.original);
+            let hostname = match &resolved.hostname {
+                Some(hostname) => hostname.replace("%h", target.original),
+                None => target.original.to_string(),
+            };
             if option
                 .when
                 .iter()
-                .all(|condition| condition.holds(target, hostname))
+                .all(|condition| condition.holds(target, &hostname))
             {
                 resolved.offer(option);
             }
@@ -760,8 +763,11 @@ mod tests {
         let config = config(
             dir.path(),
             "Match host r1,r3 !user guest\n  ProxyCommand ssh -W %h:%p gw\nHost lab-*\n  \
-             Include conf.d/*\nMatch all\n  User everyone\n",
+             Include conf.d/*\nHost sw*\n  HostName %h.mgmt\nMatch host *.mgmt\n  Port 2022\n\
+             Match originalhost *.mgmt\n  Port 2023\nMatch all\n  User everyone\n",
         );
+        // `Match host` sees the HostName found before it; `originalhost` the name as given.
+        assert_eq!(config.lookup(&target("sw1")).port, Some(2022));
         let r1 = config.lookup(&target("r1"));
         assert_eq!(
             r1.route.unwrap().0,

@@ -123,3 +123,22 @@ pub async fn connect_async(
     let stream = super::tcp_connect_async(host, connect_deadline(host, deadline)).await?;
     Ok((AsyncSocket::Tcp(stream), AsyncCarrier::Direct))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn connect_timeout_bounds_only_the_tcp_connect() {
+        let mut host = crate::strategy::testing::jobs(1).remove(0).host;
+        let far = Instant::now() + Duration::from_secs(60);
+        assert_eq!(connect_deadline(&host, far), far);
+        host.reach.connect_timeout = Some(Duration::from_secs(2));
+        let bounded = connect_deadline(&host, far);
+        assert!(bounded < far && bounded <= Instant::now() + Duration::from_secs(2));
+        let near = Instant::now() + Duration::from_millis(10);
+        assert_eq!(connect_deadline(&host, near), near);
+    }
+}
