@@ -129,7 +129,9 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         ssh_config,
         no_ssh_config,
     } = args;
-    let ssh = ssh_setting(jump.as_deref(), ssh_config.as_deref(), *no_ssh_config)?;
+    // A lab's devices are this machine's own: a `Host *` in ~/.ssh/config is not about them.
+    let no_ssh_config = *no_ssh_config || (lab.is_some() && ssh_config.is_none());
+    let ssh = ssh_setting(jump.as_deref(), ssh_config.as_deref(), no_ssh_config)?;
     let timeout = timeout
         .map(|s| positive_seconds(s, "--timeout"))
         .transpose()?;

@@ -659,3 +659,56 @@ fn a_flood_through_the_bastion_arrives_intact_up_to_the_cap() {
         );
     }
 }
+
+#[test]
+fn home_ssh_config_is_read_by_default_but_not_for_a_lab() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    // Nothing listens on 127.0.0.2: a host this config reaches fails with `connect`.
+    std::fs::write(
+        home.path().join(".ssh/config"),
+        "Host *\n  HostName 127.0.0.2\n  Port 1\n",
+    )
+    .unwrap();
+    let lab = common::TestLab::start(1, &[]);
+    let inventory = lab.dir().join("no_port.yaml");
+    let text = std::fs::read_to_string(lab.inventory()).unwrap();
+    let without_port: String = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("port:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(without_port, text);
+    std::fs::write(&inventory, without_port).unwrap();
+    let home_env = [("HOME", home.path().to_str().unwrap())];
+    let run = |args: &[&str]| {
+        let args = [args, &["-o", "json", "-c", "show clock"]].concat();
+        json(&common::netrun_env(&args, &home_env))["hosts"][0].clone()
+    };
+    let host = run(&["-i", inventory.to_str().unwrap()]);
+    assert_eq!(host["host"], "127.0.0.2", "{host}");
+    assert_eq!(host["port"], 1, "{host}");
+    assert_eq!(host["error"]["kind"], "connect", "{host}");
+    // The inventory's own port wins over ssh_config; HostName still names the address.
+    let port = lab_port(&lab);
+    let host = run(&["-i", lab.inventory().to_str().unwrap()]);
+    assert_eq!(
+        (&host["host"], &host["port"]),
+        (&"127.0.0.2".into(), &port.into())
+    );
+    // `--no-ssh-config`, and a lab's own devices, read none.
+    let host = run(&["-i", lab.inventory().to_str().unwrap(), "--no-ssh-config"]);
+    assert_eq!(host["ok"], true, "{host}");
+    let host = run(&["--lab", "1", "--lab-profile", "instant"]);
+    assert_eq!(host["ok"], true, "{host}");
+}
+
+/// The SSH port of the lab's one device.
+fn lab_port(lab: &common::TestLab) -> u16 {
+    let text = std::fs::read_to_string(lab.inventory()).unwrap();
+    let line = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("port:"))
+        .unwrap();
+    line.trim().parse().unwrap()
+}
