@@ -134,7 +134,12 @@ async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
             session.connected();
             let shell = match AsyncSshShell::open(socket, host, session.setup_deadline()).await {
                 Ok(shell) => shell,
-                Err(err) => return Err(carrier.explain(err).await.into()),
+                Err(err) => {
+                    let err = carrier.explain(err).await;
+                    // A device that failed says nothing about its bastion: keep that.
+                    carrier.finish().await;
+                    return Err(err.into());
+                }
             };
             let ended = pump_async(session, profile, shell).await;
             carrier.finish().await;

@@ -257,6 +257,31 @@ impl Site {
         })
     }
 
+    /// Kill every process sshd forked (its connections), leaving the listener: each bastion
+    /// session dies as a bastion's would.
+    fn kill_bastion_sessions(&self) {
+        let mut pending = vec![self._sshd.0.id()];
+        let mut killed = 0;
+        while let Some(pid) = pending.pop() {
+            let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+                .into_iter()
+                .flatten();
+            for task in tasks.flatten() {
+                let children = std::fs::read_to_string(task.path().join("children"));
+                for child in children.unwrap_or_default().split_whitespace() {
+                    let child: i32 = child.parse().unwrap();
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(child),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                    killed += 1;
+                    pending.push(child as u32);
+                }
+            }
+        }
+        assert!(killed > 0, "sshd had no session to kill");
+    }
+
     /// `root@BASTION:PORT`.
     fn bastion(&self) -> String {
         format!("root@{}:{BASTION_PORT}", self.ns.inside)
@@ -711,4 +736,142 @@ fn lab_port(lab: &common::TestLab) -> u16 {
         .find_map(|line| line.trim().strip_prefix("port:"))
         .unwrap();
     line.trim().parse().unwrap()
+}
+
+/// A TCP listener on the loopback of `ns`, made by a thread that enters the namespace only to
+/// create it (a socket stays in the namespace it was made in).
+fn listener_in(ns: &Netns) -> std::net::TcpListener {
+    let path = format!("/var/run/netns/{}", ns.name);
+    std::thread::spawn(move || {
+        use std::os::fd::AsRawFd;
+        let namespace = std::fs::File::open(path).unwrap();
+        // SAFETY: setns is given an open network-namespace descriptor and CLONE_NEWNET, and
+        // moves only this thread, which opens nothing but the listener and ends right after.
+        let rc = unsafe { libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNET) };
+        assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap()
+    })
+    .join()
+    .unwrap()
+}
+
+/// Accept one connection on `listener` within `READY_LIMIT`.
+fn accept_bounded(listener: &std::net::TcpListener) -> std::net::TcpStream {
+    use std::os::fd::AsFd;
+    let mut fds = [nix::poll::PollFd::new(
+        listener.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    let limit = nix::poll::PollTimeout::try_from(READY_LIMIT.as_millis() as i32).unwrap();
+    assert_eq!(
+        nix::poll::poll(&mut fds, limit).unwrap(),
+        1,
+        "no connection came"
+    );
+    listener.accept().unwrap().0
+}
+
+#[test]
+fn a_bastion_session_that_dies_is_logged_in_again_for_the_next_host() {
+    // `silent` is a device the test plays itself, inside the namespace: it reads the SSH
+    // banner netrun's session sends through its bastion channel (so that channel is open and
+    // in use) and never answers. The test then kills the bastion's side of the worker's one
+    // bastion session: `silent` fails as closed, and R1, next in the same worker, finds the
+    // kept session dead and gets a new login. Under every strategy, with one worker.
+    let Some(site) = Site::start(1) else { return };
+    let keyed = site.ssh_config("keyed_config", "");
+    let bastion = site.bastion();
+    for strategy in netrun::strategies() {
+        let what = strategy.name();
+        let listener = listener_in(&site.ns);
+        let silent_port = listener.local_addr().unwrap().port();
+        let inventory = site.write(
+            "with_silent.yaml",
+            &format!(
+                "- {{name: silent, host: 127.0.0.1, port: {silent_port}, username: cisco, \
+                 password: cisco}}\n{}",
+                std::fs::read_to_string(&site.inventory).unwrap()
+            ),
+        );
+        let before = site.logins();
+        let mut run = Killed(
+            Command::new(NETRUN)
+                .arg("-i")
+                .arg(&inventory)
+                .arg("--ssh-config")
+                .arg(&keyed)
+                .args(["-J", &bastion, "-s", what, "-w", "1", "--timeout", "60"])
+                .args(["-o", "json", "-c", "show clock"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut device = accept_bounded(&listener);
+        device.set_read_timeout(Some(READY_LIMIT)).unwrap();
+        let mut heard = Vec::new();
+        let mut chunk = [0u8; 256];
+        while !heard.windows(8).any(|w| w == b"SSH-2.0-") {
+            let n = std::io::Read::read(&mut device, &mut chunk).expect("netrun's banner");
+            assert!(
+                n > 0 && heard.len() < 4096,
+                "{what}: no SSH banner: {heard:?}"
+            );
+            heard.extend_from_slice(&chunk[..n]);
+        }
+        site.kill_bastion_sessions();
+
+        let (tx, rx) = mpsc::channel();
+        let mut stdout = run.0.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
+            let _ = tx.send(text);
+        });
+        let text = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("netrun ended");
+        let doc: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        assert_eq!(doc["hosts"][0]["error"]["kind"], "closed", "{what}: {doc}");
+        assert_eq!(doc["hosts"][1]["ok"], true, "{what}: {doc}");
+        assert_eq!(site.logins() - before, 2, "{what}: {doc}");
+    }
+}
+
+#[test]
+fn a_device_that_fails_keeps_its_workers_bastion_session() {
+    // The first host's device refuses its password; the bastion session that carried it
+    // carries the next host too: one login per worker, under every strategy.
+    let Some(site) = Site::start(1) else { return };
+    let keyed = site.ssh_config("keyed_config", "");
+    let text = std::fs::read_to_string(&site.inventory).unwrap();
+    let refused = text
+        .replace("name: R1", "name: refused")
+        .replace("password: cisco", "password: wrong");
+    let inventory = site.write("refused_first.yaml", &format!("{refused}{text}"));
+    for strategy in netrun::strategies() {
+        let what = strategy.name();
+        let before = site.logins();
+        let out = netrun(&[
+            "-i",
+            inventory.to_str().unwrap(),
+            "--ssh-config",
+            keyed.to_str().unwrap(),
+            "-J",
+            &site.bastion(),
+            "-s",
+            what,
+            "-w",
+            "1",
+            "-o",
+            "json",
+            "-c",
+            "show clock",
+        ]);
+        let doc = json(&out);
+        assert_eq!(doc["hosts"][0]["error"]["kind"], "auth", "{what}: {doc}");
+        assert_eq!(doc["hosts"][1]["ok"], true, "{what}: {doc}");
+        assert_eq!(site.logins() - before, 1, "{what}: {doc}");
+    }
 }
