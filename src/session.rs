@@ -1,5 +1,5 @@
-//! The session driver: one `Job` in, one `Outcome` out. It connects a transport (an SSH
-//! socket comes from `transport::reach`: TCP, a jump host or a ProxyCommand), opens the
+//! The session driver: one `Job` in, one `Outcome` out. It connects a transport (the socket
+//! comes from `transport::reach`: TCP, a jump host or a ProxyCommand), opens the
 //! channel, then moves bytes between the channel and the sans-IO `Dialogue`, waking when the
 //! dialogue says (`poll_timeout`), and times the phases before it (connect, login).
 //!
@@ -24,9 +24,7 @@ use crate::strategy::{JobRunner, LocalFuture};
 use crate::transport::ssh::SshShell;
 use crate::transport::ssh_async::AsyncSshShell;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
-use crate::transport::{
-    address, reach, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received, TransportError,
-};
+use crate::transport::{address, reach, AsyncChannel, Channel, Received, TransportError};
 
 /// Bytes read per receive.
 const READ_CHUNK: usize = 16 * 1024;
@@ -87,9 +85,9 @@ fn drive_blocking(session: &mut Session) -> Result<Ended, Failure> {
             pump_blocking(session, profile, shell)
         }
         TransportKind::Telnet => {
-            let stream = tcp_connect(host, session.setup_deadline())?;
+            let (socket, _carrier) = reach::connect(host, session.setup_deadline())?;
             session.connected();
-            pump_blocking(session, profile, TelnetShell::new(stream))
+            pump_blocking(session, profile, TelnetShell::new(socket))
         }
     })
 }
@@ -146,9 +144,11 @@ async fn drive_async(session: &mut Session<'_>) -> Result<Ended, Failure> {
             ended
         }
         TransportKind::Telnet => {
-            let stream = tcp_connect_async(host, session.setup_deadline()).await?;
+            let (socket, carrier) = reach::connect_async(host, session.setup_deadline()).await?;
             session.connected();
-            pump_async(session, profile, AsyncTelnetShell::new(stream)).await
+            let ended = pump_async(session, profile, AsyncTelnetShell::new(socket)).await;
+            carrier.finish().await;
+            ended
         }
     })
 }

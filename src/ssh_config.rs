@@ -562,7 +562,7 @@ pub struct Setting {
 /// Fill every SSH host's unsaid settings from its ssh_config (its own `ssh_config_file:`, else
 /// the run's), give it `-J`'s jump hosts, and resolve its jump hosts' own names. Each file is
 /// read once.
-pub fn apply(hosts: &mut [Host], setting: &Setting, env: Env) -> anyhow::Result<()> {
+pub fn apply(hosts: &mut [Host], setting: &Setting, env: Env) -> Result<(), SshConfigError> {
     let home = PathBuf::from(env("HOME").unwrap_or_else(|| "/".into()));
     let local_user = env("USER").unwrap_or_default();
     let run_file = match &setting.choice {
@@ -577,28 +577,36 @@ pub fn apply(hosts: &mut [Host], setting: &Setting, env: Env) -> anyhow::Result<
             host.reach.proxy_command = None;
             host.reach.given.route = true;
         }
-        if host.transport != TransportKind::Ssh {
-            if !host.reach.jump.is_empty() || host.reach.proxy_command.is_some() {
-                anyhow::bail!(
-                    "host {}: jump hosts and proxy_command carry SSH only, and it uses Telnet",
-                    host.name
-                );
-            }
-            continue;
-        }
         let file = match &host.reach.ssh_config_file {
             Some(own) => Some(PathBuf::from(expand_home(own, &home))),
             None => run_file.clone(),
         };
         let Some(file) = file else { continue };
-        if !read.contains_key(&file) {
-            let config = SshConfig::read(&file, &home)?;
-            read.insert(file.clone(), config);
+        let config = read_once(&mut read, &file, &home)?;
+        if host.transport == TransportKind::Ssh {
+            fill(host, config, &home, &local_user)?;
+        } else {
+            // ssh_config is about SSH: a Telnet host keeps its inventory's settings, and only
+            // the jump hosts that carry it are looked up.
+            for jump in &mut host.reach.jump {
+                fill_jump(jump, config, &home, &local_user);
+            }
         }
-        let config = &read[&file];
-        fill(host, config, &home, &local_user)?;
     }
     Ok(())
+}
+
+/// The config in `file`, read the first time it is asked for.
+fn read_once<'m>(
+    read: &'m mut HashMap<PathBuf, SshConfig>,
+    file: &Path,
+    home: &Path,
+) -> Result<&'m SshConfig, SshConfigError> {
+    if !read.contains_key(file) {
+        let config = SshConfig::read(file, home)?;
+        read.insert(file.to_path_buf(), config);
+    }
+    Ok(&read[file])
 }
 
 /// One host's settings from `config`, where its inventory gave none.
@@ -972,14 +980,20 @@ Host *
     }
 
     #[test]
-    fn telnet_hosts_have_no_jump_host() {
+    fn telnet_hosts_take_jump_hosts_but_not_ssh_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(&file, "Host *\n  Port 2001\n  User ops\n").unwrap();
         let mut telnet = device("t1");
         telnet.transport = TransportKind::Telnet;
+        telnet.port = 23;
         let setting = Setting {
-            choice: Choice::Nothing,
+            choice: Choice::File(file),
             jump: vec![parse_jump("gw").unwrap()],
         };
-        let err = apply(&mut [telnet], &setting, &|_| None).unwrap_err();
-        assert!(err.to_string().contains("t1: jump hosts"), "{err}");
+        let mut hosts = [telnet];
+        apply(&mut hosts, &setting, &env_for(dir.path())).unwrap();
+        assert_eq!((hosts[0].port, hosts[0].username.as_str()), (23, ""));
+        assert_eq!(hosts[0].reach.jump[0].describe(), "ops@gw:2001");
     }
 }

@@ -875,3 +875,53 @@ fn a_device_that_fails_keeps_its_workers_bastion_session() {
         assert_eq!(site.logins() - before, 1, "{what}: {doc}");
     }
 }
+
+#[test]
+fn telnet_devices_are_reached_through_the_bastion_too() {
+    let Some(site) = Site::start_with(3, &["--telnet-port", "auto"]) else {
+        return;
+    };
+    let keyed = site.ssh_config("keyed_config", "");
+    let telnet = site.inventory_with("telnet.yaml", "transport: telnet");
+    let proxied = site.inventory_with(
+        "telnet_proxy.yaml",
+        &format!(
+            "transport: telnet\n  proxy_command: ssh -F none -i {} -o StrictHostKeyChecking=no \
+             -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p {BASTION_PORT} -W %h:%p \
+             root@{}",
+            site.key.display(),
+            site.ns.inside
+        ),
+    );
+    let bastion = site.bastion();
+    for strategy in netrun::strategies() {
+        let workers = strategy.workers_for(Some(2), site.devices);
+        let what = format!("telnet -J under {}", strategy.name());
+        let logins = run_all_ok(
+            &site,
+            &what,
+            &[
+                "-i",
+                telnet.to_str().unwrap(),
+                "--ssh-config",
+                keyed.to_str().unwrap(),
+                "-J",
+                &bastion,
+                "-s",
+                strategy.name(),
+                "-w",
+                "2",
+            ],
+        );
+        assert!((1..=workers).contains(&logins), "{what}: {logins} logins");
+        let what = format!("telnet proxy_command under {}", strategy.name());
+        let run = [
+            "-i",
+            proxied.to_str().unwrap(),
+            "--no-ssh-config",
+            "-s",
+            strategy.name(),
+        ];
+        assert_eq!(run_all_ok(&site, &what, &run), site.devices, "{what}");
+    }
+}

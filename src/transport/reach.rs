@@ -1,11 +1,13 @@
-//! How an SSH session's socket is obtained (a socket is any descriptor): a TCP connect, a
+//! How a session's socket is obtained (a socket is any descriptor): a TCP connect, a
 //! direct-tcpip channel through the host's jump hosts (`jump`), or a ProxyCommand child's stdio
-//! (`proxy`). What carries the socket is kept alongside it until the session is done.
+//! (`proxy`), for SSH and Telnet alike. What carries the socket is kept alongside it until the
+//! session is done.
 
-use std::net::TcpStream;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::jump::{AsyncTunnel, Tunnel};
 use super::proxy::ProxyChild;
@@ -33,6 +35,67 @@ impl AsFd for Socket {
         match self {
             Socket::Tcp(s) => s.as_fd(),
             Socket::Unix(s) => s.as_fd(),
+        }
+    }
+}
+
+impl From<TcpStream> for Socket {
+    fn from(stream: TcpStream) -> Socket {
+        Socket::Tcp(stream)
+    }
+}
+
+impl From<UnixStream> for Socket {
+    fn from(stream: UnixStream) -> Socket {
+        Socket::Unix(stream)
+    }
+}
+
+/// What the Telnet driver needs of a socket, whichever kind it is.
+impl Socket {
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Tcp(s) => s.set_read_timeout(timeout),
+            Socket::Unix(s) => s.set_read_timeout(timeout),
+        }
+    }
+
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Socket::Tcp(s) => s.set_write_timeout(timeout),
+            Socket::Unix(s) => s.set_write_timeout(timeout),
+        }
+    }
+
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            Socket::Tcp(s) => s.shutdown(how),
+            Socket::Unix(s) => s.shutdown(how),
+        }
+    }
+}
+
+impl Read for Socket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Socket::Tcp(s) => s.read(buf),
+            Socket::Unix(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Socket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Socket::Tcp(s) => s.write(buf),
+            Socket::Unix(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Socket::Tcp(s) => s.flush(),
+            Socket::Unix(s) => s.flush(),
         }
     }
 }
@@ -84,7 +147,7 @@ fn connect_deadline(host: &Host, deadline: Instant) -> Instant {
         .map_or(deadline, |bound| deadline.min(Instant::now() + bound))
 }
 
-/// `host`'s SSH socket, before `deadline`.
+/// `host`'s socket, before `deadline`.
 pub fn connect(host: &Host, deadline: Instant) -> Result<(Socket, Carrier), TransportError> {
     if !host.reach.jump.is_empty() {
         let (socket, tunnel) = super::jump::connect(host, deadline)?;
@@ -126,8 +189,6 @@ pub async fn connect_async(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]

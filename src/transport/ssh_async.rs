@@ -285,6 +285,53 @@ impl AsyncSocket {
     }
 }
 
+impl From<TcpStream> for AsyncSocket {
+    fn from(stream: TcpStream) -> AsyncSocket {
+        AsyncSocket::Tcp(stream)
+    }
+}
+
+/// For the Telnet driver, which reads and writes the socket itself.
+impl tokio::io::AsyncRead for AsyncSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for AsyncSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_flush(cx),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
 /// An `AsyncSocket` that async-ssh2-lite drives with correct readiness (see the module docs).
 pub struct ReadinessStream(AsyncSocket);
 
