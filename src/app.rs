@@ -433,5 +433,8 @@ fn public_view(h: &Host) -> serde_json::Value {
         "key_file": h.key_file,
         "groups": h.groups,
         "data": inventory::masked_data(&h.data),
+        "jump": h.reach.jump.iter().map(|hop| hop.describe()).collect::<Vec<_>>(),
+        // A ProxyCommand may carry credentials of its own (sshpass -p ...): not shown.
+        "has_proxy_command": h.reach.proxy_command.is_some(),
     })
 }

@@ -114,6 +114,19 @@ pub struct TargetArgs {
     /// order, new keys go to the first) [default: ~/.ssh/known_hosts]
     #[arg(long, value_name = "FILE", conflicts_with = "lab")]
     pub known_hosts: Vec<PathBuf>,
+    /// Reach every SSH host through these jump hosts, as `ssh -J`: USER@HOST:PORT, a comma
+    /// between hops (the first is reached first); overrides the inventory's jump_host,
+    /// proxy_command and ssh_config's ProxyJump/ProxyCommand
+    #[arg(short = 'J', long, value_name = "[USER@]HOST[:PORT][,...]")]
+    pub jump: Option<String>,
+
+    /// Read this ssh_config instead of ~/.ssh/config (a host's ssh_config_file: still wins)
+    #[arg(long, value_name = "FILE", conflicts_with = "no_ssh_config")]
+    pub ssh_config: Option<PathBuf>,
+
+    /// Read no ssh_config (a host's own ssh_config_file: is still read)
+    #[arg(long)]
+    pub no_ssh_config: bool,
 }
 
 /// How to fan out and how to report.

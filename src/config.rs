@@ -212,6 +212,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
                 .collect(),
+            reach: Default::default(),
         }
     }
 

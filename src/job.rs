@@ -109,6 +109,72 @@ pub struct Host {
     pub groups: Vec<String>,
     /// Free-form data (Nornir `data`, extra keys of the book's format) for templates.
     pub data: BTreeMap<String, serde_json::Value>,
+    /// How the SSH socket is reached (directly, through jump hosts, or a ProxyCommand) and what
+    /// ssh_config said for this host.
+    pub reach: Reach,
+}
+
+/// How a host's SSH socket is obtained, and the ssh_config values that concern it. The
+/// inventory fills it; `ssh_config::apply` then fills what the inventory left unsaid.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reach {
+    /// Jump hosts, the first one reached first; empty for a direct TCP connect.
+    pub jump: Vec<JumpHost>,
+    /// An OpenSSH ProxyCommand (`%h %p %r %n %%` not yet expanded) whose stdio carries the SSH
+    /// session; never set together with `jump`.
+    pub proxy_command: Option<String>,
+    /// The TCP connect's bound (ssh_config `ConnectTimeout`); `None`: the host's timeout.
+    pub connect_timeout: Option<Duration>,
+    /// The host's own ssh_config file (`ssh_config_file:`, as Netmiko's); `None`: the run's.
+    pub ssh_config_file: Option<String>,
+    /// ssh_config `StrictHostKeyChecking`, as written, for the host-key policy.
+    pub strict_host_key_checking: Option<String>,
+    /// ssh_config `UserKnownHostsFile` (its files, `~` expanded), for the host-key policy.
+    pub user_known_hosts_files: Vec<String>,
+    /// Settings the inventory gave itself, which ssh_config must not override.
+    pub given: Given,
+}
+
+/// Which of a host's settings its inventory gave (the others are netrun's defaults).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Given {
+    pub port: bool,
+    pub username: bool,
+    pub key_file: bool,
+    /// `jump_host` or `proxy_command`.
+    pub route: bool,
+}
+
+/// One jump host (bastion): where it is and, where it differs from the device's, how to log in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JumpHost {
+    pub host: String,
+    /// `None`: 22, unless ssh_config says.
+    pub port: Option<u16>,
+    /// `None`: the device's username.
+    pub username: Option<String>,
+    /// `None`: the device's password.
+    pub password: Option<Secret>,
+    /// `None`: the device's key file.
+    pub key_file: Option<String>,
+}
+
+impl JumpHost {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(22)
+    }
+
+    /// `[user@]host[:port]`, as `-J` takes it and messages show it (never a secret).
+    pub fn describe(&self) -> String {
+        let address = match self.port {
+            Some(port) => crate::transport::address(&self.host, port),
+            None => self.host.clone(),
+        };
+        match &self.username {
+            Some(user) => format!("{user}@{address}"),
+            None => address,
+        }
+    }
 }
 
 impl Host {
@@ -125,6 +191,12 @@ impl Host {
         let mut values: Vec<String> = secrets
             .into_iter()
             .flatten()
+            .chain(
+                self.reach
+                    .jump
+                    .iter()
+                    .filter_map(|jump| jump.password.as_ref()),
+            )
             .map(|secret| secret.expose().to_string())
             .chain(crate::inventory::secret_data_values(&self.data))
             .filter(|value| !value.is_empty())

@@ -25,6 +25,7 @@ mod preflight;
 mod report;
 mod session;
 mod settings;
+mod ssh_config;
 mod strategy;
 mod transport;
 

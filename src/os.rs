@@ -413,6 +413,28 @@ pub fn wait_socket(
     })
 }
 
+/// Wait until one of `fds` is ready for what it is asked (`(fd, readable, writable)`), hung up,
+/// or in error, or until `deadline` (`None`: no deadline). Returns whether any was ready.
+pub fn poll_ready(
+    fds: &[(BorrowedFd<'_>, bool, bool)],
+    deadline: Option<Instant>,
+) -> io::Result<bool> {
+    let mut polled: Vec<PollFd> = fds
+        .iter()
+        .map(|&(fd, readable, writable)| {
+            let mut flags = PollFlags::empty();
+            flags.set(PollFlags::POLLIN, readable);
+            flags.set(PollFlags::POLLOUT, writable);
+            PollFd::new(fd, flags)
+        })
+        .collect();
+    let ready = restarting(|| {
+        let timeout = deadline.map_or(PollTimeout::NONE, poll_timeout);
+        Ok(nix::poll::poll(&mut polled, timeout)?)
+    })?;
+    Ok(ready > 0)
+}
+
 /// Whether `fd` becomes readable (or hung up) before `deadline`.
 pub fn readable_before(fd: BorrowedFd<'_>, deadline: Instant) -> io::Result<bool> {
     Ok(poll_readable(&[fd], Some(deadline))?[0])
@@ -450,6 +472,13 @@ impl PidFd {
     /// Whether the process ends before `deadline`.
     pub fn exits_before(&self, deadline: Instant) -> io::Result<bool> {
         readable_before(self.0.as_fd(), deadline)
+    }
+}
+
+/// For an async wait (tokio's `AsyncFd`): readable once the process has ended.
+impl AsRawFd for PidFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
     }
 }
 

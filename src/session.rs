@@ -1,4 +1,5 @@
-//! The session driver: one `Job` in, one `Outcome` out. It connects a transport, opens the
+//! The session driver: one `Job` in, one `Outcome` out. It connects a transport (the socket
+//! comes from `transport::reach`: TCP, a jump host or a ProxyCommand), opens the
 //! channel, then moves bytes between the channel and the sans-IO `Dialogue`, waking when the
 //! dialogue says (`poll_timeout`), and times the phases before it (connect, login).
 //!
@@ -26,9 +27,7 @@ use crate::strategy::{stop, JobRunner, LocalFuture};
 use crate::transport::ssh::SshHandshake;
 use crate::transport::ssh_async::AsyncSshHandshake;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
-use crate::transport::{
-    address, tcp_connect, tcp_connect_async, AsyncChannel, Channel, Received, TransportError,
-};
+use crate::transport::{address, reach, AsyncChannel, Channel, Received, TransportError};
 
 /// Bytes read per receive.
 const READ_CHUNK: usize = 16 * 1024;
@@ -95,22 +94,31 @@ fn drive_blocking(
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
-    let stream = tcp_connect(host, session.setup_deadline())?;
-    session.connected();
     Ok(match host.transport {
         TransportKind::Ssh => {
+            // The carrier (a jump host's tunnel, a ProxyCommand) outlives the shell on it.
+            let (socket, mut carrier) =
+                reach::connect(host, known_hosts, session.setup_deadline())?;
+            session.connected();
             let (handshake, seen) =
-                SshHandshake::new(stream, host, known_hosts, session.setup_deadline())?;
+                SshHandshake::new(socket, host, known_hosts, session.setup_deadline())
+                    .map_err(|err| carrier.explain(err))?;
             session.host_key = Some(seen);
             if session.scan_only() {
                 handshake.disconnect(session.close_deadline());
                 return Ok(scanned());
             }
-            let shell = handshake.open_shell(host, session.setup_deadline())?;
+            let shell = handshake
+                .open_shell(host, session.setup_deadline())
+                .map_err(|err| carrier.explain(err))?;
             pump_blocking(session, profile, shell, winding)
         }
         TransportKind::Telnet if session.scan_only() => return Err(no_host_key()),
-        TransportKind::Telnet => pump_blocking(session, profile, TelnetShell::new(stream), winding),
+        TransportKind::Telnet => {
+            let (socket, _carrier) = reach::connect(host, known_hosts, session.setup_deadline())?;
+            session.connected();
+            pump_blocking(session, profile, TelnetShell::new(socket), winding)
+        }
     })
 }
 
@@ -226,22 +234,48 @@ async fn drive_async(
     let profile = session.profile()?;
     let host = &session.job.host;
     session.connecting();
-    let stream = tcp_connect_async(host, session.setup_deadline()).await?;
-    session.connected();
     Ok(match host.transport {
         TransportKind::Ssh => {
-            let (handshake, seen) =
-                AsyncSshHandshake::new(stream, host, known_hosts, session.setup_deadline()).await?;
-            session.host_key = Some(seen);
-            if session.scan_only() {
-                handshake.disconnect(session.close_deadline()).await;
-                return Ok(scanned());
-            }
-            let shell = handshake.open_shell(host, session.setup_deadline()).await?;
-            pump_async(session, profile, shell).await
+            let (socket, mut carrier) =
+                reach::connect_async(host, known_hosts, session.setup_deadline()).await?;
+            session.connected();
+            let opened =
+                match AsyncSshHandshake::new(socket, host, known_hosts, session.setup_deadline())
+                    .await
+                {
+                    Ok((handshake, seen)) => {
+                        session.host_key = Some(seen);
+                        if session.scan_only() {
+                            handshake.disconnect(session.close_deadline()).await;
+                            carrier.finish().await;
+                            return Ok(scanned());
+                        }
+                        handshake.open_shell(host, session.setup_deadline()).await
+                    }
+                    Err(err) => Err(err),
+                };
+            let shell = match opened {
+                Ok(shell) => shell,
+                Err(err) => {
+                    let err = carrier.explain(err).await;
+                    // A device that failed says nothing about its bastion: keep that.
+                    carrier.finish().await;
+                    return Err(err.into());
+                }
+            };
+            let ended = pump_async(session, profile, shell).await;
+            carrier.finish().await;
+            ended
         }
         TransportKind::Telnet if session.scan_only() => return Err(no_host_key()),
-        TransportKind::Telnet => pump_async(session, profile, AsyncTelnetShell::new(stream)).await,
+        TransportKind::Telnet => {
+            let (socket, carrier) =
+                reach::connect_async(host, known_hosts, session.setup_deadline()).await?;
+            session.connected();
+            let ended = pump_async(session, profile, AsyncTelnetShell::new(socket)).await;
+            carrier.finish().await;
+            ended
+        }
     })
 }
 

@@ -2,7 +2,7 @@
 //! sessions is given, the way ripgrep turns its LowArgs into HiArgs. show, config, inventory and
 //! bench all resolve through [`resolve`], so they cannot drift apart: it validates the flags,
 //! starts the `--lab`, loads and filters the inventory, applies `--timeout` and `--ssh-legacy` to
-//! every host, and asks for the `--ask-pass`/`--ask-key-pass` secrets at most once each.
+//! every host, then ssh_config and `-J` (`ssh_config::apply`), and asks for the `--ask-pass`/`--ask-key-pass` secrets at most once each.
 //!
 //! The result is a [`Target`]: the hosts, and the [`RunSetting`] they were resolved with, which
 //! the bench forwards to its measured children so that each child resolves the same hosts.
@@ -19,6 +19,7 @@ use crate::hostkeys::{HostKeyPolicy, KnownHosts};
 use crate::inventory::{self, Env, Inventory};
 use crate::job::{Host, Limits, Secret};
 use crate::lab::Lab;
+use crate::ssh_config;
 
 /// Asks a person for a secret (no echo) with the given prompt; injected so tests need no tty.
 pub type Ask<'a> = &'a dyn Fn(&str) -> io::Result<String>;
@@ -41,6 +42,8 @@ pub struct RunSetting {
     pub limits: Limits,
     /// `--host-key-policy` and `--known-hosts` (with `--lab`: strict, and the lab's own file).
     pub host_keys: HostKeySetting,
+    /// Which ssh_config to read, and `-J`'s jump hosts.
+    pub ssh: ssh_config::Setting,
     pub output: Output,
 }
 
@@ -140,7 +143,13 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         ssh_legacy,
         host_key_policy,
         known_hosts,
+        jump,
+        ssh_config,
+        no_ssh_config,
     } = args;
+    // A lab's devices are this machine's own: a `Host *` in ~/.ssh/config is not about them.
+    let no_ssh_config = *no_ssh_config || (lab.is_some() && ssh_config.is_none());
+    let ssh = ssh_setting(jump.as_deref(), ssh_config.as_deref(), no_ssh_config)?;
     let timeout = timeout
         .map(|s| positive_seconds(s, "--timeout"))
         .transpose()?;
@@ -177,6 +186,7 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         host.ssh_legacy |= *ssh_legacy;
         host.limits = limits;
     }
+    crate::ssh_config::apply(&mut hosts, &ssh, env)?;
     let known_hosts = apply_host_keys(&host_keys, &mut hosts, env)?;
     let credentials = Credentials {
         password: ask_once(*ask_pass, &PASSWORD, &mut hosts, ask)?,
@@ -190,6 +200,7 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         timeout,
         limits,
         host_keys,
+        ssh,
         output,
     };
     Ok(Target {
@@ -231,6 +242,27 @@ fn apply_host_keys(setting: &HostKeySetting, hosts: &mut [Host], env: Env) -> Re
     }
     let files = checked().flat_map(|h| h.host_keys.files.iter().map(PathBuf::as_path));
     KnownHosts::load(files).context("reading known_hosts")
+}
+
+/// `-J`, `--ssh-config`, `--no-ssh-config`.
+fn ssh_setting(
+    jump: Option<&str>,
+    file: Option<&Path>,
+    nothing: bool,
+) -> Result<ssh_config::Setting> {
+    let jump = match jump {
+        Some(hops) => hops
+            .split(',')
+            .map(|hop| ssh_config::parse_jump(hop).map_err(|err| anyhow!("--jump: {err}")))
+            .collect::<Result<_>>()?,
+        None => Vec::new(),
+    };
+    let choice = match (file, nothing) {
+        (Some(file), _) => ssh_config::Choice::File(file.to_path_buf()),
+        (None, true) => ssh_config::Choice::Nothing,
+        (None, false) => ssh_config::Choice::User,
+    };
+    Ok(ssh_config::Setting { choice, jump })
 }
 
 /// `--max-output SIZE`: bytes, or a number with K/M/G (KiB/MiB/GiB, powers of 1024; a
@@ -409,6 +441,7 @@ mod tests {
                 timeout: Some(Duration::from_millis(2500)),
                 limits: Limits::default(),
                 host_keys: HostKeySetting::default(),
+                ssh: ssh_config::Setting::default(),
                 output: Output::JSON,
             }
         );

@@ -293,6 +293,49 @@ fn strict_with_an_empty_known_hosts_fails_every_host_before_authentication() {
 }
 
 #[test]
+fn ssh_configs_strict_checking_and_known_hosts_file_apply_where_the_inventory_is_silent() {
+    let lab = KeyLab::start(2, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config_known_hosts");
+    std::fs::write(&file, "").unwrap();
+    let config = dir.path().join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host *\n  StrictHostKeyChecking yes\n  UserKnownHostsFile {}\n",
+            file.display()
+        ),
+    )
+    .unwrap();
+    let inventory = lab.inventory();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "-i",
+            inventory.to_str().unwrap(),
+            "--ssh-config",
+            config.to_str().unwrap(),
+            "-o",
+            "json",
+        ];
+        args.extend(extra);
+        args.extend(["show", "clock"]);
+        netrun(&args)
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    let kinds: Vec<String> = error_kinds(&doc).into_iter().map(|(_, k)| k).collect();
+    assert_eq!(kinds, ["hostkey"; 2]);
+    let message = doc["hosts"][0]["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&file.display().to_string()), "{message}");
+    assert!(lab.auth_requests().is_empty());
+    // The flag still wins over ssh_config: accept-new records into ssh_config's file.
+    let out = run(&["--host-key-policy", "accept-new"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(lines(&file).len(), 2);
+}
+
+#[test]
 fn fifty_hosts_recorded_at_once_by_threads_and_fork_leave_fifty_well_formed_lines() {
     let lab = KeyLab::start(50, &[]);
     let dir = tempfile::tempdir().unwrap();

@@ -27,6 +27,7 @@ use crate::inventory;
 use crate::job::Limits;
 use crate::os::StopSource;
 use crate::settings::{self, Credentials, HostKeySetting, Output, RunSetting};
+use crate::ssh_config;
 use crate::strategy::StrategyKind;
 
 pub use inside::Inside;
@@ -284,6 +285,7 @@ impl Children {
                     policy,
                     known_hosts,
                 },
+            ssh: ssh_config::Setting { choice, jump },
             output: Output { format, verbose },
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
@@ -301,6 +303,19 @@ impl Children {
         }
         if *ssh_legacy {
             cmd.arg("--ssh-legacy");
+        }
+        if !jump.is_empty() {
+            let hops: Vec<String> = jump.iter().map(|hop| hop.describe()).collect();
+            cmd.args(["--jump", &hops.join(",")]);
+        }
+        match choice {
+            ssh_config::Choice::User => {}
+            ssh_config::Choice::File(file) => {
+                cmd.arg("--ssh-config").arg(file);
+            }
+            ssh_config::Choice::Nothing => {
+                cmd.arg("--no-ssh-config");
+            }
         }
         if *max_output != Limits::default().max_output {
             cmd.args(["--max-output", &max_output.to_string()]);
@@ -600,6 +615,7 @@ mod tests {
             timeout: None,
             limits: Limits::default(),
             host_keys: HostKeySetting::default(),
+            ssh: ssh_config::Setting::default(),
             output: Output::JSON,
         }
     }

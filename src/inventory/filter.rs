@@ -146,6 +146,7 @@ mod tests {
             host_keys: Default::default(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
             data: BTreeMap::new(),
+            reach: Default::default(),
         }
     }
 

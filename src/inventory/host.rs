@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::dialogue::platform::{device_type_names, lookup_device_type, DeviceType};
 use crate::hostkeys::{HostKeyCheck, HostKeyPolicy};
-use crate::job::{Host, Secret, TransportKind};
+use crate::job::{Given, Host, JumpHost, Reach, Secret, TransportKind};
 
 use super::address;
 use super::env::{expand, Env};
@@ -240,6 +240,9 @@ pub(crate) struct HostSpec<'d> {
     pub(crate) key_file: Option<Located<'d>>,
     pub(crate) key_passphrase: Option<Located<'d>>,
     pub(crate) host_key_policy: Option<Located<'d>>,
+    pub(crate) jump_host: Option<Located<'d>>,
+    pub(crate) proxy_command: Option<Located<'d>>,
+    pub(crate) ssh_config_file: Option<Located<'d>>,
     /// Data keys with their values, first one found wins.
     pub(crate) data: Vec<(String, Located<'d>)>,
     /// The keys in `data`, so that offering one costs the same however many there are.
@@ -256,6 +259,9 @@ pub(crate) const NETRUN_KEYS: &[&str] = &[
     "key_file",
     "key_passphrase",
     "host_key_policy",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 impl<'d> HostSpec<'d> {
@@ -275,6 +281,9 @@ impl<'d> HostSpec<'d> {
             "key_file" => &mut self.key_file,
             "key_passphrase" => &mut self.key_passphrase,
             "host_key_policy" => &mut self.host_key_policy,
+            "jump_host" => &mut self.jump_host,
+            "proxy_command" => &mut self.proxy_command,
+            "ssh_config_file" => &mut self.ssh_config_file,
             _ => return None,
         })
     }
@@ -333,6 +342,7 @@ impl<'d> HostSpec<'d> {
         for (key, at) in &self.data {
             data.insert(key.clone(), at.json(env)?);
         }
+        let reach = self.reach(env)?;
         Ok(Host {
             name,
             host,
@@ -367,6 +377,35 @@ impl<'d> HostSpec<'d> {
             },
             groups,
             data,
+            reach,
+        })
+    }
+
+    /// `jump_host`, `proxy_command` and `ssh_config_file`, and which settings the inventory
+    /// gave (ssh_config fills only the others).
+    fn reach(&self, env: Env) -> Result<Reach, InventoryError> {
+        let jump = match &self.jump_host {
+            Some(at) => jump_hosts(at, env)?,
+            None => Vec::new(),
+        };
+        let proxy_command = optional_text(&self.proxy_command, env)?;
+        if let (Some(command), Some(at)) = (&proxy_command, &self.proxy_command) {
+            if !jump.is_empty() {
+                return Err(at.error("is given with jump_host: give one or the other"));
+            }
+            crate::transport::proxy::check(command).map_err(|err| at.error(err))?;
+        }
+        Ok(Reach {
+            given: Given {
+                port: self.port.is_some(),
+                username: optional_text(&self.username, env)?.is_some(),
+                key_file: self.key_file.is_some(),
+                route: !jump.is_empty() || proxy_command.is_some(),
+            },
+            jump,
+            proxy_command,
+            ssh_config_file: optional_text(&self.ssh_config_file, env)?.map(|p| home(p, env)),
+            ..Reach::default()
         })
     }
     /// The address to connect to; required.
@@ -404,6 +443,59 @@ impl<'d> HostSpec<'d> {
         };
         Ok(given.unwrap_or_else(|| transport.default_port()))
     }
+}
+
+/// `jump_host:` — `user@host:port` (`,` for a chain), a map with its own `host`, `port`,
+/// `username`, `password`, `key_file`, or a list of either, the first reached first.
+fn jump_hosts(at: &Located, env: Env) -> Result<Vec<JumpHost>, InventoryError> {
+    match at.node {
+        Node::Seq(items) => {
+            let mut hops = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                hops.extend(jump_hosts(&at.item(i, item), env)?);
+            }
+            Ok(hops)
+        }
+        Node::Map(_) => jump_map(at, env).map(|hop| vec![hop]),
+        _ => {
+            let text = at.non_empty_text(env)?.unwrap_or_default();
+            text.split(',')
+                .map(|hop| crate::ssh_config::parse_jump(hop).map_err(|err| at.error(err)))
+                .collect()
+        }
+    }
+}
+
+/// One jump host written as a map.
+fn jump_map(at: &Located, env: Env) -> Result<JumpHost, InventoryError> {
+    let mut hop = JumpHost {
+        host: String::new(),
+        port: None,
+        username: None,
+        password: None,
+        key_file: None,
+    };
+    for (key, value) in at.entries()? {
+        let mut field = at.child(key, value);
+        field.field = format!("{}.{key}", at.field);
+        match key.as_str() {
+            "host" | "hostname" | "ip" => hop.host = field.non_empty_text(env)?.unwrap_or_default(),
+            "port" => hop.port = Some(field.port(env)?),
+            "username" => hop.username = field.non_empty_text(env)?,
+            "password" => hop.password = field.non_empty_text(env)?.map(Secret::new),
+            "key_file" => hop.key_file = field.non_empty_text(env)?.map(|p| home(p, env)),
+            _ => {
+                return Err(at.key_error(
+                    key,
+                    "unknown jump host key (host, port, username, password, key_file)",
+                ))
+            }
+        }
+    }
+    if hop.host.is_empty() {
+        return Err(at.error("has no host: give the jump host's address as `host`"));
+    }
+    Ok(hop)
 }
 
 /// A number as a person would write it: `-3`, `2.5`, `1e300` (not 301 digits), `inf`.
@@ -529,4 +621,121 @@ pub(crate) fn check_unique_names(
         seen.insert(&host.name, i);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod reach_tests {
+    use std::path::Path;
+
+    use crate::inventory::{load, InventoryError};
+    use crate::job::{Host, Secret};
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "HOME" => Some("/home/me".into()),
+            "JUMP_PASS" => Some("hop-secret".into()),
+            _ => None,
+        }
+    }
+
+    fn write(dir: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+
+    fn book(text: &str) -> Result<Vec<Host>, InventoryError> {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &[("devices.yaml", text)]);
+        load(&dir.path().join("devices.yaml"), &env).map(|inventory| inventory.hosts)
+    }
+
+    #[test]
+    fn jump_hosts_are_a_string_a_chain_a_map_or_a_list() {
+        let hosts = book(
+            "- {name: a, host: 10.0.0.1, jump_host: 'ops@gw:2222,second'}\n\
+             - name: b\n  host: 10.0.0.2\n  jump_host:\n    host: gw\n    port: 2200\n    \
+             username: hop\n    password: ${JUMP_PASS}\n    key_file: ~/.ssh/hop\n\
+             - {name: c, host: 10.0.0.3, jump_host: [first, {host: second, port: 22}]}\n\
+             - {name: d, host: 10.0.0.4, proxy_command: 'ssh -W %h:%p gw', ssh_config_file: ~/cfg}\n",
+        )
+        .unwrap();
+        let described = |host: &Host| -> Vec<String> {
+            host.reach.jump.iter().map(|hop| hop.describe()).collect()
+        };
+        assert_eq!(described(&hosts[0]), ["ops@gw:2222", "second"]);
+        assert!(hosts[0].reach.given.route);
+        let hop = &hosts[1].reach.jump[0];
+        assert_eq!(hop.describe(), "hop@gw:2200");
+        assert_eq!(hop.password, Some(Secret::new("hop-secret")));
+        assert_eq!(hop.key_file.as_deref(), Some("/home/me/.ssh/hop"));
+        // The jump host's password is masked like the device's own.
+        assert!(hosts[1].secret_values().contains(&"hop-secret".to_string()));
+        assert_eq!(described(&hosts[2]), ["first", "second:22"]);
+        let d = &hosts[3].reach;
+        assert_eq!(d.proxy_command.as_deref(), Some("ssh -W %h:%p gw"));
+        assert_eq!(d.ssh_config_file.as_deref(), Some("/home/me/cfg"));
+        assert!(d.jump.is_empty() && d.given.route);
+        assert!(!d.given.port && !d.given.username && !d.given.key_file);
+    }
+
+    #[test]
+    fn nornir_jump_hosts_inherit_from_groups_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                (
+                    "hosts.yaml",
+                    "R1:\n  hostname: 10.0.0.1\n  groups: [dc1]\nR2:\n  hostname: 10.0.0.2\n\
+                     R3:\n  hostname: 10.0.0.3\n  port: 2222\n  username: me\n  \
+                     jump_host: own@gw3\n",
+                ),
+                ("groups.yaml", "dc1:\n  jump_host: dc1-gw:2201\n"),
+                ("defaults.yaml", "jump_host: [edge-gw, core-gw]\n"),
+            ],
+        );
+        let hosts = load(dir.path(), &env).unwrap().hosts;
+        let chain = |i: usize| -> Vec<String> {
+            hosts[i]
+                .reach
+                .jump
+                .iter()
+                .map(|hop| hop.describe())
+                .collect()
+        };
+        assert_eq!(chain(0), ["dc1-gw:2201"]);
+        assert_eq!(chain(1), ["edge-gw", "core-gw"]);
+        assert_eq!(chain(2), ["own@gw3"]);
+        assert!(hosts[2].reach.given.port && hosts[2].reach.given.username);
+    }
+
+    #[test]
+    fn bad_jump_hosts_and_proxy_commands_name_their_place() {
+        for (text, says) in [
+            (
+                "- {name: a, host: h, jump_host: 'gw:0'}\n",
+                "devices.yaml:1:33: jump_host: \"gw:0\"",
+            ),
+            (
+                "- {name: a, host: h, jump_host: {port: 22}}\n",
+                "jump_host: has no host",
+            ),
+            (
+                "- {name: a, host: h, jump_host: {host: gw, pasword: x}}\n",
+                "pasword: unknown jump host key",
+            ),
+            (
+                "- {name: a, host: h, jump_host: gw, proxy_command: nc %h %p}\n",
+                "proxy_command: is given with jump_host",
+            ),
+            (
+                "- {name: a, host: h, proxy_command: 'nc %h %y'}\n",
+                "proxy_command: unknown token %y",
+            ),
+        ] {
+            let err = book(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{text}: {err}");
+        }
+    }
 }

@@ -35,6 +35,9 @@ pub(crate) const BOOK_KEYS: &[&str] = &[
     "key_file",
     "key_passphrase",
     "host_key_policy",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 /// A Nornir host, group or defaults map: Nornir's keys and netrun's own.
@@ -59,7 +62,15 @@ pub(crate) const NORNIR_KEYS: &[&str] = &[
 
 /// The fields of one plugin's Nornir `connection_options`.
 pub(crate) const CONNECTION_OPTION_KEYS: &[&str] = &[
-    "hostname", "port", "username", "password", "platform", "extras",
+    "hostname",
+    "port",
+    "username",
+    "password",
+    "platform",
+    "extras",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 /// The known key `key` is a misspelling of, if it is not known itself and is close to one of

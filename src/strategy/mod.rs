@@ -345,6 +345,7 @@ pub(crate) mod testing {
                     host_keys: Default::default(),
                     groups: Vec::new(),
                     data: Default::default(),
+                    reach: Default::default(),
                 },
                 task: Task::Show {
                     commands: vec!["show checksum".into()],

@@ -1,10 +1,14 @@
 //! Transports: byte channels to a device's CLI, blocking and async, each read and write bounded
 //! by a deadline the caller gives. The session driver pumps a `Dialogue` over a `Channel`
 //! (blocking) or an `AsyncChannel` (tokio), waiting until the instant the dialogue asks for
-//! (`poll_timeout`); it never sees SSH or Telnet details. SSH (libssh2, blocking and
+//! (`poll_timeout`); it never sees SSH or Telnet details. `reach` obtains an SSH session's
+//! socket: TCP, a jump host's channel (`jump`) or a ProxyCommand (`proxy`). SSH (libssh2, blocking and
 //! async) and Telnet (a sans-IO codec with blocking and async adapters) implement these two small
 //! traits.
 
+pub mod jump;
+pub mod proxy;
+pub mod reach;
 pub mod ssh;
 pub mod ssh_async;
 pub mod telnet;

@@ -1,5 +1,5 @@
-//! SSH over libssh2 (the `ssh2` crate), blocking: TCP connect, handshake, authentication, a pty
-//! and a shell. Also what the async transport (`ssh_async`) shares with it, so the two differ only
+//! SSH over libssh2 (the `ssh2` crate), blocking: handshake, authentication, a pty and a shell,
+//! on any socket (TCP, or a socketpair end that a jump host or ProxyCommand carries: `reach`). Also what the async transport (`ssh_async`) shares with it, so the two differ only
 //! in their I/O calls: the algorithm lists, the choice and order of authentication methods (key
 //! file, SSH agent, password, keyboard-interactive), how an attempt is judged, the pty shape and
 //! the classification of libssh2 errors.
@@ -12,7 +12,6 @@
 //! as OpenSSH orders them, so a device with several keys shows the one on record.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::path::Path;
 use std::time::Instant;
@@ -77,6 +76,7 @@ const ERROR_SOCKET_SEND: i32 = -7;
 const ERROR_TIMEOUT: i32 = -9;
 const ERROR_SOCKET_DISCONNECT: i32 = -13;
 const ERROR_AUTHENTICATION_FAILED: i32 = -18;
+const ERROR_CHANNEL_FAILURE: i32 = -21;
 const ERROR_PUBLICKEY_UNVERIFIED: i32 = -19;
 const ERROR_SOCKET_RECV: i32 = -43;
 
@@ -322,6 +322,12 @@ fn session_code(err: &ssh2::Error) -> Option<i32> {
     }
 }
 
+/// True when a server refused to open a channel (for direct-tcpip: it could not reach the
+/// address), as opposed to the connection failing.
+pub fn is_channel_refused(err: &ssh2::Error) -> bool {
+    session_code(err) == Some(ERROR_CHANNEL_FAILURE)
+}
+
 /// True when the server rejected credentials (as opposed to the connection failing).
 pub fn is_rejection(err: &ssh2::Error) -> bool {
     matches!(
@@ -373,7 +379,7 @@ pub struct SshHandshake {
 impl SshHandshake {
     /// Key exchange on `stream` and the host key check, before `deadline`.
     pub fn new(
-        stream: TcpStream,
+        stream: impl AsRawFd + 'static,
         host: &Host,
         known: &KnownHosts,
         deadline: Instant,
@@ -416,8 +422,21 @@ impl SshHandshake {
     }
 }
 
+/// Handshake, check the host key and authenticate on `stream` before `deadline`: a jump host's
+/// logged-in session, which will carry direct-tcpip channels.
+pub fn login(
+    stream: impl AsRawFd + 'static,
+    host: &Host,
+    known: &KnownHosts,
+    deadline: Instant,
+) -> Result<Session, TransportError> {
+    let (SshHandshake { session }, _seen) = SshHandshake::new(stream, host, known, deadline)?;
+    authenticate(&session, host, deadline)?;
+    Ok(session)
+}
+
 /// Set libssh2's timeout for the next blocking call to the time left before `deadline`.
-fn arm(session: &Session, deadline: Instant, phase: Phase) -> Result<(), TransportError> {
+pub fn arm(session: &Session, deadline: Instant, phase: Phase) -> Result<(), TransportError> {
     let left = time_left(deadline, phase.describe())?;
     // 0 means "no timeout" to libssh2, so round up to at least 1 ms.
     let ms = u32::try_from(left.as_millis()).unwrap_or(u32::MAX).max(1);
@@ -547,10 +566,9 @@ impl SshShell {
 impl Channel for SshShell {
     fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
         arm(&self.session, deadline, Phase::Io)?;
-        self.channel
-            .write_all(bytes)
-            .and_then(|()| self.channel.flush())
-            .map_err(|err| io_error(&err))
+        // No `flush`: libssh2 sends as it writes, and its channel flush (libssh2_channel_flush_ex)
+        // *discards* the device's output already received and not yet read.
+        self.channel.write_all(bytes).map_err(|err| io_error(&err))
     }
 
     fn recv(
@@ -612,6 +630,7 @@ mod tests {
             host_keys: Default::default(),
             groups: Vec::new(),
             data: Default::default(),
+            reach: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! clear its cached readiness; async-ssh2-lite's own tokio stream therefore re-polls every
 //! millisecond while waiting. `ReadinessStream` instead runs each libssh2 call inside
 //! `TcpStream::try_io`, so a `WouldBlock` clears the readiness and the task sleeps in epoll until
-//! the socket really has something for it.
+//! the socket really has something for it. The socket is TCP or a socketpair end (`AsyncSocket`).
 //!
 //! The host key is checked right after the key exchange, before any authentication (see the
 //! `ssh` module). The known_hosts lookup and a new key's locked append are plain file I/O on the
@@ -23,7 +23,7 @@ use async_ssh2_lite::ssh2::{BlockDirections, Session};
 use async_ssh2_lite::util::ssh2_error_is_would_block;
 use async_ssh2_lite::{AsyncChannel as SshChannel, AsyncSession, AsyncSessionStream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 
 use super::ssh::{
     agent_available, agent_rejected, auth_methods_to_try, check_host_key, classify, failed_attempt,
@@ -82,12 +82,12 @@ pub struct AsyncSshHandshake {
 impl AsyncSshHandshake {
     /// Key exchange on `stream` and the host key check, before `deadline`.
     pub async fn new(
-        stream: TcpStream,
+        socket: AsyncSocket,
         host: &Host,
         known: &KnownHosts,
         deadline: Instant,
     ) -> Result<(AsyncSshHandshake, HostKeySeen), TransportError> {
-        let mut session = AsyncSession::new(ReadinessStream(stream), None)
+        let mut session = AsyncSession::new(ReadinessStream(socket), None)
             .map_err(|e| classify_async(&e, Phase::Handshake))?;
         before(deadline, Phase::Handshake, async {
             for (method, preferences) in preferences_for(host, known) {
@@ -136,6 +136,20 @@ impl AsyncSshHandshake {
         .await?;
         Ok(AsyncSshShell { session, channel })
     }
+}
+
+/// Handshake, check the host key and authenticate on `socket` before `deadline`: a jump host's
+/// logged-in session, which will carry direct-tcpip channels.
+pub async fn login(
+    socket: AsyncSocket,
+    host: &Host,
+    known: &KnownHosts,
+    deadline: Instant,
+) -> Result<AsyncSession<ReadinessStream>, TransportError> {
+    let (AsyncSshHandshake { session }, _seen) =
+        AsyncSshHandshake::new(socket, host, known, deadline).await?;
+    before(deadline, Phase::Auth, authenticate(&session, host)).await?;
+    Ok(session)
 }
 
 /// The blocking module's authentication, with awaits.
@@ -226,9 +240,9 @@ fn libssh2_answer(
 impl AsyncChannel for AsyncSshShell {
     async fn send(&mut self, bytes: &[u8], deadline: Instant) -> Result<(), TransportError> {
         before(deadline, Phase::Io, async {
+            // No `flush`: it would discard received output (see the blocking `send`).
             let lost = |err: io::Error| io_error(&err, Phase::Io);
-            self.channel.write_all(bytes).await.map_err(lost)?;
-            self.channel.flush().await.map_err(lost)
+            self.channel.write_all(bytes).await.map_err(lost)
         })
         .await
     }
@@ -265,12 +279,99 @@ impl AsyncChannel for AsyncSshShell {
     }
 }
 
-/// A tokio `TcpStream` that async-ssh2-lite drives with correct readiness (see the module docs).
-pub struct ReadinessStream(TcpStream);
+/// The socket an async SSH session runs over: TCP, or one end of a socketpair that a jump
+/// host's channel or a ProxyCommand carries.
+pub enum AsyncSocket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl AsyncSocket {
+    async fn ready(&self, interest: Interest) -> io::Result<tokio::io::Ready> {
+        match self {
+            AsyncSocket::Tcp(s) => s.ready(interest).await,
+            AsyncSocket::Unix(s) => s.ready(interest).await,
+        }
+    }
+
+    fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        match self {
+            AsyncSocket::Tcp(s) => s.try_io(interest, f),
+            AsyncSocket::Unix(s) => s.try_io(interest, f),
+        }
+    }
+
+    fn poll_read_ready(&self, cx: &mut Context) -> Poll<io::Result<()>> {
+        match self {
+            AsyncSocket::Tcp(s) => s.poll_read_ready(cx),
+            AsyncSocket::Unix(s) => s.poll_read_ready(cx),
+        }
+    }
+
+    fn poll_write_ready(&self, cx: &mut Context) -> Poll<io::Result<()>> {
+        match self {
+            AsyncSocket::Tcp(s) => s.poll_write_ready(cx),
+            AsyncSocket::Unix(s) => s.poll_write_ready(cx),
+        }
+    }
+}
+
+impl From<TcpStream> for AsyncSocket {
+    fn from(stream: TcpStream) -> AsyncSocket {
+        AsyncSocket::Tcp(stream)
+    }
+}
+
+/// For the Telnet driver, which reads and writes the socket itself.
+impl tokio::io::AsyncRead for AsyncSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for AsyncSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_flush(cx),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            AsyncSocket::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            AsyncSocket::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// An `AsyncSocket` that async-ssh2-lite drives with correct readiness (see the module docs).
+pub struct ReadinessStream(AsyncSocket);
 
 impl AsRawFd for ReadinessStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.0.as_raw_fd()
+        match &self.0 {
+            AsyncSocket::Tcp(s) => s.as_raw_fd(),
+            AsyncSocket::Unix(s) => s.as_raw_fd(),
+        }
     }
 }
 
@@ -443,10 +544,15 @@ mod tests {
                 .await
                 .unwrap();
             let (_server_side, _) = listener.accept().await.unwrap();
-            let err = AsyncSshHandshake::new(stream, &host, &KnownHosts::default(), deadline)
-                .await
-                .err()
-                .unwrap();
+            let err = AsyncSshHandshake::new(
+                AsyncSocket::Tcp(stream),
+                &host,
+                &KnownHosts::default(),
+                deadline,
+            )
+            .await
+            .err()
+            .unwrap();
             assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
             assert!(err.message.contains("handshake"), "{err}");
         });

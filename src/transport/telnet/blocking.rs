@@ -1,18 +1,19 @@
-//! The blocking Telnet driver: a std `TcpStream` whose read and write timeouts are set from each
-//! operation's deadline, pumping the shared `Connection`.
+//! The blocking Telnet driver: a socket (TCP, or a socketpair end a jump host or ProxyCommand
+//! carries) whose read and write timeouts are set from each operation's deadline, pumping the
+//! shared `Connection`.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::time::Instant;
 
 use super::{io_error, Connection, RECEIVING, SENDING};
 use crate::os::{self, SocketWait};
+use crate::transport::reach::Socket;
 use crate::transport::{time_left, Channel, Received, TransportError};
 
 /// A Telnet session to a device's CLI (not yet logged in: the dialogue answers the login).
 pub struct TelnetShell {
-    stream: TcpStream,
+    stream: Socket,
     connection: Connection,
     /// Raw bytes as read, before decoding.
     raw: Vec<u8>,
@@ -20,9 +21,9 @@ pub struct TelnetShell {
 
 impl TelnetShell {
     /// Speak Telnet on a connected `stream`.
-    pub fn new(stream: TcpStream) -> TelnetShell {
+    pub fn new(stream: impl Into<Socket>) -> TelnetShell {
         TelnetShell {
-            stream,
+            stream: stream.into(),
             connection: Connection::default(),
             raw: Vec::new(),
         }
@@ -101,6 +102,7 @@ impl Channel for TelnetShell {
 
 #[cfg(test)]
 mod tests {
+    use std::net::TcpStream;
     use std::time::Duration;
 
     use super::*;

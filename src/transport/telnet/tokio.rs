@@ -1,17 +1,18 @@
-//! The async Telnet driver for the tokio strategy: a tokio `TcpStream`, each operation bounded by
-//! `timeout_at` its deadline, pumping the shared `Connection`.
+//! The async Telnet driver for the tokio strategy: a tokio socket (TCP, or a socketpair end a
+//! jump host or ProxyCommand carries), each operation bounded by `timeout_at` its deadline,
+//! pumping the shared `Connection`.
 
 use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::{io_error, Connection, RECEIVING, SENDING};
+use crate::transport::ssh_async::AsyncSocket;
 use crate::transport::{AsyncChannel, Received, TransportError};
 
 /// A Telnet session to a device's CLI, driven by tokio (not yet logged in).
 pub struct AsyncTelnetShell {
-    stream: TcpStream,
+    stream: AsyncSocket,
     connection: Connection,
     /// Raw bytes as read, before decoding.
     raw: Vec<u8>,
@@ -19,9 +20,9 @@ pub struct AsyncTelnetShell {
 
 impl AsyncTelnetShell {
     /// Speak Telnet on a connected `stream`.
-    pub fn new(stream: TcpStream) -> AsyncTelnetShell {
+    pub fn new(stream: impl Into<AsyncSocket>) -> AsyncTelnetShell {
         AsyncTelnetShell {
-            stream,
+            stream: stream.into(),
             connection: Connection::default(),
             raw: Vec::new(),
         }
@@ -79,6 +80,8 @@ impl AsyncChannel for AsyncTelnetShell {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use tokio::net::TcpStream;
 
     use super::*;
     use crate::job::ErrorKind;
