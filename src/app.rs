@@ -23,6 +23,7 @@ use crate::config::{self, LineSource};
 use crate::inventory;
 use crate::job::{ConfigPlan, ErrorKind, EventSink, Host, Job, NoEvents, Outcome, Task};
 use crate::os::{self, StopSource};
+use crate::parse::{locate, Parser};
 use crate::preflight;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
@@ -102,6 +103,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     if let Some(dir) = &args.save {
         preflight::writable_dir("--save", dir)?;
     }
+    let parser = settings::parser(&args.parse, &settings::process_env, &locate::ask_python)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -120,6 +122,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
         &args.exec,
         target.setting.output,
         args.save.as_deref(),
+        parser,
         offset,
         stop,
     )
@@ -169,6 +172,7 @@ fn run_config(
         &args.exec,
         target.setting.output,
         args.save_dir.as_deref(),
+        None,
         offset,
         stop,
     )
@@ -197,13 +201,14 @@ fn preflight_bench(args: &BenchArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Run `jobs` under the chosen strategy and report as `output` says. Shared by every subcommand
-/// that talks to devices.
+/// Run `jobs` under the chosen strategy (each worker parsing its outputs when `parser` is given)
+/// and report as `output` says. Shared by every subcommand that talks to devices.
 fn execute(
     jobs: Vec<Job>,
     exec: &ExecArgs,
     output: Output,
     save_dir: Option<&Path>,
+    parser: Option<Parser>,
     offset: UtcOffset,
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
@@ -216,8 +221,12 @@ fn execute(
         (Some(progress), false) => progress.clone(),
         (None, false) => Arc::new(NoEvents),
     };
+    if let Some(parser) = &parser {
+        parser.prepare(&jobs);
+    }
+    let parsing = parser.is_some();
     let started = Instant::now();
-    let runner = Arc::new(SessionRunner::new(started));
+    let runner = Arc::new(SessionRunner::new(started, parser.map(Arc::new)));
     let run = strategy::run(exec.strategy, jobs, workers, runner, events, stop)?;
     let wall = started.elapsed();
     if let Some(progress) = progress {
@@ -228,6 +237,7 @@ fn execute(
         strategy: exec.strategy,
         workers,
         wall,
+        parsing,
     };
     let mut stdout = std::io::stdout().lock();
     let written = match output.format {

@@ -19,6 +19,7 @@ use crate::job::{
     now_us, CommandResult, ConfigResult, ErrorKind, Event, EventKind, EventSink, Failure, Job,
     Outcome, Secret, Task, Timings, TransportKind, Worker,
 };
+use crate::parse::Parser;
 use crate::strategy::{JobRunner, LocalFuture};
 use crate::transport::ssh::SshShell;
 use crate::transport::ssh_async::AsyncSshShell;
@@ -37,14 +38,16 @@ const MESSAGE_LIMIT: usize = 200;
 /// Runs jobs as real sessions. Start offsets in `Timings` are measured from `epoch`.
 pub struct SessionRunner {
     epoch: Instant,
+    /// `--parse`: outputs are parsed here, in the worker that ran the session.
+    parser: Option<Arc<Parser>>,
 }
 
 impl SessionRunner {
-    pub fn new(epoch: Instant) -> Self {
+    pub fn new(epoch: Instant, parser: Option<Arc<Parser>>) -> Self {
         // Compile the platform profiles' patterns now: forked workers then inherit them instead
         // of each compiling its own copy, and no host's timings include the work.
         let _ = platform::profile_names();
-        SessionRunner { epoch }
+        SessionRunner { epoch, parser }
     }
 }
 
@@ -52,7 +55,7 @@ impl JobRunner for SessionRunner {
     fn run_blocking(&self, job: &Job, worker: Worker, events: &dyn EventSink) -> Outcome {
         let mut session = Session::new(job, worker, events, self.epoch);
         let ended = drive_blocking(&mut session).unwrap_or_else(not_started);
-        session.finish(ended)
+        session.finish(ended, self.parser.as_deref())
     }
 
     fn run_async(
@@ -62,10 +65,11 @@ impl JobRunner for SessionRunner {
         events: Arc<dyn EventSink>,
     ) -> LocalFuture<Outcome> {
         let epoch = self.epoch;
+        let parser = self.parser.clone();
         Box::pin(async move {
             let mut session = Session::new(&job, worker, events.as_ref(), epoch);
             let ended = drive_async(&mut session).await.unwrap_or_else(not_started);
-            session.finish(ended)
+            session.finish(ended, parser.as_deref())
         })
     }
 }
@@ -345,8 +349,9 @@ impl<'a> Session<'a> {
         });
     }
 
-    /// The host's `Outcome`; a command the device rejected fails the host with `Command`.
-    fn finish(self, ended: Ended) -> Outcome {
+    /// The host's `Outcome`, its outputs parsed when `parser` is given; a command the device
+    /// rejected fails the host with `Command`.
+    fn finish(self, ended: Ended, parser: Option<&Parser>) -> Outcome {
         let Ended { results, failure } = ended;
         let login_started = self.connected.unwrap_or(self.started);
         let auth_us = results
@@ -373,11 +378,8 @@ impl<'a> Session<'a> {
                 (config, Some(failure))
             }
         };
-        self.emit(EventKind::Finished {
-            ok: failure.is_none(),
-        });
         let host = &self.job.host;
-        Outcome {
+        let mut outcome = Outcome {
             index: self.job.index,
             name: host.name.clone(),
             host: host.host.clone(),
@@ -392,7 +394,12 @@ impl<'a> Session<'a> {
                 ..self.timings.clone()
             },
             worker: self.worker.clone(),
+        };
+        if let Some(parser) = parser {
+            parser.apply(&host.platform, &mut outcome);
         }
+        self.emit(EventKind::Finished { ok: outcome.ok() });
+        outcome
     }
 }
 
@@ -446,6 +453,7 @@ mod tests {
             output_bytes: None,
             start_us: 0,
             duration_us: 0,
+            parse: None,
         }
     }
 
@@ -485,7 +493,7 @@ mod tests {
         job.host.port = port;
         let events = EventLog::default();
         let outcome =
-            SessionRunner::new(Instant::now()).run_blocking(&job, Worker::current(), &events);
+            SessionRunner::new(Instant::now(), None).run_blocking(&job, Worker::current(), &events);
         assert_eq!(
             outcome.failure.as_ref().map(|f| f.kind),
             Some(ErrorKind::Connect)
@@ -547,7 +555,7 @@ mod tests {
     #[test]
     fn both_drivers_wake_at_the_dialogues_deadline() {
         let (port, server) = quiet_telnet_device();
-        let runner = SessionRunner::new(Instant::now());
+        let runner = SessionRunner::new(Instant::now(), None);
         let job = quiet_telnet_job(port);
         let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents);
         assert_timed_out_waiting_for_login(&outcome);
@@ -572,7 +580,7 @@ mod tests {
         let mut job = jobs(1).remove(0);
         job.host.port = listener.local_addr().unwrap().port();
         job.host.timeout = Duration::from_millis(300);
-        let outcome = SessionRunner::new(Instant::now()).run_blocking(
+        let outcome = SessionRunner::new(Instant::now(), None).run_blocking(
             &job,
             Worker::current(),
             &crate::job::NoEvents,

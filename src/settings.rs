@@ -13,10 +13,12 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 
-use crate::cli::{OutputFormat, TargetArgs};
+use crate::cli::{OutputFormat, ParseArgs, ParseEngine, TargetArgs};
 use crate::inventory::{self, Env, Inventory};
 use crate::job::{Host, Limits, Secret};
 use crate::lab::Lab;
+use crate::parse::locate::{self, AskPython};
+use crate::parse::{Parser, Templates};
 
 /// Asks a person for a secret (no echo) with the given prompt; injected so tests need no tty.
 pub type Ask<'a> = &'a dyn Fn(&str) -> io::Result<String>;
@@ -165,6 +167,29 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         hosts,
         origin,
     })
+}
+
+/// The run's parsing from `--parse`, `--templates`, `--template` and `--parse-strict`: `None`
+/// without `--parse`. The templates folder's index, or the one template, is read now, so a bad
+/// one stops the run before any connection.
+pub fn parser(args: &ParseArgs, env: Env, python: AskPython) -> Result<Option<Parser>> {
+    let ParseArgs {
+        parse,
+        templates,
+        template,
+        parse_strict,
+    } = args;
+    let Some(ParseEngine::Textfsm) = parse else {
+        return Ok(None);
+    };
+    let parser = match template {
+        Some(file) => Parser::new(Templates::One(file.clone()), *parse_strict)?,
+        None => {
+            let dir = locate::templates_dir(templates.as_ref(), env, python)?;
+            Parser::from_dir(&dir, *parse_strict)?
+        }
+    };
+    Ok(Some(parser))
 }
 
 /// `--max-output SIZE`: bytes, or a number with K/M/G (KiB/MiB/GiB, powers of 1024; a

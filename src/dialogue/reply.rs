@@ -175,6 +175,7 @@ impl AwaitPrompt {
             output_bytes,
             start_us: cx.since_epoch(self.sent.at),
             duration_us: micros(cx.now().saturating_duration_since(self.sent.at)),
+            parse: None,
         };
         cx.event(DialogueEvent::CommandDone {
             index,
@@ -243,6 +244,7 @@ impl Answer {
                     output_bytes,
                     start_us: cx.since_epoch(at),
                     duration_us,
+                    parse: None,
                 };
                 cx.pending_show = Some(PendingShow {
                     index,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::job::{ConfigResult, Failure, Outcome, SaveResult, Worker};
+use crate::job::{ConfigResult, Failure, Field, Outcome, ParseResult, SaveResult, Worker};
 use crate::strategy::{Run, RunStats, StrategyKind};
 
 /// A finished run as the reports see it.
@@ -19,6 +19,8 @@ pub struct Report<'a> {
     pub strategy: StrategyKind,
     pub workers: usize,
     pub wall: Duration,
+    /// `--parse` was given: the summary counts the commands not parsed.
+    pub parsing: bool,
 }
 
 impl Report<'_> {
@@ -30,13 +32,18 @@ impl Report<'_> {
     pub fn summary(&self) -> String {
         let hosts = self.run.outcomes.len();
         let failed = self.failed();
-        format!(
+        let summary = format!(
             "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers)",
             hosts - failed,
             self.wall.as_secs_f64(),
             self.strategy.name(),
             self.workers
-        )
+        );
+        match crate::parse::not_parsed_count(&self.run.outcomes) {
+            0 if !self.parsing => summary,
+            1 => format!("{summary}, 1 command not parsed"),
+            n => format!("{summary}, {n} commands not parsed"),
+        }
     }
 
     /// The book's format per host, in inventory order.
@@ -80,6 +87,9 @@ pub fn host_text(outcome: &Outcome) -> Vec<u8> {
             text.push(b'\n');
         }
         text.push(b'\n');
+        if let Some(parse) = &command.parse {
+            text.extend_from_slice(parsed_text(parse).as_bytes());
+        }
     }
     if let Some(config) = &outcome.config {
         text.extend_from_slice(config_text(outcome, config).as_bytes());
@@ -90,6 +100,56 @@ pub fn host_text(outcome: &Outcome) -> Vec<u8> {
             outcome.name, outcome.host, outcome.port
         );
         text.extend_from_slice(line.as_bytes());
+    }
+    text
+}
+
+/// A command's records as a compact table under a `parsed with TEMPLATE: N records` line, or
+/// `not parsed: WHY`; then a blank line.
+fn parsed_text(parse: &ParseResult) -> String {
+    let Some(error) = &parse.error else {
+        let count = parse.rows.len();
+        let noun = if count == 1 { "record" } else { "records" };
+        let mut text = format!("parsed with {}: {count} {noun}\n", parse.template);
+        text.push_str(&table(&parse.header, &parse.rows));
+        text.push('\n');
+        return text;
+    };
+    format!("not parsed: {error}\n\n")
+}
+
+/// `header` and `rows` in columns two spaces apart (lists comma-separated), no trailing blanks.
+fn table(header: &[String], rows: &[Vec<Field>]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|field| match field {
+                    Field::Text(text) => text.clone(),
+                    Field::List(items) => items.join(","),
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|row| row[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for line in std::iter::once(header.to_vec()).chain(cells) {
+        let padded: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
     }
     text
 }
@@ -292,6 +352,65 @@ pub struct JsonCommand<'a> {
     /// The output's bytes in base64, only when they are not valid UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_base64: Option<String>,
+    /// `--parse`: the records, one object per record with the template's field names
+    /// (lower-case), in the template's order; `[]` when the output was not parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed: Option<Vec<Record>>,
+    /// `--parse`: which template, whether it parsed, and why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse: Option<JsonParse<'a>>,
+}
+
+/// How a command's output was parsed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonParse<'a> {
+    pub template: Cow<'a, str>,
+    pub ok: bool,
+    pub error: Option<Cow<'a, str>>,
+}
+
+/// One parsed record: its fields in the template's order (a JSON object keeps them so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record(pub Vec<(String, Field)>);
+
+impl Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, field) in &self.0 {
+            map.serialize_entry(name, field)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Record;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a parsed record (an object of text or lists of text)")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Record, M::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(Record(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// The records of `parse`, each field named by its header.
+fn records(parse: &ParseResult) -> Vec<Record> {
+    parse
+        .rows
+        .iter()
+        .map(|row| Record(parse.header.iter().cloned().zip(row.iter().cloned()).collect()))
+        .collect()
 }
 
 impl<'a> From<&'a Outcome> for JsonHost<'a> {
@@ -313,6 +432,12 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                     duration_ms: ms(c.duration_us),
                     output: Cow::Borrowed(&c.output),
                     output_base64: c.output_bytes.as_deref().map(base64),
+                    parsed: c.parse.as_ref().map(records),
+                    parse: c.parse.as_ref().map(|p| JsonParse {
+                        template: Cow::Borrowed(&p.template),
+                        ok: p.ok,
+                        error: p.error.as_deref().map(Cow::Borrowed),
+                    }),
                 })
                 .collect(),
             config: o.config.as_ref().map(|c| JsonConfig::new(&o.name, c)),
@@ -345,6 +470,7 @@ mod tests {
                 output_bytes: None,
                 start_us: 2000,
                 duration_us: 1500,
+                parse: None,
             }],
             config: None,
             failure,
@@ -359,6 +485,7 @@ mod tests {
             strategy,
             workers: 2,
             wall,
+            parsing: false,
         }
     }
 
