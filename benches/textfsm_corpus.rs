@@ -80,7 +80,10 @@ fn main() {
             println!("      {case}");
         }
     }
-    parse_cost(&parser, &repo.join("tests/cisco_ios/show_ip_interface_brief"));
+    parse_cost(
+        &parser,
+        &repo.join("tests/cisco_ios/show_ip_interface_brief"),
+    );
 }
 
 /// Every case under a platform's folder: the command, the raw file, the expected records.
@@ -127,7 +130,10 @@ fn verdict(result: &ParseResult, expected: &Value) -> Option<String> {
         return Some(if error.starts_with("no template for platform") {
             "no template in the index".to_string()
         } else {
-            format!("engine error: {}", error.chars().take(70).collect::<String>())
+            format!(
+                "engine error: {}",
+                error.chars().take(70).collect::<String>()
+            )
         });
     }
     let got = Value::Array(result.rows.iter().map(|row| record(result, row)).collect());

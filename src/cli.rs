@@ -155,7 +155,12 @@ pub struct ParseArgs {
 
     /// The ntc-templates folder (its index and templates)
     /// [default: $NET_TEXTFSM, else the templates of python3's ntc_templates package]
-    #[arg(long, value_name = "DIR", requires = "parse", conflicts_with = "template")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "parse",
+        conflicts_with = "template"
+    )]
     pub templates: Option<PathBuf>,
 
     /// One TextFSM template for every command (a custom template), instead of the index

@@ -38,7 +38,9 @@ static TEMPLATES: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mute
 
 /// `file` compiled, from the cache or now; the error names the file.
 pub fn compiled(file: &Path) -> Cached {
-    let mut templates = TEMPLATES.lock().unwrap_or_else(|poison| poison.into_inner());
+    let mut templates = TEMPLATES
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     templates
         .entry(file.to_path_buf())
         .or_insert_with(|| compile(file).map(Arc::new))
@@ -50,7 +52,13 @@ fn compile(file: &Path) -> Result<Compiled, String> {
     let names = value_names(&text);
     let normalised = normalise(&text);
     let fsm = catch_unwind(|| TextFSM::from_string(&normalised))
-        .map_err(|panic| format!("{}: unsupported template: {}", file.display(), panic_text(&panic)))?
+        .map_err(|panic| {
+            format!(
+                "{}: unsupported template: {}",
+                file.display(),
+                panic_text(&panic)
+            )
+        })?
         .map_err(|err| format!("{}: {err}", file.display()))?;
     let values = names
         .into_iter()
@@ -76,7 +84,14 @@ fn value_names(text: &str) -> Vec<String> {
             }
             let first = words.next()?;
             let second = words.next()?;
-            Some(if second.starts_with('(') { first } else { second }.to_string())
+            Some(
+                if second.starts_with('(') {
+                    first
+                } else {
+                    second
+                }
+                .to_string(),
+            )
         })
         .collect()
 }
@@ -142,7 +157,8 @@ struct Table {
 fn parse_all(files: &[PathBuf], output: &str) -> Result<Table, String> {
     let mut table: Option<Table> = None;
     for file in files {
-        let next = parse_one(&*compiled(file)?, output).map_err(|err| format!("{}: {err}", name_of(file)))?;
+        let next = parse_one(&*compiled(file)?, output)
+            .map_err(|err| format!("{}: {err}", name_of(file)))?;
         table = Some(match table {
             None => next,
             Some(table) => merge(table, next),
@@ -245,7 +261,10 @@ mod tests {
     #[test]
     fn normalised_rules_give_the_engine_nothing_to_warn_about() {
         let text = "Start\n  ^\\s+\\<omited\\>  \n  ^foo  -> Record\n";
-        assert_eq!(normalise(text), "Start\n  ^\\s+<omited>\n  ^foo  -> Record\n");
+        assert_eq!(
+            normalise(text),
+            "Start\n  ^\\s+<omited>\n  ^foo  -> Record\n"
+        );
     }
 
     #[test]
@@ -274,7 +293,11 @@ mod tests {
     fn an_error_action_is_the_commands_parse_error() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("strict.textfsm");
-        std::fs::write(&file, "Value X (\\d+)\n\nStart\n  ^${X} -> Record\n  ^. -> Error\n").unwrap();
+        std::fs::write(
+            &file,
+            "Value X (\\d+)\n\nStart\n  ^${X} -> Record\n  ^. -> Error\n",
+        )
+        .unwrap();
         let result = parse_with(std::slice::from_ref(&file), "1\nunexpected\n");
         assert!(!result.ok);
         let error = result.error.unwrap();

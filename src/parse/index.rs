@@ -182,7 +182,10 @@ mod tests {
     #[test]
     fn a_bad_regex_names_the_line_and_the_field() {
         let err = parse("Template, Platform, Command\nx.textfsm, cisco_ios, show (\n").unwrap_err();
-        assert!(err.starts_with("2: field Command 'show (' is not a regex"), "{err}");
+        assert!(
+            err.starts_with("2: field Command 'show (' is not a regex"),
+            "{err}"
+        );
         let err = parse("Platform, Command\n").unwrap_err();
         assert_eq!(err, "the header has no 'Template' column");
     }

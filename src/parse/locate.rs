@@ -52,7 +52,9 @@ pub fn ask_python() -> Result<PathBuf, String> {
     let dir = String::from_utf8_lossy(&output.stdout).trim().to_string();
     match PathBuf::from(&dir) {
         path if path.join("index").is_file() => Ok(path),
-        _ => Err(format!("ntc_templates says '{dir}', which has no index file")),
+        _ => Err(format!(
+            "ntc_templates says '{dir}', which has no index file"
+        )),
     }
 }
 
@@ -71,10 +73,23 @@ mod tests {
         let python = || Ok(PathBuf::from("/python"));
         let none = |_: &str| None;
         assert_eq!(templates_dir(Some(&flag), &env, &python).unwrap(), flag);
-        assert_eq!(templates_dir(None, &env, &python).unwrap(), PathBuf::from("/env"));
-        assert_eq!(templates_dir(None, &none, &python).unwrap(), PathBuf::from("/python"));
-        let err = templates_dir(None, &none, &no_python).unwrap_err().to_string();
-        for named in ["--templates DIR", "NET_TEXTFSM", "ntc-templates", "No module named"] {
+        assert_eq!(
+            templates_dir(None, &env, &python).unwrap(),
+            PathBuf::from("/env")
+        );
+        assert_eq!(
+            templates_dir(None, &none, &python).unwrap(),
+            PathBuf::from("/python")
+        );
+        let err = templates_dir(None, &none, &no_python)
+            .unwrap_err()
+            .to_string();
+        for named in [
+            "--templates DIR",
+            "NET_TEXTFSM",
+            "ntc-templates",
+            "No module named",
+        ] {
             assert!(err.contains(named), "{err}");
         }
     }

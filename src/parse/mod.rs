@@ -154,7 +154,8 @@ mod tests {
         dir
     }
 
-    const CLOCK: &str = "Value TIME (\\S+)\nValue ZONE (\\S+)\n\nStart\n  ^\\*?${TIME}\\s+${ZONE} -> Record\n";
+    const CLOCK: &str =
+        "Value TIME (\\S+)\nValue ZONE (\\S+)\n\nStart\n  ^\\*?${TIME}\\s+${ZONE} -> Record\n";
 
     fn outcome(commands: &[(&str, &str)]) -> Outcome {
         Outcome {
@@ -227,7 +228,10 @@ mod tests {
 
     #[test]
     fn one_template_for_every_command_is_checked_before_the_run() {
-        let dir = dir_with("Template\n", &[("clock.textfsm", CLOCK), ("bad.textfsm", "Value X\n")]);
+        let dir = dir_with(
+            "Template\n",
+            &[("clock.textfsm", CLOCK), ("bad.textfsm", "Value X\n")],
+        );
         let parser = Parser::new(Templates::One(dir.path().join("clock.textfsm")), false).unwrap();
         let result = parser.parse("linux", "date", "12:00:01 CET\n");
         assert_eq!(result.rows.len(), 1);

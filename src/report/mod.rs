@@ -392,7 +392,10 @@ impl<'de> Deserialize<'de> for Record {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a parsed record (an object of text or lists of text)")
             }
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Record, M::Error> {
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Record, M::Error> {
                 let mut fields = Vec::new();
                 while let Some(entry) = map.next_entry()? {
                     fields.push(entry);
@@ -409,7 +412,16 @@ fn records(parse: &ParseResult) -> Vec<Record> {
     parse
         .rows
         .iter()
-        .map(|row| Record(parse.header.iter().cloned().zip(row.iter().cloned()).collect()))
+        .map(|row| {
+            Record(
+                parse
+                    .header
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().cloned())
+                    .collect(),
+            )
+        })
         .collect()
 }
 
