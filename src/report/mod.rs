@@ -625,6 +625,67 @@ mod tests {
     }
 
     #[test]
+    fn parsed_records_keep_the_templates_field_order_in_json_and_text() {
+        let mut parsed = outcome("R1", None);
+        let text = |s: &str| Field::Text(s.to_string());
+        parsed.commands[0].parse = Some(ParseResult {
+            template: "cisco_ios_show_clock.textfsm".into(),
+            ok: true,
+            error: None,
+            header: vec!["time".into(), "zone".into(), "tags".into()],
+            rows: vec![vec![
+                text("10:52:35.447"),
+                text("UTC"),
+                Field::List(vec!["a".into(), "b".into()]),
+            ]],
+        });
+        let mut failed = outcome("R2", None);
+        failed.commands[0].parse = Some(ParseResult {
+            error: Some("no template for platform 'x'".into()),
+            ..ParseResult::default()
+        });
+        let run = Run {
+            outcomes: vec![parsed, failed],
+            stats: RunStats::default(),
+        };
+        let report = Report {
+            parsing: true,
+            ..two_workers(&run, "threads".parse().unwrap(), Duration::from_millis(5))
+        };
+        let written = json(&report);
+        let line = String::from_utf8(written.clone()).unwrap();
+        let time = line.find("\"time\"").unwrap();
+        assert!(time < line.find("\"zone\"").unwrap() && time < line.find("\"tags\"").unwrap());
+        let doc: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        let first = &doc["hosts"][0]["commands"][0];
+        assert_eq!(
+            first["parsed"],
+            serde_json::json!([{"time": "10:52:35.447", "zone": "UTC", "tags": ["a", "b"]}])
+        );
+        assert_eq!(
+            first["parse"],
+            serde_json::json!({"template": "cisco_ios_show_clock.textfsm", "ok": true, "error": null})
+        );
+        let second = &doc["hosts"][1]["commands"][0];
+        assert_eq!(second["parsed"], serde_json::json!([]));
+        assert_eq!(second["parse"]["error"], "no template for platform 'x'");
+        let back = JsonRun::parse(&written).unwrap();
+        let records = back.hosts[0].commands[0].parsed.as_ref().unwrap();
+        assert_eq!(records[0].0[0], ("time".to_string(), text("10:52:35.447")));
+        assert!(report.summary().ends_with(", 1 command not parsed"));
+        assert_eq!(
+            String::from_utf8(host_text(&run.outcomes[0])).unwrap(),
+            "R1#show clock\n*10:52:35.447 UTC Sun Nov 22 2026\n\n\
+             parsed with cisco_ios_show_clock.textfsm: 1 record\n\
+             time          zone  tags\n\
+             10:52:35.447  UTC   a,b\n\n"
+        );
+        assert!(String::from_utf8(host_text(&run.outcomes[1]))
+            .unwrap()
+            .ends_with("\nnot parsed: no template for platform 'x'\n\n"));
+    }
+
+    #[test]
     fn saved_files_are_named_safely() {
         let dir = tempfile::tempdir().unwrap();
         let mut odd = outcome("../etc/R1", None);
