@@ -2,10 +2,11 @@
 //! path), outputs parsed into rows, and a command with several templates merged the way
 //! TextFSM's `clitable` merges them (rows joined on the first template's `Key` values).
 //!
-//! textfsm-rs prints a warning on stdout when a rule has trailing blanks and no action, or
-//! `\<`/`\>` escapes, then normalises them; stdout is netrun's report, so [`normalise`] makes
-//! those same changes first and the engine has nothing to print. A panic inside the engine (a
-//! construct it does not support) is caught and reported as that template's error.
+//! textfsm-rs prints on stdout while it compiles some templates (warnings about rules it
+//! rewrites: trailing blanks, `\<` escapes, a repeated look-behind); stdout is netrun's report,
+//! so compiling runs with stdout discarded (`os::with_stdout_discarded`, under the cache's
+//! lock). Parsing prints nothing. A panic inside the engine (a construct it does not support)
+//! is caught and reported as that template's error.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -15,6 +16,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use textfsm_rs::{DataRecordConversion, TextFSM, Value};
 
 use crate::job::{Field, ParseResult};
+use crate::os;
 
 /// A compiled template: the engine, and its values in template order.
 #[derive(Debug)]
@@ -50,8 +52,7 @@ pub fn compiled(file: &Path) -> Cached {
 fn compile(file: &Path) -> Result<Compiled, String> {
     let text = std::fs::read_to_string(file).map_err(|err| format!("{}: {err}", file.display()))?;
     let names = value_names(&text);
-    let normalised = normalise(&text);
-    let fsm = catch_unwind(|| TextFSM::from_string(&normalised))
+    let fsm = os::with_stdout_discarded(|| catch_unwind(|| TextFSM::from_string(&text)))
         .map_err(|panic| {
             format!(
                 "{}: unsupported template: {}",
@@ -94,26 +95,6 @@ fn value_names(text: &str) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// The template as textfsm-rs would rewrite it after warning on stdout: a rule without an
-/// action loses its trailing blanks, and `\<`, `\>` become `<`, `>` in rules.
-fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let rule = line.trim_start().starts_with('^');
-        let line = match (rule, line.contains("->")) {
-            (true, false) => line.trim_end(),
-            _ => line,
-        };
-        if rule {
-            out.push_str(&line.replace("\\<", "<").replace("\\>", ">"));
-        } else {
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -256,15 +237,6 @@ mod tests {
     fn value_names_keep_template_order_and_options() {
         let text = "Value Required,Filldown HOST (\\S+)\nValue List IPS (\\S+)\nValue A_B ([^ ]+)\n\nStart\n  ^x\n";
         assert_eq!(value_names(text), ["HOST", "IPS", "A_B"]);
-    }
-
-    #[test]
-    fn normalised_rules_give_the_engine_nothing_to_warn_about() {
-        let text = "Start\n  ^\\s+\\<omited\\>  \n  ^foo  -> Record\n";
-        assert_eq!(
-            normalise(text),
-            "Start\n  ^\\s+<omited>\n  ^foo  -> Record\n"
-        );
     }
 
     #[test]
