@@ -17,7 +17,9 @@ mod engine;
 pub mod index;
 pub mod locate;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{anyhow, Result};
 
@@ -39,7 +41,13 @@ pub enum Templates {
 pub struct Parser {
     templates: Templates,
     strict: bool,
+    /// The index's answer per (platform, command): a scan of its rows runs a regex per row,
+    /// once per pair instead of once per host (filled by `prepare`, so fork workers inherit it).
+    lookups: Mutex<HashMap<(String, String), Lookup>>,
 }
+
+/// The template files for a command, or why there are none.
+type Lookup = Result<Vec<PathBuf>, String>;
 
 impl Parser {
     /// A parser over an ntc-templates folder (its `index` read now), or over one template
@@ -48,7 +56,11 @@ impl Parser {
         if let Templates::One(file) = &templates {
             engine::compiled(file).map_err(|err| anyhow!("--template {err}"))?;
         }
-        Ok(Parser { templates, strict })
+        Ok(Parser {
+            templates,
+            strict,
+            lookups: Mutex::default(),
+        })
     }
 
     /// An ntc-templates folder as `--templates`, `$NET_TEXTFSM` or the Python package gave it.
@@ -103,7 +115,16 @@ impl Parser {
     }
 
     /// The template files for `command` on `platform`, or why there are none.
-    fn templates_for(&self, platform: &str, command: &str) -> Result<Vec<PathBuf>, String> {
+    fn templates_for(&self, platform: &str, command: &str) -> Lookup {
+        let mut lookups = self.lookups.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (platform.to_string(), command.to_string());
+        lookups
+            .entry(key)
+            .or_insert_with(|| self.look_up(platform, command))
+            .clone()
+    }
+
+    fn look_up(&self, platform: &str, command: &str) -> Lookup {
         match &self.templates {
             Templates::One(file) => Ok(vec![file.clone()]),
             Templates::Index { dir, index } => match index.lookup(platform, command) {
