@@ -164,17 +164,18 @@ thread_local! {
 
 /// One template's rows: every value in template order, `""` or `[]` where the engine left it out.
 fn parse_one(file: &Path, compiled: &Compiled, output: &str) -> Result<Table, String> {
-    let records = ENGINES.with_borrow_mut(|engines| {
-        let fsm = engines
-            .entry(file.to_path_buf())
-            .or_insert_with(|| compiled.fsm.clone());
-        fsm.reset();
-        catch_unwind(AssertUnwindSafe(|| {
-            fsm.parse_string(output, Some(DataRecordConversion::LowercaseKeys))
-        }))
-    })
-    .map_err(|panic| format!("unsupported template: {}", panic_text(&panic)))?
-    .map_err(|err| err.to_string())?;
+    let records = ENGINES
+        .with_borrow_mut(|engines| {
+            let fsm = engines
+                .entry(file.to_path_buf())
+                .or_insert_with(|| compiled.fsm.clone());
+            fsm.reset();
+            catch_unwind(AssertUnwindSafe(|| {
+                fsm.parse_string(output, Some(DataRecordConversion::LowercaseKeys))
+            }))
+        })
+        .map_err(|panic| format!("unsupported template: {}", panic_text(&panic)))?
+        .map_err(|err| err.to_string())?;
     let rows = records
         .into_iter()
         .map(|record| {
