@@ -239,7 +239,9 @@ fn execute(
         wall,
         parsing,
     };
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: stdout is line-buffered, and a JSON report of thousands of hosts (more with
+    // parsed records) is hundreds of thousands of lines, each a write(2) otherwise.
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = match output.format {
         OutputFormat::Text => report.write_text(&mut stdout),
         OutputFormat::Json => report.write_json(&mut stdout),
