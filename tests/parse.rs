@@ -53,15 +53,15 @@ fn path_with(venv: &Path) -> String {
 }
 
 /// What `ntc_templates.parse.parse_output` returns for every host's every command of a netrun
-/// JSON report: per host, per command, the records.
-fn python_records(venv: &Path, report: &[u8]) -> Value {
+/// JSON report whose hosts are all of `platform`: per host, per command, the records.
+fn python_records(venv: &Path, platform: &str, report: &[u8]) -> Value {
     const SCRIPT: &str = "import json, sys\n\
         from ntc_templates.parse import parse_output\n\
         doc = json.load(sys.stdin)\n\
-        print(json.dumps([[parse_output(platform='cisco_ios', command=c['command'], data=c['output'])\n\
+        print(json.dumps([[parse_output(platform=sys.argv[1], command=c['command'], data=c['output'])\n\
                            for c in h['commands']] for h in doc['hosts']]))\n";
     let mut child = Command::new(venv.join("bin/python3"))
-        .args(["-c", SCRIPT])
+        .args(["-c", SCRIPT, platform])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,7 +105,7 @@ fn parsed_records_equal_what_ntc_templates_returns_under_every_strategy() {
         );
         assert!(stderr(&out).contains(", 0 commands not parsed"));
         let doc = json(&out);
-        let python = python_records(&venv, &out.stdout);
+        let python = python_records(&venv, "cisco_ios", &out.stdout);
         for (h, host) in doc["hosts"].as_array().unwrap().iter().enumerate() {
             for (c, command) in host["commands"].as_array().unwrap().iter().enumerate() {
                 let what = format!("{strategy} {} `{}`", host["name"], command["command"]);

@@ -248,6 +248,28 @@ mod tests {
     }
 
     #[test]
+    fn a_template_the_engine_cannot_compile_fails_only_its_commands() {
+        let dir = dir_with(
+            "Template, Platform, Command\nbroken.textfsm, cisco_ios, sh[[ow]] ver[[sion]]\nclock.textfsm, cisco_ios, sh[[ow]] clo[[ck]]\n",
+            &[("broken.textfsm", "Value X\n\nStart\n  ^${X}\n"), ("clock.textfsm", CLOCK)],
+        );
+        let parser = Parser::from_dir(dir.path(), false).unwrap();
+        let mut done = outcome(&[
+            ("show version", "R1 uptime is 1 minute\n"),
+            ("show clock", "10:00:00.000 UTC\n"),
+        ]);
+        parser.apply("cisco_ios", &mut done);
+        let version = done.commands[0].parse.as_ref().unwrap();
+        assert_eq!(version.template, "broken.textfsm");
+        assert!(!version.ok);
+        assert!(
+            version.error.as_ref().unwrap().contains("broken.textfsm"),
+            "{version:?}"
+        );
+        assert!(done.commands[1].parse.as_ref().unwrap().ok);
+    }
+
+    #[test]
     fn one_template_for_every_command_is_checked_before_the_run() {
         let dir = dir_with(
             "Template\n",
