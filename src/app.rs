@@ -25,6 +25,7 @@ use crate::hostkeys::KnownHosts;
 use crate::inventory;
 use crate::job::{ConfigPlan, ErrorKind, EventSink, Host, Job, NoEvents, Outcome, Task};
 use crate::os::{self, StopSource};
+use crate::parse::{locate, Parser};
 use crate::preflight;
 use crate::report::events::{EventLog, Progress};
 use crate::report::{self, Report};
@@ -107,6 +108,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     if let Some(dir) = &args.save {
         preflight::writable_dir("--save", dir)?;
     }
+    let parser = settings::parser(&args.parse, &settings::process_env, &locate::ask_python)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -129,6 +131,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
             host_keys_only: false,
         },
         target.known_hosts,
+        parser,
         offset,
         stop,
     )
@@ -161,6 +164,7 @@ fn scan_host_keys(
             host_keys_only: true,
         },
         target.known_hosts,
+        None,
         offset,
         stop,
     )
@@ -214,6 +218,7 @@ fn run_config(
             host_keys_only: false,
         },
         target.known_hosts,
+        None,
         offset,
         stop,
     )
@@ -250,13 +255,15 @@ struct Reporting<'a> {
     host_keys_only: bool,
 }
 
-/// Run `jobs` under the chosen strategy and report as `reporting` says. Shared by every
+/// Run `jobs` under the chosen strategy (each worker parsing its outputs when `parser` is given)
+/// and report as `reporting` says. Shared by every
 /// subcommand that talks to devices.
 fn execute(
     jobs: Vec<Job>,
     exec: &ExecArgs,
     reporting: Reporting,
     known_hosts: Arc<KnownHosts>,
+    parser: Option<Parser>,
     offset: UtcOffset,
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
@@ -274,8 +281,16 @@ fn execute(
         (Some(progress), false) => progress.clone(),
         (None, false) => Arc::new(NoEvents),
     };
+    if let Some(parser) = &parser {
+        parser.prepare(&jobs);
+    }
+    let parsing = parser.is_some();
     let started = Instant::now();
-    let runner = Arc::new(SessionRunner::new(started, known_hosts));
+    let runner = Arc::new(SessionRunner::new(
+        started,
+        known_hosts,
+        parser.map(Arc::new),
+    ));
     let run = strategy::run(exec.strategy, jobs, workers, runner, events, stop)?;
     let wall = started.elapsed();
     if let Some(progress) = progress {
@@ -286,8 +301,11 @@ fn execute(
         strategy: exec.strategy,
         workers,
         wall,
+        parsing,
     };
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: stdout is line-buffered, and a JSON report of thousands of hosts (more with
+    // parsed records) is hundreds of thousands of lines, each a write(2) otherwise.
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let written = match output.format {
         OutputFormat::Text if host_keys_only => report.write_host_keys(&mut stdout),
         OutputFormat::Text => report.write_text(&mut stdout),

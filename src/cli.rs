@@ -158,6 +158,9 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub exec: ExecArgs,
 
+    #[command(flatten)]
+    pub parse: ParseArgs,
+
     /// Also write one file per device, DIR/<name>.txt
     #[arg(long, value_name = "DIR", visible_alias = "save-dir")]
     pub save: Option<PathBuf>,
@@ -169,6 +172,40 @@ pub struct ShowArgs {
     /// The command to run, as words: netrun show ip interface brief
     #[arg(value_name = "COMMAND WORDS", trailing_var_arg = true)]
     pub words: Vec<String>,
+}
+
+/// Structured output: each command's output parsed into records.
+#[derive(Debug, Clone, Args)]
+pub struct ParseArgs {
+    /// Parse each command's output into records: textfsm (the ntc-templates index picks the
+    /// template per platform and command; abbreviations such as `sh ip int br` work)
+    #[arg(short, long, value_enum, value_name = "ENGINE")]
+    pub parse: Option<ParseEngine>,
+
+    /// The ntc-templates folder (its index and templates)
+    /// [default: $NET_TEXTFSM, else the templates of python3's ntc_templates package]
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "parse",
+        conflicts_with = "template"
+    )]
+    pub templates: Option<PathBuf>,
+
+    /// One TextFSM template for every command (a custom template), instead of the index
+    #[arg(long, value_name = "FILE", requires = "parse")]
+    pub template: Option<PathBuf>,
+
+    /// A command whose output is not parsed (no template, or the template failed) fails its
+    /// host with kind parse
+    #[arg(long, requires = "parse")]
+    pub parse_strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ParseEngine {
+    /// TextFSM templates (ntc-templates)
+    Textfsm,
 }
 
 #[derive(Debug, Clone, Args)]

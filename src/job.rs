@@ -297,6 +297,8 @@ pub enum ErrorKind {
     /// The host's platform (device_type) is not one netrun knows: it is not connected to; the
     /// message names the inventory's file and line, the known names and the nearest one.
     Platform,
+    /// `--parse-strict`: a command's output was not parsed (no template, or the template failed).
+    Parse,
 }
 
 impl ErrorKind {
@@ -314,6 +316,7 @@ impl ErrorKind {
             ErrorKind::OutputLimit => "output-limit",
             ErrorKind::HostKey => "hostkey",
             ErrorKind::Platform => "platform",
+            ErrorKind::Parse => "parse",
         }
     }
 }
@@ -366,6 +369,34 @@ pub struct CommandResult {
     pub start_us: u64,
     /// From sending the command to seeing the prompt again, microseconds (stamped likewise).
     pub duration_us: u64,
+    /// The output parsed into records (`--parse textfsm`), filled in by the worker that ran the
+    /// session; `None` when no parsing was asked for or the device rejected the command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse: Option<ParseResult>,
+}
+
+/// One command's output as TextFSM parsed it: the template(s) used, and the records, or why
+/// there are none. A failure here never hides: it is reported per command and counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParseResult {
+    /// The template file(s) used (several joined by `:`, as the index lists them); empty when
+    /// no template was found.
+    pub template: String,
+    pub ok: bool,
+    pub error: Option<String>,
+    /// The records' field names, lower-case (as Netmiko and ntc_templates return them), in the
+    /// template's order.
+    pub header: Vec<String>,
+    /// One row per record, one field per header name.
+    pub rows: Vec<Vec<Field>>,
+}
+
+/// A record's field: text, or a list for a TextFSM `List` value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Field {
+    Text(String),
+    List(Vec<String>),
 }
 
 /// What a config push did on one device.

@@ -8,6 +8,7 @@
 //!   strategy there is;
 //! - [`telnet`]: the sans-IO Telnet client codec and its protocol constants (its benchmark);
 //! - [`load_inventory`]: reading an inventory file or folder (its benchmark and fuzz target);
+//! - [`textfsm`]: `--parse textfsm`'s parser (its corpus benchmark);
 //! - [`fuzzing`]: the sans-IO dialogue, for the cargo-fuzz targets in
 //!   `fuzz/` and nothing else.
 
@@ -21,6 +22,7 @@ mod inventory;
 mod job;
 mod lab;
 mod os;
+mod parse;
 mod preflight;
 mod report;
 mod session;
@@ -38,6 +40,13 @@ pub use strategy::{all as strategies, StrategyKind};
 pub mod telnet {
     pub use crate::transport::telnet::codec;
     pub use crate::transport::telnet::TelnetCodec;
+}
+
+/// TextFSM parsing as `--parse textfsm` does it (an ntc-templates folder's index, the engine,
+/// the records), for the corpus benchmark (`benches/textfsm_corpus.rs`).
+pub mod textfsm {
+    pub use crate::job::{Field, ParseResult};
+    pub use crate::parse::Parser;
 }
 
 /// What the cargo-fuzz targets in `fuzz/` drive besides the Telnet codec: the sans-IO

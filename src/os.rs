@@ -1,5 +1,5 @@
 //! The operating-system calls netrun makes itself, in one place: fork and `_exit`, pipes and
-//! closing inherited descriptors, poll, pidfds, the open-files limit, signals (sending them, and catching SIGINT and
+//! closing inherited descriptors, stdout silenced for a chatty library, poll, pidfds, the open-files limit, signals (sending them, and catching SIGINT and
 //! SIGTERM as a [`StopSource`]), children that die with their parent, and reaping a child with
 //! wait4 and its rusage, and the flock that serialises known_hosts writers. The fork strategy, the bench's measurement and `--lab` call these;
 //! nothing else in netrun calls fork, wait4, sigaction, prctl or pidfd_open. Each `unsafe` block
@@ -94,6 +94,27 @@ pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit has no preconditions; skipping destructors is safe in Rust (like
     // `mem::forget`), and nothing runs after it in this process.
     unsafe { libc::_exit(code) }
+}
+
+/// `f`'s result, run with stdout (fd 1) pointed at /dev/null and put back after: for a library
+/// that prints on stdout, which is netrun's report. netrun writes stdout only after a run, so
+/// nothing of its own is lost; the caller keeps `f` from unwinding (the fd would stay
+/// redirected) and serialises its calls. If stdout cannot be redirected, `f` runs as it is.
+pub fn with_stdout_discarded<T>(f: impl FnOnce() -> T) -> T {
+    use std::io::Write;
+    let stdout = io::stdout();
+    let _ = stdout.lock().flush();
+    let saved = nix::unistd::dup(stdout.as_fd()).ok();
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null");
+    let redirected =
+        saved.is_some() && null.is_ok_and(|null| nix::unistd::dup2_stdout(null).is_ok());
+    let result = f();
+    // What `f` printed without a line end is still in std's buffer: it goes to /dev/null too.
+    let _ = stdout.lock().flush();
+    if let (true, Some(saved)) = (redirected, saved) {
+        let _ = nix::unistd::dup2_stdout(saved);
+    }
+    result
 }
 
 /// A pipe, both ends close-on-exec: (read end, write end).

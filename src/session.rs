@@ -23,6 +23,7 @@ use crate::job::{
     Outcome, Secret, Task, Timings, TransportKind, Worker,
 };
 use crate::os::StopSource;
+use crate::parse::Parser;
 use crate::strategy::{stop, JobRunner, LocalFuture};
 use crate::transport::ssh::SshHandshake;
 use crate::transport::ssh_async::AsyncSshHandshake;
@@ -41,14 +42,20 @@ const MESSAGE_LIMIT: usize = 200;
 pub struct SessionRunner {
     epoch: Instant,
     known_hosts: Arc<KnownHosts>,
+    /// `--parse`: outputs are parsed here, in the worker that ran the session.
+    parser: Option<Arc<Parser>>,
 }
 
 impl SessionRunner {
-    pub fn new(epoch: Instant, known_hosts: Arc<KnownHosts>) -> Self {
+    pub fn new(epoch: Instant, known_hosts: Arc<KnownHosts>, parser: Option<Arc<Parser>>) -> Self {
         // Compile the platform profiles' patterns now: forked workers then inherit them instead
         // of each compiling its own copy, and no host's timings include the work.
         let _ = platform::profile_names();
-        SessionRunner { epoch, known_hosts }
+        SessionRunner {
+            epoch,
+            known_hosts,
+            parser,
+        }
     }
 }
 
@@ -63,7 +70,7 @@ impl JobRunner for SessionRunner {
         let mut session = Session::new(job, worker, events, self.epoch);
         let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
             .unwrap_or_else(not_started);
-        session.finish(ended)
+        session.finish(ended, self.parser.as_deref())
     }
 
     fn run_async(
@@ -74,12 +81,13 @@ impl JobRunner for SessionRunner {
     ) -> LocalFuture<Outcome> {
         let epoch = self.epoch;
         let known_hosts = self.known_hosts.clone();
+        let parser = self.parser.clone();
         Box::pin(async move {
             let mut session = Session::new(&job, worker, events.as_ref(), epoch);
             let ended = drive_async(&mut session, &known_hosts)
                 .await
                 .unwrap_or_else(not_started);
-            session.finish(ended)
+            session.finish(ended, parser.as_deref())
         })
     }
 }
@@ -508,8 +516,9 @@ impl<'a> Session<'a> {
         });
     }
 
-    /// The host's `Outcome`; a command the device rejected fails the host with `Command`.
-    fn finish(self, ended: Ended) -> Outcome {
+    /// The host's `Outcome`, its outputs parsed when `parser` is given; a command the device
+    /// rejected fails the host with `Command`.
+    fn finish(self, ended: Ended, parser: Option<&Parser>) -> Outcome {
         let Ended { results, failure } = ended;
         let login_started = self.connected.unwrap_or(self.started);
         let auth_us = results
@@ -536,11 +545,8 @@ impl<'a> Session<'a> {
                 (config, Some(failure))
             }
         };
-        self.emit(EventKind::Finished {
-            ok: failure.is_none(),
-        });
         let host = &self.job.host;
-        Outcome {
+        let mut outcome = Outcome {
             index: self.job.index,
             name: host.name.clone(),
             host: host.host.clone(),
@@ -549,14 +555,19 @@ impl<'a> Session<'a> {
             commands: results.commands,
             config,
             failure,
-            host_key: self.host_key,
+            host_key: self.host_key.clone(),
             timings: Timings {
                 auth_us,
                 total_us: micros(self.started.elapsed()),
                 ..self.timings.clone()
             },
             worker: self.worker.clone(),
+        };
+        if let Some(parser) = parser {
+            parser.apply(&host.platform, &mut outcome);
         }
+        self.emit(EventKind::Finished { ok: outcome.ok() });
+        outcome
     }
 }
 
@@ -610,6 +621,7 @@ mod tests {
             output_bytes: None,
             start_us: 0,
             duration_us: 0,
+            parse: None,
         }
     }
 
@@ -648,7 +660,7 @@ mod tests {
         let mut job = jobs(1).remove(0);
         job.host.port = port;
         let events = EventLog::default();
-        let outcome = SessionRunner::new(Instant::now(), Default::default()).run_blocking(
+        let outcome = SessionRunner::new(Instant::now(), Default::default(), None).run_blocking(
             &job,
             Worker::current(),
             &events,
@@ -715,7 +727,7 @@ mod tests {
     #[test]
     fn both_drivers_wake_at_the_dialogues_deadline() {
         let (port, server) = quiet_telnet_device();
-        let runner = SessionRunner::new(Instant::now(), Default::default());
+        let runner = SessionRunner::new(Instant::now(), Default::default(), None);
         let job = quiet_telnet_job(port);
         let outcome = runner.run_blocking(&job, Worker::current(), &crate::job::NoEvents, None);
         assert_timed_out_waiting_for_login(&outcome);
@@ -756,7 +768,7 @@ mod tests {
     fn a_blocking_session_in_flight_ends_interrupted_after_the_stop_grace() {
         // The host's idle timeout is a minute: only the stop can end this session, and it must
         // keep what it had and say why it ended.
-        let runner = SessionRunner::new(Instant::now(), Default::default());
+        let runner = SessionRunner::new(Instant::now(), Default::default(), None);
         let woken: &'static StopSource = Box::leak(Box::new(StopSource::new().unwrap()));
         let already: &'static StopSource = Box::leak(Box::new(StopSource::new().unwrap()));
         already.trigger(crate::os::Signal::SIGTERM);
@@ -783,7 +795,7 @@ mod tests {
         let mut job = jobs(1).remove(0);
         job.host.port = listener.local_addr().unwrap().port();
         job.host.timeout = Duration::from_millis(300);
-        let outcome = SessionRunner::new(Instant::now(), Default::default()).run_blocking(
+        let outcome = SessionRunner::new(Instant::now(), Default::default(), None).run_blocking(
             &job,
             Worker::current(),
             &crate::job::NoEvents,

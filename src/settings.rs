@@ -14,11 +14,13 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 
-use crate::cli::{OutputFormat, TargetArgs};
+use crate::cli::{OutputFormat, ParseArgs, ParseEngine, TargetArgs};
 use crate::hostkeys::{HostKeyPolicy, KnownHosts};
 use crate::inventory::{self, Env, Inventory};
 use crate::job::{Host, Limits, Secret};
 use crate::lab::Lab;
+use crate::parse::locate::{self, AskPython};
+use crate::parse::{Parser, Templates};
 use crate::ssh_config;
 
 /// Asks a person for a secret (no echo) with the given prompt; injected so tests need no tty.
@@ -263,6 +265,29 @@ fn ssh_setting(
         (None, false) => ssh_config::Choice::User,
     };
     Ok(ssh_config::Setting { choice, jump })
+}
+
+/// The run's parsing from `--parse`, `--templates`, `--template` and `--parse-strict`: `None`
+/// without `--parse`. The templates folder's index, or the one template, is read now, so a bad
+/// one stops the run before any connection.
+pub fn parser(args: &ParseArgs, env: Env, python: AskPython) -> Result<Option<Parser>> {
+    let ParseArgs {
+        parse,
+        templates,
+        template,
+        parse_strict,
+    } = args;
+    let Some(ParseEngine::Textfsm) = parse else {
+        return Ok(None);
+    };
+    let parser = match template {
+        Some(file) => Parser::new(Templates::One(file.clone()), *parse_strict)?,
+        None => {
+            let dir = locate::templates_dir(templates.as_ref(), env, python)?;
+            Parser::from_dir(&dir, *parse_strict)?
+        }
+    };
+    Ok(Some(parser))
 }
 
 /// `--max-output SIZE`: bytes, or a number with K/M/G (KiB/MiB/GiB, powers of 1024; a

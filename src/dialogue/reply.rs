@@ -193,6 +193,7 @@ impl AwaitPrompt {
             output_bytes,
             start_us: cx.since_epoch(self.sent.at),
             duration_us: micros(cx.now().saturating_duration_since(self.sent.at)),
+            parse: None,
         };
         cx.event(DialogueEvent::CommandDone {
             index,
@@ -242,7 +243,7 @@ pub(super) struct Answer {
 /// The last reply, until the next echo (or the close) confirms where it ended.
 pub(super) enum Pending {
     /// A show command's result: bytes before the next echo are the rest of its output.
-    Show(PendingShow),
+    Show(Box<PendingShow>),
     /// A running-config read for `--diff`, completed likewise.
     Snapshot {
         snapshot: Snapshot,
@@ -290,13 +291,14 @@ impl Answer {
                     output_bytes,
                     start_us: cx.since_epoch(at),
                     duration_us,
+                    parse: None,
                 };
-                cx.pending = Some(Pending::Show(PendingShow {
+                cx.pending = Some(Pending::Show(Box::new(PendingShow {
                     index,
                     result,
                     reply: self.reply,
                     sent_at: at,
-                }));
+                })));
             }
             Purpose::ConfigLine(index) => {
                 let result = ConfigLineResult {
@@ -359,7 +361,7 @@ pub(super) fn settle_pending(cx: &mut Context, end: usize) -> Result<(), Failure
         .any(|b| !b.is_ascii_whitespace() && *b != 0)
         .then(|| rest.to_vec());
     match (pending, rest) {
-        (Pending::Show(show), rest) => settle_show(cx, show, rest.as_deref()),
+        (Pending::Show(show), rest) => settle_show(cx, *show, rest.as_deref()),
         (
             Pending::Snapshot {
                 snapshot,

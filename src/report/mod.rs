@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::hostkeys::{HostKeySeen, HostKeyStatus};
-use crate::job::{ConfigResult, Failure, Outcome, SaveResult, Worker};
+use crate::job::{ConfigResult, Failure, Field, Outcome, ParseResult, SaveResult, Worker};
 use crate::strategy::{Run, RunStats, StrategyKind};
 
 /// A finished run as the reports see it.
@@ -20,6 +20,8 @@ pub struct Report<'a> {
     pub strategy: StrategyKind,
     pub workers: usize,
     pub wall: Duration,
+    /// `--parse` was given: the summary counts the commands not parsed.
+    pub parsing: bool,
 }
 
 impl Report<'_> {
@@ -42,13 +44,18 @@ impl Report<'_> {
             0 => String::new(),
             n => format!("; host keys NOT checked for {n} hosts (host key policy off)"),
         };
-        format!(
+        let summary = format!(
             "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers){unchecked}",
             hosts - failed,
             self.wall.as_secs_f64(),
             self.strategy.name(),
             self.workers
-        )
+        );
+        match crate::parse::not_parsed_count(&self.run.outcomes) {
+            0 if !self.parsing => summary,
+            1 => format!("{summary}, 1 command not parsed"),
+            n => format!("{summary}, {n} commands not parsed"),
+        }
     }
 
     /// `netrun known-hosts`' report: one line per host, its key and what was done with it.
@@ -112,6 +119,9 @@ pub fn host_text(outcome: &Outcome) -> Vec<u8> {
             text.push(b'\n');
         }
         text.push(b'\n');
+        if let Some(parse) = &command.parse {
+            text.extend_from_slice(parsed_text(parse).as_bytes());
+        }
     }
     if let Some(config) = &outcome.config {
         text.extend_from_slice(config_text(outcome, config).as_bytes());
@@ -126,6 +136,58 @@ pub fn host_text(outcome: &Outcome) -> Vec<u8> {
     text
 }
 
+/// A command's records as a compact table under a `parsed with TEMPLATE: N records` line, or
+/// `not parsed: WHY`; then a blank line.
+fn parsed_text(parse: &ParseResult) -> String {
+    let Some(error) = &parse.error else {
+        let count = parse.rows.len();
+        let noun = if count == 1 { "record" } else { "records" };
+        let mut text = format!("parsed with {}: {count} {noun}\n", parse.template);
+        text.push_str(&table(&parse.header, &parse.rows));
+        text.push('\n');
+        return text;
+    };
+    format!("not parsed: {error}\n\n")
+}
+
+/// `header` and `rows` in columns two spaces apart (lists comma-separated), no trailing blanks.
+fn table(header: &[String], rows: &[Vec<Field>]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|field| match field {
+                    Field::Text(text) => text.clone(),
+                    Field::List(items) => items.join(","),
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|row| row[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for line in std::iter::once(header.to_vec()).chain(cells) {
+        let padded: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(padded.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// A config push as the device echoed it: `R1(config)#logging 10.5.5.5`, each reply, the save,
+/// lines not sent, and the diff when one was read.
 /// A config push as the device echoed it: `R1(config)#logging 10.5.5.5`, each reply, the
 /// commit and the discard, the save, lines not sent, and the diff when one was read.
 fn config_text(outcome: &Outcome, config: &ConfigResult) -> String {
@@ -348,6 +410,77 @@ pub struct JsonCommand<'a> {
     /// The output's bytes in base64, only when they are not valid UTF-8.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_base64: Option<String>,
+    /// `--parse`: the records, one object per record with the template's field names
+    /// (lower-case), in the template's order; `[]` when the output was not parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed: Option<Vec<Record>>,
+    /// `--parse`: which template, whether it parsed, and why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse: Option<JsonParse<'a>>,
+}
+
+/// How a command's output was parsed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonParse<'a> {
+    pub template: Cow<'a, str>,
+    pub ok: bool,
+    pub error: Option<Cow<'a, str>>,
+}
+
+/// One parsed record: its fields in the template's order (a JSON object keeps them so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record(pub Vec<(String, Field)>);
+
+impl Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, field) in &self.0 {
+            map.serialize_entry(name, field)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Record;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a parsed record (an object of text or lists of text)")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Record, M::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(Record(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// The records of `parse`, each field named by its header.
+fn records(parse: &ParseResult) -> Vec<Record> {
+    parse
+        .rows
+        .iter()
+        .map(|row| {
+            Record(
+                parse
+                    .header
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().cloned())
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 impl<'a> From<&'a Outcome> for JsonHost<'a> {
@@ -369,6 +502,12 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                     duration_ms: ms(c.duration_us),
                     output: Cow::Borrowed(&c.output),
                     output_base64: c.output_bytes.as_deref().map(base64),
+                    parsed: c.parse.as_ref().map(records),
+                    parse: c.parse.as_ref().map(|p| JsonParse {
+                        template: Cow::Borrowed(&p.template),
+                        ok: p.ok,
+                        error: p.error.as_deref().map(Cow::Borrowed),
+                    }),
                 })
                 .collect(),
             config: o.config.as_ref().map(|c| JsonConfig::new(&o.name, c)),
@@ -402,6 +541,7 @@ mod tests {
                 output_bytes: None,
                 start_us: 2000,
                 duration_us: 1500,
+                parse: None,
             }],
             config: None,
             failure,
@@ -417,6 +557,7 @@ mod tests {
             strategy,
             workers: 2,
             wall,
+            parsing: false,
         }
     }
 
@@ -543,6 +684,67 @@ mod tests {
             String::from_utf8(rewritten).unwrap(),
             String::from_utf8(written).unwrap()
         );
+    }
+
+    #[test]
+    fn parsed_records_keep_the_templates_field_order_in_json_and_text() {
+        let mut parsed = outcome("R1", None);
+        let text = |s: &str| Field::Text(s.to_string());
+        parsed.commands[0].parse = Some(ParseResult {
+            template: "cisco_ios_show_clock.textfsm".into(),
+            ok: true,
+            error: None,
+            header: vec!["time".into(), "zone".into(), "tags".into()],
+            rows: vec![vec![
+                text("10:52:35.447"),
+                text("UTC"),
+                Field::List(vec!["a".into(), "b".into()]),
+            ]],
+        });
+        let mut failed = outcome("R2", None);
+        failed.commands[0].parse = Some(ParseResult {
+            error: Some("no template for platform 'x'".into()),
+            ..ParseResult::default()
+        });
+        let run = Run {
+            outcomes: vec![parsed, failed],
+            stats: RunStats::default(),
+        };
+        let report = Report {
+            parsing: true,
+            ..two_workers(&run, "threads".parse().unwrap(), Duration::from_millis(5))
+        };
+        let written = json(&report);
+        let line = String::from_utf8(written.clone()).unwrap();
+        let time = line.find("\"time\"").unwrap();
+        assert!(time < line.find("\"zone\"").unwrap() && time < line.find("\"tags\"").unwrap());
+        let doc: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        let first = &doc["hosts"][0]["commands"][0];
+        assert_eq!(
+            first["parsed"],
+            serde_json::json!([{"time": "10:52:35.447", "zone": "UTC", "tags": ["a", "b"]}])
+        );
+        assert_eq!(
+            first["parse"],
+            serde_json::json!({"template": "cisco_ios_show_clock.textfsm", "ok": true, "error": null})
+        );
+        let second = &doc["hosts"][1]["commands"][0];
+        assert_eq!(second["parsed"], serde_json::json!([]));
+        assert_eq!(second["parse"]["error"], "no template for platform 'x'");
+        let back = JsonRun::parse(&written).unwrap();
+        let records = back.hosts[0].commands[0].parsed.as_ref().unwrap();
+        assert_eq!(records[0].0[0], ("time".to_string(), text("10:52:35.447")));
+        assert!(report.summary().ends_with(", 1 command not parsed"));
+        assert_eq!(
+            String::from_utf8(host_text(&run.outcomes[0])).unwrap(),
+            "R1#show clock\n*10:52:35.447 UTC Sun Nov 22 2026\n\n\
+             parsed with cisco_ios_show_clock.textfsm: 1 record\n\
+             time          zone  tags\n\
+             10:52:35.447  UTC   a,b\n\n"
+        );
+        assert!(String::from_utf8(host_text(&run.outcomes[1]))
+            .unwrap()
+            .ends_with("\nnot parsed: no template for platform 'x'\n\n"));
     }
 
     #[test]

@@ -245,6 +245,7 @@ pub(crate) mod testing {
                     output_bytes: None,
                     start_us: 0,
                     duration_us: 0,
+                    parse: None,
                 }],
                 config: None,
                 failure: None,
