@@ -338,3 +338,107 @@ fn a_bad_template_or_no_templates_at_all_stop_the_run_before_any_connection() {
         assert!(stderr(&out).contains(named), "{}", stderr(&out));
     }
 }
+
+/// Per personality of the multi-vendor lab (R2..R7, after R1's IOS): the show commands the
+/// testbed plays that ntc-templates has a template for.
+const OTHER_PLATFORMS: &[(&str, &str, &[&str])] = &[
+    (
+        "R2",
+        "cisco_nxos",
+        &[
+            "show version",
+            "show ip interface brief",
+            "show interface brief",
+            "show clock",
+        ],
+    ),
+    (
+        "R3",
+        "cisco_xr",
+        &["show version", "show ip interface brief"],
+    ),
+    (
+        "R4",
+        "arista_eos",
+        &["show version", "show ip interface brief", "show clock"],
+    ),
+    (
+        "R5",
+        "juniper_junos",
+        &["show version", "show system uptime"],
+    ),
+    (
+        "R6",
+        "cisco_asa",
+        &["show version", "show interface ip brief"],
+    ),
+    ("R7", "linux", &["ip address show"]),
+];
+
+/// The lab's inventory logging in with `key` instead of the lab's password, and without the
+/// enable secret where the platform needs none: the lab's password and secret (`cisco`) are
+/// masked in every output, and real output (`cisco IOS-XRv 9000 () processor`) holds the word.
+fn key_inventory(lab: &TestLab, key: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(lab.inventory()).unwrap();
+    let mut devices: Vec<serde_norway::Mapping> = serde_norway::from_str(&text).unwrap();
+    for device in &mut devices {
+        device.remove("password");
+        if device["device_type"].as_str() != Some("cisco_asa") {
+            device.remove("secret");
+        }
+        device.insert("key_file".into(), key.to_str().unwrap().into());
+    }
+    let path = lab.dir().join("keys.yaml");
+    std::fs::write(&path, serde_norway::to_string(&devices).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn every_personalitys_parsed_records_equal_what_ntc_templates_returns() {
+    let Some(venv) = venv() else { return };
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("id");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run ssh-keygen");
+    assert!(made.success());
+    let public = format!("{}.pub", key.display());
+    let lab_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/labs/multivendor.yaml");
+    let lab = TestLab::start_lab(&lab_file, 7, &["--authorized-key", &public]);
+    let inventory = key_inventory(&lab, &key);
+    for (name, platform, commands) in OTHER_PLATFORMS {
+        let mut args = vec![
+            "-i",
+            inventory.to_str().unwrap(),
+            "-l",
+            name,
+            "-o",
+            "json",
+            "-p",
+            "textfsm",
+        ];
+        for command in *commands {
+            args.extend(["-c", command]);
+        }
+        let out = netrun_env(&args, &[("PATH", &path_with(&venv)), ("NET_TEXTFSM", "")]);
+        assert_eq!(out.status.code(), Some(0), "{platform}: {}", stderr(&out));
+        let doc = json(&out);
+        let python = python_records(&venv, platform, &out.stdout);
+        let host = &doc["hosts"][0];
+        for (c, command) in host["commands"].as_array().unwrap().iter().enumerate() {
+            let what = format!("{platform} `{}`", command["command"]);
+            assert_eq!(command["parse"]["ok"], true, "{what}: {}", command["parse"]);
+            let ours = command["parsed"].as_array().unwrap();
+            let theirs = python[0][c].as_array().unwrap();
+            assert!(
+                !ours.is_empty(),
+                "{what}: no records: {}",
+                command["output"]
+            );
+            assert_eq!(ours, theirs, "{what}");
+        }
+    }
+}

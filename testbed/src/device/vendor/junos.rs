@@ -6,10 +6,11 @@
 use std::sync::OnceLock;
 
 use super::super::grammar::{Grammar, ParseError, Parsed};
+use super::super::ident::Ident;
 use super::super::show::Filter;
 use super::super::Device;
 use super::model::VConfig;
-use super::show::timestamp;
+use super::show::junos_timestamp;
 use super::{Action, Pending, Shell, VendorState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,11 +221,8 @@ fn execute(shell: &mut Shell, device: &Device, p: &Parsed<J>, prompt_len: usize)
         J::ShowInterfacesTerse => Action::Show(device.with_vendor(|s, _| terse(&s.running))),
         J::ShowUptime => {
             let id = device.ident();
-            let now = device.with_vendor(|_, ticks| timestamp(&id, ticks));
-            Action::Show(format!(
-                "Current time: {now}\nTime Source:  LOCAL CLOCK \nSystem booted: {} \n",
-                timestamp(&id, 0)
-            ))
+            let ticks = device.with_vendor(|_, ticks| ticks);
+            Action::Show(uptime(&id, ticks))
         }
         J::ShowConfiguration => Action::Show(device.with_vendor(|s, _| hierarchy(&s.running))),
         J::ShowCandidate => Action::Show(candidate(shell, device, hierarchy)),
@@ -593,6 +591,28 @@ fn split_quoted(statement: &str) -> Vec<String> {
         words.push(current);
     }
     words
+}
+
+/// `show system uptime` in Junos's layout (ntc-templates' juniper_junos/show_system_uptime
+/// fixtures): ISO timestamps, each past one with how long ago, and the BSD uptime line. The
+/// device booted, started its protocols and was last configured at its first clock reading.
+fn uptime(id: &Ident, ticks: u32) -> String {
+    let (now, boot) = (junos_timestamp(id, ticks), junos_timestamp(id, 0));
+    // The clock advances 1.337 s per command run (`Ident::clock`).
+    let up = u64::from(ticks) * 1337 / 1000;
+    let ago = format!("{:02}:{:02}:{:02} ago", up / 3600, up / 60 % 60, up % 60);
+    let hour = now.split(' ').nth(1).unwrap_or("00:00:00");
+    let (h, m) = (hour[..2].parse::<u32>().unwrap_or(0), &hour[3..5]);
+    let (h12, half) = (
+        if h % 12 == 0 { 12 } else { h % 12 },
+        if h < 12 { "AM" } else { "PM" },
+    );
+    format!(
+        "Current time: {now}\nTime Source:  LOCAL CLOCK\nSystem booted: {boot} ({ago})\n\
+         Protocols started: {boot} ({ago})\nLast configured: {boot} ({ago}) by cisco\n\
+         {h12:>2}:{m}{half}  up {} mins, 1 user, load averages: 0.04, 0.04, 0.01\n",
+        up / 60
+    )
 }
 
 #[cfg(test)]

@@ -29,6 +29,24 @@ pub fn timestamp(id: &Ident, ticks: u32) -> String {
     }
 }
 
+/// `2021-08-31 08:48:11 UTC`: Junos's clock, as in `show system uptime` (ntc-templates'
+/// juniper_junos/show_system_uptime fixtures).
+pub fn junos_timestamp(id: &Ident, ticks: u32) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let clock = id.clock(ticks);
+    let words: Vec<&str> = clock.trim_start_matches('*').split(' ').collect();
+    match words.as_slice() {
+        [time, zone, _day, month, date, year] => {
+            let month = MONTHS.iter().position(|m| m == month).map_or(1, |m| m + 1);
+            let seconds = time.split('.').next().unwrap_or(time);
+            format!("{year}-{month:02}-{:0>2} {seconds} {zone}", date)
+        }
+        _ => clock,
+    }
+}
+
 impl VView<'_> {
     fn uptime_days(&self) -> (u64, u64, u64) {
         let minutes = 5 + self.id.mix(0x0917) % (20 * 7 * 24 * 60);
