@@ -246,6 +246,36 @@ fn save_reply_mark(name: &str) -> &'static str {
     }
 }
 
+/// `--diff`'s unified diff changes only what the push did: each added line holds one of
+/// `pushed` (or is the `ntp {` ... `}` frame Junos puts around a first server), each removed
+/// line is an earlier push's description. Nothing volatile (IOS-XR's stamp, NX-OS's `!Time:`)
+/// shows.
+fn assert_diff_is_the_push(name: &str, config: &Value, pushed: &[String]) {
+    let diff = config["diff"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}: no diff"));
+    let body = diff
+        .lines()
+        .filter(|l| !l.starts_with("+++") && !l.starts_with("---"));
+    let mut added = 0;
+    for line in body {
+        if let Some(line) = line.strip_prefix('+') {
+            let line = line.trim();
+            added += 1;
+            assert!(
+                pushed.iter().any(|p| line.contains(p.as_str())) || ["ntp {", "}"].contains(&line),
+                "{name}: `{line}` is not the push:\n{diff}"
+            );
+        } else if let Some(line) = line.strip_prefix('-') {
+            assert!(
+                line.contains("netrun "),
+                "{name}: `{line}` went away:\n{diff}"
+            );
+        }
+    }
+    assert!(added > 0, "{name}: the diff shows no push:\n{diff}");
+}
+
 #[test]
 fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions() {
     let lab = multivendor_lab(&[]);
@@ -277,6 +307,7 @@ fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions(
             "-t",
             push.to_str().unwrap(),
             "--save",
+            "--diff",
         ]);
         assert_eq!(out.status.code(), Some(0), "{strategy}: {}", stderr(&out));
         for (name, host) in configs(&json(&out)) {
@@ -289,6 +320,10 @@ fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions(
                 "R3" => assert_eq!(config["commit"]["ok"], true, "{host}"),
                 "R5" => assert_eq!(config["commit"]["reply"], "commit complete", "{host}"),
                 _ => assert!(config["commit"].is_null(), "{host}"),
+            }
+            if name != "R7" {
+                let pushed = [format!("10.77.{k}.1"), format!("netrun {strategy}")];
+                assert_diff_is_the_push(&name, config, &pushed);
             }
         }
     }

@@ -402,10 +402,9 @@ mod tests {
     #[test]
     fn xr_show_stamp_looks_like_the_real_one() {
         let ts = xr_show_stamp(&Ident { index: 0, seed: 1 }, 0);
-        let re = regex::Regex::new(
-            r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC$",
-        )
-        .unwrap();
+        let re =
+            regex::Regex::new(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d\.\d{3} UTC$")
+                .unwrap();
         assert!(re.is_match(&ts), "{ts}");
     }
 
