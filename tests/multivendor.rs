@@ -93,22 +93,33 @@ fn multivendor_lab(extra: &[&str]) -> TestLab {
     TestLab::start_lab(&lab, DEVICES.len(), extra)
 }
 
-/// The lab's inventory (every device over SSH, its Telnet port in `telnet_port`) plus the same
-/// devices again as `<name>-telnet` entries with `transport: telnet`.
-fn ssh_and_telnet_inventory(lab: &TestLab) -> PathBuf {
+/// The lab's devices as `<name>-telnet` entries with `transport: telnet` (their Telnet ports).
+fn telnet_entries(lab: &TestLab) -> String {
     let text = std::fs::read_to_string(lab.inventory()).unwrap();
-    let mut both = text.clone();
+    let mut entries = String::new();
     for entry in text.split("- name: ").skip(1) {
         let (name, rest) = entry.split_once('\n').unwrap();
         assert!(rest.contains("telnet_port:"), "{name} speaks no Telnet");
-        both.push_str(&format!(
+        entries.push_str(&format!(
             "- name: {name}-telnet\n{}\n  transport: telnet\n",
             rest.trim_end()
         ));
     }
-    let path = lab.dir().join("ssh_and_telnet.yaml");
-    std::fs::write(&path, both).unwrap();
+    entries
+}
+
+/// An inventory file `name` in the lab's folder holding `text`.
+fn inventory_file(lab: &TestLab, name: &str, text: &str) -> PathBuf {
+    let path = lab.dir().join(name);
+    std::fs::write(&path, text).unwrap();
     path
+}
+
+/// The lab's inventory (every device over SSH, its Telnet port in `telnet_port`) plus the same
+/// devices again over Telnet.
+fn ssh_and_telnet_inventory(lab: &TestLab) -> PathBuf {
+    let ssh = std::fs::read_to_string(lab.inventory()).unwrap();
+    inventory_file(lab, "ssh_and_telnet.yaml", &(ssh + &telnet_entries(lab)))
 }
 
 /// IOS-XR stamps every show output with the time it ran (`Wed Sep  4 00:44:53.113 UTC`): the
@@ -124,30 +135,38 @@ fn without_xr_stamp(output: &str) -> String {
     }
 }
 
-/// Per host: name, ok, error kind, prompt and (command, output) pairs, timings left out.
-fn outcomes(doc: &Value) -> Vec<(String, bool, String, String, Vec<(String, String)>)> {
+/// A host's outcome without its timings.
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    name: String,
+    ok: bool,
+    kind: String,
+    prompt: String,
+    /// (command, output) pairs.
+    commands: Vec<(String, String)>,
+}
+
+fn outcomes(doc: &Value) -> Vec<Outcome> {
     doc["hosts"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| {
-            (
-                h["name"].as_str().unwrap().to_string(),
-                h["ok"].as_bool().unwrap(),
-                h["error"]["kind"].as_str().unwrap_or("ok").to_string(),
-                h["prompt"].as_str().unwrap().to_string(),
-                h["commands"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|c| {
-                        (
-                            c["command"].as_str().unwrap().to_string(),
-                            without_xr_stamp(c["output"].as_str().unwrap()),
-                        )
-                    })
-                    .collect(),
-            )
+        .map(|h| Outcome {
+            name: h["name"].as_str().unwrap().to_string(),
+            ok: h["ok"].as_bool().unwrap(),
+            kind: h["error"]["kind"].as_str().unwrap_or("ok").to_string(),
+            prompt: h["prompt"].as_str().unwrap().to_string(),
+            commands: h["commands"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["command"].as_str().unwrap().to_string(),
+                        without_xr_stamp(c["output"].as_str().unwrap()),
+                    )
+                })
+                .collect(),
         })
         .collect()
 }
@@ -193,19 +212,19 @@ fn every_platform_gives_the_same_outcomes_under_every_strategy_over_ssh_and_teln
             let (ssh, telnet) = (&hosts[0], &hosts[1]);
             let prompt = command_prompt(device.name);
             for host in [ssh, telnet] {
-                assert!(host.1, "{strategy} {}: {doc}", host.0);
-                assert_eq!(host.3, prompt, "{strategy} {}", host.0);
-                let version = &host.4[0].1;
+                assert!(host.ok, "{strategy} {}: {doc}", host.name);
+                assert_eq!(host.prompt, prompt, "{strategy} {}", host.name);
+                let version = &host.commands[0].1;
                 assert!(
                     version.contains(device.version_mark),
                     "{strategy} {} ({}): {version}",
-                    host.0,
+                    host.name,
                     device.device_type
                 );
-                assert!(host.4[1].1.lines().count() >= 3, "{strategy}: {doc}");
+                assert!(host.commands[1].1.lines().count() >= 3, "{strategy}: {doc}");
             }
             // One device, two transports: the same words.
-            assert_eq!(ssh.4, telnet.4, "{strategy} {}", device.name);
+            assert_eq!(ssh.commands, telnet.commands, "{strategy} {}", device.name);
             run.extend(hosts);
         }
         match &first {
@@ -278,28 +297,36 @@ fn assert_diff_is_the_push(name: &str, config: &Value, pushed: &[String]) {
 
 #[test]
 fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions() {
-    let lab = multivendor_lab(&[]);
+    let lab = multivendor_lab(&["--telnet-port", "auto"]);
     let inventory = lab.inventory();
-    let inv = inventory.to_str().unwrap();
+    let telnet = inventory_file(&lab, "telnet.yaml", &telnet_entries(&lab));
     let dir = tempfile::tempdir().unwrap();
-    let pushed: Vec<&str> = strategies().collect();
-    for (k, strategy) in pushed.iter().enumerate() {
+    // Each strategy pushes over SSH, then over Telnet: push k sets its own values.
+    let pushed: Vec<(&str, &Path, String)> = strategies()
+        .flat_map(|s| {
+            [
+                (s, inventory.as_path(), format!("{s} ssh")),
+                (s, telnet.as_path(), format!("{s} telnet")),
+            ]
+        })
+        .collect();
+    for (k, (strategy, inv, label)) in pushed.iter().enumerate() {
         let push = template(
             dir.path(),
             &format!("push{k}.j2"),
             &format!(
                 "{{% if platform == 'juniper_junos' %}}set system ntp server 10.77.{k}.1\n\
-                 set interfaces ge-0/0/2 description \"netrun {strategy}\"\n\
+                 set interfaces ge-0/0/2 description \"netrun {label}\"\n\
                  {{% elif platform == 'cisco_xr' %}}ntp server 10.77.{k}.1\n\
-                 interface GigabitEthernet0/0/0/2\n description netrun {strategy}\n\
-                 {{% elif platform == 'linux' %}}echo netrun {strategy} >> /etc/motd\n\
+                 interface GigabitEthernet0/0/0/2\n description netrun {label}\n\
+                 {{% elif platform == 'linux' %}}echo netrun {label} >> /etc/motd\n\
                  {{% else %}}ntp server 10.77.{k}.1\n{{% endif %}}"
             ),
         );
         let out = netrun(&[
             "config",
             "-i",
-            inv,
+            inv.to_str().unwrap(),
             "-s",
             strategy,
             "-o",
@@ -309,21 +336,22 @@ fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions(
             "--save",
             "--diff",
         ]);
-        assert_eq!(out.status.code(), Some(0), "{strategy}: {}", stderr(&out));
-        for (name, host) in configs(&json(&out)) {
+        assert_eq!(out.status.code(), Some(0), "{label}: {}", stderr(&out));
+        for (entry, host) in configs(&json(&out)) {
+            let name = entry.trim_end_matches("-telnet");
             let config = &host["config"];
-            assert_eq!(host["ok"], true, "{strategy}: {host}");
-            assert_eq!(config["final_prompt"], command_prompt(&name), "{host}");
+            assert_eq!(host["ok"], true, "{label}: {host}");
+            assert_eq!(config["final_prompt"], command_prompt(name), "{host}");
             let save = config["save"]["reply"].as_str().unwrap();
-            assert!(save.contains(save_reply_mark(&name)), "{strategy}: {host}");
-            match name.as_str() {
+            assert!(save.contains(save_reply_mark(name)), "{label}: {host}");
+            match name {
                 "R3" => assert_eq!(config["commit"]["ok"], true, "{host}"),
                 "R5" => assert_eq!(config["commit"]["reply"], "commit complete", "{host}"),
                 _ => assert!(config["commit"].is_null(), "{host}"),
             }
             if name != "R7" {
-                let pushed = [format!("10.77.{k}.1"), format!("netrun {strategy}")];
-                assert_diff_is_the_push(&name, config, &pushed);
+                let pushed = [format!("10.77.{k}.1"), format!("netrun {label}")];
+                assert_diff_is_the_push(&entry, config, &pushed);
             }
         }
     }
@@ -359,7 +387,7 @@ fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions(
     for k in 0..pushed.len() {
         assert!(xr.contains(&ntp(k)), "R3: {xr}");
     }
-    let last = pushed.last().unwrap();
+    let last = &pushed.last().unwrap().2;
     assert!(
         xr.contains(&format!(
             "interface GigabitEthernet0/0/0/2\n description netrun {last}\n"
@@ -384,9 +412,9 @@ fn a_config_push_per_platform_under_every_strategy_is_read_back_in_new_sessions(
         "{junos:?}"
     );
     let motd = read("R7", &["cat /etc/motd"]).remove(0);
-    for strategy in &pushed {
+    for (_, _, label) in &pushed {
         assert!(
-            motd.lines().any(|l| l == format!("netrun {strategy}")),
+            motd.lines().any(|l| l == format!("netrun {label}")),
             "{motd}"
         );
     }
