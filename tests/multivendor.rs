@@ -6,6 +6,7 @@
 //!
 //! - the everyday show commands of each platform give the same outcomes under every strategy,
 //!   and the same output over SSH and Telnet;
+//! - a command a platform lacks fails its host quoting that platform's error text;
 //! - a config push per platform (lines, XR and Junos commits, `--save` where it applies) is read
 //!   back in new sessions;
 //! - rejected lines and failed commits fail only their hosts, name the line, quote the device,
@@ -230,6 +231,52 @@ fn every_platform_gives_the_same_outcomes_under_every_strategy_over_ssh_and_teln
         match &first {
             None => first = Some(run),
             Some(expected) => assert_eq!(&run, expected, "{strategy} differs"),
+        }
+    }
+}
+
+/// What each platform answers a command it does not have, as its vendor documents it.
+fn unknown_command_error(name: &str) -> &'static str {
+    match name {
+        "R1" | "R3" => "% Invalid input detected at '^' marker.",
+        "R2" => "% Invalid command at '^' marker.",
+        "R4" => "% Invalid input",
+        "R5" => "syntax error, expecting <command>.",
+        "R6" => "ERROR: % Invalid input detected at '^' marker.",
+        _ => "-bash: show: command not found",
+    }
+}
+
+#[test]
+fn a_command_a_platform_lacks_fails_its_host_quoting_the_platforms_error() {
+    let lab = multivendor_lab(&["--telnet-port", "auto"]);
+    let inventory = ssh_and_telnet_inventory(&lab);
+    for strategy in strategies() {
+        let out = netrun(&[
+            "-i",
+            inventory.to_str().unwrap(),
+            "-s",
+            strategy,
+            "-o",
+            "json",
+            "-c",
+            "show bogus-thing",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{strategy}: {}", stderr(&out));
+        let doc = json(&out);
+        let hosts = doc["hosts"].as_array().unwrap();
+        assert_eq!(hosts.len(), 2 * DEVICES.len());
+        for host in hosts {
+            let entry = host["name"].as_str().unwrap();
+            let name = entry.trim_end_matches("-telnet");
+            assert_eq!(host["error"]["kind"], "command", "{strategy}: {host}");
+            assert_eq!(
+                host["error"]["message"].as_str().unwrap(),
+                format!("`show bogus-thing` failed: {}", unknown_command_error(name)),
+                "{strategy} {entry}"
+            );
+            // Still at the command level: the session went on to its polite exit.
+            assert_eq!(host["prompt"], command_prompt(name), "{strategy}: {host}");
         }
     }
 }
