@@ -577,8 +577,13 @@ fn rejected_commands(commands: &[CommandResult]) -> Option<Failure> {
         .iter()
         .filter(|c| !c.ok)
         .map(|c| {
-            // The device's `% ...` line, else its first line (the `^` marker line comes first).
-            let mut lines = c.output.lines().map(str::trim).filter(|l| !l.is_empty());
+            // The device's `% ...` line, else its first line past the `^` marker line (Junos
+            // `syntax error.`, ASA `ERROR: % Invalid input ...`).
+            let mut lines = c
+                .output
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && *l != "^");
             let message = lines
                 .clone()
                 .find(|l| l.starts_with('%'))
@@ -642,6 +647,27 @@ mod tests {
             "`show foo` failed: % Invalid input detected at '^' marker."
         );
         assert!(rejected_commands(&commands[..1]).is_none());
+    }
+
+    #[test]
+    fn rejected_commands_quote_the_words_after_a_caret_without_a_percent_line() {
+        let commands = [
+            command(
+                "show configuration system",
+                "                             ^\nsyntax error, expecting <command>.\n",
+                false,
+            ),
+            command(
+                "show bogus",
+                "     ^\nERROR: % Invalid input detected at '^' marker.\n",
+                false,
+            ),
+        ];
+        assert_eq!(
+            rejected_commands(&commands).unwrap().message,
+            "`show configuration system` failed: syntax error, expecting <command>.; \
+             `show bogus` failed: ERROR: % Invalid input detected at '^' marker."
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::super::platform::Platform;
 use super::super::session::parse_filter;
 use super::super::Device;
 use super::model::{apply_sub, canonical_interface, short_interface, VConfig};
-use super::show::{timestamp, VView};
+use super::show::{xr_show_stamp, VView};
 use super::{Action, Level, Pending, Shell};
 
 /// What a parsed line does.
@@ -748,7 +748,7 @@ fn show(shell: &Shell, device: &Device, what: S) -> Action {
     });
     // IOS-XR stamps every show with the time it ran.
     if platform == Platform::CiscoXr {
-        return Action::Show(format!("{}\n{text}", timestamp(&id, ticks)));
+        return Action::Show(format!("{}\n{text}", xr_show_stamp(&id, ticks)));
     }
     Action::Show(text)
 }
