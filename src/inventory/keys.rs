@@ -58,19 +58,14 @@ pub(crate) const NORNIR_KEYS: &[&str] = &[
     "key_file",
     "key_passphrase",
     "host_key_policy",
+    "jump_host",
+    "proxy_command",
+    "ssh_config_file",
 ];
 
 /// The fields of one plugin's Nornir `connection_options`.
 pub(crate) const CONNECTION_OPTION_KEYS: &[&str] = &[
-    "hostname",
-    "port",
-    "username",
-    "password",
-    "platform",
-    "extras",
-    "jump_host",
-    "proxy_command",
-    "ssh_config_file",
+    "hostname", "port", "username", "password", "platform", "extras",
 ];
 
 /// The known key `key` is a misspelling of, if it is not known itself and is close to one of
