@@ -16,6 +16,7 @@ mod bench;
 mod cli;
 mod config;
 mod dialogue;
+mod grammar;
 mod hostkeys;
 mod inventory;
 mod job;
@@ -30,6 +31,7 @@ mod transport;
 
 pub use app::run;
 pub use cli::Cli;
+pub use grammar::parse as parse_args;
 pub use inventory::{load as load_inventory, Inventory, InventoryError};
 pub use strategy::{all as strategies, StrategyKind};
 

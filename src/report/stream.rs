@@ -1,0 +1,153 @@
+//! Results as they arrive: the strategies hand every finished host's outcome to a [`Stream`]
+//! (an [`OutcomeSink`]), which writes its block at once — in inventory order, as soon as the
+//! host and every host before it are done, or in completion order. [`Stream::finish`] then
+//! writes what is left from the final run (the hosts a stop signal cut off) and, for `jsonl`,
+//! the summary object, so whatever was written stays valid however the run ended.
+
+use std::cell::RefCell;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{host_key_line, host_text, JsonHost, Report};
+use crate::job::Outcome;
+use crate::strategy::OutcomeSink;
+
+/// What one host's record looks like on a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// The book's text block (`R1#show version`, the output).
+    Text,
+    /// `netrun known-hosts`: one line per host key.
+    HostKey,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// The order hosts are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Order {
+    /// Inventory order: a host waits only for the hosts before it
+    Inventory,
+    /// The order hosts finish in
+    Completion,
+}
+
+/// Writes each host's record once, as soon as `order` allows.
+pub struct Stream<W: Write> {
+    record: Record,
+    order: Order,
+    state: RefCell<State<W>>,
+}
+
+struct State<W> {
+    out: W,
+    /// Outcomes held back until the hosts before them are done (inventory order).
+    held: Vec<Option<Outcome>>,
+    written: Vec<bool>,
+    /// The first host not yet written, in inventory order.
+    next: usize,
+    /// The first write error (a closed pipe ends writing quietly).
+    error: Option<io::Error>,
+    closed: bool,
+}
+
+/// The `jsonl` stream's last line.
+#[derive(Serialize)]
+struct Summary<'a> {
+    summary: super::JsonRun<'a>,
+}
+
+impl<W: Write> Stream<W> {
+    pub fn new(record: Record, order: Order, hosts: usize, out: W) -> Self {
+        Stream {
+            record,
+            order,
+            state: RefCell::new(State {
+                out,
+                held: (0..hosts).map(|_| None).collect(),
+                written: vec![false; hosts],
+                next: 0,
+                error: None,
+                closed: false,
+            }),
+        }
+    }
+
+    /// Write every host not written yet (in inventory order), then the `jsonl` summary.
+    pub fn finish(self, report: &Report) -> io::Result<()> {
+        let record = self.record;
+        let mut state = self.state.into_inner();
+        for outcome in &report.run.outcomes {
+            if !state.written.get(outcome.index).copied().unwrap_or(true) {
+                state.write(record, outcome);
+            }
+        }
+        if record == Record::Jsonl {
+            let mut doc = report.json_run();
+            doc.hosts.clear();
+            let line = serde_json::to_vec(&Summary { summary: doc }).map_err(io::Error::from);
+            state.write_bytes(line.map(|mut l| {
+                l.push(b'\n');
+                l
+            }));
+        }
+        match state.error {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<W: Write> State<W> {
+    fn write(&mut self, record: Record, outcome: &Outcome) {
+        if let Some(done) = self.written.get_mut(outcome.index) {
+            *done = true;
+        }
+        let bytes = match record {
+            Record::Text => Ok(host_text(outcome)),
+            Record::HostKey => Ok(host_key_line(outcome).into_bytes()),
+            Record::Jsonl => serde_json::to_vec(&JsonHost::from(outcome))
+                .map(|mut line| {
+                    line.push(b'\n');
+                    line
+                })
+                .map_err(io::Error::from),
+        };
+        self.write_bytes(bytes);
+    }
+
+    /// Write and flush one record: a reader sees it now, not when a buffer fills.
+    fn write_bytes(&mut self, bytes: io::Result<Vec<u8>>) {
+        if self.closed {
+            return;
+        }
+        let written = bytes.and_then(|b| self.out.write_all(&b).and_then(|()| self.out.flush()));
+        if let Err(err) = written {
+            self.closed = true;
+            // A reader that stops early (`| head`) is not an error of the run.
+            if err.kind() != io::ErrorKind::BrokenPipe {
+                self.error = Some(err);
+            }
+        }
+    }
+}
+
+impl<W: Write> OutcomeSink for Stream<W> {
+    fn finished(&self, outcome: &Outcome) {
+        let mut state = self.state.borrow_mut();
+        match self.order {
+            Order::Completion => state.write(self.record, outcome),
+            Order::Inventory => {
+                if let Some(slot) = state.held.get_mut(outcome.index) {
+                    *slot = Some(outcome.clone());
+                }
+                let state = &mut *state;
+                while let Some(ready) = state.held.get_mut(state.next).and_then(Option::take) {
+                    state.write(self.record, &ready);
+                    state.next += 1;
+                }
+            }
+        }
+    }
+}
