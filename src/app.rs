@@ -136,6 +136,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     if let Some(dir) = &args.save {
         preflight::writable_dir("--save", dir)?;
     }
+    preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -170,6 +171,7 @@ fn scan_host_keys(
     offset: UtcOffset,
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
+    preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -258,8 +260,20 @@ fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
         preflight::readable_file("--template", template)?;
     }
     match &args.save_dir {
-        Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir),
-        _ => Ok(()),
+        Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir)?,
+        _ => {}
+    }
+    match args.dry_run {
+        false => preflight_exec(&args.exec),
+        true => Ok(()),
+    }
+}
+
+/// The pre-flight of every run of sessions: the `--session-log` folder takes files.
+fn preflight_exec(exec: &ExecArgs) -> anyhow::Result<()> {
+    match &exec.session_log {
+        Some(dir) => preflight::writable_dir("--session-log", dir),
+        None => Ok(()),
     }
 }
 
@@ -314,7 +328,9 @@ fn execute(
     let stream =
         record.map(|record| Stream::new(record, exec.order, jobs.len(), std::io::stdout()));
     let started = Instant::now();
-    let runner = Arc::new(SessionRunner::new(started, known_hosts));
+    let runner = Arc::new(
+        SessionRunner::new(started, known_hosts).with_session_log(exec.session_log.clone()),
+    );
     let sink: &dyn OutcomeSink = match &stream {
         Some(stream) => stream,
         None => &NoOutcomes,

@@ -149,6 +149,11 @@ pub struct ExecArgs {
     #[arg(long, value_enum, default_value = "inventory")]
     pub order: crate::report::stream::Order,
 
+    /// Write each host's session to DIR/<name>.log as it goes: the raw bytes both ways, with
+    /// passwords, secrets and key passphrases shown as ***
+    #[arg(long, value_name = "DIR")]
+    pub session_log: Option<PathBuf>,
+
     /// Log every event on stderr, the book's way: `netrun-worker-2 ===> 10:52:35.447216 Connection: ...`
     #[arg(short, long)]
     pub verbose: bool,

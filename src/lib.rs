@@ -25,6 +25,7 @@ mod os;
 mod preflight;
 mod report;
 mod session;
+mod session_log;
 mod settings;
 mod strategy;
 mod transport;

@@ -12,6 +12,7 @@
 //! Nothing here sleeps: it reads until the device's prompt.
 
 use std::os::fd::BorrowedFd;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ use crate::job::{
     Outcome, Secret, Task, Timings, TransportKind, Worker,
 };
 use crate::os::StopSource;
+use crate::session_log::SessionLog;
 use crate::strategy::{stop, JobRunner, LocalFuture};
 use crate::transport::ssh::SshHandshake;
 use crate::transport::ssh_async::AsyncSshHandshake;
@@ -42,6 +44,8 @@ const MESSAGE_LIMIT: usize = 200;
 pub struct SessionRunner {
     epoch: Instant,
     known_hosts: Arc<KnownHosts>,
+    /// `--session-log DIR`: each host's session written to DIR/<name>.log.
+    session_log: Option<PathBuf>,
 }
 
 impl SessionRunner {
@@ -49,7 +53,32 @@ impl SessionRunner {
         // Compile the platform profiles' patterns now: forked workers then inherit them instead
         // of each compiling its own copy, and no host's timings include the work.
         let _ = platform::profile_names();
-        SessionRunner { epoch, known_hosts }
+        SessionRunner {
+            epoch,
+            known_hosts,
+            session_log: None,
+        }
+    }
+
+    /// Also log every host's session, raw and masked, to `dir/<name>.log`.
+    pub fn with_session_log(mut self, dir: Option<PathBuf>) -> Self {
+        self.session_log = dir;
+        self
+    }
+
+    /// The host's session log, created now; a file that cannot be created is said on stderr and
+    /// the session runs without one.
+    fn open_log(&self, job: &Job) -> Option<SessionLog> {
+        let dir = self.session_log.as_deref()?;
+        SessionLog::create(dir, &job.host)
+            .inspect_err(|err| {
+                eprintln!(
+                    "netrun: warning: {}: no session log in {}: {err}",
+                    job.host.name,
+                    dir.display()
+                );
+            })
+            .ok()
     }
 }
 
@@ -62,6 +91,7 @@ impl JobRunner for SessionRunner {
         stop: Option<&'static StopSource>,
     ) -> Outcome {
         let mut session = Session::new(job, worker, events, self.epoch);
+        session.log = self.open_log(job);
         let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
             .unwrap_or_else(not_started);
         session.finish(ended)
@@ -75,8 +105,10 @@ impl JobRunner for SessionRunner {
     ) -> LocalFuture<Outcome> {
         let epoch = self.epoch;
         let known_hosts = self.known_hosts.clone();
+        let log = self.open_log(&job);
         Box::pin(async move {
             let mut session = Session::new(&job, worker, events.as_ref(), epoch);
+            session.log = log;
             let ended = drive_async(&mut session, &known_hosts)
                 .await
                 .unwrap_or_else(not_started);
@@ -148,7 +180,10 @@ fn pump_blocking(
                 let capped = winding.cap(deadline);
                 match shell.send(&bytes, capped) {
                     Err(err) if winding.ended(&err, capped, deadline) => winding.end(&mut dialogue),
-                    sent => feed_sent(&mut dialogue, sent, deadline),
+                    sent => {
+                        session.record(&bytes, &sent);
+                        feed_sent(&mut dialogue, sent, deadline);
+                    }
                 }
             }
             Io::Receive { deadline } => {
@@ -156,7 +191,10 @@ fn pump_blocking(
                 match shell.recv(&mut buffer, capped, winding.wake()) {
                     Ok(Received::Woken) => winding.begin(Instant::now()),
                     Err(err) if winding.ended(&err, capped, deadline) => winding.end(&mut dialogue),
-                    received => feed_received(&mut dialogue, received, &buffer, deadline),
+                    received => {
+                        session.record_received(&received, &buffer);
+                        feed_received(&mut dialogue, received, &buffer, deadline);
+                    }
                 }
             }
             Io::Finished => break,
@@ -257,10 +295,12 @@ async fn pump_async(
         match session.next_io(&mut dialogue) {
             Io::Send { bytes, deadline } => {
                 let sent = shell.send(&bytes, deadline).await;
+                session.record(&bytes, &sent);
                 feed_sent(&mut dialogue, sent, deadline);
             }
             Io::Receive { deadline } => {
                 let received = shell.recv(&mut buffer, deadline).await;
+                session.record_received(&received, &buffer);
                 feed_received(&mut dialogue, received, &buffer, deadline);
             }
             Io::Finished => break,
@@ -337,6 +377,8 @@ struct Session<'a> {
     timings: Timings,
     /// The host key the device showed and what the check made of it (SSH only).
     host_key: Option<HostKeySeen>,
+    /// `--session-log`: this host's log file.
+    log: Option<SessionLog>,
 }
 
 impl<'a> Session<'a> {
@@ -351,6 +393,7 @@ impl<'a> Session<'a> {
             connecting_at: started,
             connected: None,
             host_key: None,
+            log: None,
             timings: Timings {
                 start_us: micros(started.saturating_duration_since(epoch)),
                 ..Timings::default()
@@ -405,6 +448,20 @@ impl<'a> Session<'a> {
             command_timeout: host.limits.command_timeout,
         };
         Dialogue::new(profile, plan, clock)
+    }
+
+    /// Log bytes sent to the device, once they were.
+    fn record(&mut self, bytes: &[u8], sent: &Result<(), TransportError>) {
+        if let (Some(log), Ok(())) = (&mut self.log, sent) {
+            log.record(bytes);
+        }
+    }
+
+    /// Log bytes the device sent.
+    fn record_received(&mut self, received: &Result<Received, TransportError>, buffer: &[u8]) {
+        if let (Some(log), Ok(Received::Data(n))) = (&mut self.log, received) {
+            log.record(&buffer[..*n]);
+        }
     }
 
     /// The deadline of a step before the dialogue (TCP connect, SSH handshake and login).
@@ -475,7 +532,10 @@ impl<'a> Session<'a> {
     }
 
     /// The host's `Outcome`; a command the device rejected fails the host with `Command`.
-    fn finish(self, ended: Ended) -> Outcome {
+    fn finish(mut self, ended: Ended) -> Outcome {
+        if let Some(log) = &mut self.log {
+            log.finish();
+        }
         let Ended { results, failure } = ended;
         let login_started = self.connected.unwrap_or(self.started);
         let auth_us = results

@@ -182,7 +182,7 @@ pub fn save_per_host(dir: &Path, outcomes: &[Outcome]) -> io::Result<()> {
 }
 
 /// A host name as a file name: path separators and other awkward bytes become `_`.
-fn safe_file_name(name: &str) -> String {
+pub(crate) fn safe_file_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {
