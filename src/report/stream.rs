@@ -151,3 +151,83 @@ impl<W: Write> OutcomeSink for Stream<W> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{ErrorKind, Failure, Worker};
+    use crate::strategy::testing::jobs;
+    use crate::strategy::{Run, StrategyKind};
+    use std::time::Duration;
+
+    fn outcomes(count: usize) -> Vec<Outcome> {
+        jobs(count)
+            .iter()
+            .map(|job| {
+                let failure = Failure::new(ErrorKind::Connect, "refused");
+                Outcome::failed(job, failure, Worker::current())
+            })
+            .collect()
+    }
+
+    fn names(text: &[u8]) -> Vec<String> {
+        String::from_utf8_lossy(text)
+            .lines()
+            .filter_map(|l| l.split(' ').next().filter(|n| !n.is_empty()))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn report(run: &Run) -> Report<'_> {
+        Report {
+            run,
+            strategy: "threads".parse::<StrategyKind>().unwrap(),
+            workers: 2,
+            wall: Duration::from_millis(5),
+        }
+    }
+
+    #[test]
+    fn inventory_order_holds_a_host_only_for_the_hosts_before_it() {
+        let all = outcomes(3);
+        let stream = Stream::new(Record::Text, Order::Inventory, 3, Vec::new());
+        stream.finished(&all[1]);
+        assert!(stream.state.borrow().out.is_empty());
+        stream.finished(&all[0]);
+        assert_eq!(names(&stream.state.borrow().out), ["r0", "r1"]);
+        let run = Run {
+            outcomes: all,
+            ..Run::default()
+        };
+        let mut out = Vec::new();
+        let stream = Stream::new(Record::Text, Order::Inventory, 3, &mut out);
+        stream.finished(&run.outcomes[2]);
+        stream.finish(&report(&run)).unwrap();
+        assert_eq!(names(&out), ["r0", "r1", "r2"]);
+    }
+
+    #[test]
+    fn completion_order_and_jsonl_end_with_the_summary() {
+        let run = Run {
+            outcomes: outcomes(3),
+            ..Run::default()
+        };
+        let mut out = Vec::new();
+        let stream = Stream::new(Record::Jsonl, Order::Completion, 3, &mut out);
+        stream.finished(&run.outcomes[2]);
+        stream.finished(&run.outcomes[0]);
+        stream.finish(&report(&run)).unwrap();
+        let lines: Vec<serde_json::Value> = out
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        let order: Vec<&str> = lines[..3]
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, ["r2", "r0", "r1"]);
+        assert_eq!(lines[3]["summary"]["failed"], 3);
+        assert_eq!(lines.len(), 4);
+    }
+}
