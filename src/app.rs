@@ -26,7 +26,7 @@ use crate::inventory;
 use crate::job::{ConfigPlan, ErrorKind, EventSink, Host, Job, NoEvents, Outcome, Task};
 use crate::os::{self, StopSource};
 use crate::preflight;
-use crate::report::events::{EventLog, Progress};
+use crate::report::events::{AroundProgress, EventLog, Progress};
 use crate::report::stream::{Record, Stream};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
@@ -325,8 +325,13 @@ fn execute(
     };
     // Text and jsonl are written host by host as the strategy hands outcomes back; json is one
     // document, written at the end.
-    let stream =
-        record.map(|record| Stream::new(record, exec.order, jobs.len(), std::io::stdout()));
+    let stream = record.map(|record| {
+        let out = AroundProgress {
+            progress: progress.clone(),
+            out: std::io::stdout(),
+        };
+        Stream::new(record, exec.order, jobs.len(), out)
+    });
     let started = Instant::now();
     let runner = Arc::new(
         SessionRunner::new(started, known_hosts).with_session_log(exec.session_log.clone()),

@@ -106,3 +106,28 @@ fn every_host_gets_its_raw_session_and_never_the_password() {
         assert!(!stalled.contains(LAB_PASSWORD), "{strategy}: {stalled}");
     }
 }
+
+#[test]
+fn a_session_log_folder_that_cannot_be_made_stops_the_run_before_any_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let lab = TestLab::start(2, &["--auth-log", log.to_str().unwrap()]);
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let inventory = lab.inventory();
+    for strategy in netrun::strategies().map(|s| s.name()) {
+        let out = netrun(&[
+            "-i",
+            inventory.to_str().unwrap(),
+            "-s",
+            strategy,
+            "--session-log",
+            file.to_str().unwrap(),
+            "show",
+            "clock",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{strategy}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--session-log"), "{}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&log).unwrap_or_default(), "");
+    }
+}
