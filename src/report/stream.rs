@@ -52,10 +52,20 @@ struct State<W> {
     closed: bool,
 }
 
-/// The `jsonl` stream's last line.
+/// The `jsonl` stream's last line: `-o json`'s document without its hosts.
 #[derive(Serialize)]
 struct Summary<'a> {
-    summary: super::JsonRun<'a>,
+    summary: RunSummary<'a>,
+}
+
+#[derive(Serialize)]
+struct RunSummary<'a> {
+    strategy: &'a str,
+    workers: usize,
+    wall_ms: f64,
+    ok: usize,
+    failed: usize,
+    stats: &'a crate::strategy::RunStats,
 }
 
 impl<W: Write> Stream<W> {
@@ -84,9 +94,16 @@ impl<W: Write> Stream<W> {
             }
         }
         if record == Record::Jsonl {
-            let mut doc = report.json_run();
-            doc.hosts.clear();
-            let line = serde_json::to_vec(&Summary { summary: doc }).map_err(io::Error::from);
+            let doc = report.json_run();
+            let summary = RunSummary {
+                strategy: &doc.strategy,
+                workers: doc.workers,
+                wall_ms: doc.wall_ms,
+                ok: doc.ok,
+                failed: doc.failed,
+                stats: &doc.stats,
+            };
+            let line = serde_json::to_vec(&Summary { summary }).map_err(io::Error::from);
             state.write_bytes(line.map(|mut l| {
                 l.push(b'\n');
                 l
