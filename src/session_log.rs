@@ -1,7 +1,7 @@
 //! `--session-log DIR`: each host's session as raw bytes, both ways in the order they passed
 //! (what netrun sent, what the device sent back, as Netmiko's `session_log` with
-//! `session_log_record_writes`), written through to `DIR/<name>.log` as the session goes, so a hung
-//! session's log ends with what it last saw.
+//! `session_log_record_writes`), written through to `DIR/<name>.log` as the session goes, so a
+//! hung session's log ends with what it last saw.
 //!
 //! Secrets (the password, enable secret, key passphrase, secret-looking data) become `***`. The
 //! [`Masker`] core holds back only a tail that could be the start of a secret, so one split
