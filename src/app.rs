@@ -27,11 +27,12 @@ use crate::job::{ConfigPlan, ErrorKind, EventSink, Host, Job, NoEvents, Outcome,
 use crate::os::{self, StopSource};
 use crate::parse::{locate, Parser};
 use crate::preflight;
-use crate::report::events::{EventLog, Progress};
+use crate::report::events::{AroundProgress, EventLog, Progress};
+use crate::report::stream::{Record, Stream};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
 use crate::settings::{self, Output, Target};
-use crate::strategy::{self, StrategyKind};
+use crate::strategy::{self, NoOutcomes, OutcomeSink, StrategyKind};
 
 /// Exit statuses.
 pub const EXIT_OK: u8 = 0;
@@ -57,6 +58,9 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
         Some(Sub::KnownHosts(args)) => {
             stop_source().and_then(|stop| scan_host_keys(&args, offset, stop))
         }
+        Some(Sub::Run(args)) => stop_source().and_then(|stop| run_show(&args, offset, stop)),
+        Some(Sub::Completions { shell }) => completions(shell),
+        Some(Sub::Man) => man_page(),
         None => stop_source().and_then(|stop| run_show(&cli.show, offset, stop)),
     };
     match result {
@@ -65,6 +69,31 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             eprintln!("netrun: {err:#}");
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// `netrun completions SHELL`: the shell's completion script, from clap's definitions.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "netrun", &mut script);
+    print_all(&script)
+}
+
+/// `netrun man`: the man page in roff, from clap's definitions.
+fn man_page() -> anyhow::Result<u8> {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    print_all(&page)
+}
+
+/// Write `bytes` to stdout; a reader that stops early (`| head`) is not an error.
+fn print_all(bytes: &[u8]) -> anyhow::Result<u8> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(EXIT_OK),
     }
 }
 
@@ -109,6 +138,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
         preflight::writable_dir("--save", dir)?;
     }
     let parser = settings::parser(&args.parse, &settings::process_env, &locate::ask_python)?;
+    preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -144,6 +174,7 @@ fn scan_host_keys(
     offset: UtcOffset,
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
+    preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -234,8 +265,20 @@ fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
         preflight::readable_file("--template", template)?;
     }
     match &args.save_dir {
-        Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir),
-        _ => Ok(()),
+        Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir)?,
+        _ => {}
+    }
+    match args.dry_run {
+        false => preflight_exec(&args.exec),
+        true => Ok(()),
+    }
+}
+
+/// The pre-flight of every run of sessions: the `--session-log` folder takes files.
+fn preflight_exec(exec: &ExecArgs) -> anyhow::Result<()> {
+    match &exec.session_log {
+        Some(dir) => preflight::writable_dir("--session-log", dir),
+        None => Ok(()),
     }
 }
 
@@ -285,13 +328,31 @@ fn execute(
         parser.prepare(&jobs);
     }
     let parsing = parser.is_some();
+    let record = match output.format {
+        OutputFormat::Text if host_keys_only => Some(Record::HostKey),
+        OutputFormat::Text => Some(Record::Text),
+        OutputFormat::Jsonl => Some(Record::Jsonl),
+        OutputFormat::Json => None,
+    };
+    // Text and jsonl are written host by host as the strategy hands outcomes back; json is one
+    // document, written at the end.
+    let stream = record.map(|record| {
+        let out = AroundProgress {
+            progress: progress.clone(),
+            out: std::io::stdout(),
+        };
+        Stream::new(record, exec.order, jobs.len(), out)
+    });
     let started = Instant::now();
-    let runner = Arc::new(SessionRunner::new(
-        started,
-        known_hosts,
-        parser.map(Arc::new),
-    ));
-    let run = strategy::run(exec.strategy, jobs, workers, runner, events, stop)?;
+    let runner = Arc::new(
+        SessionRunner::new(started, known_hosts, parser.map(Arc::new))
+            .with_session_log(exec.session_log.clone()),
+    );
+    let sink: &dyn OutcomeSink = match &stream {
+        Some(stream) => stream,
+        None => &NoOutcomes,
+    };
+    let run = strategy::run(exec.strategy, jobs, workers, runner, events, sink, stop)?;
     let wall = started.elapsed();
     if let Some(progress) = progress {
         progress.finish();
@@ -303,15 +364,15 @@ fn execute(
         wall,
         parsing,
     };
-    // Buffered: stdout is line-buffered, and a JSON report of thousands of hosts (more with
-    // parsed records) is hundreds of thousands of lines, each a write(2) otherwise.
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = match output.format {
-        OutputFormat::Text if host_keys_only => report.write_host_keys(&mut stdout),
-        OutputFormat::Text => report.write_text(&mut stdout),
-        OutputFormat::Json => report.write_json(&mut stdout),
-    }
-    .and_then(|()| stdout.flush());
+    let written = match stream {
+        Some(stream) => stream.finish(&report),
+        None => {
+            // Buffered: a JSON report of thousands of hosts (more with parsed records) is
+            // hundreds of thousands of lines, each a write(2) otherwise.
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            report.write_json(&mut stdout).and_then(|()| stdout.flush())
+        }
+    };
     // A reader that stops early (`| head`) is not an error of the run.
     match written {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => return Err(err.into()),
@@ -386,6 +447,12 @@ fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
             let hosts: Vec<serde_json::Value> = target.hosts.iter().map(public_view).collect();
             serde_json::to_writer_pretty(&mut stdout, &hosts)?;
             writeln!(stdout)?;
+        }
+        OutputFormat::Jsonl => {
+            for host in &target.hosts {
+                serde_json::to_writer(&mut stdout, &public_view(host))?;
+                writeln!(stdout)?;
+            }
         }
         OutputFormat::Text => {
             writeln!(

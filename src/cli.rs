@@ -9,10 +9,15 @@ use crate::strategy::{self, StrategyKind, Workers};
 
 /// Run CLI sessions on many network devices at once, over SSH and Telnet.
 ///
+/// A first word that is a subcommand's name is that subcommand, wherever the options stand
+/// (`netrun -s fork config -c ...`); one a typo away from a name is refused. Anything else is
+/// the command to send; `netrun -- WORDS` or `netrun run WORDS` sends any words.
+///
 /// Examples:
 ///   netrun --strategy threads show version
 ///   netrun -i inventory/nornir -l 'group:core' -c 'show clock' -c 'show ip int br'
 ///   netrun --lab 20 --strategy async show ip interface brief
+///   netrun -i lab.yaml -s threads config -c 'logging 10.7.7.7'
 ///   netrun inventory
 #[derive(Debug, Parser)]
 #[command(
@@ -41,6 +46,15 @@ pub enum Sub {
     /// report each as recorded, known or failed (changed, revoked, unreachable)
     #[command(name = "known-hosts", visible_alias = "keyscan")]
     KnownHosts(KnownHostsArgs),
+    /// Send the command words to every host, whatever they are (as `netrun -- WORDS`).
+    Run(ShowArgs),
+    /// Print a shell completion script: netrun completions bash > /etc/bash_completion.d/netrun
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print netrun's man page (roff): netrun man > netrun.1; man ./netrun.1
+    Man,
     /// Internal: serve a simulated lab (the `netrun-testbed` CLI); used by --lab.
     #[command(name = "__testbed", hide = true)]
     Testbed {
@@ -143,6 +157,15 @@ pub struct ExecArgs {
     /// Output format on stdout
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: OutputFormat,
+
+    /// The order text and jsonl results are written in, each as soon as it may be
+    #[arg(long, value_enum, default_value = "inventory")]
+    pub order: crate::report::stream::Order,
+
+    /// Write each host's session to DIR/<name>.log as it goes: the raw bytes both ways, with
+    /// passwords, secrets and key passphrases shown as ***
+    #[arg(long, value_name = "DIR")]
+    pub session_log: Option<PathBuf>,
 
     /// Log every event on stderr, the book's way: `netrun-worker-2 ===> 10:52:35.447216 Connection: ...`
     #[arg(short, long)]
@@ -323,6 +346,8 @@ pub enum OutputFormat {
     Text,
     /// One JSON document with one object per host
     Json,
+    /// One JSON object per line: a host as it finishes, then `{"summary": ...}`
+    Jsonl,
 }
 
 impl OutputFormat {
@@ -331,6 +356,7 @@ impl OutputFormat {
         match self {
             OutputFormat::Text => "text",
             OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
         }
     }
 }

@@ -17,6 +17,7 @@ mod bench;
 mod cli;
 mod config;
 mod dialogue;
+mod grammar;
 mod hostkeys;
 mod inventory;
 mod job;
@@ -26,6 +27,7 @@ mod parse;
 mod preflight;
 mod report;
 mod session;
+mod session_log;
 mod settings;
 mod ssh_config;
 mod strategy;
@@ -33,6 +35,7 @@ mod transport;
 
 pub use app::run;
 pub use cli::Cli;
+pub use grammar::parse as parse_args;
 pub use inventory::{load as load_inventory, Inventory, InventoryError};
 pub use strategy::{all as strategies, StrategyKind};
 

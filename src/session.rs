@@ -13,6 +13,7 @@
 //! Nothing here sleeps: it reads until the device's prompt.
 
 use std::os::fd::BorrowedFd;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,7 @@ use crate::job::{
 };
 use crate::os::StopSource;
 use crate::parse::Parser;
+use crate::session_log::SessionLog;
 use crate::strategy::{stop, JobRunner, LocalFuture};
 use crate::transport::ssh::SshHandshake;
 use crate::transport::ssh_async::AsyncSshHandshake;
@@ -44,6 +46,8 @@ pub struct SessionRunner {
     known_hosts: Arc<KnownHosts>,
     /// `--parse`: outputs are parsed here, in the worker that ran the session.
     parser: Option<Arc<Parser>>,
+    /// `--session-log DIR`: each host's session written to DIR/<name>.log.
+    session_log: Option<PathBuf>,
 }
 
 impl SessionRunner {
@@ -55,7 +59,29 @@ impl SessionRunner {
             epoch,
             known_hosts,
             parser,
+            session_log: None,
         }
+    }
+
+    /// Also log every host's session, raw and masked, to `dir/<name>.log`.
+    pub fn with_session_log(mut self, dir: Option<PathBuf>) -> Self {
+        self.session_log = dir;
+        self
+    }
+
+    /// The host's session log, created now; a file that cannot be created is said on stderr and
+    /// the session runs without one.
+    fn open_log(&self, job: &Job) -> Option<SessionLog> {
+        let dir = self.session_log.as_deref()?;
+        SessionLog::create(dir, &job.host)
+            .inspect_err(|err| {
+                eprintln!(
+                    "netrun: warning: {}: no session log in {}: {err}",
+                    job.host.name,
+                    dir.display()
+                );
+            })
+            .ok()
     }
 }
 
@@ -68,6 +94,7 @@ impl JobRunner for SessionRunner {
         stop: Option<&'static StopSource>,
     ) -> Outcome {
         let mut session = Session::new(job, worker, events, self.epoch);
+        session.log = self.open_log(job);
         let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
             .unwrap_or_else(not_started);
         session.finish(ended, self.parser.as_deref())
@@ -82,8 +109,10 @@ impl JobRunner for SessionRunner {
         let epoch = self.epoch;
         let known_hosts = self.known_hosts.clone();
         let parser = self.parser.clone();
+        let log = self.open_log(&job);
         Box::pin(async move {
             let mut session = Session::new(&job, worker, events.as_ref(), epoch);
+            session.log = log;
             let ended = drive_async(&mut session, &known_hosts)
                 .await
                 .unwrap_or_else(not_started);
@@ -164,7 +193,10 @@ fn pump_blocking(
                 let capped = winding.cap(deadline);
                 match shell.send(&bytes, capped) {
                     Err(err) if winding.ended(&err, capped, deadline) => winding.end(&mut dialogue),
-                    sent => feed_sent(&mut dialogue, sent, deadline),
+                    sent => {
+                        session.record(&bytes, &sent);
+                        feed_sent(&mut dialogue, sent, deadline);
+                    }
                 }
             }
             Io::Receive { deadline } => {
@@ -172,7 +204,10 @@ fn pump_blocking(
                 match shell.recv(&mut buffer, capped, winding.wake()) {
                     Ok(Received::Woken) => winding.begin(Instant::now()),
                     Err(err) if winding.ended(&err, capped, deadline) => winding.end(&mut dialogue),
-                    received => feed_received(&mut dialogue, received, &buffer, deadline),
+                    received => {
+                        session.record_received(&received, &buffer);
+                        feed_received(&mut dialogue, received, &buffer, deadline);
+                    }
                 }
             }
             Io::Finished => break,
@@ -299,10 +334,12 @@ async fn pump_async(
         match session.next_io(&mut dialogue) {
             Io::Send { bytes, deadline } => {
                 let sent = shell.send(&bytes, deadline).await;
+                session.record(&bytes, &sent);
                 feed_sent(&mut dialogue, sent, deadline);
             }
             Io::Receive { deadline } => {
                 let received = shell.recv(&mut buffer, deadline).await;
+                session.record_received(&received, &buffer);
                 feed_received(&mut dialogue, received, &buffer, deadline);
             }
             Io::Finished => break,
@@ -379,6 +416,8 @@ struct Session<'a> {
     timings: Timings,
     /// The host key the device showed and what the check made of it (SSH only).
     host_key: Option<HostKeySeen>,
+    /// `--session-log`: this host's log file.
+    log: Option<SessionLog>,
 }
 
 impl<'a> Session<'a> {
@@ -393,6 +432,7 @@ impl<'a> Session<'a> {
             connecting_at: started,
             connected: None,
             host_key: None,
+            log: None,
             timings: Timings {
                 start_us: micros(started.saturating_duration_since(epoch)),
                 ..Timings::default()
@@ -447,6 +487,20 @@ impl<'a> Session<'a> {
             command_timeout: host.limits.command_timeout,
         };
         Dialogue::new(profile, plan, clock)
+    }
+
+    /// Log bytes sent to the device, once they were.
+    fn record(&mut self, bytes: &[u8], sent: &Result<(), TransportError>) {
+        if let (Some(log), Ok(())) = (&mut self.log, sent) {
+            log.record(bytes);
+        }
+    }
+
+    /// Log bytes the device sent.
+    fn record_received(&mut self, received: &Result<Received, TransportError>, buffer: &[u8]) {
+        if let (Some(log), Ok(Received::Data(n))) = (&mut self.log, received) {
+            log.record(&buffer[..*n]);
+        }
     }
 
     /// The deadline of a step before the dialogue (TCP connect, SSH handshake and login).
@@ -518,7 +572,10 @@ impl<'a> Session<'a> {
 
     /// The host's `Outcome`, its outputs parsed when `parser` is given; a command the device
     /// rejected fails the host with `Command`.
-    fn finish(self, ended: Ended, parser: Option<&Parser>) -> Outcome {
+    fn finish(mut self, ended: Ended, parser: Option<&Parser>) -> Outcome {
+        if let Some(log) = &mut self.log {
+            log.finish();
+        }
         let Ended { results, failure } = ended;
         let login_started = self.connected.unwrap_or(self.started);
         let auth_us = results

@@ -95,6 +95,29 @@ impl Progress {
     }
 }
 
+/// `out`, with the progress bar (when there is one) lifted off the terminal while each write
+/// happens, so results streaming to stdout never land in the middle of the bar.
+pub struct AroundProgress<W> {
+    pub progress: Option<std::sync::Arc<Progress>>,
+    pub out: W,
+}
+
+impl<W: Write> Write for AroundProgress<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &self.progress {
+            Some(progress) => progress.bar.suspend(|| self.out.write(buf)),
+            None => self.out.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &self.progress {
+            Some(progress) => progress.bar.suspend(|| self.out.flush()),
+            None => self.out.flush(),
+        }
+    }
+}
+
 impl EventSink for Progress {
     fn emit(&self, event: Event) {
         if let EventKind::Finished { ok } = event.kind {

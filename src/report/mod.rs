@@ -2,6 +2,7 @@
 //! the live event log / progress bar. Results are data; nothing here talks to a device.
 
 pub mod events;
+pub mod stream;
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -58,36 +59,14 @@ impl Report<'_> {
         }
     }
 
-    /// `netrun known-hosts`' report: one line per host, its key and what was done with it.
-    pub fn write_host_keys(&self, out: &mut dyn Write) -> io::Result<()> {
-        for o in &self.run.outcomes {
-            let address = crate::transport::address(&o.host, o.port);
-            match (&o.failure, &o.host_key) {
-                (Some(failure), _) => writeln!(out, "{} {address} failed ({failure})", o.name)?,
-                (None, Some(key)) => writeln!(
-                    out,
-                    "{} {address} {} {} {}",
-                    o.name,
-                    key.status.as_str(),
-                    key.key_type,
-                    key.fingerprint
-                )?,
-                (None, None) => writeln!(out, "{} {address} no host key", o.name)?,
-            }
-        }
-        Ok(())
-    }
-
-    /// The book's format per host, in inventory order.
-    pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
-        for outcome in &self.run.outcomes {
-            out.write_all(&host_text(outcome))?;
-        }
-        Ok(())
-    }
-
     pub fn write_json(&self, out: &mut dyn Write) -> io::Result<()> {
-        let doc = JsonRun {
+        serde_json::to_writer_pretty(&mut *out, &self.json_run())?;
+        writeln!(out)
+    }
+
+    /// The run as netrun's JSON document.
+    pub fn json_run(&self) -> JsonRun<'_> {
+        JsonRun {
             strategy: Cow::Borrowed(self.strategy.name()),
             workers: self.workers,
             wall_ms: ms(self.wall.as_micros() as u64),
@@ -95,9 +74,23 @@ impl Report<'_> {
             failed: self.failed(),
             hosts: self.run.outcomes.iter().map(JsonHost::from).collect(),
             stats: Cow::Borrowed(&self.run.stats),
-        };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)
+        }
+    }
+}
+
+/// One host of `netrun known-hosts`' report: its key and what was done with it, or why not.
+pub fn host_key_line(o: &Outcome) -> String {
+    let address = crate::transport::address(&o.host, o.port);
+    match (&o.failure, &o.host_key) {
+        (Some(failure), _) => format!("{} {address} failed ({failure})\n", o.name),
+        (None, Some(key)) => format!(
+            "{} {address} {} {} {}\n",
+            o.name,
+            key.status.as_str(),
+            key.key_type,
+            key.fingerprint
+        ),
+        (None, None) => format!("{} {address} no host key\n", o.name),
     }
 }
 
@@ -251,7 +244,7 @@ pub fn save_per_host(dir: &Path, outcomes: &[Outcome]) -> io::Result<()> {
 }
 
 /// A host name as a file name: path separators and other awkward bytes become `_`.
-fn safe_file_name(name: &str) -> String {
+pub(crate) fn safe_file_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {

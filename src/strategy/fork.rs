@@ -32,7 +32,9 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use super::{run_guarded, stop, Batch, ChildUsage, JobRunner, Run, RunStats, Strategy};
+use super::{
+    run_guarded, stop, Batch, ChildUsage, JobRunner, OutcomeSink, Run, RunStats, Strategy,
+};
 use crate::job::{ErrorKind, Event, EventKind, EventSink, Failure, Job, Outcome, Task, Worker};
 use crate::os::{self, Forked, Pid, Signal, StopSource};
 
@@ -75,7 +77,7 @@ impl Strategy for Fork {
     /// Refuses to run when the process has more than one thread: a forked child inherits only
     /// the forking thread, so a lock another thread held at that instant (allocator, stdout, a
     /// runtime's queue) would stay locked forever in the child.
-    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+    fn run(&self, batch: Batch<'_>) -> anyhow::Result<Run> {
         let threads = os::thread_count().context("counting this process's threads before fork")?;
         if threads > 1 {
             bail!(
@@ -87,7 +89,16 @@ impl Strategy for Fork {
         let (runner, events) = (batch.runner.as_ref(), batch.events.as_ref());
         // SAFETY: the process has exactly one thread (checked above), and only this thread could
         // start another before the forks, so no lock can be held by another thread at a fork.
-        unsafe { run_unchecked(batch.jobs, batch.workers, runner, events, batch.stop) }
+        unsafe {
+            run_unchecked(
+                batch.jobs,
+                batch.workers,
+                runner,
+                events,
+                batch.outcomes,
+                batch.stop,
+            )
+        }
     }
 }
 
@@ -106,6 +117,7 @@ pub(crate) unsafe fn run_unchecked(
     workers: usize,
     runner: &dyn JobRunner,
     events: &dyn EventSink,
+    outcomes: &dyn OutcomeSink,
     stop: &'static StopSource,
 ) -> anyhow::Result<Run> {
     let mut children = Vec::new();
@@ -117,7 +129,7 @@ pub(crate) unsafe fn run_unchecked(
             Err(err) => return Err(err),
         }
     }
-    let mut parent = Parent::new(&jobs, runner, events, stop);
+    let mut parent = Parent::new(&jobs, runner, events, outcomes, stop);
     parent.stats.processes_forked = children.len() as u64;
     parent.children = children;
     Ok(parent.run())
@@ -315,6 +327,8 @@ struct Parent<'a> {
     runner: &'a dyn JobRunner,
     children: Vec<Child>,
     events: &'a dyn EventSink,
+    /// Told of each outcome as it arrives (not of interrupted hosts).
+    sink: &'a dyn OutcomeSink,
     stop: &'static StopSource,
     /// Positions of jobs not yet handed out.
     queue: VecDeque<usize>,
@@ -334,6 +348,7 @@ impl<'a> Parent<'a> {
         jobs: &'a [Job],
         runner: &'a dyn JobRunner,
         events: &'a dyn EventSink,
+        sink: &'a dyn OutcomeSink,
         stop: &'static StopSource,
     ) -> Self {
         Parent {
@@ -341,6 +356,7 @@ impl<'a> Parent<'a> {
             runner,
             children: Vec::new(),
             events,
+            sink,
             stop,
             queue: (0..jobs.len()).collect(),
             outcomes: jobs.iter().map(|_| None).collect(),
@@ -506,6 +522,7 @@ impl<'a> Parent<'a> {
             Message::Event(event) => self.events.emit(event),
             Message::Outcome(outcome) => match self.children[i].in_flight.take() {
                 Some((position, _)) => {
+                    self.sink.finished(&outcome);
                     self.outcomes[position] = Some(outcome);
                     if self.children[i].jobs.is_none() {
                         self.children[i].close_jobs();
@@ -613,7 +630,9 @@ impl<'a> Parent<'a> {
             index: job.index,
             kind: EventKind::Finished { ok: false },
         });
-        self.outcomes[position] = Some(Outcome::failed(job, Failure::new(kind, reason), worker));
+        let outcome = Outcome::failed(job, Failure::new(kind, reason), worker);
+        self.sink.finished(&outcome);
+        self.outcomes[position] = Some(outcome);
     }
 
     /// No worker is left to take the queued jobs: fail them with the last death's reason.
@@ -676,6 +695,7 @@ mod tests {
     use crate::strategy::testing::{
         assert_complete, batch, jobs, stop_source, Death, EventLog, TestRunner,
     };
+    use crate::strategy::NoOutcomes;
     use std::collections::BTreeSet;
 
     /// Runs the fork strategy inside the (multi-threaded) test harness.
@@ -686,7 +706,7 @@ mod tests {
         events: &dyn EventSink,
     ) -> Run {
         // SAFETY: the test runner only computes, writes its pipe and exits; see `run_unchecked`.
-        unsafe { run_unchecked(jobs, workers, runner, events, stop_source()) }.unwrap()
+        unsafe { run_unchecked(jobs, workers, runner, events, &NoOutcomes, stop_source()) }.unwrap()
     }
 
     fn assert_all_reaped(run: &Run) {

@@ -47,20 +47,36 @@ pub trait JobRunner: Send + Sync + 'static {
     ) -> LocalFuture<Outcome>;
 }
 
+/// Receives each job's outcome as soon as the strategy's collecting side has it, in completion
+/// order, on the thread that called [`run`]. Hosts cut off by a stop signal are not passed: they
+/// only appear in the final [`Run`].
+pub trait OutcomeSink {
+    fn finished(&self, outcome: &Outcome);
+}
+
+/// A sink that ignores every outcome (the final `Run` has them all).
+pub struct NoOutcomes;
+
+impl OutcomeSink for NoOutcomes {
+    fn finished(&self, _outcome: &Outcome) {}
+}
+
 /// One way of scheduling jobs: a file of this module and a row of its table.
 pub trait Strategy: Sync {
     /// Run every job of `batch` with at most `batch.workers` sessions at once, and return exactly
     /// one `Outcome` per job, in job-index order.
-    fn run(&self, batch: Batch) -> anyhow::Result<Run>;
+    fn run(&self, batch: Batch<'_>) -> anyhow::Result<Run>;
 }
 
 /// What a strategy is given to run. Only [`run`] makes one (and this module's unit tests), so a
 /// strategy can count on at least one job and `workers` in `1..=jobs.len()`.
-pub struct Batch {
+pub struct Batch<'a> {
     jobs: Vec<Job>,
     workers: usize,
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
+    /// Told of each outcome as it arrives.
+    outcomes: &'a dyn OutcomeSink,
     /// Fires on SIGINT/SIGTERM: start nothing more, wind down within `stop::GRACE`.
     stop: &'static StopSource,
 }
@@ -97,13 +113,14 @@ pub struct Run {
 }
 
 /// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs),
-/// winding down early when `stop` fires.
+/// telling `outcomes` of each as it finishes, winding down early when `stop` fires.
 pub fn run(
     kind: StrategyKind,
     jobs: Vec<Job>,
     workers: usize,
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
+    outcomes: &dyn OutcomeSink,
     stop: &'static StopSource,
 ) -> anyhow::Result<Run> {
     if jobs.is_empty() {
@@ -115,6 +132,7 @@ pub fn run(
         workers,
         runner,
         events,
+        outcomes,
         stop,
     })
 }
@@ -308,12 +326,13 @@ pub(crate) mod testing {
 
     /// A batch of `count` jobs for `runner`, at most `workers` at once, reporting no events,
     /// with a stop source of its own that no signal feeds.
-    pub fn batch(count: usize, workers: usize, runner: impl JobRunner) -> Batch {
+    pub fn batch(count: usize, workers: usize, runner: impl JobRunner) -> Batch<'static> {
         Batch {
             jobs: jobs(count),
             workers,
             runner: Arc::new(runner),
             events: Arc::new(crate::job::NoEvents),
+            outcomes: &NoOutcomes,
             stop: stop_source(),
         }
     }

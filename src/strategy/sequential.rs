@@ -9,13 +9,18 @@ use crate::job::Worker;
 pub struct Sequential;
 
 impl Strategy for Sequential {
-    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+    fn run(&self, batch: Batch<'_>) -> anyhow::Result<Run> {
         let (runner, events) = (batch.runner.as_ref(), batch.events.as_ref());
         let outcomes = batch
             .jobs
             .iter()
             .map(|job| match stop::requested(batch.stop) {
-                false => run_guarded(runner, job, Worker::current(), events, Some(batch.stop)),
+                false => {
+                    let outcome =
+                        run_guarded(runner, job, Worker::current(), events, Some(batch.stop));
+                    batch.outcomes.finished(&outcome);
+                    outcome
+                }
                 true => stop::interrupted(job, batch.stop.signal(), Worker::current()),
             })
             .collect();

@@ -18,7 +18,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{run_guarded, sorted, stop, Batch, InFlight, JobRunner, Run, RunStats, Strategy};
+use super::{
+    run_guarded, sorted, stop, Batch, InFlight, JobRunner, OutcomeSink, Run, RunStats, Strategy,
+};
 use crate::job::{EventSink, Job, Outcome, Worker};
 use crate::os::{self, StopSource};
 
@@ -26,7 +28,7 @@ use crate::os::{self, StopSource};
 pub struct Threads;
 
 impl Strategy for Threads {
-    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+    fn run(&self, batch: Batch<'_>) -> anyhow::Result<Run> {
         let (wake_rx, wake_tx) = os::pipe().context("creating the workers' wake pipe")?;
         let (outcome_tx, outcome_rx) = mpsc::channel();
         let pool = Arc::new(Pool {
@@ -41,7 +43,7 @@ impl Strategy for Threads {
         });
         let handles = spawn_workers(&pool, batch.workers, &outcome_tx)?;
         drop(outcome_tx);
-        let outcomes = collect(&pool, &outcome_rx, &File::from(wake_rx))?;
+        let outcomes = collect(&pool, &outcome_rx, &File::from(wake_rx), batch.outcomes)?;
         let threads_spawned = handles.len() as u64;
         // A worker still in a session after a stop is left to end with the process.
         for handle in handles {
@@ -85,7 +87,12 @@ fn spawn_workers(
 
 /// Gather one outcome per job, or, after a stop, those that finish within the grace; the rest
 /// are interrupted. At most one wait per outcome, plus the waits of the grace.
-fn collect(pool: &Pool, outcomes: &Receiver<Outcome>, wake: &File) -> anyhow::Result<Vec<Outcome>> {
+fn collect(
+    pool: &Pool,
+    outcomes: &Receiver<Outcome>,
+    wake: &File,
+    sink: &dyn OutcomeSink,
+) -> anyhow::Result<Vec<Outcome>> {
     let mut done: Vec<Option<Outcome>> = pool.jobs.iter().map(|_| None).collect();
     let mut received = 0;
     let mut grace_ends: Option<Instant> = None;
@@ -93,6 +100,7 @@ fn collect(pool: &Pool, outcomes: &Receiver<Outcome>, wake: &File) -> anyhow::Re
         while let Ok(outcome) = outcomes.try_recv() {
             let index = outcome.index;
             if let Some(slot) = done.get_mut(index) {
+                sink.finished(&outcome);
                 *slot = Some(outcome);
                 received += 1;
             }
@@ -181,6 +189,7 @@ mod tests {
     use crate::strategy::testing::{
         assert_complete, assert_interrupted_after, batch, jobs, stop_source, TestRunner,
     };
+    use crate::strategy::NoOutcomes;
     use std::collections::BTreeSet;
     use std::sync::Arc;
 
@@ -204,8 +213,16 @@ mod tests {
         let threads = "threads".parse().unwrap();
         let runner = Arc::new(TestRunner::new());
         let stop = stop_source();
-        let run =
-            crate::strategy::run(threads, jobs(2), 8, runner, Arc::new(NoEvents), stop).unwrap();
+        let run = crate::strategy::run(
+            threads,
+            jobs(2),
+            8,
+            runner,
+            Arc::new(NoEvents),
+            &NoOutcomes,
+            stop,
+        )
+        .unwrap();
         assert_complete(&run.outcomes, 2);
         assert_eq!(run.stats.threads_spawned, 2);
     }

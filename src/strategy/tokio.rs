@@ -13,7 +13,9 @@ use tokio::io::Interest;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinSet, LocalSet};
 
-use super::{panic_failure, sorted, stop, Batch, InFlight, JobRunner, Run, RunStats, Strategy};
+use super::{
+    panic_failure, sorted, stop, Batch, InFlight, JobRunner, OutcomeSink, Run, RunStats, Strategy,
+};
 use crate::job::{EventSink, Failure, Job, Outcome, Worker};
 use crate::os::StopSource;
 
@@ -21,7 +23,7 @@ use crate::os::StopSource;
 pub struct Async;
 
 impl Strategy for Async {
-    fn run(&self, batch: Batch) -> anyhow::Result<Run> {
+    fn run(&self, batch: Batch<'_>) -> anyhow::Result<Run> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -43,15 +45,16 @@ impl Strategy for Async {
 /// Spawn one local task per job, each waiting for one of `batch.workers` permits, and collect
 /// them all; or, once the stop source fires, spawn no more, give the tasks in flight
 /// `stop::GRACE`, cancel the rest (at their next await) and report them as interrupted.
-async fn run_all(batch: Batch, in_flight: Rc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
+async fn run_all(batch: Batch<'_>, in_flight: Rc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
     let Batch {
         jobs,
         workers: limit,
         runner,
         events,
+        outcomes,
         stop,
     } = batch;
-    let mut tasks = Tasks::new(jobs.len());
+    let mut tasks = Tasks::new(jobs.len(), outcomes);
     {
         let all = tasks.spawn_and_join(&jobs, limit, &runner, &events, &in_flight, stop);
         tokio::pin!(all);
@@ -92,18 +95,21 @@ async fn stopped(stop: &'static StopSource) {
 }
 
 /// The spawned tasks, which job each is, and the outcomes gathered so far.
-struct Tasks {
+struct Tasks<'a> {
     set: JoinSet<Outcome>,
     jobs_of: HashMap<tokio::task::Id, usize>,
     done: Vec<Option<Outcome>>,
+    /// Told of each outcome as it is joined.
+    sink: &'a dyn OutcomeSink,
 }
 
-impl Tasks {
-    fn new(jobs: usize) -> Self {
+impl<'a> Tasks<'a> {
+    fn new(jobs: usize, sink: &'a dyn OutcomeSink) -> Self {
         Tasks {
             set: JoinSet::new(),
             jobs_of: HashMap::new(),
             done: (0..jobs).map(|_| None).collect(),
+            sink,
         }
     }
 
@@ -120,12 +126,17 @@ impl Tasks {
     ) -> anyhow::Result<()> {
         let permits = Arc::new(Semaphore::new(limit));
         for (position, job) in jobs.iter().enumerate() {
-            // Waiting for a permit before spawning keeps at most `limit` tasks alive at once.
-            let permit = permits
-                .clone()
-                .acquire_owned()
-                .await
-                .context("the session limit semaphore closed")?;
+            // Waiting for a permit before spawning keeps at most `limit` tasks alive at once;
+            // tasks that finish meanwhile are joined, so their outcomes arrive as they finish.
+            let permit = loop {
+                tokio::select! {
+                    biased;
+                    permit = permits.clone().acquire_owned() => {
+                        break permit.context("the session limit semaphore closed")?;
+                    }
+                    Some(joined) = self.set.join_next_with_id() => self.record(joined, jobs),
+                }
+            };
             if stop::requested(stop) {
                 return Ok(());
             }
@@ -146,32 +157,41 @@ impl Tasks {
         Ok(())
     }
 
-    /// Wait for every spawned task, recording its outcome (a panic fails only its job).
+    /// Wait for every spawned task, recording its outcome.
     async fn join_all(&mut self, jobs: &[Job]) {
         while let Some(joined) = self.set.join_next_with_id().await {
-            let (id, outcome) = match joined {
-                Ok((id, outcome)) => (id, outcome),
-                Err(err) => {
-                    let id = err.id();
-                    let failure = match err.try_into_panic() {
-                        Ok(panic) => panic_failure(panic.as_ref()),
-                        Err(err) => Failure::new(
-                            crate::job::ErrorKind::Worker,
-                            format!("task ended: {err}"),
-                        ),
-                    };
-                    let Some(&position) = self.jobs_of.get(&id) else {
-                        continue;
-                    };
-                    (
-                        id,
-                        Outcome::failed(&jobs[position], failure, Worker::current()),
-                    )
-                }
-            };
-            if let Some(&position) = self.jobs_of.get(&id) {
-                self.done[position] = Some(outcome);
+            self.record(joined, jobs);
+        }
+    }
+
+    /// Record a joined task's outcome and pass it on (a panic fails only its job).
+    fn record(
+        &mut self,
+        joined: Result<(tokio::task::Id, Outcome), tokio::task::JoinError>,
+        jobs: &[Job],
+    ) {
+        let (id, outcome) = match joined {
+            Ok((id, outcome)) => (id, outcome),
+            Err(err) => {
+                let id = err.id();
+                let failure = match err.try_into_panic() {
+                    Ok(panic) => panic_failure(panic.as_ref()),
+                    Err(err) => {
+                        Failure::new(crate::job::ErrorKind::Worker, format!("task ended: {err}"))
+                    }
+                };
+                let Some(&position) = self.jobs_of.get(&id) else {
+                    return;
+                };
+                (
+                    id,
+                    Outcome::failed(&jobs[position], failure, Worker::current()),
+                )
             }
+        };
+        if let Some(&position) = self.jobs_of.get(&id) {
+            self.sink.finished(&outcome);
+            self.done[position] = Some(outcome);
         }
     }
 }
