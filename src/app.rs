@@ -107,6 +107,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     if let Some(dir) = &args.save {
         preflight::writable_dir("--save", dir)?;
     }
+    preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -141,6 +142,7 @@ fn scan_host_keys(
     offset: UtcOffset,
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
+    preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
     let jobs: Vec<Job> = target
         .hosts
@@ -228,10 +230,30 @@ fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
     if let Some(template) = &args.template {
         preflight::readable_file("--template", template)?;
     }
+    preflight_exec(&args.exec)?;
     match &args.save_dir {
         Some(dir) if !args.dry_run => preflight::writable_dir("--save-dir", dir),
         _ => Ok(()),
     }
+}
+
+/// The run options naming files: `--failed-out` can be written.
+fn preflight_exec(exec: &ExecArgs) -> anyhow::Result<()> {
+    match &exec.failed_out {
+        Some(file) => preflight::writable_file("--failed-out", file),
+        None => Ok(()),
+    }
+}
+
+/// `--failed-out`: the names of the hosts that did not succeed (interrupted ones included, so a
+/// re-run with `-l @FILE` completes the run), one a line.
+fn write_failed_names(file: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
+    let names: String = outcomes
+        .iter()
+        .filter(|o| o.failure.is_some())
+        .map(|o| format!("{}\n", o.name))
+        .collect();
+    std::fs::write(file, names).with_context(|| format!("--failed-out {}", file.display()))
 }
 
 /// `netrun bench`'s pre-flight: the `--plot` file can be written, before any lab or child runs.
@@ -302,6 +324,9 @@ fn execute(
     if let Some(dir) = save_dir {
         report::save_per_host(dir, &finished(&run.outcomes))
             .with_context(|| format!("saving results to {}", dir.display()))?;
+    }
+    if let Some(file) = &exec.failed_out {
+        write_failed_names(file, &run.outcomes)?;
     }
     eprintln!("{}", report.summary());
     if let Some(signal) = stop.signal() {

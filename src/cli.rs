@@ -134,6 +134,11 @@ pub struct ExecArgs {
     /// Log every event on stderr, the book's way: `netrun-worker-2 ===> 10:52:35.447216 Connection: ...`
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Write the names of the hosts that failed or were interrupted to FILE, one a line (empty
+    /// when none did); `-l @FILE` runs exactly those again
+    #[arg(long, value_name = "FILE")]
+    pub failed_out: Option<PathBuf>,
 }
 
 /// `netrun [OPTIONS] <COMMAND WORDS>...`: run show commands on every host.
