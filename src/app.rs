@@ -98,7 +98,14 @@ fn output_of(exec: &ExecArgs) -> Output {
 }
 
 fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> anyhow::Result<u8> {
-    let commands = args.command_list();
+    let mut commands = args.command_list();
+    let mut answers = args.answers_per_command();
+    if let Some(file) = &args.file {
+        for entry in crate::commands::read(file)? {
+            commands.push(entry.command);
+            answers.push(entry.answers);
+        }
+    }
     if commands.is_empty() {
         return Err(anyhow!(
             "no command given: say what to run, e.g. `netrun show version` or `netrun -c 'show clock'`"
@@ -118,6 +125,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
             host,
             task: Task::Show {
                 commands: commands.clone(),
+                answers: answers.clone(),
             },
         })
         .collect();

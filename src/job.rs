@@ -161,12 +161,65 @@ impl Default for Limits {
 /// What to do on a device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Task {
-    /// Run show (exec-mode) commands, in order.
-    Show { commands: Vec<String> },
+    /// Run show (exec-mode) commands, in order; `answers[i]` answers command i's questions, in
+    /// order (shorter than `commands` when the last commands have none).
+    Show {
+        commands: Vec<String>,
+        answers: Vec<Vec<UserAnswer>>,
+    },
     /// Push configuration lines.
     Config(ConfigPlan),
     /// Only fetch and check the SSH host key (`netrun known-hosts`): no login.
     HostKeyScan,
+}
+
+/// The user's answer to a question a command asks (`--answer 'REGEX=REPLY'`, `answers:` in a
+/// commands file): when the last line received matches `prompt`, `reply` is sent with Enter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAnswer {
+    /// Searched in the question line.
+    pub prompt: QuestionPattern,
+    /// Empty: Enter alone (the default answer).
+    pub reply: String,
+}
+
+/// A regex compiled once when the flags are read; it crosses the fork pipe as its source.
+#[derive(Debug, Clone)]
+pub struct QuestionPattern(regex::Regex);
+
+impl QuestionPattern {
+    pub fn new(pattern: &str) -> Result<QuestionPattern, regex::Error> {
+        regex::Regex::new(pattern).map(QuestionPattern)
+    }
+
+    pub fn is_match(&self, line: &str) -> bool {
+        self.0.is_match(line)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for QuestionPattern {
+    fn eq(&self, other: &QuestionPattern) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for QuestionPattern {}
+
+impl Serialize for QuestionPattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for QuestionPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pattern = String::deserialize(deserializer)?;
+        QuestionPattern::new(&pattern).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A config push: lines sent in configuration mode, then optionally saved.
@@ -225,6 +278,9 @@ pub enum ErrorKind {
     /// The host's platform (device_type) is not one netrun knows: it is not connected to; the
     /// message names the inventory's file and line, the known names and the nearest one.
     Platform,
+    /// A command stopped at a question (`[confirm]`, `Destination filename [startup-config]?`)
+    /// that no `--answer` answers: nothing was answered; the message quotes the question.
+    Question,
 }
 
 impl ErrorKind {
@@ -242,6 +298,7 @@ impl ErrorKind {
             ErrorKind::OutputLimit => "output-limit",
             ErrorKind::HostKey => "hostkey",
             ErrorKind::Platform => "platform",
+            ErrorKind::Question => "question",
         }
     }
 }

@@ -14,6 +14,7 @@
 mod app;
 mod bench;
 mod cli;
+mod commands;
 mod config;
 mod dialogue;
 mod hostkeys;

@@ -2,11 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // Read the local offset now: the `time` crate refuses once threads exist.
     let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let cli = netrun::Cli::parse();
+    let cli = netrun::Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     netrun::run(cli, offset)
 }

@@ -381,10 +381,10 @@ impl<'a> Session<'a> {
     /// The dialogue for this job's task, starting now (the channel is open).
     fn dialogue(&self, profile: &'static Profile) -> Dialogue {
         let host = &self.job.host;
-        let (commands, config) = match &self.job.task {
-            Task::Show { commands } => (commands.clone(), None),
-            Task::Config(plan) => (Vec::new(), Some(plan.clone())),
-            Task::HostKeyScan => (Vec::new(), None),
+        let (commands, answers, config) = match &self.job.task {
+            Task::Show { commands, answers } => (commands.clone(), answers.clone(), None),
+            Task::Config(plan) => (Vec::new(), Vec::new(), Some(plan.clone())),
+            Task::HostKeyScan => (Vec::new(), Vec::new(), None),
         };
         let login = match host.transport {
             TransportKind::Ssh => None,
@@ -397,6 +397,7 @@ impl<'a> Session<'a> {
             config,
             secrets: host.secret_values().into_iter().map(Secret::new).collect(),
             max_output: host.limits.max_output,
+            answers,
         };
         let clock = Clock {
             epoch: self.epoch,

@@ -175,6 +175,7 @@ fn plan(commands: &[&str], secret: Option<&str>) -> Plan {
         config: None,
         secrets: Vec::new(),
         max_output: crate::job::DEFAULT_MAX_OUTPUT,
+        answers: Vec::new(),
     }
 }
 

@@ -52,7 +52,8 @@ const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
 /// [`SUPERVISION_SLACK`]. An honest session fails with `timeout` well before this.
 pub fn supervision_bound(job: &Job) -> Duration {
     let work = match &job.task {
-        Task::Show { commands } => commands.len(),
+        // Each command, and each answer it is given.
+        Task::Show { commands, answers } => commands.len() + answers.iter().map(Vec::len).sum::<usize>(),
         // Entering and leaving config mode, each line, the commit and the discard after a
         // failed one (Junos, IOS-XR), the save, the two configuration reads.
         Task::Config(plan) => {

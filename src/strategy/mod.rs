@@ -348,6 +348,7 @@ pub(crate) mod testing {
                 },
                 task: Task::Show {
                     commands: vec!["show checksum".into()],
+                    answers: Vec::new(),
                 },
             })
             .collect()
