@@ -90,6 +90,15 @@ pub struct TargetArgs {
     #[arg(long, value_name = "SIZE", default_value = "256MiB")]
     pub max_output: String,
 
+    /// Try a host again, up to N more times, when it fails to connect, times out or is closed
+    /// before login; never once a command or config line was sent
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// Seconds between a failed attempt and the next one (--retries)
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub retry_delay: f64,
+
     /// Prompt for the login password (no echo) for hosts whose inventory gives none
     #[arg(long)]
     pub ask_pass: bool,

@@ -132,7 +132,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_line_and_field() {
-        let err = parse("- show clock\n- command: reload\n  answers:\n    - promt: x\n").unwrap_err();
+        let err =
+            parse("- show clock\n- command: reload\n  answers:\n    - promt: x\n").unwrap_err();
         assert!(err.contains("unknown field `promt`"), "{err}");
         assert!(err.contains("line 4"), "{err}");
         let err = parse("- command: reload\n  answers:\n    - prompt: '(x'\n").unwrap_err();

@@ -138,7 +138,8 @@ impl Host {
 /// The default `--max-output`: 256 MiB per command.
 pub const DEFAULT_MAX_OUTPUT: usize = 256 << 20;
 
-/// Bounds on each command of a session (`--command-timeout`, `--max-output`).
+/// Bounds on each command of a session (`--command-timeout`, `--max-output`), and how often a
+/// session that failed before login is tried again (`--retries`, `--retry-delay`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The most bytes a device may send for one command (or before any prompt); past it the
@@ -147,13 +148,23 @@ pub struct Limits {
     /// The most one command may take in total, however busily the device talks; `None`: no
     /// bound but the idle timeout.
     pub command_timeout: Option<Duration>,
+    /// More attempts for a host whose connect, handshake or login failed with `connect`,
+    /// `timeout` or `closed` (nothing but the login was sent); 0: one attempt.
+    pub retries: u32,
+    /// The pause before each further attempt.
+    pub retry_delay: Duration,
 }
+
+/// `--retry-delay`'s default.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_output: DEFAULT_MAX_OUTPUT,
             command_timeout: None,
+            retries: 0,
+            retry_delay: DEFAULT_RETRY_DELAY,
         }
     }
 }
@@ -542,9 +553,18 @@ pub struct Outcome {
     pub host_key: Option<crate::hostkeys::HostKeySeen>,
     pub timings: Timings,
     pub worker: Worker,
+    /// The failures of earlier attempts (`--retries`), oldest first; empty when the first
+    /// attempt is this outcome.
+    #[serde(default)]
+    pub retried: Vec<Failure>,
 }
 
 impl Outcome {
+    /// This outcome, after the failed attempts `retried`.
+    pub fn retried(self, retried: Vec<Failure>) -> Outcome {
+        Outcome { retried, ..self }
+    }
+
     /// An outcome for a job that produced nothing (e.g. its worker died), failed with `failure`.
     pub fn failed(job: &Job, failure: Failure, worker: Worker) -> Self {
         Outcome {
@@ -559,6 +579,7 @@ impl Outcome {
             host_key: None,
             timings: Timings::default(),
             worker,
+            retried: Vec::new(),
         }
     }
 

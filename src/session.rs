@@ -61,10 +61,18 @@ impl JobRunner for SessionRunner {
         events: &dyn EventSink,
         stop: Option<&'static StopSource>,
     ) -> Outcome {
-        let mut session = Session::new(job, worker, events, self.epoch);
-        let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
-            .unwrap_or_else(not_started);
-        session.finish(ended)
+        let mut retried = Vec::new();
+        loop {
+            let mut session = Session::new(job, worker.clone(), events, self.epoch);
+            let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
+                .unwrap_or_else(not_started);
+            match retry(job, &ended, retried.len()) {
+                Some(failure) if pause_blocking(job.host.limits.retry_delay, stop) => {
+                    retried.push(failure);
+                }
+                _ => return session.finish(ended).retried(retried),
+            }
+        }
     }
 
     fn run_async(
@@ -76,12 +84,54 @@ impl JobRunner for SessionRunner {
         let epoch = self.epoch;
         let known_hosts = self.known_hosts.clone();
         Box::pin(async move {
-            let mut session = Session::new(&job, worker, events.as_ref(), epoch);
-            let ended = drive_async(&mut session, &known_hosts)
-                .await
-                .unwrap_or_else(not_started);
-            session.finish(ended)
+            let mut retried = Vec::new();
+            loop {
+                let mut session = Session::new(&job, worker.clone(), events.as_ref(), epoch);
+                let ended = drive_async(&mut session, &known_hosts)
+                    .await
+                    .unwrap_or_else(not_started);
+                match retry(&job, &ended, retried.len()) {
+                    // A stop cancels the task at this await (the async strategy's way).
+                    Some(failure) => {
+                        tokio::time::sleep(job.host.limits.retry_delay).await;
+                        retried.push(failure);
+                    }
+                    None => return session.finish(ended).retried(retried),
+                }
+            }
         })
+    }
+}
+
+/// The failure to retry, when `ended` failed before login (nothing but the login was sent) with
+/// `connect`, `timeout` or `closed`, and `--retries` allows another attempt after `done`.
+fn retry(job: &Job, ended: &Ended, done: usize) -> Option<Failure> {
+    let failure = ended.failure.as_ref()?;
+    let retryable = matches!(
+        failure.kind,
+        ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Closed
+    );
+    let before_login = ended.results.logged_in_at.is_none();
+    let allowed = done < usize::try_from(job.host.limits.retries).unwrap_or(usize::MAX);
+    (retryable && before_login && allowed).then(|| failure.clone())
+}
+
+/// The pause before another attempt; `false` when a stop signal came (no attempt then).
+fn pause_blocking(delay: Duration, stop: Option<&'static StopSource>) -> bool {
+    match stop {
+        Some(stop) if stop::requested(stop) => false,
+        Some(stop) => {
+            // Readable means the signal came; an error means the wait cannot watch for it, and
+            // then no further attempt is the safe side.
+            matches!(
+                crate::os::poll_readable(&[stop.watch()], Some(Instant::now() + delay)),
+                Ok(ready) if !ready[0]
+            )
+        }
+        None => {
+            std::thread::sleep(delay);
+            true
+        }
     }
 }
 
@@ -523,6 +573,7 @@ impl<'a> Session<'a> {
                 ..self.timings.clone()
             },
             worker: self.worker.clone(),
+            retried: Vec::new(),
         }
     }
 }

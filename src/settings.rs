@@ -135,6 +135,8 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         timeout,
         command_timeout,
         max_output,
+        retries,
+        retry_delay,
         ask_pass,
         ask_key_pass,
         ssh_legacy,
@@ -149,6 +151,9 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         command_timeout: command_timeout
             .map(|s| positive_seconds(s, "--command-timeout"))
             .transpose()?,
+        retries: *retries,
+        retry_delay: Duration::try_from_secs_f64(*retry_delay)
+            .map_err(|_| anyhow!("--retry-delay must be zero or a positive number of seconds"))?,
     };
     let mut host_keys = HostKeySetting {
         policy: *host_key_policy,
@@ -554,6 +559,7 @@ mod tests {
         let limits = Limits {
             max_output: 1 << 20,
             command_timeout: Some(Duration::from_secs(30)),
+            ..Limits::default()
         };
         assert!(target.hosts.iter().all(|h| h.limits == limits));
         assert_eq!(target.setting.limits, limits);

@@ -50,7 +50,16 @@ fn an_unanswered_question_fails_as_question_under_every_strategy_and_nothing_is_
     for strategy in netrun::strategies().map(|s| s.name()) {
         // An idle timeout far beyond the run: a `question` is known at once, not waited out.
         let out = netrun(&[
-            "-i", inventory, "-s", strategy, "-o", "json", "--timeout", "600", "-c", COPY,
+            "-i",
+            inventory,
+            "-s",
+            strategy,
+            "-o",
+            "json",
+            "--timeout",
+            "600",
+            "-c",
+            COPY,
         ]);
         assert_eq!(out.status.code(), Some(1), "{strategy}: {}", stderr(&out));
         for (kind, message) in failures(&json(&out)) {
@@ -62,7 +71,10 @@ fn an_unanswered_question_fails_as_question_under_every_strategy_and_nothing_is_
             );
         }
     }
-    for startup in read(inventory, "show startup-config | include logging host 10.7.7.1") {
+    for startup in read(
+        inventory,
+        "show startup-config | include logging host 10.7.7.1",
+    ) {
         assert_eq!(startup, "", "an unanswered copy saved something");
     }
 }
@@ -89,7 +101,10 @@ fn an_answered_copy_saves_and_the_startup_config_shows_it() {
         let output = host["commands"][0]["output"].as_str().unwrap();
         assert!(output.contains("[OK]"), "{output}");
     }
-    for startup in read(inventory, "show startup-config | include logging host 10.7.7.2") {
+    for startup in read(
+        inventory,
+        "show startup-config | include logging host 10.7.7.2",
+    ) {
         assert_eq!(startup.trim(), "logging host 10.7.7.2");
     }
 }
@@ -117,7 +132,10 @@ fn reload_is_never_confirmed_unless_answered() {
         }
     }
     // Not reloaded: the unsaved line is still running.
-    for running in read(inventory, "show running-config | include logging host 10.7.7.3") {
+    for running in read(
+        inventory,
+        "show running-config | include logging host 10.7.7.3",
+    ) {
         assert_eq!(running.trim(), "logging host 10.7.7.3");
     }
 }
@@ -161,10 +179,18 @@ fn bad_answers_and_commands_files_exit_2_before_any_connection() {
     let inventory = inventory.to_str().unwrap();
     let out = netrun(&["-i", inventory, "--answer", "x=", "-c", "reload"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("follows no command"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("follows no command"),
+        "{}",
+        stderr(&out)
+    );
     let out = netrun(&["-i", inventory, "-c", "reload", "--answer", "(x="]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("not a valid regex"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a valid regex"),
+        "{}",
+        stderr(&out)
+    );
     let file = dir.path().join("cmds.yaml");
     std::fs::write(&file, "- command: reload\n  answers:\n    - promt: x\n").unwrap();
     let out = netrun(&["-i", inventory, "-f", file.to_str().unwrap()]);

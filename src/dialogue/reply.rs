@@ -230,10 +230,7 @@ impl AwaitPrompt {
         };
         let answer = cx.plan.answers.get(index)?.get(self.questions)?;
         let line = self.new_last_line(cx)?;
-        answer
-            .prompt
-            .is_match(&line)
-            .then(|| answer.reply.clone())
+        answer.prompt.is_match(&line).then(|| answer.reply.clone())
     }
 
     /// The question a show command's reply stopped at (the profile's question patterns on the

@@ -31,13 +31,16 @@ pub fn filter(hosts: Vec<Host>, limits: &[String]) -> Result<Vec<Host>, LimitErr
     for atom in terms.iter().flat_map(|t| &t.atoms) {
         atom.check_known(&hosts)?;
     }
-    let (excluding, selecting): (Vec<&Term>, Vec<&Term>) =
-        terms.iter().partition(|t| t.atoms.iter().all(|a| a.negated));
+    let (excluding, selecting): (Vec<&Term>, Vec<&Term>) = terms
+        .iter()
+        .partition(|t| t.atoms.iter().all(|a| a.negated));
     let selected: Vec<Host> = hosts
         .into_iter()
         .filter(|host| {
             (selecting.is_empty() || selecting.iter().any(|t| t.matches(host)))
-                && !excluding.iter().any(|t| t.atoms.iter().any(|a| a.target.matches(host)))
+                && !excluding
+                    .iter()
+                    .any(|t| t.atoms.iter().any(|a| a.target.matches(host)))
         })
         .collect();
     if selected.is_empty() {
@@ -63,21 +66,26 @@ struct Atom {
 enum Target {
     Name(Pattern),
     Group(Pattern),
-    Data { key: String, value: Pattern },
-    Names { file: PathBuf, names: Vec<(usize, String)> },
+    Data {
+        key: String,
+        value: Pattern,
+    },
+    Names {
+        file: PathBuf,
+        names: Vec<(usize, String)>,
+    },
 }
 
 impl Term {
     fn parse(text: &str) -> Result<Term, LimitError> {
-        let atoms = text
-            .split('&')
-            .map(Atom::parse)
-            .collect::<Result<_, _>>()?;
+        let atoms = text.split('&').map(Atom::parse).collect::<Result<_, _>>()?;
         Ok(Term { atoms })
     }
 
     fn matches(&self, host: &Host) -> bool {
-        self.atoms.iter().all(|a| a.target.matches(host) != a.negated)
+        self.atoms
+            .iter()
+            .all(|a| a.target.matches(host) != a.negated)
     }
 }
 
@@ -122,7 +130,10 @@ impl Atom {
     /// Fails on an atom that matches no host of the inventory (a typo), naming what it has.
     fn check_known(&self, hosts: &[Host]) -> Result<(), LimitError> {
         if let Target::Names { file, names } = &self.target {
-            return match names.iter().find(|(_, n)| !hosts.iter().any(|h| &h.name == n)) {
+            return match names
+                .iter()
+                .find(|(_, n)| !hosts.iter().any(|h| &h.name == n))
+            {
                 Some((line, name)) => Err(LimitError::UnknownName {
                     file: file.clone(),
                     line: *line,
@@ -191,7 +202,10 @@ fn known_names(target: &Target, hosts: &[Host]) -> String {
         ),
         Target::Group(_) => (
             "groups".to_string(),
-            hosts.iter().flat_map(|h| h.groups.iter().cloned()).collect(),
+            hosts
+                .iter()
+                .flat_map(|h| h.groups.iter().cloned())
+                .collect(),
         ),
         Target::Data { key, .. } => (
             format!("values of {key}"),
@@ -369,8 +383,13 @@ mod tests {
             }
         );
         std::fs::write(&file, "# none\n").unwrap();
-        assert!(matches!(error(&[&at]), LimitError::NamesFile { reason, .. } if reason == "it names no host"));
-        assert!(matches!(error(&["@/nonexistent/x"]), LimitError::NamesFile { .. }));
+        assert!(
+            matches!(error(&[&at]), LimitError::NamesFile { reason, .. } if reason == "it names no host")
+        );
+        assert!(matches!(
+            error(&["@/nonexistent/x"]),
+            LimitError::NamesFile { .. }
+        ));
     }
 
     #[test]

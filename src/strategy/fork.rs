@@ -43,6 +43,10 @@ use crate::os::{self, Forked, Pid, Signal, StopSource};
 /// profiles up (nor compiles them) while it hands out jobs.
 const SESSION_OPERATIONS: u32 = 9;
 
+/// Operations a retried attempt can wait on: TCP connect, SSH handshake and authentication (or
+/// the Telnet login), the first prompt, reaching the command level.
+const RETRIED_OPERATIONS: u32 = 4;
+
 /// Slack on top of a job's operation timeouts before its worker counts as stuck: process
 /// scheduling, serialising the outcome, a loaded machine.
 const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
@@ -53,7 +57,9 @@ const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
 pub fn supervision_bound(job: &Job) -> Duration {
     let work = match &job.task {
         // Each command, and each answer it is given.
-        Task::Show { commands, answers } => commands.len() + answers.iter().map(Vec::len).sum::<usize>(),
+        Task::Show { commands, answers } => {
+            commands.len() + answers.iter().map(Vec::len).sum::<usize>()
+        }
         // Entering and leaving config mode, each line, the commit and the discard after a
         // failed one (Junos, IOS-XR), the save, the two configuration reads.
         Task::Config(plan) => {
@@ -62,9 +68,19 @@ pub fn supervision_bound(job: &Job) -> Duration {
         Task::HostKeyScan => 0,
     };
     let operations = SESSION_OPERATIONS.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
+    // A retried attempt failed before login: at most its connect, handshake and login again,
+    // after the pause.
+    let limits = &job.host.limits;
+    let retry = job
+        .host
+        .timeout
+        .checked_mul(RETRIED_OPERATIONS)
+        .and_then(|attempt| attempt.checked_add(limits.retry_delay))
+        .and_then(|attempt| attempt.checked_mul(limits.retries));
     job.host
         .timeout
         .checked_mul(operations)
+        .and_then(|bound| bound.checked_add(retry?))
         .and_then(|bound| bound.checked_add(SUPERVISION_SLACK))
         .unwrap_or(Duration::MAX)
 }

@@ -251,6 +251,7 @@ pub(crate) mod testing {
                 host_key: None,
                 timings: Default::default(),
                 worker,
+                retried: Vec::new(),
             }
         }
     }
