@@ -232,6 +232,13 @@ fn run_config(
 /// `netrun config`'s pre-flight: the line file or template reads, and the `--save-dir` takes
 /// files (unless `--dry-run`, which writes none), all before the inventory or any device.
 fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
+    if args.dry_run && args.diff {
+        return Err(anyhow!(
+            "--dry-run connects to nothing, so it cannot read the running-config that --diff \
+             compares: use --dry-run to see the lines each device would get, or --diff on a \
+             real push to see what changed"
+        ));
+    }
     if let Some(file) = &args.file {
         preflight::readable_file("--file", file)?;
     }

@@ -237,7 +237,8 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub save: bool,
 
-    /// Print what each device would get and connect to nothing
+    /// Print what each device would get and connect to nothing (not with --diff, which needs
+    /// the device's running-config)
     #[arg(long)]
     pub dry_run: bool,
 
