@@ -58,7 +58,8 @@ pub struct TargetArgs {
     #[arg(short, long, value_name = "PATH")]
     pub inventory: Option<PathBuf>,
 
-    /// Only these hosts: names, globs (R1*, core-?) or group:NAME; repeatable, a union
+    /// Only these hosts, as Ansible's --limit: names, globs (R1*), group:NAME, KEY=VALUE (data),
+    /// @FILE (names, one a line), !PATTERN (exclude), A&B (both); repeatable, a union
     #[arg(short, long, value_name = "PATTERN")]
     pub limit: Vec<String>,
 

@@ -127,7 +127,11 @@ fn the_own_devices_walk_through_runs_against_the_testbed() {
     let blocks = blocks();
     // Every file first: the page shows the template after the commands that use it.
     for block in &blocks {
-        if let Some(name) = block.marker.as_deref().and_then(|m| m.strip_prefix("file ")) {
+        if let Some(name) = block
+            .marker
+            .as_deref()
+            .and_then(|m| m.strip_prefix("file "))
+        {
             let text = block.lines.join("\n") + "\n";
             let text = text
                 .replace("port: 10022", &format!("port: {}", ports[0]))
@@ -138,24 +142,25 @@ fn the_own_devices_walk_through_runs_against_the_testbed() {
     let mut env = Vec::new();
     let mut ran = 0;
     for block in &blocks {
-        match block.marker.as_deref() {
-            Some("run against the testbed") => {
-                for line in &block.lines {
-                    if let Some(exports) = line.strip_prefix("export ") {
-                        for pair in shell_words(exports).0 {
-                            let (k, v) = pair.split_once('=').unwrap();
-                            env.push((k.to_string(), v.to_string()));
-                        }
-                    } else if line.starts_with("netrun ") {
-                        run_line(dir.path(), line, &env);
-                        ran += 1;
-                    }
+        if block.marker.as_deref() != Some("run against the testbed") {
+            continue;
+        }
+        for line in &block.lines {
+            if let Some(exports) = line.strip_prefix("export ") {
+                for pair in shell_words(exports).0 {
+                    let (k, v) = pair.split_once('=').unwrap();
+                    env.push((k.to_string(), v.to_string()));
                 }
+            } else if line.starts_with("netrun ") {
+                run_line(dir.path(), line, &env);
+                ran += 1;
             }
-            _ => {}
         }
     }
-    assert!(ran >= 5, "only {ran} walk-through commands found in the README");
+    assert!(
+        ran >= 5,
+        "only {ran} walk-through commands found in the README"
+    );
 }
 
 #[test]

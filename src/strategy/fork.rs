@@ -144,7 +144,8 @@ pub(crate) unsafe fn run_unchecked(
 #[derive(Debug, Serialize, Deserialize)]
 enum Message {
     Event(Event),
-    Outcome(Outcome),
+    /// Boxed: an outcome is several times the size of an event.
+    Outcome(Box<Outcome>),
 }
 
 /// Why the parent killed a worker.
@@ -273,7 +274,7 @@ fn serve(jobs: &[Job], runner: &dyn JobRunner, mut job_rx: File, msg_tx: File) -
         // No stop source here: this worker closed its descriptors, and the parent decides (it
         // kills a worker still busy after the grace).
         let outcome = run_guarded(runner, job, worker, &sink, None);
-        if sink.send(&Message::Outcome(outcome)).is_err() {
+        if sink.send(&Message::Outcome(Box::new(outcome))).is_err() {
             return 1;
         }
     }
@@ -523,7 +524,7 @@ impl<'a> Parent<'a> {
             Message::Event(event) => self.events.emit(event),
             Message::Outcome(outcome) => match self.children[i].in_flight.take() {
                 Some((position, _)) => {
-                    self.outcomes[position] = Some(outcome);
+                    self.outcomes[position] = Some(*outcome);
                     if self.children[i].jobs.is_none() {
                         self.children[i].close_jobs();
                     }
