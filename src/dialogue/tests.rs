@@ -13,6 +13,7 @@ mod clock;
 mod config;
 mod limits;
 mod platforms;
+mod questions;
 mod secrets;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
