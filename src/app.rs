@@ -128,7 +128,14 @@ fn output_of(exec: &ExecArgs) -> Output {
 }
 
 fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> anyhow::Result<u8> {
-    let commands = args.command_list();
+    let mut commands = args.command_list();
+    let mut answers = args.answers_per_command();
+    if let Some(file) = &args.file {
+        for entry in crate::commands::read(file)? {
+            commands.push(entry.command);
+            answers.push(entry.answers);
+        }
+    }
     if commands.is_empty() {
         return Err(anyhow!(
             "no command given: say what to run, e.g. `netrun show version` or `netrun -c 'show clock'`"
@@ -149,6 +156,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
             host,
             task: Task::Show {
                 commands: commands.clone(),
+                answers: answers.clone(),
             },
         })
         .collect();
@@ -258,6 +266,13 @@ fn run_config(
 /// `netrun config`'s pre-flight: the line file or template reads, and the `--save-dir` takes
 /// files (unless `--dry-run`, which writes none), all before the inventory or any device.
 fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
+    if args.dry_run && args.diff {
+        return Err(anyhow!(
+            "--dry-run connects to nothing, so it cannot read the running-config that --diff \
+             compares: use --dry-run to see the lines each device would get, or --diff on a \
+             real push to see what changed"
+        ));
+    }
     if let Some(file) = &args.file {
         preflight::readable_file("--file", file)?;
     }
@@ -274,12 +289,27 @@ fn preflight_config(args: &ConfigArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The pre-flight of every run of sessions: the `--session-log` folder takes files.
+/// The pre-flight of every run of sessions, for the run options naming files: the
+/// `--session-log` folder takes files and `--failed-out` can be written.
 fn preflight_exec(exec: &ExecArgs) -> anyhow::Result<()> {
-    match &exec.session_log {
-        Some(dir) => preflight::writable_dir("--session-log", dir),
+    if let Some(dir) = &exec.session_log {
+        preflight::writable_dir("--session-log", dir)?;
+    }
+    match &exec.failed_out {
+        Some(file) => preflight::writable_file("--failed-out", file),
         None => Ok(()),
     }
+}
+
+/// `--failed-out`: the names of the hosts that did not succeed (interrupted ones included, so a
+/// re-run with `-l @FILE` completes the run), one a line.
+fn write_failed_names(file: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
+    let names: String = outcomes
+        .iter()
+        .filter(|o| o.failure.is_some())
+        .map(|o| format!("{}\n", o.name))
+        .collect();
+    std::fs::write(file, names).with_context(|| format!("--failed-out {}", file.display()))
 }
 
 /// `netrun bench`'s pre-flight: the `--plot` file can be written, before any lab or child runs.
@@ -381,6 +411,9 @@ fn execute(
     if let Some(dir) = save_dir {
         report::save_per_host(dir, &finished(&run.outcomes))
             .with_context(|| format!("saving results to {}", dir.display()))?;
+    }
+    if let Some(file) = &exec.failed_out {
+        write_failed_names(file, &run.outcomes)?;
     }
     eprintln!("{}", report.summary());
     if let Some(signal) = stop.signal() {

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::job::{QuestionPattern, UserAnswer};
 use crate::strategy::{self, StrategyKind, Workers};
 
 /// Run CLI sessions on many network devices at once, over SSH and Telnet.
@@ -71,7 +72,8 @@ pub struct TargetArgs {
     #[arg(short, long, value_name = "PATH")]
     pub inventory: Option<PathBuf>,
 
-    /// Only these hosts: names, globs (R1*, core-?) or group:NAME; repeatable, a union
+    /// Only these hosts, as Ansible's --limit: names, globs (R1*), group:NAME, KEY=VALUE (data),
+    /// @FILE (names, one a line), !PATTERN (exclude), A&B (both); repeatable, a union
     #[arg(short, long, value_name = "PATTERN")]
     pub limit: Vec<String>,
 
@@ -102,6 +104,15 @@ pub struct TargetArgs {
     /// 1024); past it the host fails with kind output-limit, keeping what fit
     #[arg(long, value_name = "SIZE", default_value = "256MiB")]
     pub max_output: String,
+
+    /// Try a host again, up to N more times, when it fails to connect, times out or is closed
+    /// before login; never once a command or config line was sent
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// Seconds between a failed attempt and the next one (--retries)
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub retry_delay: f64,
 
     /// Prompt for the login password (no echo) for hosts whose inventory gives none
     #[arg(long)]
@@ -170,6 +181,11 @@ pub struct ExecArgs {
     /// Log every event on stderr, the book's way: `netrun-worker-2 ===> 10:52:35.447216 Connection: ...`
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Write the names of the hosts that failed or were interrupted to FILE, one a line (empty
+    /// when none did); `-l @FILE` runs exactly those again
+    #[arg(long, value_name = "FILE")]
+    pub failed_out: Option<PathBuf>,
 }
 
 /// `netrun [OPTIONS] <COMMAND WORDS>...`: run show commands on every host.
@@ -191,6 +207,23 @@ pub struct ShowArgs {
     /// A command to run; repeatable, run in order (after the command words, if any)
     #[arg(short, long = "command", value_name = "CMD")]
     pub commands: Vec<String>,
+
+    /// Answer a question the -c before it stops at (the command words, before any -c): the
+    /// question line matching REGEX gets REPLY and Enter (an empty REPLY is Enter alone, the
+    /// default); repeatable, used in order. REGEX ends at the first `=` (`\=` for a literal
+    /// one). Without one, a question fails the host at once with kind question
+    #[arg(long = "answer", value_name = "REGEX=REPLY", value_parser = parse_answer)]
+    pub answers: Vec<UserAnswer>,
+
+    /// Which command (in `command_list` order) each of `answers` belongs to: from where each
+    /// stood on the command line (`grammar::parse`).
+    #[arg(skip)]
+    pub answer_owners: Vec<usize>,
+
+    /// A YAML commands file, run after the -c commands: a list of commands, each a string or
+    /// `{command: ..., answers: [{prompt: REGEX, reply: ...}]}`
+    #[arg(short = 'f', long = "file", value_name = "FILE.yaml")]
+    pub file: Option<PathBuf>,
 
     /// The command to run, as words: netrun show ip interface brief
     #[arg(value_name = "COMMAND WORDS", trailing_var_arg = true)]
@@ -278,7 +311,8 @@ pub struct ConfigArgs {
     #[arg(long)]
     pub save: bool,
 
-    /// Print what each device would get and connect to nothing
+    /// Print what each device would get and connect to nothing (not with --diff, which needs
+    /// the device's running-config)
     #[arg(long)]
     pub dry_run: bool,
 
@@ -415,6 +449,62 @@ impl ShowArgs {
         commands.extend(self.commands.iter().cloned());
         commands
     }
+
+    /// Each `--answer` given to the `-c` that stands before it on the command line, or to the
+    /// command words when no `-c` does; an answer with neither is a usage error.
+    pub(crate) fn attach_answers(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        let commands: Vec<usize> = matches
+            .indices_of("commands")
+            .map_or_else(Vec::new, Iterator::collect);
+        let words = usize::from(!self.words.is_empty());
+        let mut owners = Vec::new();
+        for (answer, at) in self.answers.iter().zip(
+            matches
+                .indices_of("answers")
+                .map_or_else(Vec::new, Iterator::collect),
+        ) {
+            let before = commands.iter().filter(|&&c| c < at).count();
+            if before == 0 && words == 0 {
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--answer '{}=...' follows no command: give it after the -c it answers\n",
+                        answer.prompt.as_str()
+                    ),
+                ));
+            }
+            owners.push((before + words).saturating_sub(1));
+        }
+        self.answer_owners = owners;
+        Ok(())
+    }
+
+    /// The answers per command of `command_list`, in order.
+    pub fn answers_per_command(&self) -> Vec<Vec<UserAnswer>> {
+        let mut per_command = vec![Vec::new(); self.command_list().len()];
+        for (answer, &owner) in self.answers.iter().zip(&self.answer_owners) {
+            per_command[owner].push(answer.clone());
+        }
+        per_command
+    }
+}
+
+/// `REGEX=REPLY`: the regex ends at the first `=` not escaped as `\=`.
+fn parse_answer(text: &str) -> Result<UserAnswer, String> {
+    let bytes = text.as_bytes();
+    let split = (0..bytes.len())
+        .find(|&i| bytes[i] == b'=' && (i == 0 || bytes[i - 1] != b'\\'))
+        .ok_or_else(|| "expected REGEX=REPLY (an empty REPLY sends Enter)".to_string())?;
+    let (pattern, reply) = (&text[..split], &text[split + 1..]);
+    if pattern.is_empty() {
+        return Err("the question's REGEX before `=` is empty".to_string());
+    }
+    let prompt = QuestionPattern::new(&pattern.replace("\\=", "="))
+        .map_err(|e| format!("not a valid regex: {e}"))?;
+    Ok(UserAnswer {
+        prompt,
+        reply: reply.to_string(),
+    })
 }
 
 #[cfg(test)]

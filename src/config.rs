@@ -81,8 +81,9 @@ pub fn clean_lines(text: &str) -> Vec<String> {
 }
 
 /// What a template sees for a host: `name`, `host`, `port`, `platform`, `groups`, `data`, and
-/// every key of `data` at the top level too (so `{{ ntp_server }}` and `{{ data.ntp_server }}`
-/// both work).
+/// every other key of `data` at the top level too (so `{{ ntp_server }}` and `{{
+/// data.ntp_server }}` both work). The host's own fields win: a data key named like one is
+/// reached as `data.X` only, never in its place.
 #[derive(Serialize)]
 struct TemplateContext<'a> {
     name: &'a str,
@@ -92,8 +93,11 @@ struct TemplateContext<'a> {
     groups: &'a [String],
     data: &'a std::collections::BTreeMap<String, serde_json::Value>,
     #[serde(flatten)]
-    flat: &'a std::collections::BTreeMap<String, serde_json::Value>,
+    flat: std::collections::BTreeMap<&'a str, &'a serde_json::Value>,
 }
+
+/// The host fields a template sees by name, which data keys must not shadow.
+const HOST_FIELDS: [&str; 6] = ["name", "host", "port", "platform", "groups", "data"];
 
 fn render_template(
     path: &Path,
@@ -130,7 +134,12 @@ fn render_template(
                 platform: &h.platform,
                 groups: &h.groups,
                 data: &h.data,
-                flat: &h.data,
+                flat: h
+                    .data
+                    .iter()
+                    .filter(|(key, _)| !HOST_FIELDS.contains(&key.as_str()))
+                    .map(|(key, value)| (key.as_str(), value))
+                    .collect(),
             };
             template
                 .render(context)
@@ -223,6 +232,34 @@ mod tests {
                 "!\nlogging 10.5.5.5\n\n  ! a comment\ninterface Loopback0\n description x  \n"
             ),
             vec!["logging 10.5.5.5", "interface Loopback0", "description x"]
+        );
+    }
+
+    #[test]
+    fn data_keys_named_like_host_fields_never_shadow_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shadow.j2");
+        std::fs::write(
+            &path,
+            "hostname {{ name }}\nlogging {{ host }}\ndescription {{ platform }} {{ data.host }} {{ data.name }} {{ data.platform }}\n",
+        )
+        .unwrap();
+        let hosts = [host(
+            "R1",
+            &[
+                ("host", "10.9.9.9"),
+                ("name", "other"),
+                ("platform", "junos"),
+            ],
+        )];
+        let lines = lines_per_host(&LineSource::Template(path), &hosts).unwrap();
+        assert_eq!(
+            lines,
+            vec![vec![
+                "hostname R1",
+                "logging 127.0.0.1",
+                "description cisco_ios 10.9.9.9 other junos"
+            ]]
         );
     }
 

@@ -12,7 +12,7 @@ use std::ffi::OsString;
 use clap::error::ErrorKind;
 use clap::{Command, CommandFactory, FromArgMatches};
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Sub};
 
 /// Parse `args` (the program name first) the way the binary does.
 pub fn parse<I, T>(args: I) -> Result<Cli, clap::Error>
@@ -24,11 +24,22 @@ where
     command.build();
     let arranged = arrange(&command, args.into_iter().map(Into::into).collect());
     let matches = command.try_get_matches_from_mut(arranged)?;
-    let cli = Cli::from_arg_matches(&matches).map_err(|err| err.with_cmd(&command))?;
-    if cli.subcommand.is_none() {
-        if let Some(first) = cli.show.words.first() {
-            refuse_near_subcommand(&mut command, first)?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|err| err.with_cmd(&command))?;
+    // clap's derive keeps each flag's values, not how they interleave: each `--answer` is given
+    // to its command from the matches.
+    match &mut cli.subcommand {
+        None => {
+            if let Some(first) = cli.show.words.first() {
+                refuse_near_subcommand(&mut command, first)?;
+            }
+            cli.show.attach_answers(&matches)?;
         }
+        Some(Sub::Run(show)) => {
+            if let Some(run) = matches.subcommand_matches("run") {
+                show.attach_answers(run)?;
+            }
+        }
+        Some(_) => {}
     }
     Ok(cli)
 }

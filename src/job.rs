@@ -210,7 +210,8 @@ impl Host {
 /// The default `--max-output`: 256 MiB per command.
 pub const DEFAULT_MAX_OUTPUT: usize = 256 << 20;
 
-/// Bounds on each command of a session (`--command-timeout`, `--max-output`).
+/// Bounds on each command of a session (`--command-timeout`, `--max-output`), and how often a
+/// session that failed before login is tried again (`--retries`, `--retry-delay`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// The most bytes a device may send for one command (or before any prompt); past it the
@@ -219,13 +220,23 @@ pub struct Limits {
     /// The most one command may take in total, however busily the device talks; `None`: no
     /// bound but the idle timeout.
     pub command_timeout: Option<Duration>,
+    /// More attempts for a host whose connect, handshake or login failed with `connect`,
+    /// `timeout` or `closed` (nothing but the login was sent); 0: one attempt.
+    pub retries: u32,
+    /// The pause before each further attempt.
+    pub retry_delay: Duration,
 }
+
+/// `--retry-delay`'s default.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_output: DEFAULT_MAX_OUTPUT,
             command_timeout: None,
+            retries: 0,
+            retry_delay: DEFAULT_RETRY_DELAY,
         }
     }
 }
@@ -233,12 +244,65 @@ impl Default for Limits {
 /// What to do on a device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Task {
-    /// Run show (exec-mode) commands, in order.
-    Show { commands: Vec<String> },
+    /// Run show (exec-mode) commands, in order; `answers[i]` answers command i's questions, in
+    /// order (shorter than `commands` when the last commands have none).
+    Show {
+        commands: Vec<String>,
+        answers: Vec<Vec<UserAnswer>>,
+    },
     /// Push configuration lines.
     Config(ConfigPlan),
     /// Only fetch and check the SSH host key (`netrun known-hosts`): no login.
     HostKeyScan,
+}
+
+/// The user's answer to a question a command asks (`--answer 'REGEX=REPLY'`, `answers:` in a
+/// commands file): when the last line received matches `prompt`, `reply` is sent with Enter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAnswer {
+    /// Searched in the question line.
+    pub prompt: QuestionPattern,
+    /// Empty: Enter alone (the default answer).
+    pub reply: String,
+}
+
+/// A regex compiled once when the flags are read; it crosses the fork pipe as its source.
+#[derive(Debug, Clone)]
+pub struct QuestionPattern(regex::Regex);
+
+impl QuestionPattern {
+    pub fn new(pattern: &str) -> Result<QuestionPattern, regex::Error> {
+        regex::Regex::new(pattern).map(QuestionPattern)
+    }
+
+    pub fn is_match(&self, line: &str) -> bool {
+        self.0.is_match(line)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl PartialEq for QuestionPattern {
+    fn eq(&self, other: &QuestionPattern) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for QuestionPattern {}
+
+impl Serialize for QuestionPattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for QuestionPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pattern = String::deserialize(deserializer)?;
+        QuestionPattern::new(&pattern).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A config push: lines sent in configuration mode, then optionally saved.
@@ -299,6 +363,9 @@ pub enum ErrorKind {
     Platform,
     /// `--parse-strict`: a command's output was not parsed (no template, or the template failed).
     Parse,
+    /// A command stopped at a question (`[confirm]`, `Destination filename [startup-config]?`)
+    /// that no `--answer` answers: nothing was answered; the message quotes the question.
+    Question,
 }
 
 impl ErrorKind {
@@ -317,6 +384,7 @@ impl ErrorKind {
             ErrorKind::HostKey => "hostkey",
             ErrorKind::Platform => "platform",
             ErrorKind::Parse => "parse",
+            ErrorKind::Question => "question",
         }
     }
 }
@@ -588,9 +656,18 @@ pub struct Outcome {
     pub host_key: Option<crate::hostkeys::HostKeySeen>,
     pub timings: Timings,
     pub worker: Worker,
+    /// The failures of earlier attempts (`--retries`), oldest first; empty when the first
+    /// attempt is this outcome.
+    #[serde(default)]
+    pub retried: Vec<Failure>,
 }
 
 impl Outcome {
+    /// This outcome, after the failed attempts `retried`.
+    pub fn retried(self, retried: Vec<Failure>) -> Outcome {
+        Outcome { retried, ..self }
+    }
+
     /// An outcome for a job that produced nothing (e.g. its worker died), failed with `failure`.
     pub fn failed(job: &Job, failure: Failure, worker: Worker) -> Self {
         Outcome {
@@ -605,6 +682,7 @@ impl Outcome {
             host_key: None,
             timings: Timings::default(),
             worker,
+            retried: Vec::new(),
         }
     }
 

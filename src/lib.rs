@@ -15,6 +15,7 @@
 mod app;
 mod bench;
 mod cli;
+mod commands;
 mod config;
 mod dialogue;
 mod grammar;

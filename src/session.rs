@@ -93,11 +93,26 @@ impl JobRunner for SessionRunner {
         events: &dyn EventSink,
         stop: Option<&'static StopSource>,
     ) -> Outcome {
-        let mut session = Session::new(job, worker, events, self.epoch);
-        session.log = self.open_log(job);
-        let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
-            .unwrap_or_else(not_started);
-        session.finish(ended, self.parser.as_deref())
+        let mut retried = Vec::new();
+        let mut log = self.open_log(job);
+        loop {
+            let mut session = Session::new(job, worker.clone(), events, self.epoch);
+            session.log = log.take();
+            let ended = drive_blocking(&mut session, &self.known_hosts, Winding::new(stop))
+                .unwrap_or_else(not_started);
+            match retry(job, &ended, retried.len()) {
+                Some(failure) if pause_blocking(job.host.limits.retry_delay, stop) => {
+                    // One log per host: the next attempt goes on writing it.
+                    log = session.log.take();
+                    retried.push(failure);
+                }
+                _ => {
+                    return session
+                        .finish(ended, self.parser.as_deref())
+                        .retried(retried)
+                }
+            }
+        }
     }
 
     fn run_async(
@@ -111,13 +126,57 @@ impl JobRunner for SessionRunner {
         let parser = self.parser.clone();
         let log = self.open_log(&job);
         Box::pin(async move {
-            let mut session = Session::new(&job, worker, events.as_ref(), epoch);
-            session.log = log;
-            let ended = drive_async(&mut session, &known_hosts)
-                .await
-                .unwrap_or_else(not_started);
-            session.finish(ended, parser.as_deref())
+            let mut retried = Vec::new();
+            let mut log = log;
+            loop {
+                let mut session = Session::new(&job, worker.clone(), events.as_ref(), epoch);
+                session.log = log.take();
+                let ended = drive_async(&mut session, &known_hosts)
+                    .await
+                    .unwrap_or_else(not_started);
+                match retry(&job, &ended, retried.len()) {
+                    // A stop cancels the task at this await (the async strategy's way).
+                    Some(failure) => {
+                        tokio::time::sleep(job.host.limits.retry_delay).await;
+                        log = session.log.take();
+                        retried.push(failure);
+                    }
+                    None => return session.finish(ended, parser.as_deref()).retried(retried),
+                }
+            }
         })
+    }
+}
+
+/// The failure to retry, when `ended` failed before login (nothing but the login was sent) with
+/// `connect`, `timeout` or `closed`, and `--retries` allows another attempt after `done`.
+fn retry(job: &Job, ended: &Ended, done: usize) -> Option<Failure> {
+    let failure = ended.failure.as_ref()?;
+    let retryable = matches!(
+        failure.kind,
+        ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Closed
+    );
+    let before_login = ended.results.logged_in_at.is_none();
+    let allowed = done < usize::try_from(job.host.limits.retries).unwrap_or(usize::MAX);
+    (retryable && before_login && allowed).then(|| failure.clone())
+}
+
+/// The pause before another attempt; `false` when a stop signal came (no attempt then).
+fn pause_blocking(delay: Duration, stop: Option<&'static StopSource>) -> bool {
+    match stop {
+        Some(stop) if stop::requested(stop) => false,
+        Some(stop) => {
+            // Readable means the signal came; an error means the wait cannot watch for it, and
+            // then no further attempt is the safe side.
+            matches!(
+                crate::os::poll_readable(&[stop.watch()], Some(Instant::now() + delay)),
+                Ok(ready) if !ready[0]
+            )
+        }
+        None => {
+            std::thread::sleep(delay);
+            true
+        }
     }
 }
 
@@ -463,10 +522,10 @@ impl<'a> Session<'a> {
     /// The dialogue for this job's task, starting now (the channel is open).
     fn dialogue(&self, profile: &'static Profile) -> Dialogue {
         let host = &self.job.host;
-        let (commands, config) = match &self.job.task {
-            Task::Show { commands } => (commands.clone(), None),
-            Task::Config(plan) => (Vec::new(), Some(plan.clone())),
-            Task::HostKeyScan => (Vec::new(), None),
+        let (commands, answers, config) = match &self.job.task {
+            Task::Show { commands, answers } => (commands.clone(), answers.clone(), None),
+            Task::Config(plan) => (Vec::new(), Vec::new(), Some(plan.clone())),
+            Task::HostKeyScan => (Vec::new(), Vec::new(), None),
         };
         let login = match host.transport {
             TransportKind::Ssh => None,
@@ -479,6 +538,7 @@ impl<'a> Session<'a> {
             config,
             secrets: host.secret_values().into_iter().map(Secret::new).collect(),
             max_output: host.limits.max_output,
+            answers,
         };
         let clock = Clock {
             epoch: self.epoch,
@@ -619,6 +679,7 @@ impl<'a> Session<'a> {
                 ..self.timings.clone()
             },
             worker: self.worker.clone(),
+            retried: Vec::new(),
         };
         if let Some(parser) = parser {
             parser.apply(&host.platform, &mut outcome);

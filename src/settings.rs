@@ -140,6 +140,8 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         timeout,
         command_timeout,
         max_output,
+        retries,
+        retry_delay,
         ask_pass,
         ask_key_pass,
         ssh_legacy,
@@ -160,6 +162,9 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         command_timeout: command_timeout
             .map(|s| positive_seconds(s, "--command-timeout"))
             .transpose()?,
+        retries: *retries,
+        retry_delay: Duration::try_from_secs_f64(*retry_delay)
+            .map_err(|_| anyhow!("--retry-delay must be zero or a positive number of seconds"))?,
     };
     let mut host_keys = HostKeySetting {
         policy: *host_key_policy,
@@ -177,7 +182,7 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         }
         None => match inventory {
             Some(path) => (path.clone(), Origin::Inventory),
-            None => (inventory::default_path(env), Origin::Inventory),
+            None => (default_inventory(env)?, Origin::Inventory),
         },
     };
     let mut hosts = load_hosts(&inventory, limit, env)?;
@@ -314,6 +319,31 @@ fn size(text: &str) -> Result<usize> {
 }
 
 /// `FLAG SECONDS` as a duration: a positive number a duration can hold.
+/// The inventory when `-i` names none: `$NETRUN_INVENTORY`, else `./inventory/devices.yaml`; a
+/// missing one says how to give one.
+fn default_inventory(env: Env) -> Result<PathBuf> {
+    let path = inventory::default_path(env);
+    if path.exists() {
+        return Ok(path);
+    }
+    let from_env = env(inventory::INVENTORY_VAR).is_some_and(|p| !p.is_empty());
+    Err(match from_env {
+        true => anyhow!(
+            "${} names the inventory {}, which does not exist: fix the variable, or give one \
+             with -i PATH",
+            inventory::INVENTORY_VAR,
+            path.display()
+        ),
+        false => anyhow!(
+            "no inventory: -i was not given, $NETRUN_INVENTORY is not set, and the default {} \
+             does not exist here; give one with -i PATH (a devices.yaml list, an Ansible \
+             inventory, a .netmiko.yml or a Nornir folder), set $NETRUN_INVENTORY, or try \
+             --lab N for a simulated lab",
+            path.display()
+        ),
+    })
+}
+
 fn positive_seconds(seconds: f64, flag: &str) -> Result<Duration> {
     match Duration::try_from_secs_f64(seconds) {
         Ok(timeout) if seconds > 0.0 => Ok(timeout),
@@ -612,6 +642,7 @@ mod tests {
         let limits = Limits {
             max_output: 1 << 20,
             command_timeout: Some(Duration::from_secs(30)),
+            ..Limits::default()
         };
         assert!(target.hosts.iter().all(|h| h.limits == limits));
         assert_eq!(target.setting.limits, limits);

@@ -197,3 +197,78 @@ fn a_timeout_no_duration_can_hold_exits_2_without_a_panic() {
         assert!(!device.was_connected(), "{flag} connected");
     }
 }
+
+#[test]
+fn dry_run_with_diff_is_refused_clearly_before_connecting() {
+    let device = Listener::start();
+    let inventory = device.inventory();
+    let out = netrun(&[
+        "config",
+        "-i",
+        &inventory,
+        "--dry-run",
+        "--diff",
+        "-c",
+        "logging 10.1.1.1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--dry-run connects to nothing") && err.contains("--diff"),
+        "{err}"
+    );
+    assert!(!device.was_connected());
+}
+
+#[test]
+fn a_failed_out_file_that_cannot_be_written_exits_2_before_connecting() {
+    let device = Listener::start();
+    let (inventory, bad) = (device.inventory(), device.bad_dir());
+    assert_refused_before_connecting(
+        &device,
+        &["-i", &inventory, "--failed-out", &bad, "show", "clock"],
+        "--failed-out",
+    );
+    assert_refused_before_connecting(
+        &device,
+        &[
+            "config",
+            "-i",
+            &inventory,
+            "--failed-out",
+            &bad,
+            "-c",
+            "logging 10.1.1.1",
+        ],
+        "--failed-out",
+    );
+}
+
+#[test]
+fn a_missing_default_inventory_says_how_to_give_one() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = common::netrun_in(
+        Some(empty.path()),
+        &["show", "clock"],
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("-i PATH") && err.contains("$NETRUN_INVENTORY") && err.contains("--lab"),
+        "{err}"
+    );
+    let out = common::netrun_in(
+        Some(empty.path()),
+        &["show", "clock"],
+        &[("NETRUN_INVENTORY", "/nonexistent/lab.yaml")],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("$NETRUN_INVENTORY names the inventory /nonexistent/lab.yaml"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -124,6 +124,7 @@ fn plan(flags: u8) -> Plan {
         secrets: vec![Secret::new("s3cret"), Secret::new("en4ble")],
         // Small enough that long inputs reach the output limit too.
         max_output: if bit(6) { 4096 } else { 1 << 20 },
+        answers: Vec::new(),
     }
 }
 

@@ -279,6 +279,8 @@ impl Children {
                 Limits {
                     max_output,
                     command_timeout,
+                    retries,
+                    retry_delay,
                 },
             host_keys:
                 HostKeySetting {
@@ -322,6 +324,10 @@ impl Children {
         }
         if let Some(limit) = command_timeout {
             cmd.args(["--command-timeout", &limit.as_secs_f64().to_string()]);
+        }
+        if *retries > 0 {
+            cmd.args(["--retries", &retries.to_string()]);
+            cmd.args(["--retry-delay", &retry_delay.as_secs_f64().to_string()]);
         }
         if let Some(policy) = policy {
             cmd.args(["--host-key-policy", policy.name()]);

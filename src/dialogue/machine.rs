@@ -257,7 +257,7 @@ impl Awaiting {
             Awaiting::Login(login) => login.on_input(cx),
             Awaiting::Level(level) => level.on_input(cx),
             Awaiting::Echo(echo) => echo.on_input(cx),
-            Awaiting::Prompt(prompt) => Ok(prompt.on_input(cx)),
+            Awaiting::Prompt(prompt) => prompt.on_input(cx),
             Awaiting::Close(close) => close.on_input(cx),
         }
     }

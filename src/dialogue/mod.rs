@@ -59,7 +59,7 @@ mod text;
 
 use std::time::{Duration, Instant};
 
-use crate::job::{CommandResult, Failure, Secret};
+use crate::job::{CommandResult, Failure, Secret, UserAnswer};
 pub use crate::job::{ConfigLineResult, ConfigPlan, ConfigResult, SaveResult};
 pub use machine::Dialogue;
 #[cfg(test)]
@@ -85,6 +85,9 @@ pub struct Plan {
     /// The most bytes kept for one reply (or before a prompt): past it the host fails with kind
     /// `output-limit`, and every buffer of the dialogue stays within a small multiple of it.
     pub max_output: usize,
+    /// The user's answers to the questions of command i, in order (`answers[i]`; none past the
+    /// end). A question without one fails the host with kind `question`.
+    pub answers: Vec<Vec<UserAnswer>>,
 }
 
 /// The dialogue's time frame: where its stamps count from, when it starts, how long each

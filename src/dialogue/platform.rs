@@ -159,6 +159,10 @@ pub struct Profile {
     pub volatile_config_lines: Option<Regex>,
     /// Ends the session; sent without waiting for a reply.
     pub exit_command: &'static str,
+    /// A command's reply that ends in one of these (matched on the unfinished last line) stopped
+    /// at a question, not a prompt: answered only by the user's `--answer`, else the host fails
+    /// at once with kind `question`.
+    pub questions: Vec<Regex>,
     /// The CLI frames its text with ANSI escape sequences (Netmiko's `ansi_escape_codes`: bash's
     /// bracketed paste around each prompt, NX-OS and EOS colours): they are cut out of
     /// everything received.
@@ -386,6 +390,30 @@ fn cisco_prompt_suffix() -> Regex {
     re(r"^(\(conf[A-Za-z0-9_.\-@/:+]{0,63}\))?[>#]\s*$")
 }
 
+/// The questions Cisco-style CLIs (IOS, NX-OS, IOS-XR, ASA, EOS) stop at: `Proceed with reload?
+/// [confirm]`, `Destination filename [startup-config]?`, `Delete flash:/x? [confirm]`, `Save?
+/// [yes/no]:`, NX-OS `Do you want to continue? (y/n) [n]`, IOS-XR `Uncommitted changes found,
+/// commit them before exiting(yes/no/cancel)? [cancel]:` (Cisco command references; Netmiko's
+/// `save_config`/`send_command_timing` docs quote the same lines).
+fn cisco_questions() -> Vec<Regex> {
+    vec![
+        re(r"\[confirm\]\s*$"),
+        re(r"\]\?\s*$"),
+        re(r"(?i)[\[(](yes/no|y/n)(/cancel)?[\])]\s*\??\s*(\[\w*\])?\s*:?\s*$"),
+    ]
+}
+
+/// Junos's questions: `Exit with uncommitted changes? [yes,no] (yes)`, `Reboot the system?
+/// [yes,no] (no)` (Junos CLI user guide).
+fn junos_questions() -> Vec<Regex> {
+    vec![re(r"\[yes,no\]\s*(\(\w+\))?\s*$")]
+}
+
+/// A shell's questions: `[y/N]`, `[Y/n]`, `(yes/no)?`, OpenSSH's `(yes/no/[fingerprint])?`.
+fn linux_questions() -> Vec<Regex> {
+    vec![re(r"(?i)[\[(](yes/no|y/n)[^\n]*[\])]\s*\??\s*:?\s*$")]
+}
+
 /// IOS's save questions, answered with Enter (the default).
 fn ios_save_questions() -> Vec<Question> {
     vec![question(r"(\[confirm\]|\]\?)\s*$", "")]
@@ -427,6 +455,7 @@ pub(super) fn cisco_ios() -> Profile {
         show_config: Some("show running-config"),
         volatile_config_lines: Some(re(IOS_VOLATILE)),
         exit_command: "exit",
+        questions: cisco_questions(),
         ansi_escapes: false,
     }
 }
@@ -474,6 +503,7 @@ fn cisco_nxos() -> Profile {
             r"^(!Command: show running-config|!Running configuration last done at:|!Time:|!No configuration change since last restart)",
         )),
         exit_command: "exit",
+        questions: cisco_questions(),
         ansi_escapes: true,
     }
 }
@@ -547,6 +577,7 @@ fn cisco_xr() -> Profile {
             r"^((Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9]\d \d\d:\d\d:\d\d(\.\d+)? \S+\s*$|Building configuration\.\.\.|!! IOS XR Configuration|!! Last configuration change at)",
         )),
         exit_command: "exit",
+        questions: cisco_questions(),
         ansi_escapes: false,
     }
 }
@@ -587,6 +618,7 @@ fn cisco_asa() -> Profile {
             r"^(: Saved|: Written by|: Serial Number:|: Hardware:|Cryptochecksum:|: Call-home)",
         )),
         exit_command: "exit",
+        questions: cisco_questions(),
         ansi_escapes: false,
     }
 }
@@ -643,6 +675,7 @@ fn arista_eos() -> Profile {
             r"^(! Command: show running-config|! Time:|! Startup-config last modified at)",
         )),
         exit_command: "exit",
+        questions: cisco_questions(),
         ansi_escapes: true,
     }
 }
@@ -715,6 +748,7 @@ fn juniper_junos() -> Profile {
         show_config: Some("show configuration"),
         volatile_config_lines: Some(re(r"^## (Last commit:|Last changed:)")),
         exit_command: "exit",
+        questions: junos_questions(),
         ansi_escapes: false,
     }
 }
@@ -760,6 +794,7 @@ fn linux() -> Profile {
         show_config: None,
         volatile_config_lines: None,
         exit_command: "exit",
+        questions: linux_questions(),
         ansi_escapes: true,
     }
 }
@@ -935,6 +970,45 @@ mod tests {
             assert!(!commits(name), "{name}");
         }
         assert!(matches!(profile("linux").unwrap().save, Save::Nothing));
+    }
+
+    #[test]
+    fn question_lines_of_each_platform_match_and_prompts_do_not() {
+        let asks = |platform: &str, line: &str| {
+            profile(platform)
+                .unwrap()
+                .questions
+                .iter()
+                .any(|q| q.is_match(line))
+        };
+        for line in [
+            "Destination filename [startup-config]? ",
+            "Proceed with reload? [confirm]",
+            "System configuration has been modified. Save? [yes/no]: ",
+            "Delete filename [test.txt]? ",
+            "Do you want to continue? (y/n) [n] ",
+        ] {
+            assert!(asks("cisco_ios", line), "{line}");
+            assert!(asks("cisco_nxos", line), "{line}");
+        }
+        assert!(asks(
+            "cisco_xr",
+            "Uncommitted changes found, commit them before exiting(yes/no/cancel)? [cancel]:"
+        ));
+        assert!(asks("juniper_junos", "Reboot the system ? [yes,no] (no) "));
+        assert!(asks("linux", "Do you want to continue? [Y/n] "));
+        assert!(asks(
+            "linux",
+            "Are you sure you want to continue connecting (yes/no/[fingerprint])? "
+        ));
+        for (platform, prompt) in [
+            ("cisco_ios", "R1#"),
+            ("cisco_ios", "R1(config-if)#"),
+            ("juniper_junos", "admin@vmx1> "),
+            ("linux", "admin@host:~$ "),
+        ] {
+            assert!(!asks(platform, prompt), "{prompt}");
+        }
     }
 
     #[test]

@@ -100,13 +100,13 @@ impl AwaitEcho {
                 output_start,
             }) => {
                 settle_pending(cx, line_start)?;
-                Ok(AwaitPrompt {
+                AwaitPrompt {
                     sent: self.sent,
                     output_start,
                     question_after: 0,
                     questions: 0,
                 }
-                .on_input(cx))
+                .on_input(cx)
             }
             Err(scan_from) => Ok(Next::Wait(Awaiting::Echo(AwaitEcho { scan_from, ..self }))),
         }
@@ -133,15 +133,30 @@ pub(super) struct AwaitPrompt {
 }
 
 impl AwaitPrompt {
-    pub(super) fn on_input(self, cx: &mut Context) -> Next {
-        if let Some(answer) = self.question_asked(cx) {
+    pub(super) fn on_input(self, cx: &mut Context) -> Result<Next, Failure> {
+        let answer = match self.question_asked(cx) {
+            Some(answer) => Some(answer.to_string()),
+            None => self.user_answer(cx),
+        };
+        if let Some(answer) = answer {
             let answered_at = cx.received.bytes().len();
-            cx.send_line(answer);
-            return Next::Wait(Awaiting::Prompt(AwaitPrompt {
+            cx.send_line(&answer);
+            return Ok(Next::Wait(Awaiting::Prompt(AwaitPrompt {
                 question_after: answered_at,
                 questions: self.questions + 1,
                 ..self
-            }));
+            })));
+        }
+        if let Some(question) = self.unanswered_question(cx) {
+            return Err(Failure::new(
+                ErrorKind::Question,
+                format!(
+                    "{} stopped at a question: {:?}; nothing was answered (answer it with \
+                     --answer 'REGEX=REPLY' after its -c, or `answers:` in a commands file)",
+                    self.sent.describe(),
+                    question.trim()
+                ),
+            ));
         }
         // A config line may rename the device (`hostname R2`), and so may a commit (`set system
         // host-name`): the next prompt is then a config prompt with a new base, learned from it.
@@ -153,7 +168,7 @@ impl AwaitPrompt {
         };
         let Some((prompt_start, prompt, level)) = cx.prompt_line_at_tail(self.output_start, base)
         else {
-            return Next::Wait(Awaiting::Prompt(self));
+            return Ok(Next::Wait(Awaiting::Prompt(self)));
         };
         let output_end = cx.output_end(self.output_start, prompt_start);
         let reply = cx.received.bytes()[self.output_start..].to_vec();
@@ -161,12 +176,12 @@ impl AwaitPrompt {
             cx.learn_base_prompt(&prompt);
         }
         cx.reached_prompt(prompt, level);
-        Next::Replied(Answer {
+        Ok(Next::Replied(Answer {
             sent: self.sent,
             output_len: output_end - self.output_start,
             reply,
             at: cx.now(),
-        })
+        }))
     }
 
     pub(super) fn awaited(&self) -> String {
@@ -202,6 +217,37 @@ impl AwaitPrompt {
         cx.results.commands.push(result);
     }
 
+    /// The unfinished last line, when it is new: after the echo and after the last answer.
+    fn new_last_line(&self, cx: &Context) -> Option<String> {
+        let (start, line) = cx.received.last_line()?;
+        (start >= self.output_start.max(self.question_after)).then_some(line)
+    }
+
+    /// The user's next answer to this show command, when the new last line matches it (answers
+    /// are given in order, each used once).
+    fn user_answer(&self, cx: &Context) -> Option<String> {
+        let Purpose::Show(index) = self.sent.purpose else {
+            return None;
+        };
+        let answer = cx.plan.answers.get(index)?.get(self.questions)?;
+        let line = self.new_last_line(cx)?;
+        answer.prompt.is_match(&line).then(|| answer.reply.clone())
+    }
+
+    /// The question a show command's reply stopped at (the profile's question patterns on the
+    /// new last line), masked for quoting; only the user answers those.
+    fn unanswered_question(&self, cx: &Context) -> Option<String> {
+        if !matches!(self.sent.purpose, Purpose::Show(_)) {
+            return None;
+        }
+        let line = self.new_last_line(cx)?;
+        cx.profile
+            .questions
+            .iter()
+            .any(|q| q.is_match(&line))
+            .then(|| cx.masked(&line))
+    }
+
     /// The answer, when the save or commit asks a question: a new last line after the echo
     /// (and after the last answer) matching one of its questions.
     fn question_asked(&self, cx: &Context) -> Option<&'static str> {
@@ -218,10 +264,7 @@ impl AwaitPrompt {
                 .map_or(&[], |c| &c.questions),
             _ => return None,
         };
-        let (start, line) = cx.received.last_line()?;
-        if start < self.output_start.max(self.question_after) {
-            return None;
-        }
+        let line = self.new_last_line(cx)?;
         questions
             .iter()
             .find(|q| q.pattern.is_match(&line))

@@ -13,6 +13,7 @@ mod clock;
 mod config;
 mod limits;
 mod platforms;
+mod questions;
 mod secrets;
 
 /// A scripted device: what it prints first, then for each line it expects, what it replies.
@@ -175,6 +176,7 @@ fn plan(commands: &[&str], secret: Option<&str>) -> Plan {
         config: None,
         secrets: Vec::new(),
         max_output: crate::job::DEFAULT_MAX_OUTPUT,
+        answers: Vec::new(),
     }
 }
 

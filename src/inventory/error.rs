@@ -75,4 +75,17 @@ pub enum LimitError {
     /// silently running on fewer hosts.
     #[error("--limit {limit:?} matches no host in the inventory ({known})")]
     NoMatch { limit: String, known: String },
+    /// The limits are each known but together select no host (`group:core&group:edge`).
+    #[error("--limit {limits}: together they select no host")]
+    NothingSelected { limits: String },
+    /// A `@FILE` limit's file cannot be read or names nothing.
+    #[error("--limit {limit:?}: {reason}")]
+    NamesFile { limit: String, reason: String },
+    /// A `@FILE` limit names a host the inventory does not have.
+    #[error("{}:{line}: host {name:?} is not in the inventory", file.display())]
+    UnknownName {
+        file: std::path::PathBuf,
+        line: usize,
+        name: String,
+    },
 }

@@ -1,6 +1,14 @@
-//! `--limit`: pick hosts by name, glob (`R1*`, `core-?`, `edge-[12]`) or `group:NAME` (the group
-//! name may be a glob too). Several limits select the union, in inventory order. A limit that
-//! selects nothing is an error, because it is almost always a typo.
+//! `--limit`, with Ansible `--limit`'s meaning: each value is a term, several terms select the
+//! union, in inventory order; a term that is only exclusions (`!R1`, `!group:lab`) removes hosts
+//! from that union (from every host, when no term selects). Within a term, `&` intersects atoms:
+//! `group:core&R1*`, `group:core&!R10`. An atom is a host name or glob (`R1*`, `core-?`,
+//! `edge-[12]`), `group:NAME` (a glob too), `KEY=VALUE` (the host's inventory data, the value a
+//! glob; numbers and booleans compare as written), or `@FILE` (the host names in FILE, one a line,
+//! as `--failed-out` writes them; `#` comments and blank lines skipped). An atom that matches no
+//! host, and limits that together select nothing, are errors, because they are almost always a
+//! typo.
+
+use std::path::PathBuf;
 
 use glob::Pattern;
 
@@ -11,97 +19,203 @@ use super::error::LimitError;
 /// How many names a "matches no host" message shows before "...".
 const NAMES_SHOWN: usize = 8;
 
-/// The hosts selected by any of `limits`, in their original order; all hosts when there are no
-/// limits.
+/// The hosts `limits` select, in their original order; all hosts when there are no limits.
 pub fn filter(hosts: Vec<Host>, limits: &[String]) -> Result<Vec<Host>, LimitError> {
     if limits.is_empty() {
         return Ok(hosts);
     }
-    let limits: Vec<Limit> = limits
+    let terms: Vec<Term> = limits
         .iter()
-        .map(|l| Limit::parse(l))
+        .map(|l| Term::parse(l))
         .collect::<Result<_, _>>()?;
-    let mut used = vec![false; limits.len()];
-    let mut selected = Vec::with_capacity(hosts.len());
-    let mut rest = Vec::new();
-    for host in hosts {
-        let mut keep = false;
-        for (limit, used) in limits.iter().zip(used.iter_mut()) {
-            if limit.matches(&host) {
-                *used = true;
-                keep = true;
-            }
-        }
-        if keep {
-            selected.push(host);
-        } else {
-            rest.push(host);
-        }
+    for atom in terms.iter().flat_map(|t| &t.atoms) {
+        atom.check_known(&hosts)?;
     }
-    if let Some(unused) = used.iter().position(|u| !u) {
-        return Err(LimitError::NoMatch {
-            limit: limits[unused].text.clone(),
-            known: known_names(&limits[unused], &selected, &rest),
+    let (excluding, selecting): (Vec<&Term>, Vec<&Term>) = terms
+        .iter()
+        .partition(|t| t.atoms.iter().all(|a| a.negated));
+    let selected: Vec<Host> = hosts
+        .into_iter()
+        .filter(|host| {
+            (selecting.is_empty() || selecting.iter().any(|t| t.matches(host)))
+                && !excluding
+                    .iter()
+                    .any(|t| t.atoms.iter().any(|a| a.target.matches(host)))
+        })
+        .collect();
+    if selected.is_empty() {
+        return Err(LimitError::NothingSelected {
+            limits: limits.join(" "),
         });
     }
     Ok(selected)
 }
 
-/// One `--limit` value.
-struct Limit {
+/// One `--limit` value: atoms that must all match.
+struct Term {
+    atoms: Vec<Atom>,
+}
+
+/// `!`? then a name glob, `group:GLOB`, `KEY=GLOB` or `@FILE`.
+struct Atom {
     text: String,
+    negated: bool,
     target: Target,
 }
 
 enum Target {
     Name(Pattern),
     Group(Pattern),
+    Data {
+        key: String,
+        value: Pattern,
+    },
+    Names {
+        file: PathBuf,
+        names: Vec<(usize, String)>,
+    },
 }
 
-impl Limit {
-    fn parse(text: &str) -> Result<Limit, LimitError> {
-        let (pattern, group) = match text.strip_prefix("group:") {
-            Some(group) => (group, true),
-            None => (text, false),
-        };
-        if pattern.is_empty() {
-            return Err(LimitError::BadPattern {
-                limit: text.to_string(),
-                reason: "empty".to_string(),
-            });
-        }
-        let pattern = Pattern::new(pattern).map_err(|e| LimitError::BadPattern {
-            limit: text.to_string(),
-            reason: e.msg.to_string(),
-        })?;
-        Ok(Limit {
-            text: text.to_string(),
-            target: if group {
-                Target::Group(pattern)
-            } else {
-                Target::Name(pattern)
-            },
-        })
+impl Term {
+    fn parse(text: &str) -> Result<Term, LimitError> {
+        let atoms = text.split('&').map(Atom::parse).collect::<Result<_, _>>()?;
+        Ok(Term { atoms })
     }
 
     fn matches(&self, host: &Host) -> bool {
-        match &self.target {
+        self.atoms
+            .iter()
+            .all(|a| a.target.matches(host) != a.negated)
+    }
+}
+
+impl Atom {
+    fn parse(text: &str) -> Result<Atom, LimitError> {
+        let (negated, body) = match text.strip_prefix('!') {
+            Some(body) => (true, body),
+            None => (false, text),
+        };
+        let bad = |reason: &str| LimitError::BadPattern {
+            limit: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let glob = |pattern: &str| {
+            if pattern.is_empty() {
+                return Err(bad("empty"));
+            }
+            Pattern::new(pattern).map_err(|e| bad(e.msg))
+        };
+        let target = if let Some(file) = body.strip_prefix('@') {
+            names_file(text, file)?
+        } else if let Some(group) = body.strip_prefix("group:") {
+            Target::Group(glob(group)?)
+        } else if let Some((key, value)) = body.split_once('=') {
+            if key.is_empty() {
+                return Err(bad("no data key before `=`"));
+            }
+            Target::Data {
+                key: key.to_string(),
+                value: glob(value)?,
+            }
+        } else {
+            Target::Name(glob(body)?)
+        };
+        Ok(Atom {
+            text: text.to_string(),
+            negated,
+            target,
+        })
+    }
+
+    /// Fails on an atom that matches no host of the inventory (a typo), naming what it has.
+    fn check_known(&self, hosts: &[Host]) -> Result<(), LimitError> {
+        if let Target::Names { file, names } = &self.target {
+            return match names
+                .iter()
+                .find(|(_, n)| !hosts.iter().any(|h| &h.name == n))
+            {
+                Some((line, name)) => Err(LimitError::UnknownName {
+                    file: file.clone(),
+                    line: *line,
+                    name: name.clone(),
+                }),
+                None => Ok(()),
+            };
+        }
+        if hosts.iter().any(|h| self.target.matches(h)) {
+            return Ok(());
+        }
+        Err(LimitError::NoMatch {
+            limit: self.text.clone(),
+            known: known_names(&self.target, hosts),
+        })
+    }
+}
+
+/// The names in a `@FILE` limit, each with its line number.
+fn names_file(limit: &str, file: &str) -> Result<Target, LimitError> {
+    let path = PathBuf::from(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| LimitError::NamesFile {
+        limit: limit.to_string(),
+        reason: e.to_string(),
+    })?;
+    let names: Vec<(usize, String)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
+        .map(|(n, line)| (n, line.to_string()))
+        .collect();
+    if names.is_empty() {
+        return Err(LimitError::NamesFile {
+            limit: limit.to_string(),
+            reason: "it names no host".to_string(),
+        });
+    }
+    Ok(Target::Names { file: path, names })
+}
+
+impl Target {
+    fn matches(&self, host: &Host) -> bool {
+        match self {
             Target::Name(pattern) => pattern.matches(&host.name),
             Target::Group(pattern) => host.groups.iter().any(|g| pattern.matches(g)),
+            Target::Data { key, value } => host.data.get(key).is_some_and(|v| match v {
+                serde_json::Value::String(s) => value.matches(s),
+                serde_json::Value::Null
+                | serde_json::Value::Array(_)
+                | serde_json::Value::Object(_) => false,
+                other => value.matches(&other.to_string()),
+            }),
+            Target::Names { names, .. } => names.iter().any(|(_, n)| n == &host.name),
         }
     }
 }
 
-/// What the inventory has, for a limit that matched nothing: host names, or group names for a
-/// `group:` limit.
-fn known_names(limit: &Limit, selected: &[Host], rest: &[Host]) -> String {
-    let hosts = selected.iter().chain(rest);
-    let (what, mut names): (&str, Vec<&str>) = match limit.target {
-        Target::Name(_) => ("hosts", hosts.map(|h| h.name.as_str()).collect()),
+/// What the inventory has, for an atom that matched nothing: host names, group names for a
+/// `group:` atom, or the values of the key for a data atom.
+fn known_names(target: &Target, hosts: &[Host]) -> String {
+    let (what, mut names): (String, Vec<String>) = match target {
+        Target::Name(_) | Target::Names { .. } => (
+            "hosts".to_string(),
+            hosts.iter().map(|h| h.name.clone()).collect(),
+        ),
         Target::Group(_) => (
-            "groups",
+            "groups".to_string(),
             hosts
-                .flat_map(|h| h.groups.iter().map(String::as_str))
+                .iter()
+                .flat_map(|h| h.groups.iter().cloned())
+                .collect(),
+        ),
+        Target::Data { key, .. } => (
+            format!("values of {key}"),
+            hosts
+                .iter()
+                .filter_map(|h| h.data.get(key))
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
                 .collect(),
         ),
     };
@@ -151,13 +265,18 @@ mod tests {
     }
 
     fn lab() -> Vec<Host> {
-        vec![
+        let mut hosts = vec![
             host("R1", &["core"]),
             host("R2", &["edge"]),
             host("R10", &["core", "dc1"]),
             host("core-a", &[]),
             host("core-bb", &["dc1"]),
-        ]
+        ];
+        for (host, site) in hosts.iter_mut().zip(["ams", "ams", "fra"]) {
+            host.data.insert("site".into(), site.into());
+        }
+        hosts[0].data.insert("rack".into(), 7.into());
+        hosts
     }
 
     fn names(limits: &[&str]) -> Vec<String> {
@@ -214,6 +333,64 @@ mod tests {
             error(&["group:spine"]).to_string(),
             "--limit \"group:spine\" matches no host in the inventory (groups: core, dc1, edge)"
         );
+    }
+
+    #[test]
+    fn exclusions_remove_from_the_union_or_from_everything() {
+        assert_eq!(names(&["!R1"]), ["R2", "R10", "core-a", "core-bb"]);
+        assert_eq!(names(&["!group:core"]), ["R2", "core-a", "core-bb"]);
+        assert_eq!(names(&["R*", "!R1"]), ["R2", "R10"]);
+        assert_eq!(names(&["!R1", "!R2"]), ["R10", "core-a", "core-bb"]);
+    }
+
+    #[test]
+    fn intersections_within_one_term() {
+        assert_eq!(names(&["group:core&R1*"]), ["R1", "R10"]);
+        assert_eq!(names(&["group:core&!R10"]), ["R1"]);
+        assert_eq!(names(&["group:dc1&core-*", "R2"]), ["R2", "core-bb"]);
+        assert_eq!(
+            error(&["group:edge&group:dc1"]).to_string(),
+            "--limit group:edge&group:dc1: together they select no host"
+        );
+    }
+
+    #[test]
+    fn data_values() {
+        assert_eq!(names(&["site=ams"]), ["R1", "R2"]);
+        assert_eq!(names(&["site=*a*"]), ["R1", "R2", "R10"]);
+        assert_eq!(names(&["rack=7"]), ["R1"]);
+        assert_eq!(names(&["!site=ams"]), ["R10", "core-a", "core-bb"]);
+        assert_eq!(
+            error(&["site=lon"]).to_string(),
+            "--limit \"site=lon\" matches no host in the inventory (values of site: ams, fra)"
+        );
+    }
+
+    #[test]
+    fn names_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("failed.txt");
+        std::fs::write(&file, "# failed\nR10\n\nR2\n").unwrap();
+        let at = format!("@{}", file.display());
+        assert_eq!(names(&[&at]), ["R2", "R10"]);
+        assert_eq!(names(&[&format!("!{at}")]), ["R1", "core-a", "core-bb"]);
+        std::fs::write(&file, "R2\nR3\n").unwrap();
+        assert_eq!(
+            error(&[&at]),
+            LimitError::UnknownName {
+                file: file.clone(),
+                line: 2,
+                name: "R3".into()
+            }
+        );
+        std::fs::write(&file, "# none\n").unwrap();
+        assert!(
+            matches!(error(&[&at]), LimitError::NamesFile { reason, .. } if reason == "it names no host")
+        );
+        assert!(matches!(
+            error(&["@/nonexistent/x"]),
+            LimitError::NamesFile { .. }
+        ));
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl Parser {
     /// workers then inherit them, and no session's time includes compiling.
     pub fn prepare(&self, jobs: &[Job]) {
         for job in jobs {
-            let Task::Show { commands } = &job.task else {
+            let Task::Show { commands, .. } = &job.task else {
                 continue;
             };
             for command in commands {
@@ -182,6 +182,7 @@ mod tests {
         Outcome {
             index: 0,
             host_key: None,
+            retried: Vec::new(),
             name: "R1".into(),
             host: "127.0.0.1".into(),
             port: 22,

@@ -94,11 +94,23 @@ pub fn host_key_line(o: &Outcome) -> String {
     }
 }
 
-/// One host in the book's format: `R1#show version`, the output, a blank line; a failure line
-/// (`R3 failed (auth): ...`) when the host failed. Bytes, not text: an output that is not valid
+/// One host in the book's format: a line per failed earlier attempt (`--retries`), then `R1#show
+/// version`, the output, a blank line; a failure line (`R3 failed (auth): ...`) when the host
+/// failed. Bytes, not text: an output that is not valid
 /// UTF-8 is written as the device sent it.
 pub fn host_text(outcome: &Outcome) -> Vec<u8> {
     let mut text = Vec::new();
+    // Attempts before this one (`--retries`), each one line.
+    for (n, Failure { kind, message }) in outcome.retried.iter().enumerate() {
+        let line = format!(
+            "{} ({}:{}) attempt {} failed ({kind}): {message}; trying again\n",
+            outcome.name,
+            outcome.host,
+            outcome.port,
+            n + 1
+        );
+        text.extend_from_slice(line.as_bytes());
+    }
     for command in &outcome.commands {
         text.extend_from_slice(command.prompt.as_bytes());
         text.extend_from_slice(command.command.as_bytes());
@@ -326,6 +338,10 @@ pub struct JsonHost<'a> {
     pub auth_ms: f64,
     pub total_ms: f64,
     pub worker: Cow<'a, Worker>,
+    /// The failures of the attempts before this one (`--retries`), oldest first; absent when
+    /// the first attempt was the only one. The attempts made are its length plus one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retried: Vec<Cow<'a, Failure>>,
 }
 
 /// A config push: every line sent with the device's reply, the 1-based line that failed, what was
@@ -510,6 +526,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
             auth_ms: ms(o.timings.auth_us),
             total_ms: ms(o.timings.total_us),
             worker: Cow::Borrowed(&o.worker),
+            retried: o.retried.iter().map(Cow::Borrowed).collect(),
         }
     }
 }
@@ -541,6 +558,7 @@ mod tests {
             host_key: None,
             timings: Timings::default(),
             worker: Worker::current(),
+            retried: Vec::new(),
         }
     }
 

@@ -45,6 +45,10 @@ use crate::os::{self, Forked, Pid, Signal, StopSource};
 /// profiles up (nor compiles them) while it hands out jobs.
 const SESSION_OPERATIONS: u32 = 9;
 
+/// Operations a retried attempt can wait on: TCP connect, SSH handshake and authentication (or
+/// the Telnet login), the first prompt, reaching the command level.
+const RETRIED_OPERATIONS: u32 = 4;
+
 /// Slack on top of a job's operation timeouts before its worker counts as stuck: process
 /// scheduling, serialising the outcome, a loaded machine.
 const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
@@ -54,7 +58,10 @@ const SUPERVISION_SLACK: Duration = Duration::from_secs(2);
 /// [`SUPERVISION_SLACK`]. An honest session fails with `timeout` well before this.
 pub fn supervision_bound(job: &Job) -> Duration {
     let work = match &job.task {
-        Task::Show { commands } => commands.len(),
+        // Each command, and each answer it is given.
+        Task::Show { commands, answers } => {
+            commands.len() + answers.iter().map(Vec::len).sum::<usize>()
+        }
         // Entering and leaving config mode, each line, the commit and the discard after a
         // failed one (Junos, IOS-XR), the save, the two configuration reads.
         Task::Config(plan) => {
@@ -63,9 +70,19 @@ pub fn supervision_bound(job: &Job) -> Duration {
         Task::HostKeyScan => 0,
     };
     let operations = SESSION_OPERATIONS.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
+    // A retried attempt failed before login: at most its connect, handshake and login again,
+    // after the pause.
+    let limits = &job.host.limits;
+    let retry = job
+        .host
+        .timeout
+        .checked_mul(RETRIED_OPERATIONS)
+        .and_then(|attempt| attempt.checked_add(limits.retry_delay))
+        .and_then(|attempt| attempt.checked_mul(limits.retries));
     job.host
         .timeout
         .checked_mul(operations)
+        .and_then(|bound| bound.checked_add(retry?))
         .and_then(|bound| bound.checked_add(SUPERVISION_SLACK))
         .unwrap_or(Duration::MAX)
 }
@@ -139,7 +156,8 @@ pub(crate) unsafe fn run_unchecked(
 #[derive(Debug, Serialize, Deserialize)]
 enum Message {
     Event(Event),
-    Outcome(Outcome),
+    /// Boxed: an outcome is several times the size of an event.
+    Outcome(Box<Outcome>),
 }
 
 /// Why the parent killed a worker.
@@ -268,7 +286,7 @@ fn serve(jobs: &[Job], runner: &dyn JobRunner, mut job_rx: File, msg_tx: File) -
         // No stop source here: this worker closed its descriptors, and the parent decides (it
         // kills a worker still busy after the grace).
         let outcome = run_guarded(runner, job, worker, &sink, None);
-        if sink.send(&Message::Outcome(outcome)).is_err() {
+        if sink.send(&Message::Outcome(Box::new(outcome))).is_err() {
             return 1;
         }
     }
@@ -523,7 +541,7 @@ impl<'a> Parent<'a> {
             Message::Outcome(outcome) => match self.children[i].in_flight.take() {
                 Some((position, _)) => {
                     self.sink.finished(&outcome);
-                    self.outcomes[position] = Some(outcome);
+                    self.outcomes[position] = Some(*outcome);
                     if self.children[i].jobs.is_none() {
                         self.children[i].close_jobs();
                     }

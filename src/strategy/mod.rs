@@ -270,6 +270,7 @@ pub(crate) mod testing {
                 host_key: None,
                 timings: Default::default(),
                 worker,
+                retried: Vec::new(),
             }
         }
     }
@@ -369,6 +370,7 @@ pub(crate) mod testing {
                 },
                 task: Task::Show {
                     commands: vec!["show checksum".into()],
+                    answers: Vec::new(),
                 },
             })
             .collect()

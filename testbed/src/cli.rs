@@ -63,7 +63,7 @@ pub struct Args {
     pub seed: u64,
 
     /// Fault KIND (auth-fail, refuse, stall, drop, slow, garbage, huge, drop-config[=LINE],
-    /// reset, flood[=SIZE], echo-password) on SELECTOR devices: a list R3,R7, a range R1-R10 or
+    /// reset, flood[=SIZE], echo-password, refuse-first[=N]) on SELECTOR devices: a list R3,R7, a range R1-R10 or
     /// a fraction 10% (picked by seed); e.g. drop-config=3:R2, flood=600M:R4; repeatable
     #[arg(long = "fault", value_name = "KIND[=VALUE]:SELECTOR")]
     pub faults: Vec<FaultSpec>,

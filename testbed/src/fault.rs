@@ -37,10 +37,12 @@ pub enum FaultKind {
     Flood,
     /// Echoes what is typed at `Password:` prompts.
     EchoPassword,
+    /// Resets its first N accepted connections (default 1), then serves: a device coming up.
+    RefuseFirst,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 11] = [
+    pub const ALL: [FaultKind; 12] = [
         FaultKind::AuthFail,
         FaultKind::Refuse,
         FaultKind::Stall,
@@ -52,6 +54,7 @@ impl FaultKind {
         FaultKind::Reset,
         FaultKind::Flood,
         FaultKind::EchoPassword,
+        FaultKind::RefuseFirst,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl FaultKind {
             FaultKind::Reset => "reset",
             FaultKind::Flood => "flood",
             FaultKind::EchoPassword => "echo-password",
+            FaultKind::RefuseFirst => "refuse-first",
         }
     }
 }
@@ -107,6 +111,10 @@ pub enum Fault {
     Reset,
     Flood(FloodLength),
     EchoPassword,
+    /// Reset the first `connections` accepted connections (SSH and Telnet counted together).
+    RefuseFirst {
+        connections: u32,
+    },
 }
 
 impl Fault {
@@ -123,6 +131,7 @@ impl Fault {
             Fault::Reset => FaultKind::Reset,
             Fault::Flood(_) => FaultKind::Flood,
             Fault::EchoPassword => FaultKind::EchoPassword,
+            Fault::RefuseFirst { .. } => FaultKind::RefuseFirst,
         }
     }
 
@@ -142,6 +151,14 @@ impl Fault {
                     .ok()
                     .filter(|&n| n >= 1)
                     .ok_or_else(|| bad(LINE_VALUE))?,
+            },
+            (FaultKind::RefuseFirst, None) => Fault::RefuseFirst { connections: 1 },
+            (FaultKind::RefuseFirst, Some(v)) => Fault::RefuseFirst {
+                connections: v
+                    .parse()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .ok_or_else(|| bad(COUNT_VALUE))?,
             },
             (FaultKind::Flood, None) => Fault::Flood(FloodLength::UntilClosed),
             (FaultKind::Flood, Some(v)) => Fault::Flood(FloodLength::Bytes(
@@ -165,6 +182,7 @@ const LINE_VALUE: &str = "a config line number from 1, e.g. drop-config=3";
 const SIZE_VALUE: &str =
     "a byte count from 1 with an optional K, M or G (powers of 1024), e.g. flood=600M";
 const NO_VALUE: &str = "no value";
+const COUNT_VALUE: &str = "a connection count from 1, e.g. refuse-first=2";
 
 /// Size suffixes the flood fault's value takes, as powers of two.
 const SIZE_UNITS: [(&str, u32); 7] = [
@@ -208,6 +226,7 @@ impl fmt::Display for Fault {
         match self {
             Fault::DropConfig { after_line } => write!(f, "={after_line}"),
             Fault::Flood(FloodLength::Bytes(bytes)) => write!(f, "={bytes}"),
+            Fault::RefuseFirst { connections } => write!(f, "={connections}"),
             _ => Ok(()),
         }
     }
@@ -220,7 +239,7 @@ pub enum FaultError {
     Shape(String),
     #[error(
         "unknown fault kind `{0}` (expected one of auth-fail, refuse, stall, drop, slow, \
-         garbage, huge, drop-config, reset, flood, echo-password)"
+         garbage, huge, drop-config, reset, flood, echo-password, refuse-first)"
     )]
     UnknownKind(String),
     #[error("fault `{kind}` takes {expected}, got `{value}`")]
@@ -373,6 +392,8 @@ pub struct DeviceFaults {
     pub slow: bool,
     /// Accepted connections are reset (the server layer plays it on both transports).
     pub reset: bool,
+    /// So many first accepted connections are reset (`refuse-first`), 0: none.
+    pub refuse_first: u32,
     /// The faults the device's CLI plays itself.
     pub cli: CliFaults,
 }
@@ -385,6 +406,7 @@ impl DeviceFaults {
             Fault::Refuse => self.refuse = true,
             Fault::Slow => self.slow = true,
             Fault::Reset => self.reset = true,
+            Fault::RefuseFirst { connections } => self.refuse_first = connections,
             Fault::Stall => self.cli.stall = true,
             Fault::Drop => self.cli.drop = true,
             Fault::DropConfig { after_line } => self.cli.drop_config = Some(after_line),
@@ -415,6 +437,7 @@ impl DeviceFaults {
             FaultKind::Reset => self.reset,
             FaultKind::Flood => self.cli.flood.is_some(),
             FaultKind::EchoPassword => self.cli.echo_password,
+            FaultKind::RefuseFirst => self.refuse_first > 0,
         }
     }
 }
@@ -545,7 +568,17 @@ mod tests {
         }
         assert_eq!(parse("reset"), Ok(Fault::Reset));
         assert_eq!(parse("echo-password"), Ok(Fault::EchoPassword));
+        assert_eq!(
+            parse("refuse-first"),
+            Ok(Fault::RefuseFirst { connections: 1 })
+        );
+        assert_eq!(
+            parse("refuse-first=3"),
+            Ok(Fault::RefuseFirst { connections: 3 })
+        );
+        assert!(parse("refuse-first=0").is_err());
         for fault in [
+            Fault::RefuseFirst { connections: 2 },
             Fault::DropConfig { after_line: 7 },
             Fault::Flood(FloodLength::Bytes(123)),
             Fault::Flood(FloodLength::UntilClosed),

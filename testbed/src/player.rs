@@ -46,11 +46,23 @@ pub(crate) struct SimDevice {
     pub auth_fail: bool,
     /// The reset fault: every accepted connection is reset at once.
     pub reset: bool,
+    /// The refuse-first fault: how many more accepted connections are reset.
+    refusals_left: AtomicU64,
     lab_seed: u64,
     sessions: AtomicU64,
 }
 
 impl SimDevice {
+    /// Whether the connection just accepted is to be reset: always under `reset`, and the
+    /// first ones under `refuse-first` (each call uses one up).
+    pub fn resets_connection(&self) -> bool {
+        self.reset
+            || self
+                .refusals_left
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+    }
+
     /// The latency of a new connection: its own seeded stream (device index, connection number).
     pub fn pacer(&self) -> Pacer {
         let session = self.sessions.fetch_add(1, Ordering::Relaxed);
@@ -90,6 +102,7 @@ impl SimDevice {
             },
             auth_fail: plan.faults.auth_fail,
             reset: plan.faults.reset,
+            refusals_left: AtomicU64::new(plan.faults.refuse_first.into()),
             lab_seed,
             sessions: AtomicU64::new(0),
         }

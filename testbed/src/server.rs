@@ -1,6 +1,6 @@
 //! The running lab: `Lab::start` checks the fd budget, binds the ports, and serves on one tokio
 //! runtime on a background thread: one listener per device and transport, accept loops (which
-//! play the reset fault) handing connections to the SSH and Telnet servers.
+//! play the reset and refuse-first faults) handing connections to the SSH and Telnet servers.
 
 use std::io;
 use std::net::IpAddr;
@@ -204,7 +204,7 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
 async fn accept_ssh(listener: TcpListener, sim: Arc<SimDevice>, config: ssh::ServerConfig) {
     loop {
         match listener.accept().await {
-            Ok((stream, _)) if sim.reset => reset(stream),
+            Ok((stream, _)) if sim.resets_connection() => reset(stream),
             Ok((stream, _)) => {
                 tokio::spawn(ssh::serve(stream, sim.clone(), config.clone()));
             }
@@ -216,7 +216,7 @@ async fn accept_ssh(listener: TcpListener, sim: Arc<SimDevice>, config: ssh::Ser
 async fn accept_telnet(listener: TcpListener, sim: Arc<SimDevice>) {
     loop {
         match listener.accept().await {
-            Ok((stream, _)) if sim.reset => reset(stream),
+            Ok((stream, _)) if sim.resets_connection() => reset(stream),
             Ok((stream, _)) => {
                 tokio::spawn(telnet::serve(stream, sim.clone()));
             }

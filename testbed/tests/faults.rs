@@ -351,6 +351,29 @@ fn reset_accepts_then_resets_every_connection() {
     ssh_login(lab.ssh("R2").port, USERNAME, PASSWORD).expect("R2 has no fault");
 }
 
+#[test]
+fn refuse_first_resets_only_the_first_connections() {
+    let lab = TestLab::start(&[
+        "--devices",
+        "1",
+        "--telnet-port",
+        "auto",
+        "--fault",
+        "refuse-first=2:R1",
+    ]);
+    // SSH and Telnet count together: one reset on each port, then both serve.
+    for entry in [lab.ssh("R1").clone(), lab.telnet("R1")] {
+        let error = connect_and_read(&entry);
+        assert_eq!(
+            error.kind(),
+            ErrorKind::ConnectionReset,
+            "port {}",
+            entry.port
+        );
+    }
+    ssh_login(lab.ssh("R1").port, USERNAME, PASSWORD).expect("the third connection is served");
+}
+
 /// Log in over Telnet up to the point where the prompt would come, without waiting for it.
 fn telnet_login(entry: &InventoryEntry) -> Expect<Telnet> {
     let telnet = Telnet::connect(entry.addr()).expect("telnet connect");

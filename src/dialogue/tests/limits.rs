@@ -6,6 +6,7 @@ use super::*;
 fn capped(commands: &[&str], max_output: usize) -> Plan {
     Plan {
         max_output,
+        answers: Vec::new(),
         ..plan(commands, None)
     }
 }
