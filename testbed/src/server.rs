@@ -55,7 +55,7 @@ impl RunningLab {
 
     /// The inventory of this lab in the book's devices.yaml shape.
     pub fn inventory(&self) -> Vec<crate::inventory::InventoryEntry> {
-        crate::inventory::entries(self.address, &self.endpoints)
+        crate::inventory::entries(&self.endpoints)
     }
 
     /// Stop serving: every listener and session is closed when this returns.
@@ -187,9 +187,10 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         if let Some(listener) = telnet_listeners.next().flatten() {
             tokio::spawn(accept_telnet(listener, sim.clone()));
         }
-        let port = |base: u16, on: bool| on.then(|| base + index as u16);
+        let port = |base: u16, on: bool| on.then(|| config.socket_of(index, base).port());
         endpoints.push(DeviceEndpoint {
             name: plan.name.clone(),
+            address: config.socket_of(index, 0).ip(),
             ssh_port: port(ssh_base, plan.transport.ssh()),
             telnet_port: port(telnet_base, plan.transport.telnet()),
             legacy: plan.legacy,
