@@ -32,6 +32,11 @@ pub struct Args {
     #[arg(long, value_name = "N", conflicts_with = "lab")]
     pub devices: Option<usize>,
 
+    /// Number in the first device's name (R<N>, then R<N+1>...), so one container of a lab can
+    /// play R3; --fault selectors still count R1 as the first device
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "lab")]
+    pub first_device: usize,
+
     /// Address every device listens on, or one address per device: an IPv4 range
     /// (192.168.100.1-192.168.100.3) or CIDR (10.100.0.0/19, network and broadcast left out),
     /// device i on the i-th address; the addresses must be this host's (or its netns's)
@@ -208,7 +213,8 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
                 devices: LabConfig::new(count, args.profile).devices,
                 ..config
             };
-            for device in &mut config.devices {
+            for (index, device) in config.devices.iter_mut().enumerate() {
+                device.name = format!("R{}", args.first_device + index);
                 device.transport = default_transport;
                 device.legacy = args.ssh_legacy;
                 device.platform = args.platform;
@@ -443,6 +449,8 @@ mod tests {
             .devices
             .iter()
             .all(|d| d.transport == Transport::Both));
+        let args = parse(&["--devices", "1", "--first-device", "3"]).unwrap();
+        assert_eq!(lab_config(&args).unwrap().devices[0].name, "R3");
     }
 
     #[test]
