@@ -212,8 +212,12 @@ fn book_devices_answer(what: &str) {
             for (router, (name, ok, prompt, outputs)) in hosts.iter().enumerate() {
                 assert!(ok, "{run}: {name}");
                 assert_eq!(prompt, &format!("R{}#", router + 1), "{run}");
+                // Each router its own (R<n>'s uplink is 10.0.<n-1>.1), as three boxes would be.
+                let uplink = format!("10.0.{router}.1");
                 assert!(
-                    outputs[0].contains("Interface") && outputs[0].contains("GigabitEthernet0/0"),
+                    outputs[0].contains("Interface")
+                        && outputs[0].contains("GigabitEthernet0/0")
+                        && outputs[0].contains(&uplink),
                     "{run}: {name}: {}",
                     outputs[0]
                 );

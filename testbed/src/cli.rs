@@ -32,8 +32,9 @@ pub struct Args {
     #[arg(long, value_name = "N", conflicts_with = "lab")]
     pub devices: Option<usize>,
 
-    /// Number in the first device's name (R<N>, then R<N+1>...), so one container of a lab can
-    /// play R3; --fault selectors still count R1 as the first device
+    /// The first device is device N of a larger lab: named R<N> (then R<N+1>...), with that
+    /// device's interface addresses and data, so one container of a lab can play R3; --fault
+    /// selectors still count R1 as the first device
     #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "lab")]
     pub first_device: usize,
 
@@ -213,6 +214,10 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
                 devices: LabConfig::new(count, args.profile).devices,
                 ..config
             };
+            if args.first_device == 0 {
+                anyhow::bail!("--first-device counts from 1 (R1)");
+            }
+            config.first_index = args.first_device - 1;
             for (index, device) in config.devices.iter_mut().enumerate() {
                 device.name = format!("R{}", args.first_device + index);
                 device.transport = default_transport;
@@ -450,7 +455,11 @@ mod tests {
             .iter()
             .all(|d| d.transport == Transport::Both));
         let args = parse(&["--devices", "1", "--first-device", "3"]).unwrap();
-        assert_eq!(lab_config(&args).unwrap().devices[0].name, "R3");
+        let config = lab_config(&args).unwrap();
+        assert_eq!(
+            (config.devices[0].name.as_str(), config.first_index),
+            ("R3", 2)
+        );
     }
 
     #[test]

@@ -164,6 +164,9 @@ pub struct LabConfig {
     pub telnet_port: PortChoice,
     /// Seeds latency jitter, fault fractions and per-device data.
     pub seed: u64,
+    /// Where these devices sit in a larger lab: device i plays device `first_index + i` (its
+    /// addresses and data), so a container serving one router of three can be the third.
+    pub first_index: usize,
     pub devices: Vec<DevicePlan>,
     /// Public keys every device's SSH server accepts (besides passwords).
     pub authorized_keys: AuthorizedKeys,
@@ -180,6 +183,7 @@ impl LabConfig {
             ssh_port: PortChoice::Auto,
             telnet_port: PortChoice::Auto,
             seed: 1,
+            first_index: 0,
             devices: (0..count)
                 .map(|i| DevicePlan::new(i, profile, Transport::Ssh))
                 .collect(),

@@ -164,7 +164,11 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
     let mut ssh_listeners = ssh_listeners.into_iter();
     let mut telnet_listeners = telnet_listeners.into_iter();
     for (index, plan) in config.devices.iter().enumerate() {
-        let sim = Arc::new(SimDevice::new(config.seed, index, plan));
+        let sim = Arc::new(SimDevice::new(
+            config.seed,
+            config.first_index + index,
+            plan,
+        ));
         // One slot per device in each list (None where nothing listens), consumed in step.
         if let Some(listener) = ssh_listeners.next().flatten() {
             let kind = (plan.platform, plan.legacy);
