@@ -3,7 +3,6 @@
 //! port that cannot be bound).
 
 use std::io::Write;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -13,7 +12,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::device::Platform;
 use crate::fault::FaultSpec;
-use crate::lab::{LabConfig, PortChoice, Transport};
+use crate::lab::{AddressSpec, LabConfig, PortChoice, Transport};
 use crate::labfile::{GroupDefaults, LabFile};
 use crate::profile::ProfileName;
 use crate::server::Lab;
@@ -22,23 +21,28 @@ use crate::server::Lab;
 /// over real SSH and Telnet, with latency profiles and faults.
 ///
 /// Device i (0-based) is named R<i+1> and listens for SSH on SSH_PORT+i (and for Telnet on
-/// TELNET_PORT+i). Credentials: username cisco, password cisco, enable secret cisco. Prints
+/// TELNET_PORT+i); with an address range or CIDR, device i listens on the range's i-th address,
+/// on SSH_PORT (and TELNET_PORT) itself. Credentials: username cisco, password cisco, enable secret cisco. Prints
 /// `ready N devices` once every port is bound, then serves until SIGINT or SIGTERM.
 #[derive(Debug, Parser)]
 #[command(name = "netrun-testbed", version)]
 pub struct Args {
-    /// Number of devices (R1..RN); not with --lab, which sets its own
-    #[arg(
-        long,
-        value_name = "N",
-        required_unless_present = "lab",
-        conflicts_with = "lab"
-    )]
+    /// Number of devices (R1..RN); not with --lab, which sets its own. With an address range or
+    /// CIDR, defaults to one device per address
+    #[arg(long, value_name = "N", conflicts_with = "lab")]
     pub devices: Option<usize>,
 
-    /// Address every device listens on
-    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
-    pub address: IpAddr,
+    /// The first device is device N of a larger lab: named R<N> (then R<N+1>...), with that
+    /// device's interface addresses and data, so one container of a lab can play R3; --fault
+    /// selectors still count R1 as the first device
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "lab")]
+    pub first_device: usize,
+
+    /// Address every device listens on, or one address per device: an IPv4 range
+    /// (192.168.100.1-192.168.100.3) or CIDR (10.100.0.0/19, network and broadcast left out),
+    /// device i on the i-th address; the addresses must be this host's (or its netns's)
+    #[arg(long, value_name = "IP|A-B|NET/LEN", default_value = "127.0.0.1")]
+    pub address: AddressSpec,
 
     /// First SSH port (device i gets PORT+i); 0 picks a free range (see --inventory-out)
     #[arg(long, value_name = "PORT", default_value_t = 10022)]
@@ -162,16 +166,12 @@ fn run(args: Args) -> Result<()> {
 
 /// The lab's host keys as known_hosts lines, one per device that listens for SSH.
 fn known_hosts(lab: &crate::RunningLab) -> String {
-    let address = match lab.address() {
-        IpAddr::V6(ip) => ip.to_string(),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
     lab.devices()
         .iter()
         .filter(|d| !d.refused)
         .filter_map(|d| match (d.ssh_port, &d.host_key) {
-            (Some(22), Some(key)) => Some(format!("{address} {key}\n")),
-            (Some(port), Some(key)) => Some(format!("[{address}]:{port} {key}\n")),
+            (Some(22), Some(key)) => Some(format!("{} {key}\n", d.address)),
+            (Some(port), Some(key)) => Some(format!("[{}]:{port} {key}\n", d.address)),
             _ => None,
         })
         .collect()
@@ -180,7 +180,7 @@ fn known_hosts(lab: &crate::RunningLab) -> String {
 /// The lab the flags describe.
 pub fn lab_config(args: &Args) -> Result<LabConfig> {
     let mut config = LabConfig::new(0, args.profile);
-    config.address = args.address;
+    config.address = args.address.first();
     config.seed = args.seed;
     config.ssh_port = match args.ssh_port {
         0 => PortChoice::Auto,
@@ -204,12 +204,22 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
             LabFile::load(path)?.apply(&mut config, defaults, path)?;
         }
         None => {
-            let count = args.devices.unwrap_or(0);
+            let count = match (args.devices, args.address.capacity()) {
+                (Some(count), _) | (None, Some(count)) => count,
+                (None, None) => {
+                    anyhow::bail!("--devices N is needed (unless --lab or an address range)")
+                }
+            };
             config = LabConfig {
                 devices: LabConfig::new(count, args.profile).devices,
                 ..config
             };
-            for device in &mut config.devices {
+            if args.first_device == 0 {
+                anyhow::bail!("--first-device counts from 1 (R1)");
+            }
+            config.first_index = args.first_device - 1;
+            for (index, device) in config.devices.iter_mut().enumerate() {
+                device.name = format!("R{}", args.first_device + index);
                 device.transport = default_transport;
                 device.legacy = args.ssh_legacy;
                 device.platform = args.platform;
@@ -219,6 +229,10 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
     if config.devices.is_empty() {
         anyhow::bail!("--devices must be at least 1");
     }
+    config.device_addresses = args
+        .address
+        .device_addresses(config.devices.len())
+        .map_err(|e| anyhow::anyhow!("--address {e}"))?;
     for path in &args.authorized_keys {
         config
             .authorized_keys
@@ -368,7 +382,8 @@ mod tests {
             .iter()
             .all(|d| d.platform == Platform::AristaEos));
         assert!(parse(&["--devices", "2", "--telnet-port", "soon"]).is_err());
-        assert!(parse(&[]).is_err());
+        let err = format!("{:#}", lab_config(&parse(&[]).unwrap()).unwrap_err());
+        assert!(err.contains("--devices"), "{err}");
         let code = run_from_args(["netrun-testbed", "--devices", "x"].map(String::from));
         assert_eq!(code, 2);
     }
@@ -405,6 +420,73 @@ mod tests {
             err.starts_with("--authorized-key: /nonexistent.pub: "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_address_range_gives_each_device_its_own_address_on_the_real_ports() {
+        let args = parse(&[
+            "--address",
+            "192.168.100.1-192.168.100.3",
+            "--ssh-port",
+            "22",
+            "--telnet-port",
+            "23",
+        ])
+        .unwrap();
+        let config = lab_config(&args).unwrap();
+        assert_eq!(config.devices.len(), 3);
+        let sockets: Vec<String> = (0..3)
+            .flat_map(|i| [config.socket_of(i, 22), config.socket_of(i, 23)])
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            sockets,
+            [
+                "192.168.100.1:22",
+                "192.168.100.1:23",
+                "192.168.100.2:22",
+                "192.168.100.2:23",
+                "192.168.100.3:22",
+                "192.168.100.3:23"
+            ]
+        );
+        assert!(config
+            .devices
+            .iter()
+            .all(|d| d.transport == Transport::Both));
+        let args = parse(&["--devices", "1", "--first-device", "3"]).unwrap();
+        let config = lab_config(&args).unwrap();
+        assert_eq!(
+            (config.devices[0].name.as_str(), config.first_index),
+            ("R3", 2)
+        );
+    }
+
+    #[test]
+    fn a_cidr_takes_its_first_hosts_and_refuses_too_many_devices() {
+        let args = parse(&["--address", "10.100.0.0/19", "--devices", "5460"]).unwrap();
+        let config = lab_config(&args).unwrap();
+        assert_eq!(config.device_addresses.len(), 5460);
+        assert_eq!(config.device_addresses[0].to_string(), "10.100.0.1");
+        assert_eq!(config.device_addresses[5459].to_string(), "10.100.21.84");
+        let args = parse(&["--address", "10.0.0.0/30", "--devices", "3"]).unwrap();
+        let err = format!("{:#}", lab_config(&args).unwrap_err());
+        assert_eq!(
+            err,
+            "--address 3 devices need 3 addresses, but --address holds 2"
+        );
+        // Without --devices: one device per host of the subnet.
+        let args = parse(&["--address", "10.0.0.0/29"]).unwrap();
+        assert_eq!(lab_config(&args).unwrap().devices.len(), 6);
+        for bad in [
+            "10.0.0.1/24",
+            "10.0.0.0/40",
+            "10.0.0.3-10.0.0.1",
+            "10.0.0.x-10.0.0.2",
+        ] {
+            let err = parse(&["--address", bad]).unwrap_err();
+            assert!(err.to_string().contains("--address"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! `telnet_port` when it speaks Telnet too), its `_telnet` form when it speaks only Telnet. Refused devices are listed too (they are
 //! meant to fail).
 
-use std::net::IpAddr;
 use std::path::Path;
 
 use serde::Serialize;
@@ -29,7 +28,7 @@ pub struct InventoryEntry {
 }
 
 /// The entries for a lab's devices, in device order.
-pub fn entries(address: IpAddr, devices: &[DeviceEndpoint]) -> Vec<InventoryEntry> {
+pub fn entries(devices: &[DeviceEndpoint]) -> Vec<InventoryEntry> {
     devices
         .iter()
         .filter_map(|d| {
@@ -42,7 +41,7 @@ pub fn entries(address: IpAddr, devices: &[DeviceEndpoint]) -> Vec<InventoryEntr
             Some(InventoryEntry {
                 name: d.name.clone(),
                 device_type: device_type.to_string(),
-                host: address.to_string(),
+                host: d.address.to_string(),
                 port,
                 username: USERNAME.to_string(),
                 password: PASSWORD.to_string(),
@@ -69,6 +68,7 @@ mod tests {
     fn endpoint(name: &str, ssh: Option<u16>, telnet: Option<u16>, legacy: bool) -> DeviceEndpoint {
         DeviceEndpoint {
             name: name.into(),
+            address: "127.0.0.1".parse().unwrap(),
             ssh_port: ssh,
             telnet_port: telnet,
             legacy,
@@ -85,8 +85,7 @@ mod tests {
             endpoint("R2", Some(10023), Some(20023), true),
             endpoint("R3", None, Some(20024), false),
         ];
-        let yaml =
-            serde_norway::to_string(&entries("127.0.0.1".parse().unwrap(), &devices)).unwrap();
+        let yaml = serde_norway::to_string(&entries(&devices)).unwrap();
         assert_eq!(
             yaml,
             "- name: R1\n  device_type: cisco_ios\n  host: 127.0.0.1\n  port: 10022\n  username: cisco\n  password: cisco\n  secret: cisco\n\

@@ -14,6 +14,102 @@ use crate::device::Platform;
 use crate::fault::{DeviceFaults, FaultError, FaultSpec};
 use crate::profile::ProfileName;
 
+/// `--address`: one address for every device, or (IPv4) a range `A-B` or a CIDR `NET/LEN` giving
+/// each device its own address: a CIDR's hosts exclude its network and broadcast addresses
+/// (below /31), as on a real subnet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressSpec {
+    One(IpAddr),
+    /// Hosts `first..first+count` (as u32).
+    Hosts {
+        first: u32,
+        count: u32,
+    },
+}
+
+impl AddressSpec {
+    /// The first `n` hosts of a range or CIDR (empty for one address); an error naming the
+    /// count when it holds fewer.
+    pub fn device_addresses(&self, n: usize) -> Result<Vec<IpAddr>, String> {
+        match *self {
+            AddressSpec::One(_) => Ok(Vec::new()),
+            AddressSpec::Hosts { first, count } if n <= count as usize => Ok((0..n as u32)
+                .map(|i| IpAddr::V4(Ipv4Addr::from(first + i)))
+                .collect()),
+            AddressSpec::Hosts { count, .. } => Err(format!(
+                "{n} devices need {n} addresses, but --address holds {count}"
+            )),
+        }
+    }
+
+    /// How many devices the addresses hold (one address: any number, so `None`).
+    pub fn capacity(&self) -> Option<usize> {
+        match *self {
+            AddressSpec::One(_) => None,
+            AddressSpec::Hosts { count, .. } => Some(count as usize),
+        }
+    }
+
+    /// The address the lab reports as its own: the one, or the first host.
+    pub fn first(&self) -> IpAddr {
+        match *self {
+            AddressSpec::One(ip) => ip,
+            AddressSpec::Hosts { first, .. } => IpAddr::V4(Ipv4Addr::from(first)),
+        }
+    }
+}
+
+impl std::str::FromStr for AddressSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let v4 = |text: &str| {
+            text.trim()
+                .parse::<Ipv4Addr>()
+                .map(u32::from)
+                .map_err(|_| format!("`{text}` is not an IPv4 address (in `{s}`)"))
+        };
+        if let Some((first, last)) = s.split_once('-') {
+            let (first, last) = (v4(first)?, v4(last)?);
+            if last < first {
+                return Err(format!("`{s}`: the range ends before it starts"));
+            }
+            return Ok(AddressSpec::Hosts {
+                first,
+                count: last - first + 1,
+            });
+        }
+        if let Some((net, len)) = s.split_once('/') {
+            let net = v4(net)?;
+            let len: u32 = match len.parse() {
+                Ok(len) if (8..=32).contains(&len) => len,
+                _ => return Err(format!("`{s}`: the prefix length must be 8 to 32")),
+            };
+            let size = 1u64 << (32 - len);
+            let mask = !((size - 1) as u32);
+            if net & mask != net {
+                return Err(format!(
+                    "`{s}` has host bits set (the network is {}/{len})",
+                    Ipv4Addr::from(net & mask)
+                ));
+            }
+            // A /31 or /32 has no network or broadcast address to leave out (RFC 3021).
+            let (first, count) = if size <= 2 {
+                (net, size)
+            } else {
+                (net + 1, size - 2)
+            };
+            return Ok(AddressSpec::Hosts {
+                first,
+                count: count as u32,
+            });
+        }
+        s.parse::<IpAddr>()
+            .map(AddressSpec::One)
+            .map_err(|_| format!("expected an address, a range A-B or a CIDR NET/LEN, got `{s}`"))
+    }
+}
+
 /// Which servers a device runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,11 +154,19 @@ pub struct DevicePlan {
 /// Everything needed to start a lab.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabConfig {
+    /// The address every device listens on (device i on port `base + i`); with
+    /// `device_addresses`, the first of those.
     pub address: IpAddr,
+    /// One address per device (device i on `device_addresses[i]`, every device on the base port
+    /// itself), or empty for the one-address-many-ports lab.
+    pub device_addresses: Vec<IpAddr>,
     pub ssh_port: PortChoice,
     pub telnet_port: PortChoice,
     /// Seeds latency jitter, fault fractions and per-device data.
     pub seed: u64,
+    /// Where these devices sit in a larger lab: device i plays device `first_index + i` (its
+    /// addresses and data), so a container serving one router of three can be the third.
+    pub first_index: usize,
     pub devices: Vec<DevicePlan>,
     /// Public keys every device's SSH server accepts (besides passwords).
     pub authorized_keys: AuthorizedKeys,
@@ -75,9 +179,11 @@ impl LabConfig {
     pub fn new(count: usize, profile: ProfileName) -> LabConfig {
         LabConfig {
             address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            device_addresses: Vec::new(),
             ssh_port: PortChoice::Auto,
             telnet_port: PortChoice::Auto,
             seed: 1,
+            first_index: 0,
             devices: (0..count)
                 .map(|i| DevicePlan::new(i, profile, Transport::Ssh))
                 .collect(),
@@ -92,6 +198,15 @@ impl LabConfig {
             self.devices[index].faults.set(spec.fault);
         }
         Ok(())
+    }
+
+    /// Where device `index` listens for a transport whose ports start at `base`: its own address
+    /// on `base`, or the lab's address on `base + index`.
+    pub fn socket_of(&self, index: usize, base: u16) -> SocketAddr {
+        match self.device_addresses.get(index) {
+            Some(&own) => SocketAddr::new(own, base),
+            None => SocketAddr::new(self.address, base + index as u16),
+        }
     }
 
     /// Listening sockets this lab opens (one per device and transport, none for refused devices).
@@ -212,6 +327,11 @@ pub enum LabError {
         needed: u64,
         limit: u64,
     },
+    #[error(
+        "devices at their own addresses listen on the same port each: give --ssh-port and \
+         --telnet-port as numbers, not 0 or `auto`"
+    )]
+    AutoPortPerAddress,
     #[error("cannot start the lab's runtime: {0}")]
     Thread(std::io::Error),
     #[error("the lab has no devices")]
@@ -233,6 +353,8 @@ pub const ENABLE_SECRET: &str = "cisco";
 pub struct DeviceEndpoint {
     /// `R1`, `R2`, ...
     pub name: String,
+    /// The address it listens on.
+    pub address: IpAddr,
     /// The SSH port, if the device speaks SSH (refused devices keep their port number: it is
     /// simply not listened on).
     pub ssh_port: Option<u16>,

@@ -56,6 +56,9 @@ pub(crate) fn bind(config: &LabConfig) -> Result<BoundPorts, LabError> {
     let wants_telnet = wanted(|d| d.transport.telnet());
     let any_ssh = config.devices.iter().any(|d| d.transport.ssh());
     let any_telnet = config.devices.iter().any(|d| d.transport.telnet());
+    if !config.device_addresses.is_empty() {
+        return bind_per_address(config, (any_ssh, &wants_ssh), (any_telnet, &wants_telnet));
+    }
     let address = config.address;
     match (any_ssh, any_telnet, config.ssh_port, config.telnet_port) {
         // Both automatic: one range of 2N ports, SSH first, so a single free window suffices.
@@ -92,6 +95,44 @@ pub(crate) fn bind(config: &LabConfig) -> Result<BoundPorts, LabError> {
             })
         }
     }
+}
+
+/// Devices at their own addresses: each binds its address on the base port of each transport.
+fn bind_per_address(
+    config: &LabConfig,
+    (any_ssh, wants_ssh): (bool, &[bool]),
+    (any_telnet, wants_telnet): (bool, &[bool]),
+) -> Result<BoundPorts, LabError> {
+    let base = |any: bool, choice: PortChoice| match (any, choice) {
+        (false, _) => Ok(0),
+        (true, PortChoice::Base(0) | PortChoice::Auto) => Err(LabError::AutoPortPerAddress),
+        (true, PortChoice::Base(port)) => Ok(port),
+    };
+    let (ssh_base, telnet_base) = (
+        base(any_ssh, config.ssh_port)?,
+        base(any_telnet, config.telnet_port)?,
+    );
+    let each = |base: u16, wanted: &[bool]| -> Result<Listeners, LabError> {
+        wanted
+            .iter()
+            .enumerate()
+            .map(|(i, &on)| {
+                if !on {
+                    return Ok(None);
+                }
+                let addr = config.socket_of(i, base);
+                listen(addr)
+                    .map(Some)
+                    .map_err(|error| LabError::Bind { addr, error })
+            })
+            .collect()
+    };
+    Ok(BoundPorts {
+        ssh_base,
+        ssh: each(ssh_base, wants_ssh)?,
+        telnet_base,
+        telnet: each(telnet_base, wants_telnet)?,
+    })
 }
 
 fn bind_range(
@@ -466,6 +507,36 @@ mod tests {
         assert!(found.is_none());
         // From in_use-2: one try, collides, steps past the window; then from in_use-3: one try.
         assert_eq!(tries, 2);
+    }
+
+    #[test]
+    fn devices_at_their_own_addresses_share_one_port() {
+        // A loopback /29 of its own (all of 127.0.0.0/8 is local on Linux), port picked free.
+        let seed = std::process::id();
+        let prefix = format!("127.{}.{}", 100 + seed % 100, seed / 100 % 250);
+        let port = std::net::TcpListener::bind((LOOPBACK, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut config = LabConfig::new(3, crate::ProfileName::Instant);
+        let spec: crate::lab::AddressSpec = format!("{prefix}.0/29").parse().unwrap();
+        config.device_addresses = spec.device_addresses(3).unwrap();
+        config.ssh_port = PortChoice::Base(port);
+        let rt = runtime();
+        let _context = rt.enter();
+        let bound = bind(&config).unwrap();
+        let addrs: Vec<SocketAddr> = bound
+            .ssh
+            .iter()
+            .map(|l| l.as_ref().unwrap().local_addr().unwrap())
+            .collect();
+        let wanted: Vec<SocketAddr> = (1..=3)
+            .map(|host| format!("{prefix}.{host}:{port}").parse().unwrap())
+            .collect();
+        assert_eq!(addrs, wanted);
+        config.ssh_port = PortChoice::Auto;
+        assert!(matches!(bind(&config), Err(LabError::AutoPortPerAddress)));
     }
 
     #[test]

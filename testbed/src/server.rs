@@ -55,7 +55,7 @@ impl RunningLab {
 
     /// The inventory of this lab in the book's devices.yaml shape.
     pub fn inventory(&self) -> Vec<crate::inventory::InventoryEntry> {
-        crate::inventory::entries(self.address, &self.endpoints)
+        crate::inventory::entries(&self.endpoints)
     }
 
     /// Stop serving: every listener and session is closed when this returns.
@@ -164,7 +164,11 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
     let mut ssh_listeners = ssh_listeners.into_iter();
     let mut telnet_listeners = telnet_listeners.into_iter();
     for (index, plan) in config.devices.iter().enumerate() {
-        let sim = Arc::new(SimDevice::new(config.seed, index, plan));
+        let sim = Arc::new(SimDevice::new(
+            config.seed,
+            config.first_index + index,
+            plan,
+        ));
         // One slot per device in each list (None where nothing listens), consumed in step.
         if let Some(listener) = ssh_listeners.next().flatten() {
             let kind = (plan.platform, plan.legacy);
@@ -187,9 +191,10 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
         if let Some(listener) = telnet_listeners.next().flatten() {
             tokio::spawn(accept_telnet(listener, sim.clone()));
         }
-        let port = |base: u16, on: bool| on.then(|| base + index as u16);
+        let port = |base: u16, on: bool| on.then(|| config.socket_of(index, base).port());
         endpoints.push(DeviceEndpoint {
             name: plan.name.clone(),
+            address: config.socket_of(index, 0).ip(),
             ssh_port: port(ssh_base, plan.transport.ssh()),
             telnet_port: port(telnet_base, plan.transport.telnet()),
             legacy: plan.legacy,
