@@ -147,19 +147,10 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     let parser = settings::parser(&args.parse, &settings::process_env, &locate::ask_python)?;
     preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
-    let jobs: Vec<Job> = target
-        .hosts
-        .into_iter()
-        .enumerate()
-        .map(|(index, host)| Job {
-            index,
-            host,
-            task: Task::Show {
-                commands: commands.clone(),
-                answers: answers.clone(),
-            },
-        })
-        .collect();
+    let jobs = jobs_for(target.hosts, || Task::Show {
+        commands: commands.clone(),
+        answers: answers.clone(),
+    });
     execute(
         jobs,
         &args.exec,
@@ -184,16 +175,7 @@ fn scan_host_keys(
 ) -> anyhow::Result<u8> {
     preflight_exec(&args.exec)?;
     let target = resolve(&args.target, output_of(&args.exec))?;
-    let jobs: Vec<Job> = target
-        .hosts
-        .into_iter()
-        .enumerate()
-        .map(|(index, host)| Job {
-            index,
-            host,
-            task: Task::HostKeyScan,
-        })
-        .collect();
+    let jobs = jobs_for(target.hosts, || Task::HostKeyScan);
     execute(
         jobs,
         &args.exec,
@@ -261,6 +243,19 @@ fn run_config(
         offset,
         stop,
     )
+}
+
+/// One job per host, in inventory order, each doing `task`.
+fn jobs_for(hosts: Vec<Host>, task: impl Fn() -> Task) -> Vec<Job> {
+    hosts
+        .into_iter()
+        .enumerate()
+        .map(|(index, host)| Job {
+            index,
+            host,
+            task: task(),
+        })
+        .collect()
 }
 
 /// `netrun config`'s pre-flight: the line file or template reads, and the `--save-dir` takes
