@@ -169,8 +169,8 @@ fn pause_blocking(delay: Duration, stop: Option<&'static StopSource>) -> bool {
             // Readable means the signal came; an error means the wait cannot watch for it, and
             // then no further attempt is the safe side.
             matches!(
-                crate::os::poll_readable(&[stop.watch()], Some(Instant::now() + delay)),
-                Ok(ready) if !ready[0]
+                crate::os::readable_before(stop.watch(), Instant::now() + delay),
+                Ok(false)
             )
         }
         None => {

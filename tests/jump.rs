@@ -158,16 +158,6 @@ struct Site {
     ns: Netns,
 }
 
-fn keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(path)
-        .stdin(Stdio::null())
-        .status()
-        .expect("ssh-keygen");
-    assert!(status.success());
-}
-
 impl Site {
     /// `None` (after a loud message) when this machine cannot host the test and CI is not set.
     fn start(devices: usize) -> Option<Site> {
@@ -196,8 +186,8 @@ impl Site {
         };
         let dir = tempfile::tempdir().unwrap();
         let (host_key, key) = (dir.path().join("host_key"), dir.path().join("client"));
-        keygen(&host_key);
-        keygen(&key);
+        common::ssh_keygen(&host_key, "");
+        common::ssh_keygen(&key, "");
         let authorized = dir.path().join("authorized_keys");
         std::fs::copy(key.with_extension("pub"), &authorized).unwrap();
         std::fs::create_dir_all("/run/sshd").unwrap();

@@ -38,13 +38,7 @@ impl RealShell {
         );
         let dir = tempfile::tempdir().unwrap();
         for key in ["host_key", "client_key"] {
-            let status = Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", ""])
-                .arg("-f")
-                .arg(dir.path().join(key))
-                .status()
-                .unwrap();
-            assert!(status.success(), "ssh-keygen");
+            common::ssh_keygen(&dir.path().join(key), "");
         }
         std::fs::copy(
             dir.path().join("client_key.pub"),

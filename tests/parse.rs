@@ -398,13 +398,7 @@ fn every_personalitys_parsed_records_equal_what_ntc_templates_returns() {
     let Some(venv) = venv() else { return };
     let keys = tempfile::tempdir().unwrap();
     let key = keys.path().join("id");
-    let made = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&key)
-        .stdin(Stdio::null())
-        .status()
-        .expect("run ssh-keygen");
-    assert!(made.success());
+    common::ssh_keygen(&key, "");
     let public = format!("{}.pub", key.display());
     let lab_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("testbed/labs/multivendor.yaml");
     let lab = TestLab::start_lab(&lab_file, 7, &["--authorized-key", &public]);

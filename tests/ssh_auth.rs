@@ -99,22 +99,7 @@ fn rewrite_inventory(lab: &TestLab, name: &str, drop: &[&str], add: &[String]) -
 /// A new ed25519 key pair `dir/name` (and `dir/name.pub`), protected by `passphrase` if not empty.
 fn keygen(dir: &Path, name: &str, passphrase: &str) -> PathBuf {
     let key = dir.join(name);
-    let status = Command::new("ssh-keygen")
-        .args([
-            "-q",
-            "-t",
-            "ed25519",
-            "-C",
-            "netrun-test",
-            "-N",
-            passphrase,
-            "-f",
-        ])
-        .arg(&key)
-        .stdin(Stdio::null())
-        .status()
-        .expect("run ssh-keygen");
-    assert!(status.success(), "ssh-keygen failed");
+    common::ssh_keygen(&key, passphrase);
     key
 }
 

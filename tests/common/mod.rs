@@ -225,3 +225,24 @@ pub fn error_kinds(doc: &serde_json::Value) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// An ed25519 key pair made by OpenSSH's `ssh-keygen` at `path` (and `path.pub`), locked with
+/// `passphrase` (empty: none).
+pub fn ssh_keygen(path: &Path, passphrase: &str) {
+    let status = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-C",
+            "netrun-test",
+            "-N",
+            passphrase,
+            "-f",
+        ])
+        .arg(path)
+        .stdin(Stdio::null())
+        .status()
+        .expect("run ssh-keygen");
+    assert!(status.success(), "ssh-keygen failed");
+}
