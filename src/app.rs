@@ -28,10 +28,11 @@ use crate::os::{self, StopSource};
 use crate::parse::{locate, Parser};
 use crate::preflight;
 use crate::report::events::{AroundProgress, EventLog, Progress};
-use crate::report::stream::{Record, Stream};
+use crate::report::stream::{self as results, Record, RunId, Stream};
 use crate::report::{self, Report};
 use crate::session::SessionRunner;
 use crate::settings::{self, Output, Target};
+use crate::shard::ShardInfo;
 use crate::strategy::{self, NoOutcomes, OutcomeSink, StrategyKind};
 
 /// Exit statuses.
@@ -59,6 +60,7 @@ pub fn run(cli: Cli, offset: UtcOffset) -> ExitCode {
             stop_source().and_then(|stop| scan_host_keys(&args, offset, stop))
         }
         Some(Sub::Run(args)) => stop_source().and_then(|stop| run_show(&args, offset, stop)),
+        Some(Sub::Merge(args)) => crate::merge::run(&args),
         Some(Sub::Completions { shell }) => completions(shell),
         Some(Sub::Man) => man_page(),
         None => stop_source().and_then(|stop| run_show(&cli.show, offset, stop)),
@@ -158,6 +160,8 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
             output: target.setting.output,
             save_dir: args.save.as_deref(),
             host_keys_only: false,
+            shard: target.shard,
+            positions: target.positions,
         },
         target.known_hosts,
         parser,
@@ -183,6 +187,8 @@ fn scan_host_keys(
             output: target.setting.output,
             save_dir: None,
             host_keys_only: true,
+            shard: target.shard,
+            positions: target.positions,
         },
         target.known_hosts,
         None,
@@ -237,6 +243,8 @@ fn run_config(
             output: target.setting.output,
             save_dir: args.save_dir.as_deref(),
             host_keys_only: false,
+            shard: target.shard,
+            positions: target.positions,
         },
         target.known_hosts,
         None,
@@ -290,15 +298,32 @@ fn preflight_exec(exec: &ExecArgs) -> anyhow::Result<()> {
     if let Some(dir) = &exec.session_log {
         preflight::writable_dir("--session-log", dir)?;
     }
+    if let Some(file) = &exec.results {
+        preflight::writable_file("--results", file)?;
+    }
     match &exec.failed_out {
         Some(file) => preflight::writable_file("--failed-out", file),
         None => Ok(()),
     }
 }
 
+/// The variable giving a run's id, so the shards of one job share it.
+pub const RUN_ID_VAR: &str = "NETRUN_RUN_ID";
+
+/// `$NETRUN_RUN_ID`, else 16 random hex digits (from /dev/urandom).
+fn run_id() -> anyhow::Result<String> {
+    if let Some(id) = std::env::var(RUN_ID_VAR).ok().filter(|id| !id.is_empty()) {
+        return Ok(id);
+    }
+    let mut bytes = [0u8; 8];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)
+        .context("reading /dev/urandom for the run id")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// `--failed-out`: the names of the hosts that did not succeed (interrupted ones included, so a
 /// re-run with `-l @FILE` completes the run), one a line.
-fn write_failed_names(file: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
+pub(crate) fn write_failed_names(file: &Path, outcomes: &[Outcome]) -> anyhow::Result<()> {
     let names: String = outcomes
         .iter()
         .filter(|o| o.failure.is_some())
@@ -321,6 +346,9 @@ struct Reporting<'a> {
     save_dir: Option<&'a Path>,
     /// `netrun known-hosts`: the text report is one line per host key.
     host_keys_only: bool,
+    /// The shard the hosts are (`settings::Target::shard`), and their places before it.
+    shard: Option<ShardInfo>,
+    positions: Vec<usize>,
 }
 
 /// Run `jobs` under the chosen strategy (each worker parsing its outputs when `parser` is given)
@@ -339,7 +367,15 @@ fn execute(
         output,
         save_dir,
         host_keys_only,
+        shard,
+        positions,
     } = reporting;
+    let id = RunId {
+        id: run_id()?,
+        shard,
+        started_at_us: crate::job::now_us(),
+        positions,
+    };
     let workers = fit_open_files(exec.strategy, exec.workers_for(jobs.len()));
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
     let progress = (!output.verbose && std::io::stderr().is_terminal())
@@ -366,7 +402,7 @@ fn execute(
             progress: progress.clone(),
             out: std::io::stdout(),
         };
-        Stream::new(record, exec.order, jobs.len(), out)
+        Stream::new(record, exec.order, jobs.len(), id.clone(), out)
     });
     let started = Instant::now();
     let runner = Arc::new(
@@ -388,6 +424,7 @@ fn execute(
         workers,
         wall,
         parsing,
+        shard: id.shard.as_ref(),
     };
     let written = match stream {
         Some(stream) => stream.finish(&report),
@@ -409,6 +446,10 @@ fn execute(
     }
     if let Some(file) = &exec.failed_out {
         write_failed_names(file, &run.outcomes)?;
+    }
+    if let Some(file) = &exec.results {
+        results::write_results(file, &report, &id)
+            .with_context(|| format!("--results {}", file.display()))?;
     }
     eprintln!("{}", report.summary());
     if let Some(signal) = stop.signal() {
@@ -466,6 +507,9 @@ fn list_inventory(args: &InventoryArgs) -> anyhow::Result<u8> {
         verbose: false,
     };
     let target = resolve(&args.target, output)?;
+    if let Some(shard) = &target.shard {
+        eprintln!("{}", shard.describe());
+    }
     let mut stdout = std::io::stdout().lock();
     match target.setting.output.format {
         OutputFormat::Json => {

@@ -49,6 +49,9 @@ pub enum Sub {
     KnownHosts(KnownHostsArgs),
     /// Send the command words to every host, whatever they are (as `netrun -- WORDS`).
     Run(ShowArgs),
+    /// Merge the --results files of sharded runs into the report one run would have printed:
+    /// the latest attempt of each host wins; with -i, every expected host must be there
+    Merge(MergeArgs),
     /// Print a shell completion script: netrun completions bash > /etc/bash_completion.d/netrun
     Completions {
         #[arg(value_enum)]
@@ -152,6 +155,30 @@ pub struct TargetArgs {
     /// Read no ssh_config (a host's own ssh_config_file: is still read)
     #[arg(long)]
     pub no_ssh_config: bool,
+
+    /// Run only shard K of N (1-based) of the hosts --limit selected, so N netrun processes
+    /// split one inventory; overrides $JOB_COMPLETION_INDEX and $SLURM_ARRAY_TASK_ID. See
+    /// --shard-rule and the README's "Sharding across machines"
+    #[arg(long, value_name = "K/N", conflicts_with = "shards")]
+    pub shard: Option<String>,
+
+    /// The number of shards N when the shard's index comes from the environment:
+    /// $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, 0-based: index I runs shard I+1), or
+    /// $SLURM_ARRAY_TASK_ID without $SLURM_ARRAY_TASK_COUNT [default: $NETRUN_SHARDS]
+    #[arg(long, value_name = "N")]
+    pub shards: Option<String>,
+
+    /// How hosts are placed on shards: hash (rendezvous hashing of the name, FNV-1a 64: a host
+    /// keeps its shard as the inventory grows, and N → N+1 moves about 1/(N+1) of the hosts)
+    /// or round-robin (sorted names dealt in turn: exact balance, but a new name shifts others)
+    #[arg(long, value_enum, value_name = "RULE", default_value = "hash")]
+    pub shard_rule: crate::shard::ShardRule,
+
+    /// What is placed on a shard: name (each host), or group:PREFIX (a host's first group
+    /// starting with PREFIX, e.g. group:site- keeps a site behind one bastion together; hosts
+    /// with no such group are placed by name); `group` alone is a host's first group
+    #[arg(long, value_name = "name|group:PREFIX", default_value = "name")]
+    pub shard_by: String,
 }
 
 /// How to fan out and how to report.
@@ -186,6 +213,12 @@ pub struct ExecArgs {
     /// when none did); `-l @FILE` runs exactly those again
     #[arg(long, value_name = "FILE")]
     pub failed_out: Option<PathBuf>,
+
+    /// Also write the run as JSON Lines to FILE (the records of -o jsonl: one host a line with
+    /// the run id and shard, then the summary), atomically at the end (a stop signal included),
+    /// for `netrun merge`; the run id is $NETRUN_RUN_ID, else random
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 /// `netrun [OPTIONS] <COMMAND WORDS>...`: run show commands on every host.
@@ -272,6 +305,35 @@ pub struct InventoryArgs {
     /// Output format on stdout
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: OutputFormat,
+}
+
+/// `netrun merge FILES...`: the results files of the shards of one run, as one run.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// Results files (--results, or -o jsonl's stdout) of the shards
+    #[arg(value_name = "FILES", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// The inventory the shards ran: every host it lists (after -l) must be in the files, and
+    /// one that is not counts as failed with kind missing; also gives the order hosts are shown in
+    #[arg(short, long, value_name = "PATH")]
+    pub inventory: Option<PathBuf>,
+
+    /// With -i: only these hosts are expected (as the shards' --limit)
+    #[arg(short, long, value_name = "PATTERN", requires = "inventory")]
+    pub limit: Vec<String>,
+
+    /// Output format on stdout
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+
+    /// Write the names of the hosts that failed, were interrupted or are missing to FILE
+    #[arg(long, value_name = "FILE")]
+    pub failed_out: Option<PathBuf>,
+
+    /// Write the merged run as one results file (JSON Lines), atomically
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 /// `netrun known-hosts`: a host key scan of the inventory.

@@ -366,6 +366,9 @@ pub enum ErrorKind {
     /// A command stopped at a question (`[confirm]`, `Destination filename [startup-config]?`)
     /// that no `--answer` answers: nothing was answered; the message quotes the question.
     Question,
+    /// `netrun merge -i`: the inventory lists the host but no results file has it (its shard
+    /// did not run, or its file was not given).
+    Missing,
 }
 
 impl ErrorKind {
@@ -385,6 +388,7 @@ impl ErrorKind {
             ErrorKind::Platform => "platform",
             ErrorKind::Parse => "parse",
             ErrorKind::Question => "question",
+            ErrorKind::Missing => "missing",
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::job::{Host, Limits, Secret};
 use crate::lab::Lab;
 use crate::parse::locate::{self, AskPython};
 use crate::parse::{Parser, Templates};
+use crate::shard::{Shard, ShardId, ShardInfo, ShardSource, ShardUnit};
 use crate::ssh_config;
 
 /// Asks a person for a secret (no echo) with the given prompt; injected so tests need no tty.
@@ -47,6 +48,8 @@ pub struct RunSetting {
     /// Which ssh_config to read, and `-J`'s jump hosts.
     pub ssh: ssh_config::Setting,
     pub output: Output,
+    /// `--shard` (or the environment's index): only this shard's hosts.
+    pub shard: Option<Shard>,
 }
 
 /// The host key flags of a run.
@@ -91,6 +94,10 @@ pub struct Target {
     pub hosts: Vec<Host>,
     /// The hosts' known_hosts files, read (for hosts whose keys are checked).
     pub known_hosts: Arc<KnownHosts>,
+    /// The shard these hosts are, and of how many hosts.
+    pub shard: Option<ShardInfo>,
+    /// Each host's place in the filtered inventory before the shard was taken.
+    pub positions: Vec<usize>,
     origin: Origin,
 }
 
@@ -150,7 +157,20 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         jump,
         ssh_config,
         no_ssh_config,
+        shard,
+        shards,
+        shard_rule,
+        shard_by,
     } = args;
+    let shard = shard_of(
+        &ShardFlags {
+            shard: shard.as_deref(),
+            shards: shards.as_deref(),
+            rule: *shard_rule,
+            by: shard_by,
+        },
+        env,
+    )?;
     // A lab's devices are this machine's own: a `Host *` in ~/.ssh/config is not about them.
     let no_ssh_config = *no_ssh_config || (lab.is_some() && ssh_config.is_none());
     let ssh = ssh_setting(jump.as_deref(), ssh_config.as_deref(), no_ssh_config)?;
@@ -185,7 +205,17 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
             None => (default_inventory(env)?, Origin::Inventory),
         },
     };
-    let mut hosts = load_hosts(&inventory, limit, env)?;
+    let hosts = load_hosts(&inventory, limit, env)?;
+    let (mut hosts, positions, shard_info) = match &shard {
+        Some(shard) => {
+            let selected = shard.select(hosts);
+            (selected.hosts, selected.positions, Some(selected.info))
+        }
+        None => {
+            let positions = (0..hosts.len()).collect();
+            (hosts, positions, None)
+        }
+    };
     for host in &mut hosts {
         if let Some(timeout) = timeout {
             host.timeout = timeout;
@@ -209,13 +239,154 @@ pub fn resolve(args: &TargetArgs, output: Output, env: Env, ask: Ask) -> Result<
         host_keys,
         ssh,
         output,
+        shard,
     };
     Ok(Target {
         setting,
         hosts,
         known_hosts: Arc::new(known_hosts),
+        shard: shard_info,
+        positions,
         origin,
     })
+}
+
+/// The shard flags, as given.
+pub struct ShardFlags<'a> {
+    pub shard: Option<&'a str>,
+    pub shards: Option<&'a str>,
+    pub rule: crate::shard::ShardRule,
+    pub by: &'a str,
+}
+
+/// Kubernetes' Indexed Job index (0-based).
+pub const K8S_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+/// The number of shards for an index from the environment, when no `--shards` is given.
+pub const SHARDS_VAR: &str = "NETRUN_SHARDS";
+pub const SLURM_ID_VAR: &str = "SLURM_ARRAY_TASK_ID";
+pub const SLURM_COUNT_VAR: &str = "SLURM_ARRAY_TASK_COUNT";
+pub const SLURM_MIN_VAR: &str = "SLURM_ARRAY_TASK_MIN";
+
+/// The run's shard, from `--shard K/N`, else from the environment: `JOB_COMPLETION_INDEX` I
+/// (0-based) is shard I+1 of `--shards`/`$NETRUN_SHARDS`; `SLURM_ARRAY_TASK_ID` is shard
+/// ID − `SLURM_ARRAY_TASK_MIN` (default 0) + 1 of `SLURM_ARRAY_TASK_COUNT` (else of
+/// `--shards`/`$NETRUN_SHARDS`). `None` when nothing asks for a shard. Every inconsistency is an
+/// error naming the flag or variable.
+pub fn shard_of(flags: &ShardFlags, env: Env) -> Result<Option<Shard>> {
+    let unit = ShardUnit::parse(flags.by)?;
+    let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let id = match flags.shard {
+        Some(text) => Some((ShardId::parse(text)?, ShardSource::Flag)),
+        None => {
+            let count = match flags.shards {
+                Some(text) => Some(shard_count(text, "--shards")?),
+                None => var(SHARDS_VAR)
+                    .map(|text| shard_count(&text, &format!("${SHARDS_VAR}")))
+                    .transpose()?,
+            };
+            let count_from = match flags.shards {
+                Some(_) => "--shards".to_string(),
+                None => format!("${SHARDS_VAR}"),
+            };
+            match (var(K8S_INDEX_VAR), var(SLURM_ID_VAR)) {
+                (Some(_), Some(_)) => {
+                    return Err(anyhow!(
+                        "both ${K8S_INDEX_VAR} and ${SLURM_ID_VAR} are set, so the shard is \
+                         ambiguous: give --shard K/N"
+                    ))
+                }
+                (Some(index), None) => {
+                    let what = format!("${K8S_INDEX_VAR}");
+                    let index = number(&index, &what)?;
+                    let count = count.ok_or_else(|| {
+                        anyhow!(
+                            "${K8S_INDEX_VAR}={index} gives the shard's index but not how many \
+                             shards there are: give --shards N or set ${SHARDS_VAR} (the Job's \
+                             completions)"
+                        )
+                    })?;
+                    let id = ShardId::new(index + 1, count, &format!("{what}={index} (0-based)"))
+                        .map_err(|e| anyhow!("{e}; {count_from} is {count}"))?;
+                    Some((id, ShardSource::Kubernetes))
+                }
+                (None, Some(task)) => Some((
+                    slurm_shard(&task, count, &count_from, env)?,
+                    ShardSource::Slurm,
+                )),
+                (None, None) => match (flags.shards, count) {
+                    (Some(_), _) => {
+                        return Err(anyhow!(
+                            "--shards gives the number of shards, but neither ${K8S_INDEX_VAR} \
+                             nor ${SLURM_ID_VAR} says which one this is: give --shard K/N"
+                        ))
+                    }
+                    _ => None,
+                },
+            }
+        }
+    };
+    Ok(id.map(|(id, source)| Shard {
+        id,
+        source,
+        rule: flags.rule,
+        unit,
+    }))
+}
+
+/// A Slurm array task's shard: ID − MIN + 1 of COUNT (or of `count` when COUNT is not set).
+fn slurm_shard(task: &str, count: Option<usize>, count_from: &str, env: Env) -> Result<ShardId> {
+    let task = number(task, &format!("${SLURM_ID_VAR}"))?;
+    let min = match env(SLURM_MIN_VAR).filter(|v| !v.trim().is_empty()) {
+        Some(text) => number(&text, &format!("${SLURM_MIN_VAR}"))?,
+        None => 0,
+    };
+    let (count, count_from) = match env(SLURM_COUNT_VAR).filter(|v| !v.trim().is_empty()) {
+        Some(text) => {
+            let slurm = shard_count(&text, &format!("${SLURM_COUNT_VAR}"))?;
+            if let Some(given) = count.filter(|&given| given != slurm) {
+                return Err(anyhow!(
+                    "${SLURM_COUNT_VAR}={slurm} but {count_from} is {given}: the array's size \
+                     is the number of shards"
+                ));
+            }
+            (slurm, format!("${SLURM_COUNT_VAR}"))
+        }
+        None => (
+            count.ok_or_else(|| {
+                anyhow!(
+                    "${SLURM_ID_VAR}={task} gives the shard's index but ${SLURM_COUNT_VAR} is \
+                     not set: give --shards N or set ${SHARDS_VAR}"
+                )
+            })?,
+            count_from.to_string(),
+        ),
+    };
+    let index = task
+        .checked_sub(min)
+        .ok_or_else(|| anyhow!("${SLURM_ID_VAR}={task} is below ${SLURM_MIN_VAR}={min}"))?;
+    ShardId::new(
+        index + 1,
+        count,
+        &format!("${SLURM_ID_VAR}={task} (with ${SLURM_MIN_VAR}={min})"),
+    )
+    .map_err(|e| anyhow!("{e}; {count_from} is {count}"))
+}
+
+/// A number of shards from `what` (a flag or variable): at least 1.
+fn shard_count(text: &str, what: &str) -> Result<usize> {
+    match number(text, what)? {
+        0 => Err(anyhow!(
+            "{what} must be at least 1 (the number of shards), not 0"
+        )),
+        count => Ok(count),
+    }
+}
+
+/// A whole number from `what` (a flag or variable).
+fn number(text: &str, what: &str) -> Result<usize> {
+    text.trim()
+        .parse()
+        .map_err(|_| anyhow!("{what} must be a whole number, not '{text}'"))
 }
 
 /// Give every host its host key policy and files, and read the files of the hosts whose keys
@@ -498,6 +669,7 @@ mod tests {
                 host_keys: HostKeySetting::default(),
                 ssh: ssh_config::Setting::default(),
                 output: Output::JSON,
+                shard: None,
             }
         );
         assert_eq!(target.describe(), format!("inventory {path}"));

@@ -289,6 +289,7 @@ impl Children {
                 },
             ssh: ssh_config::Setting { choice, jump },
             output: Output { format, verbose },
+            shard,
         } = &self.setting;
         let mut cmd = Command::new(&self.exe);
         cmd.arg("-i").arg(inventory);
@@ -334,6 +335,12 @@ impl Children {
         }
         for file in known_hosts {
             cmd.arg("--known-hosts").arg(file);
+        }
+        if let Some(shard) = shard {
+            // As a flag: the child then ignores the environment's index, as this process did.
+            cmd.args(["--shard", &shard.id.to_string()]);
+            cmd.args(["--shard-rule", shard.rule.name()]);
+            cmd.args(["--shard-by", &shard.unit.flag_value()]);
         }
         pass_credentials(&mut cmd, credentials);
         cmd.args(["-c", &self.command]);
@@ -623,6 +630,7 @@ mod tests {
             host_keys: HostKeySetting::default(),
             ssh: ssh_config::Setting::default(),
             output: Output::JSON,
+            shard: None,
         }
     }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hostkeys::{HostKeySeen, HostKeyStatus};
 use crate::job::{ConfigResult, Failure, Field, Outcome, ParseResult, SaveResult, Worker};
+use crate::shard::ShardInfo;
 use crate::strategy::{Run, RunStats, StrategyKind};
 
 /// A finished run as the reports see it.
@@ -23,6 +24,8 @@ pub struct Report<'a> {
     pub wall: Duration,
     /// `--parse` was given: the summary counts the commands not parsed.
     pub parsing: bool,
+    /// The shard this run was (`--shard` or the environment), named by the summary.
+    pub shard: Option<&'a ShardInfo>,
 }
 
 impl Report<'_> {
@@ -45,8 +48,12 @@ impl Report<'_> {
             0 => String::new(),
             n => format!("; host keys NOT checked for {n} hosts (host key policy off)"),
         };
+        let shard = match self.shard {
+            Some(shard) => format!("{}; ", shard.describe()),
+            None => String::new(),
+        };
         let summary = format!(
-            "{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers){unchecked}",
+            "{shard}{hosts} hosts, {} ok, {failed} failed in {:.3} s (strategy {}, {} workers){unchecked}",
             hosts - failed,
             self.wall.as_secs_f64(),
             self.strategy.name(),
@@ -74,6 +81,7 @@ impl Report<'_> {
             failed: self.failed(),
             hosts: self.run.outcomes.iter().map(JsonHost::from).collect(),
             stats: Cow::Borrowed(&self.run.stats),
+            shard: self.shard.map(Cow::Borrowed),
         }
     }
 }
@@ -309,6 +317,10 @@ pub struct JsonRun<'a> {
     pub failed: usize,
     pub hosts: Vec<JsonHost<'a>>,
     pub stats: Cow<'a, RunStats>,
+    /// The shard the run was: `{"id": {"index": 3, "count": 4}, "source": "kubernetes", "of":
+    /// 100, "hosts": 25}`; absent for a run of every host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Cow<'a, ShardInfo>>,
 }
 
 impl JsonRun<'static> {
@@ -365,6 +377,12 @@ pub struct JsonConfig<'a> {
     pub final_prompt: Cow<'a, str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// `--diff`: the running-config before and after (volatile lines removed), that the diff
+    /// was taken between; absent without `--diff`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -404,6 +422,8 @@ impl<'a> JsonConfig<'a> {
                 }
                 _ => None,
             },
+            before: c.before.as_deref().map(Cow::Borrowed),
+            after: c.after.as_deref().map(Cow::Borrowed),
         }
     }
 }
@@ -411,6 +431,9 @@ impl<'a> JsonConfig<'a> {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct JsonCommand<'a> {
     pub command: Cow<'a, str>,
+    /// The prompt the command was sent at (`R1#`).
+    #[serde(default)]
+    pub prompt: Cow<'a, str>,
     pub ok: bool,
     pub start_ms: f64,
     pub duration_ms: f64,
@@ -434,6 +457,9 @@ pub struct JsonParse<'a> {
     pub template: Cow<'a, str>,
     pub ok: bool,
     pub error: Option<Cow<'a, str>>,
+    /// The template's field names in order (the records' keys; also when there are none).
+    #[serde(default)]
+    pub fields: Cow<'a, [String]>,
 }
 
 /// One parsed record: its fields in the template's order (a JSON object keeps them so).
@@ -506,6 +532,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                 .iter()
                 .map(|c| JsonCommand {
                     command: Cow::Borrowed(&c.command),
+                    prompt: Cow::Borrowed(&c.prompt),
                     ok: c.ok,
                     start_ms: ms(c.start_us),
                     duration_ms: ms(c.duration_us),
@@ -516,6 +543,7 @@ impl<'a> From<&'a Outcome> for JsonHost<'a> {
                         template: Cow::Borrowed(&p.template),
                         ok: p.ok,
                         error: p.error.as_deref().map(Cow::Borrowed),
+                        fields: Cow::Borrowed(&p.header),
                     }),
                 })
                 .collect(),
@@ -569,6 +597,7 @@ mod tests {
             workers: 2,
             wall,
             parsing: false,
+            shard: None,
         }
     }
 
@@ -737,7 +766,12 @@ mod tests {
         );
         assert_eq!(
             first["parse"],
-            serde_json::json!({"template": "cisco_ios_show_clock.textfsm", "ok": true, "error": null})
+            serde_json::json!({
+                "template": "cisco_ios_show_clock.textfsm",
+                "ok": true,
+                "error": null,
+                "fields": ["time", "zone", "tags"]
+            })
         );
         let second = &doc["hosts"][1]["commands"][0];
         assert_eq!(second["parsed"], serde_json::json!([]));

@@ -3,15 +3,163 @@
 //! host and every host before it are done, or in completion order. [`Stream::finish`] then
 //! writes what is left from the final run (the hosts a stop signal cut off) and, for `jsonl`,
 //! the summary object, so whatever was written stays valid however the run ended.
+//!
+//! A jsonl record is `-o json`'s host object plus who wrote it ([`RunId`]: the run id, the
+//! shard, the host's place in the whole inventory, when it finished); `--results` writes the
+//! same records to a file ([`write_results`]) and `netrun merge` reads them back ([`JsonlLine`]).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::{self, Write};
+use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{host_key_line, host_text, JsonHost, Report};
 use crate::job::Outcome;
-use crate::strategy::OutcomeSink;
+use crate::shard::ShardInfo;
+use crate::strategy::{OutcomeSink, RunStats};
+
+/// Who wrote a run's jsonl records: the same for every host of the run.
+#[derive(Debug, Clone, Default)]
+pub struct RunId {
+    /// `$NETRUN_RUN_ID`, else random: the shards of one job can share it.
+    pub id: String,
+    /// The shard the run was, if any.
+    pub shard: Option<ShardInfo>,
+    /// When the run began, microseconds since the Unix epoch.
+    pub started_at_us: u64,
+    /// Each job's place in the filtered inventory of all shards (by job index); a job not
+    /// listed is at its own index.
+    pub positions: Vec<usize>,
+}
+
+impl RunId {
+    /// `outcome`'s jsonl record.
+    pub fn record<'a>(&'a self, outcome: &'a Outcome) -> JsonlHost<'a> {
+        let timings = &outcome.timings;
+        JsonlHost {
+            host: JsonHost::from(outcome),
+            run_id: Cow::Borrowed(&self.id),
+            shard: self.shard.as_ref().map(|s| Cow::Owned(s.id.to_string())),
+            position: self
+                .positions
+                .get(outcome.index)
+                .copied()
+                .unwrap_or(outcome.index),
+            finished_at_us: self.started_at_us + timings.start_us + timings.total_us,
+        }
+    }
+
+    /// The jsonl summary line's object for `report`.
+    pub fn summary<'a>(&'a self, report: &Report) -> JsonlSummary<'a> {
+        let doc = report.json_run();
+        JsonlSummary {
+            summary: RunSummary {
+                run_id: Cow::Borrowed(&self.id),
+                shard: self.shard.as_ref().map(Cow::Borrowed),
+                strategy: doc.strategy.into_owned(),
+                workers: doc.workers,
+                wall_ms: doc.wall_ms,
+                ok: doc.ok,
+                failed: doc.failed,
+                stats: Cow::Owned(doc.stats.into_owned()),
+            },
+        }
+    }
+}
+
+/// One host of a jsonl stream or results file: the `-o json` host object, then who wrote it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonlHost<'a> {
+    #[serde(flatten)]
+    pub host: JsonHost<'a>,
+    pub run_id: Cow<'a, str>,
+    /// `K/N`, or null for a run of every host.
+    pub shard: Option<Cow<'a, str>>,
+    /// The host's place (0-based) in the filtered inventory of all shards: merge's order.
+    pub position: usize,
+    /// When the host's last attempt ended, microseconds since the Unix epoch: of two records
+    /// of one host, merge keeps the later.
+    pub finished_at_us: u64,
+}
+
+/// The `jsonl` stream's last line: `-o json`'s document without its hosts.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JsonlSummary<'a> {
+    pub summary: RunSummary<'a>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RunSummary<'a> {
+    pub run_id: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Cow<'a, ShardInfo>>,
+    pub strategy: String,
+    pub workers: usize,
+    pub wall_ms: f64,
+    pub ok: usize,
+    pub failed: usize,
+    pub stats: Cow<'a, RunStats>,
+}
+
+/// One line of a jsonl stream, read back.
+pub enum JsonlLine {
+    Host(Box<JsonlHost<'static>>),
+    Summary(RunSummary<'static>),
+}
+
+impl JsonlLine {
+    /// Read one line: `{"summary": ...}`, else a host record.
+    pub fn parse(line: &str) -> serde_json::Result<JsonlLine> {
+        let value: serde_json::Value = serde_json::from_str(line)?;
+        match value.get("summary") {
+            Some(_) => Ok(JsonlLine::Summary(
+                serde_json::from_value::<JsonlSummary>(value)?.summary,
+            )),
+            None => Ok(JsonlLine::Host(Box::new(serde_json::from_value(value)?))),
+        }
+    }
+}
+
+/// `serialised` as one line.
+fn line(serialised: serde_json::Result<Vec<u8>>) -> io::Result<Vec<u8>> {
+    serialised
+        .map(|mut line| {
+            line.push(b'\n');
+            line
+        })
+        .map_err(io::Error::from)
+}
+
+/// `--results FILE`: every host of the final run (inventory order), then the summary, written
+/// to a temporary file in FILE's folder, synced, and renamed over FILE, so a reader sees the
+/// old file or the whole new one, never a part.
+pub fn write_results(file: &Path, report: &Report, id: &RunId) -> io::Result<()> {
+    let mut bytes = Vec::new();
+    for outcome in &report.run.outcomes {
+        bytes.extend(line(serde_json::to_vec(&id.record(outcome)))?);
+    }
+    bytes.extend(line(serde_json::to_vec(&id.summary(report)))?);
+    write_atomically(file, &bytes)
+}
+
+/// `bytes` to `file` through a synced temporary file in the same folder and a rename.
+pub fn write_atomically(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".netrun-results.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(file).map_err(|err| err.error)?;
+    // The rename itself is durable once the folder is synced.
+    std::fs::File::open(dir)?.sync_all()
+}
 
 /// What one host's record looks like on a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +185,7 @@ pub enum Order {
 pub struct Stream<W: Write> {
     record: Record,
     order: Order,
+    id: RunId,
     state: RefCell<State<W>>,
 }
 
@@ -52,27 +201,13 @@ struct State<W> {
     closed: bool,
 }
 
-/// The `jsonl` stream's last line: `-o json`'s document without its hosts.
-#[derive(Serialize)]
-struct Summary<'a> {
-    summary: RunSummary<'a>,
-}
-
-#[derive(Serialize)]
-struct RunSummary<'a> {
-    strategy: &'a str,
-    workers: usize,
-    wall_ms: f64,
-    ok: usize,
-    failed: usize,
-    stats: &'a crate::strategy::RunStats,
-}
-
 impl<W: Write> Stream<W> {
-    pub fn new(record: Record, order: Order, hosts: usize, out: W) -> Self {
+    /// A stream of `hosts` hosts; `id` is what each jsonl record says wrote it.
+    pub fn new(record: Record, order: Order, hosts: usize, id: RunId, out: W) -> Self {
         Stream {
             record,
             order,
+            id,
             state: RefCell::new(State {
                 out,
                 held: (0..hosts).map(|_| None).collect(),
@@ -90,24 +225,11 @@ impl<W: Write> Stream<W> {
         let mut state = self.state.into_inner();
         for outcome in &report.run.outcomes {
             if !state.written.get(outcome.index).copied().unwrap_or(true) {
-                state.write(record, outcome);
+                state.write(record, &self.id, outcome);
             }
         }
         if record == Record::Jsonl {
-            let doc = report.json_run();
-            let summary = RunSummary {
-                strategy: &doc.strategy,
-                workers: doc.workers,
-                wall_ms: doc.wall_ms,
-                ok: doc.ok,
-                failed: doc.failed,
-                stats: &doc.stats,
-            };
-            let line = serde_json::to_vec(&Summary { summary }).map_err(io::Error::from);
-            state.write_bytes(line.map(|mut l| {
-                l.push(b'\n');
-                l
-            }));
+            state.write_bytes(line(serde_json::to_vec(&self.id.summary(report))));
         }
         match state.error {
             Some(err) => Err(err),
@@ -117,19 +239,14 @@ impl<W: Write> Stream<W> {
 }
 
 impl<W: Write> State<W> {
-    fn write(&mut self, record: Record, outcome: &Outcome) {
+    fn write(&mut self, record: Record, id: &RunId, outcome: &Outcome) {
         if let Some(done) = self.written.get_mut(outcome.index) {
             *done = true;
         }
         let bytes = match record {
             Record::Text => Ok(host_text(outcome)),
             Record::HostKey => Ok(host_key_line(outcome).into_bytes()),
-            Record::Jsonl => serde_json::to_vec(&JsonHost::from(outcome))
-                .map(|mut line| {
-                    line.push(b'\n');
-                    line
-                })
-                .map_err(io::Error::from),
+            Record::Jsonl => line(serde_json::to_vec(&id.record(outcome))),
         };
         self.write_bytes(bytes);
     }
@@ -154,14 +271,14 @@ impl<W: Write> OutcomeSink for Stream<W> {
     fn finished(&self, outcome: &Outcome) {
         let mut state = self.state.borrow_mut();
         match self.order {
-            Order::Completion => state.write(self.record, outcome),
+            Order::Completion => state.write(self.record, &self.id, outcome),
             Order::Inventory => {
                 if let Some(slot) = state.held.get_mut(outcome.index) {
                     *slot = Some(outcome.clone());
                 }
                 let state = &mut *state;
                 while let Some(ready) = state.held.get_mut(state.next).and_then(Option::take) {
-                    state.write(self.record, &ready);
+                    state.write(self.record, &self.id, &ready);
                     state.next += 1;
                 }
             }
@@ -202,13 +319,20 @@ mod tests {
             workers: 2,
             wall: Duration::from_millis(5),
             parsing: false,
+            shard: None,
         }
     }
 
     #[test]
     fn inventory_order_holds_a_host_only_for_the_hosts_before_it() {
         let all = outcomes(3);
-        let stream = Stream::new(Record::Text, Order::Inventory, 3, Vec::new());
+        let stream = Stream::new(
+            Record::Text,
+            Order::Inventory,
+            3,
+            RunId::default(),
+            Vec::new(),
+        );
         stream.finished(&all[1]);
         assert!(stream.state.borrow().out.is_empty());
         stream.finished(&all[0]);
@@ -218,7 +342,13 @@ mod tests {
             ..Run::default()
         };
         let mut out = Vec::new();
-        let stream = Stream::new(Record::Text, Order::Inventory, 3, &mut out);
+        let stream = Stream::new(
+            Record::Text,
+            Order::Inventory,
+            3,
+            RunId::default(),
+            &mut out,
+        );
         stream.finished(&run.outcomes[2]);
         stream.finish(&report(&run)).unwrap();
         assert_eq!(names(&out), ["r0", "r1", "r2"]);
@@ -231,7 +361,13 @@ mod tests {
             ..Run::default()
         };
         let mut out = Vec::new();
-        let stream = Stream::new(Record::Jsonl, Order::Completion, 3, &mut out);
+        let stream = Stream::new(
+            Record::Jsonl,
+            Order::Completion,
+            3,
+            RunId::default(),
+            &mut out,
+        );
         stream.finished(&run.outcomes[2]);
         stream.finished(&run.outcomes[0]);
         stream.finish(&report(&run)).unwrap();
