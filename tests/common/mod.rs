@@ -109,6 +109,16 @@ impl Drop for TestLab {
     }
 }
 
+/// The variables that shard a run or name its results' run id.
+pub const SHARD_VARS: [&str; 6] = [
+    "JOB_COMPLETION_INDEX",
+    "NETRUN_SHARDS",
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "NETRUN_RUN_ID",
+];
+
 /// Run netrun with `args`, a clean environment for secrets, and a bounded run time.
 pub fn netrun(args: &[&str]) -> Output {
     netrun_env(args, &[])
@@ -138,6 +148,10 @@ pub fn netrun_in(
         .env_remove("NETRUN_KEY_PASSPHRASE")
         .env_remove("NETRUN_INVENTORY")
         .stdin(Stdio::null());
+    // A test run inside a Kubernetes Job or a Slurm array must not shard netrun by accident.
+    for var in SHARD_VARS {
+        cmd.env_remove(var);
+    }
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
