@@ -452,3 +452,152 @@ fn config(c: &JsonConfig) -> ConfigResult {
         final_prompt: c.final_prompt.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hostkeys::{HostKeySeen, HostKeyStatus};
+    use crate::job::{SaveResult, Worker};
+    use crate::report::stream::RunId;
+
+    /// A host with everything a record carries: raw bytes, parsed records (one command with
+    /// none), a config push with its diff, commit, save and unsent lines, a retry, a host key.
+    fn rich() -> Outcome {
+        let command = |name: &str, output: &str| CommandResult {
+            command: name.into(),
+            prompt: "R1>".into(),
+            output: output.into(),
+            output_bytes: None,
+            ok: true,
+            start_us: 1_234,
+            duration_us: 5_678,
+            parse: None,
+        };
+        let mut raw = command("show raw", "ok \u{fffd} done");
+        raw.output_bytes = Some(b"ok \xff done".to_vec());
+        let mut parsed = command("show clock", "*10:52:35.447 UTC");
+        parsed.parse = Some(ParseResult {
+            template: "clock.textfsm".into(),
+            ok: true,
+            error: None,
+            header: vec!["time".into(), "tags".into()],
+            rows: vec![vec![
+                Field::Text("10:52".into()),
+                Field::List(vec!["a".into(), "b".into()]),
+            ]],
+        });
+        let mut empty = command("show users", "");
+        empty.parse = Some(ParseResult {
+            template: "users.textfsm".into(),
+            ok: true,
+            error: None,
+            header: vec!["user".into()],
+            rows: Vec::new(),
+        });
+        Outcome {
+            index: 0,
+            name: "R1".into(),
+            host: "127.0.0.1".into(),
+            port: 10022,
+            prompt: "R1#".into(),
+            commands: vec![raw, parsed, empty],
+            config: Some(Box::new(ConfigResult {
+                lines: vec![ConfigLineResult {
+                    line: "logging 10.5.5.5".into(),
+                    prompt: "R1(config)#".into(),
+                    reply: String::new(),
+                    ok: true,
+                    duration_us: 700,
+                }],
+                failed_line: Some(0),
+                skipped: vec!["ntp server 10.0.0.1".into()],
+                in_flight: vec!["ntp server 10.0.0.2".into()],
+                commit: Some(SaveResult {
+                    command: "commit".into(),
+                    reply: "ok".into(),
+                    ok: true,
+                }),
+                discard: None,
+                save: Some(SaveResult {
+                    command: "write memory".into(),
+                    reply: "[OK]".into(),
+                    ok: true,
+                }),
+                before: Some("hostname R1\n".into()),
+                after: Some("hostname R1\nlogging 10.5.5.5\n".into()),
+                final_prompt: "R1#".into(),
+            })),
+            failure: Some(Failure::new(ErrorKind::Command, "rejected")),
+            host_key: Some(HostKeySeen {
+                key_type: "ssh-ed25519".into(),
+                fingerprint: "SHA256:abc".into(),
+                status: HostKeyStatus::Recorded,
+            }),
+            timings: Timings {
+                start_us: 10,
+                connect_us: 1_001,
+                auth_us: 20_002,
+                total_us: 30_003,
+            },
+            worker: Worker::current(),
+            retried: vec![Failure::new(ErrorKind::Connect, "refused")],
+        }
+    }
+
+    #[test]
+    fn a_record_read_back_renders_as_the_outcome_it_was_written_from() {
+        let original = rich();
+        let id = RunId {
+            id: "job".into(),
+            ..RunId::default()
+        };
+        let line = serde_json::to_string(&id.record(&original)).unwrap();
+        let JsonlLine::Host(record) = JsonlLine::parse(&line).unwrap() else {
+            panic!("a host record read as a summary: {line}");
+        };
+        let back = outcome(0, &record.host);
+        assert_eq!(host_text(&back), host_text(&original));
+        assert_eq!(
+            serde_json::to_value(JsonHost::from(&back)).unwrap(),
+            serde_json::to_value(JsonHost::from(&original)).unwrap()
+        );
+        assert_eq!(back.timings, original.timings);
+        assert_eq!(back.commands, original.commands);
+        assert_eq!(back.config, original.config);
+    }
+
+    fn found(name: &str, finished_at_us: u64, at: (usize, usize), run_id: &str) -> Found {
+        let mut o = rich();
+        o.name = name.into();
+        let id = RunId {
+            id: run_id.into(),
+            started_at_us: finished_at_us,
+            ..RunId::default()
+        };
+        let line = serde_json::to_string(&id.record(&o)).unwrap();
+        let JsonlLine::Host(record) = JsonlLine::parse(&line).unwrap() else {
+            panic!("not a host");
+        };
+        Found {
+            record: *record,
+            at,
+        }
+    }
+
+    #[test]
+    fn the_latest_attempt_wins_then_the_later_file() {
+        let mut read = Read {
+            hosts: HashMap::new(),
+            summaries: Vec::new(),
+            strategies: Vec::new(),
+            dropped: 0,
+        };
+        read.keep(found("R1", 2_000, (1, 0), "late"));
+        read.keep(found("R1", 1_000, (2, 0), "early"));
+        read.keep(found("R2", 1_000, (0, 0), "first file"));
+        read.keep(found("R2", 1_000, (1, 3), "second file"));
+        assert_eq!(read.dropped, 2);
+        assert_eq!(read.hosts["R1"].record.run_id, "late");
+        assert_eq!(read.hosts["R2"].record.run_id, "second file");
+    }
+}

@@ -110,14 +110,19 @@ pub enum JsonlLine {
 }
 
 impl JsonlLine {
-    /// Read one line: `{"summary": ...}`, else a host record.
+    /// Read one line: `{"summary": ...}`, else a host record. Not through `serde_json::Value`,
+    /// whose objects are sorted: a parsed record keeps its template's field order.
     pub fn parse(line: &str) -> serde_json::Result<JsonlLine> {
-        let value: serde_json::Value = serde_json::from_str(line)?;
-        match value.get("summary") {
+        #[derive(Deserialize)]
+        struct Probe {
+            #[serde(default)]
+            summary: Option<serde::de::IgnoredAny>,
+        }
+        match serde_json::from_str::<Probe>(line)?.summary {
             Some(_) => Ok(JsonlLine::Summary(
-                serde_json::from_value::<JsonlSummary>(value)?.summary,
+                serde_json::from_str::<JsonlSummary>(line)?.summary,
             )),
-            None => Ok(JsonlLine::Host(Box::new(serde_json::from_value(value)?))),
+            None => Ok(JsonlLine::Host(Box::new(serde_json::from_str(line)?))),
         }
     }
 }
