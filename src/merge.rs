@@ -224,44 +224,34 @@ fn merge(read: Read, expected: Option<&[Expected]>) -> Merged {
         dropped,
     } = read;
     let mut missing = 0;
-    let records: Vec<(String, Option<JsonlHost<'static>>)> = match expected {
-        Some(expected) => {
-            let listed: Vec<_> = expected
-                .iter()
-                .map(|e| match hosts.remove(&e.name) {
-                    Some(found) => (e.name.clone(), Some(found.record)),
-                    None => {
-                        missing += 1;
-                        (e.name.clone(), None)
-                    }
-                })
-                .collect();
-            listed
-        }
+    // Each host in order: its record, or (a missing expected host) `Err` with what is known.
+    let placed: Vec<Result<JsonlHost<'static>, &Expected>> = match expected {
+        Some(expected) => expected
+            .iter()
+            .map(|e| match hosts.remove(&e.name) {
+                Some(found) => Ok(found.record),
+                None => {
+                    missing += 1;
+                    Err(e)
+                }
+            })
+            .collect(),
         None => {
             let mut found: Vec<Found> = hosts.drain().map(|(_, found)| found).collect();
             found.sort_by(|a, b| {
                 (a.record.position, &a.record.host.name)
                     .cmp(&(b.record.position, &b.record.host.name))
             });
-            found
-                .into_iter()
-                .map(|f| (f.record.host.name.to_string(), Some(f.record)))
-                .collect()
+            found.into_iter().map(|f| Ok(f.record)).collect()
         }
     };
     let unexpected = hosts.len();
-    let outcomes: Vec<Outcome> = records
+    let outcomes: Vec<Outcome> = placed
         .iter()
         .enumerate()
-        .map(|(index, (name, record))| match record {
-            Some(record) => outcome(index, &record.host),
-            None => {
-                let e = expected
-                    .and_then(|e| e.iter().find(|e| &e.name == name))
-                    .map_or(("", 0), |e| (e.host.as_str(), e.port));
-                missing_outcome(index, name, e.0, e.1)
-            }
+        .map(|(index, placed)| match placed {
+            Ok(record) => outcome(index, &record.host),
+            Err(e) => missing_outcome(index, e),
         })
         .collect();
     let parsing = outcomes
@@ -278,7 +268,7 @@ fn merge(read: Read, expected: Option<&[Expected]>) -> Merged {
             outcomes,
             stats: summed(&summaries),
         },
-        records: records.into_iter().map(|(_, record)| record).collect(),
+        records: placed.into_iter().map(Result::ok).collect(),
         strategy,
         workers: summaries.iter().map(|s| s.workers).sum(),
         wall: Duration::from_secs_f64(
@@ -346,12 +336,12 @@ fn jsonl_bytes(merged: &Merged, report: &Report) -> std::io::Result<Vec<u8>> {
 }
 
 /// An expected host no file has.
-fn missing_outcome(index: usize, name: &str, host: &str, port: u16) -> Outcome {
+fn missing_outcome(index: usize, expected: &Expected) -> Outcome {
     Outcome {
         index,
-        name: name.to_string(),
-        host: host.to_string(),
-        port,
+        name: expected.name.clone(),
+        host: expected.host.clone(),
+        port: expected.port,
         prompt: String::new(),
         commands: Vec::new(),
         config: None,

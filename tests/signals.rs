@@ -333,6 +333,56 @@ fn save_files_are_written_for_the_finished_hosts_only() {
 }
 
 #[test]
+fn sigint_still_writes_the_results_file_whole() {
+    let out = tempfile::tempdir().unwrap();
+    let results = out.path().join("shard.jsonl");
+    let mut args = STALLING_LAB.to_vec();
+    let file = results.to_str().unwrap();
+    args.extend([
+        "-s",
+        "threads",
+        "-w",
+        "4",
+        "--results",
+        file,
+        "show",
+        "clock",
+    ]);
+    let mut run = Run::start(&args);
+    run.wait_for_lines("Received: R", 2);
+    kill(run.pid(), Signal::SIGINT).unwrap();
+    let done = run.finish();
+    assert_eq!(done.code, Some(130), "{}", done.stderr);
+    let text = std::fs::read_to_string(&results).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen: Vec<(&str, &str)> = lines[..4]
+        .iter()
+        .map(|h| {
+            let kind = h["error"]["kind"].as_str().unwrap_or("ok");
+            (h["name"].as_str().unwrap(), kind)
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("R1", "ok"),
+            ("R2", "ok"),
+            ("R3", "interrupted"),
+            ("R4", "interrupted")
+        ]
+    );
+    assert_eq!(lines[4]["summary"]["failed"], 2);
+    assert_eq!(lines.len(), 5);
+    // The temporary file was renamed into place: only the results file is in its folder.
+    let files: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    done.assert_nothing_left();
+}
+
+#[test]
 fn sigkill_of_netrun_leaves_no_lab_and_no_worker() {
     let mut args = STALLING_LAB.to_vec();
     args.extend(["-s", "fork", "-w", "4", "show", "clock"]);
