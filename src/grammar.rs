@@ -133,11 +133,12 @@ fn refuse_near_subcommand(command: &mut Command, word: &str) -> Result<(), clap:
     }
 }
 
-/// How many edits still count as a typo of `name`: one for short names (`run`, `man`), where
-/// two would catch real device commands (`rm`), two otherwise.
+/// How many edits still count as a typo of `name`: one for short names (`run`, `man`, `merge`),
+/// where two would catch real device commands (`rm`; `more flash:x` is two from `merge`), two
+/// otherwise.
 fn tolerance(name: &str) -> usize {
     match name.chars().count() {
-        0..=4 => 1,
+        0..=5 => 1,
         _ => 2,
     }
 }
@@ -197,6 +198,19 @@ mod tests {
             Some(Sub::Inventory(args)) => assert_eq!(args.target.limit, ["R1"]),
             other => panic!("expected inventory, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn more_is_a_device_command_and_merge_a_subcommand() {
+        let cli = parse_words(&["more", "system:running-config"]).unwrap();
+        assert!(cli.subcommand.is_none());
+        assert_eq!(cli.show.command_list(), ["more system:running-config"]);
+        assert!(matches!(
+            parse_words(&["merge", "a.jsonl"]).unwrap().subcommand,
+            Some(Sub::Merge(_))
+        ));
+        let err = parse_words(&["mrege", "a.jsonl"]).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidSubcommand);
     }
 
     #[test]
