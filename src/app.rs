@@ -121,6 +121,12 @@ fn resolve(args: &TargetArgs, output: Output) -> anyhow::Result<Target> {
     settings::resolve(args, output, &settings::process_env, &settings::terminal)
 }
 
+/// `resolve` for a run of sessions, after refusing a `--threads` the strategy does not take.
+fn resolve_exec(args: &TargetArgs, exec: &ExecArgs) -> anyhow::Result<Target> {
+    exec.threads()?;
+    resolve(args, output_of(exec))
+}
+
 /// The output a run of sessions was asked for.
 fn output_of(exec: &ExecArgs) -> Output {
     Output {
@@ -148,7 +154,7 @@ fn run_show(args: &ShowArgs, offset: UtcOffset, stop: &'static StopSource) -> an
     }
     let parser = settings::parser(&args.parse, &settings::process_env, &locate::ask_python)?;
     preflight_exec(&args.exec)?;
-    let target = resolve(&args.target, output_of(&args.exec))?;
+    let target = resolve_exec(&args.target, &args.exec)?;
     let jobs = jobs_for(target.hosts, || Task::Show {
         commands: commands.clone(),
         answers: answers.clone(),
@@ -178,7 +184,7 @@ fn scan_host_keys(
     stop: &'static StopSource,
 ) -> anyhow::Result<u8> {
     preflight_exec(&args.exec)?;
-    let target = resolve(&args.target, output_of(&args.exec))?;
+    let target = resolve_exec(&args.target, &args.exec)?;
     let jobs = jobs_for(target.hosts, || Task::HostKeyScan);
     execute(
         jobs,
@@ -210,7 +216,7 @@ fn run_config(
         (None, None) => LineSource::Lines(args.lines.clone()),
     };
     preflight_config(args)?;
-    let target = resolve(&args.target, output_of(&args.exec))?;
+    let target = resolve_exec(&args.target, &args.exec)?;
     let lines = config::lines_per_host(&source, &target.hosts)?;
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();
@@ -376,7 +382,8 @@ fn execute(
         started_at_us: crate::job::now_us(),
         positions,
     };
-    let workers = fit_open_files(exec.strategy, exec.workers_for(jobs.len()));
+    let workers = fit_workers(exec, jobs.len());
+    let threads = exec.threads()?;
     let names: Vec<String> = jobs.iter().map(|j| j.host.name.clone()).collect();
     let progress = (!output.verbose && std::io::stderr().is_terminal())
         .then(|| Arc::new(Progress::new(jobs.len())));
@@ -413,7 +420,16 @@ fn execute(
         Some(stream) => stream,
         None => &NoOutcomes,
     };
-    let run = strategy::run(exec.strategy, jobs, workers, runner, events, sink, stop)?;
+    let run = strategy::run(
+        exec.strategy,
+        jobs,
+        workers,
+        threads,
+        runner,
+        events,
+        sink,
+        stop,
+    )?;
     let wall = started.elapsed();
     if let Some(progress) = progress {
         progress.finish();
@@ -466,6 +482,20 @@ fn execute(
     } else {
         EXIT_SOME_FAILED
     })
+}
+
+/// The workers for `hosts` hosts: `-w` (or a fixed default) fitted under the open-files limit,
+/// or a strategy's default fan-out fitted, silently, to the open-files limit and memory.
+fn fit_workers(exec: &ExecArgs, hosts: usize) -> usize {
+    let wanted = exec.workers_for(hosts);
+    match exec.workers.is_none() && exec.strategy.fans_out() {
+        true => exec.strategy.fan_out_within(
+            wanted,
+            os::open_files_limit().ok(),
+            os::mem_available().ok(),
+        ),
+        false => fit_open_files(exec.strategy, wanted),
+    }
 }
 
 /// `workers` lowered, with a warning on stderr saying why, when their descriptors would not fit

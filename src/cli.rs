@@ -192,6 +192,14 @@ pub struct ExecArgs {
     #[arg(short, long, value_name = "N", help = workers_help(), value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub workers: Option<u32>,
 
+    /// Async only: run the async strategy on N OS threads, each its own single-threaded tokio
+    /// runtime taking jobs from one shared queue (a session's future stays on the thread that
+    /// started it, so one runtime per thread rather than a work-stealing pool); `-w` stays the
+    /// total in flight, split evenly between them [default: 1, the strategy comparison's one
+    /// thread]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS))]
+    pub threads: Option<u32>,
+
     /// Output format on stdout
     #[arg(short, long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -457,7 +465,34 @@ impl OutputFormat {
     }
 }
 
+/// The most `--threads` takes: far more than any machine netrun runs on has cores.
+const MAX_THREADS: i64 = 1024;
+
 impl ExecArgs {
+    /// The OS threads the strategy runs on: `--threads`, refused (before anything is done) for a
+    /// strategy it does not apply to.
+    pub fn threads(&self) -> anyhow::Result<usize> {
+        match self.threads {
+            None => Ok(1),
+            Some(n) if self.strategy.spreads_over_threads() => Ok(n as usize),
+            Some(_) => {
+                let spread: Vec<String> = strategy::all()
+                    .filter(|k| k.spreads_over_threads())
+                    .map(|k| format!("-s {k}"))
+                    .collect();
+                anyhow::bail!(
+                    "--threads applies to {} only; -s {} runs {}",
+                    spread.join(", "),
+                    self.strategy,
+                    match self.strategy.workers() {
+                        Workers::One => "on one thread",
+                        _ => "its workers as -w says",
+                    }
+                )
+            }
+        }
+    }
+
     /// The worker count for `hosts` hosts: the flag, else the strategy's default, capped at the
     /// number of hosts (at least 1); always 1 for a strategy the flag does not change.
     pub fn workers_for(&self, hosts: usize) -> usize {
@@ -469,10 +504,19 @@ impl ExecArgs {
 /// `--workers`' help: what N counts under each strategy it changes, and their defaults.
 fn workers_help() -> &'static str {
     static HELP: LazyLock<String> = LazyLock::new(|| {
-        let choosable: Vec<(&str, usize, &str)> = strategy::all()
+        let choosable: Vec<(&str, String, &str)> = strategy::all()
             .filter_map(|kind| match kind.workers() {
                 Workers::One => None,
-                Workers::Choosable { default, counts } => Some((kind.name(), default, counts)),
+                Workers::Choosable { default, counts } => {
+                    Some((kind.name(), default.to_string(), counts))
+                }
+                Workers::FanOut { counts } => Some((
+                    kind.name(),
+                    "every host at once, at most (open files − 64) and \
+                     MemAvailable / 2 / 128 KiB"
+                        .to_string(),
+                    counts,
+                )),
             })
             .collect();
         let counts: Vec<&str> = choosable.iter().map(|c| c.2).collect();
@@ -630,6 +674,33 @@ mod tests {
         assert_eq!(cli.show.exec.workers_for(500), 50);
         let cli = parse(&["-s", "sequential", "-w", "8", "show", "clock"]);
         assert_eq!(cli.show.exec.workers_for(500), 1);
+        let cli = parse(&["-s", "async", "show", "clock"]);
+        assert_eq!(cli.show.exec.workers_for(5460), 5460);
+    }
+
+    #[test]
+    fn threads_apply_to_async_only_and_are_bounded() {
+        let cli = parse(&["-s", "async", "--threads", "2", "show", "clock"]);
+        assert_eq!(cli.show.exec.threads().unwrap(), 2);
+        assert_eq!(parse(&["show", "clock"]).show.exec.threads().unwrap(), 1);
+        let cli = parse(&["-s", "threads", "--threads", "2", "show", "clock"]);
+        let err = cli.show.exec.threads().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "--threads applies to -s async only; -s threads runs its workers as -w says"
+        );
+        for absurd in ["0", "1025", "-1", "many"] {
+            let args = [
+                "netrun",
+                "-s",
+                "async",
+                "--threads",
+                absurd,
+                "show",
+                "clock",
+            ];
+            assert!(Cli::try_parse_from(args).is_err(), "{absurd}");
+        }
     }
 
     #[test]

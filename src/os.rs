@@ -221,6 +221,24 @@ pub fn open_files_limit() -> io::Result<u64> {
     Ok(nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)?.0)
 }
 
+/// The memory the kernel estimates is available for new work without swapping
+/// (`MemAvailable` in /proc/meminfo), in bytes.
+pub fn mem_available() -> io::Result<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo")?;
+    meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemAvailable:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kib| kib.trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "no MemAvailable in /proc/meminfo",
+            )
+        })
+}
+
 /// In a child just forked by `parent`: be sent SIGKILL when the parent's forking thread ends.
 /// Fails (ESRCH) if the parent is already gone, which the death signal would never report.
 pub fn die_with_parent(parent: Pid) -> io::Result<()> {

@@ -236,11 +236,17 @@ fn strategies() -> impl Iterator<Item = &'static str> {
 
 #[test]
 fn sigint_mid_run_prints_finished_hosts_exits_130_and_leaves_nothing() {
-    for strategy in strategies() {
+    // Every strategy, and async again on two runtime threads.
+    let runs = strategies()
+        .map(|strategy| (strategy, &[][..]))
+        .chain([("async", &["--threads", "2"][..])]);
+    for (strategy, extra) in runs {
         // R3's session is in flight when the signal comes, and its idle timeout (20 s) is longer
         // than this test's bound: every strategy must end it within the stop grace.
         let mut args = STALLING_LAB.to_vec();
-        args.extend(["-s", strategy, "-w", "4", "show", "clock"]);
+        args.extend(["-s", strategy, "-w", "4"]);
+        args.extend(extra);
+        args.extend(["show", "clock"]);
         let mut run = Run::start(&args);
         run.wait_for_lines("Received: R", 2);
         let started = Instant::now();

@@ -24,7 +24,8 @@ pub mod tokio;
 
 pub use table::{all, baseline, StrategyKind, Workers};
 
-/// A boxed future that need not be `Send` (the async strategy runs tasks on one thread).
+/// A boxed future that need not be `Send` (the async strategy keeps each task on the thread
+/// that spawned it).
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// How to run one job, blocking or async. Implemented by the session layer (and by tests).
@@ -73,6 +74,9 @@ pub trait Strategy: Sync {
 pub struct Batch<'a> {
     jobs: Vec<Job>,
     workers: usize,
+    /// OS threads the async strategy spreads its runtimes over (`--threads`, at least 1); the
+    /// other strategies are never given more than one.
+    threads: usize,
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
     /// Told of each outcome as it arrives.
@@ -112,12 +116,15 @@ pub struct Run {
     pub stats: RunStats,
 }
 
-/// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs),
+/// Run `jobs` under `kind` with at most `workers` sessions at once (clamped to 1..=jobs), on
+/// `threads` OS threads where the strategy spreads itself over several (async: `--threads`),
 /// telling `outcomes` of each as it finishes, winding down early when `stop` fires.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     kind: StrategyKind,
     jobs: Vec<Job>,
     workers: usize,
+    threads: usize,
     runner: Arc<dyn JobRunner>,
     events: Arc<dyn EventSink>,
     outcomes: &dyn OutcomeSink,
@@ -130,6 +137,7 @@ pub fn run(
     kind.strategy().run(Batch {
         jobs,
         workers,
+        threads: threads.max(1),
         runner,
         events,
         outcomes,
@@ -331,6 +339,7 @@ pub(crate) mod testing {
         Batch {
             jobs: jobs(count),
             workers,
+            threads: 1,
             runner: Arc::new(runner),
             events: Arc::new(crate::job::NoEvents),
             outcomes: &NoOutcomes,

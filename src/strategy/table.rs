@@ -24,6 +24,7 @@ static TABLE: [StrategyKind; 4] = [
         help: "One host after another on the main thread",
         workers: Workers::One,
         fds_per_worker: 1, // the session's socket
+        spreads_over_threads: false,
         plot_colour: (120, 120, 120),
         comparison: None,
         strategy: &Sequential,
@@ -36,6 +37,7 @@ static TABLE: [StrategyKind; 4] = [
             counts: "thread pool size",
         },
         fds_per_worker: 1, // each session's socket
+        spreads_over_threads: false,
         plot_colour: (31, 119, 180),
         comparison: Some(ComparisonColumn {
             title: "Threads",
@@ -60,6 +62,7 @@ static TABLE: [StrategyKind; 4] = [
             counts: "worker processes",
         },
         fds_per_worker: 2, // the parent's two pipe ends per worker (the socket is the child's)
+        spreads_over_threads: false,
         plot_colour: (214, 39, 40),
         comparison: Some(ComparisonColumn {
             title: "Processes",
@@ -84,12 +87,13 @@ static TABLE: [StrategyKind; 4] = [
     }),
     StrategyKind(&Row {
         name: "async",
-        help: "Tokio tasks on a single-threaded runtime (epoll), at most N in flight",
-        workers: Workers::Choosable {
-            default: 500,
+        help: "Tokio tasks on a single-threaded runtime (epoll), at most N in flight; \
+               --threads T runs T such runtimes, one per OS thread",
+        workers: Workers::FanOut {
             counts: "async limit",
         },
         fds_per_worker: 1, // each session's socket
+        spreads_over_threads: true,
         plot_colour: (44, 160, 44),
         comparison: Some(ComparisonColumn {
             title: "Coroutines (async)",
@@ -134,7 +138,21 @@ pub enum Workers {
         default: usize,
         counts: &'static str,
     },
+    /// `-w N`, else every host at once as far as the open-files limit and memory allow
+    /// ([`StrategyKind::fan_out_within`]).
+    FanOut { counts: &'static str },
 }
+
+/// What one session in flight is budgeted in memory when the default fan-out is fitted to the
+/// memory available: netrun's own measured footprint per session (libssh2's session with its
+/// 35 KB packet buffer, OpenSSL's contexts, the dialogue, the task), about 40 KiB, with room for
+/// a show command's output of tens of KB. `--max-output` (256 MiB by default) is a ceiling that
+/// fails one host, not a size each host reaches, so it is not reserved per session.
+pub const SESSION_MEMORY_BUDGET: u64 = 128 << 10;
+
+/// The share of `MemAvailable` the default fan-out may plan to use; the rest is left to the
+/// machine (a lab on the same host, page cache, outputs larger than the budget).
+pub const MEMORY_SHARE_DIVISOR: u64 = 2;
 
 /// One row of the table.
 struct Row {
@@ -144,6 +162,8 @@ struct Row {
     /// Descriptors netrun's own process holds for each worker while it runs, so that the
     /// workers can be fitted under the open-files limit.
     fds_per_worker: u64,
+    /// Whether `--threads` spreads it over several OS threads (async's runtimes).
+    spreads_over_threads: bool,
     plot_colour: (u8, u8, u8),
     /// The strategy's column in the bench's comparison table; none for the baseline.
     comparison: Option<ComparisonColumn>,
@@ -180,27 +200,48 @@ impl StrategyKind {
         self.0.workers
     }
 
-    /// The workers it runs when `-w` does not say.
-    pub fn default_workers(self) -> usize {
-        match self.0.workers {
-            Workers::One => 1,
-            Workers::Choosable { default, .. } => default,
-        }
-    }
-
     /// Whether `-w` changes how many workers it runs.
     pub fn takes_workers(self) -> bool {
-        matches!(self.0.workers, Workers::Choosable { .. })
+        !matches!(self.0.workers, Workers::One)
     }
 
-    /// The workers for `hosts` hosts: `requested` if this strategy takes it, else the default;
-    /// never more than there are hosts, at least one.
+    /// Whether its default is every host at once, fitted to the machine.
+    pub fn fans_out(self) -> bool {
+        matches!(self.0.workers, Workers::FanOut { .. })
+    }
+
+    /// Whether `--threads` applies to it.
+    pub fn spreads_over_threads(self) -> bool {
+        self.0.spreads_over_threads
+    }
+
+    /// The workers for `hosts` hosts: `requested` if this strategy takes it, else the default
+    /// (every host, for a fan-out); never more than there are hosts, at least one.
     pub fn workers_for(self, requested: Option<usize>, hosts: usize) -> usize {
         let wanted = match self.0.workers {
             Workers::One => 1,
             Workers::Choosable { default, .. } => requested.unwrap_or(default),
+            Workers::FanOut { .. } => requested.unwrap_or(hosts),
         };
         wanted.min(hosts).max(1)
+    }
+
+    /// The default fan-out of `wanted` sessions fitted to the machine: as many as fit with their
+    /// descriptors under `open_files` ([`Self::workers_within`]) and, each budgeted
+    /// [`SESSION_MEMORY_BUDGET`], in `1 / MEMORY_SHARE_DIVISOR` of `mem_available` bytes (when
+    /// it is known); at least one.
+    pub fn fan_out_within(
+        self,
+        wanted: usize,
+        open_files: Option<u64>,
+        mem_available: Option<u64>,
+    ) -> usize {
+        let by_files = open_files.map_or(wanted, |limit| self.workers_within(wanted, limit));
+        let by_memory = mem_available.map_or(usize::MAX, |bytes| {
+            let sessions = bytes / MEMORY_SHARE_DIVISOR / SESSION_MEMORY_BUDGET;
+            usize::try_from(sessions).unwrap_or(usize::MAX)
+        });
+        by_files.min(by_memory).max(1)
     }
 
     /// At most `wanted` workers, as many as fit with their descriptors under `open_files` (the
@@ -315,15 +356,20 @@ mod tests {
             ("sequential", 1, false),
             ("threads", 50, true),
             ("fork", 20, true),
-            ("async", 500, true),
+            ("async", 5460, true),
         ] {
             let k = kind(name);
             assert_eq!(
-                (k.default_workers(), k.takes_workers()),
+                (k.workers_for(None, 5460), k.takes_workers()),
                 (default, takes_workers),
                 "{name}"
             );
         }
+        let spread: Vec<&str> = all()
+            .filter(|k| k.spreads_over_threads())
+            .map(StrategyKind::name)
+            .collect();
+        assert_eq!(spread, ["async"]);
         let names: Vec<&str> = all().map(StrategyKind::name).collect();
         assert_eq!(names[..4], ["sequential", "threads", "fork", "async"]);
     }
@@ -366,6 +412,8 @@ mod tests {
         assert_eq!(kind("threads").workers_for(None, 3), 3);
         assert_eq!(kind("fork").workers_for(Some(4), 10), 4);
         assert_eq!(kind("async").workers_for(None, 0), 1);
+        assert_eq!(kind("async").workers_for(None, 5460), 5460);
+        assert_eq!(kind("async").workers_for(Some(100), 5460), 100);
         assert_eq!(kind("sequential").workers_for(Some(8), 500), 1);
     }
 
@@ -384,6 +432,27 @@ mod tests {
                 "{k}: one more would still fit"
             );
         }
+    }
+
+    #[test]
+    fn the_default_fan_out_fits_open_files_and_memory() {
+        let fan_out = kind("async");
+        assert!(fan_out.fans_out());
+        assert!(!kind("threads").fans_out());
+        let plenty = Some(64 << 30);
+        assert_eq!(fan_out.fan_out_within(5460, Some(20_000), plenty), 5460);
+        assert_eq!(fan_out.fan_out_within(5460, Some(1024), plenty), 1024 - 64);
+        // 1 GiB available: half of it in 128 KiB budgets.
+        assert_eq!(
+            fan_out.fan_out_within(5460, Some(20_000), Some(1 << 30)),
+            4096
+        );
+        assert_eq!(fan_out.fan_out_within(5460, None, None), 5460);
+        assert_eq!(
+            fan_out.fan_out_within(5460, Some(10), Some(0)),
+            1,
+            "at least one"
+        );
     }
 
     #[test]

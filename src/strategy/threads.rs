@@ -217,6 +217,7 @@ mod tests {
             threads,
             jobs(2),
             8,
+            1,
             runner,
             Arc::new(NoEvents),
             &NoOutcomes,

@@ -1,10 +1,21 @@
-//! The async strategy: tokio tasks on a current-thread runtime with a `LocalSet` — one OS thread
-//! and epoll, like Python's asyncio — with at most N sessions in flight. A stop signal wakes the
-//! runtime through the stop source's descriptor: no task is spawned after it, tasks in flight get
-//! the grace, and the rest are cancelled at their next await.
+//! The async strategy: tokio tasks on current-thread runtimes, each with a `LocalSet` — by
+//! default one runtime on the calling thread (one OS thread and epoll, like Python's asyncio) —
+//! with at most N sessions in flight in all.
+//!
+//! With `--threads T` (T > 1) it runs T OS threads (`netrun-async-K`), each its own current-thread
+//! runtime and `LocalSet`, pulling job numbers from one shared queue as their own share of the
+//! `-w` limit frees up (shares differ by at most one and add up to `-w`), and sending each
+//! outcome back to the calling thread, which tells the `OutcomeSink`. One runtime per thread
+//! rather than tokio's multi-threaded scheduler because a session's future is not `Send`
+//! (libssh2 handles behind `Rc`, the bastion pools in `transport::jump` are per thread) and stays
+//! on the thread that started it; the shared queue still balances slow and fast hosts.
+//!
+//! A stop signal wakes every runtime through the stop source's descriptor: no task is spawned
+//! after it, tasks in flight get the grace, and the rest are cancelled at their next await.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -13,27 +24,27 @@ use tokio::io::Interest;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinSet, LocalSet};
 
-use super::{
-    panic_failure, sorted, stop, Batch, InFlight, JobRunner, OutcomeSink, Run, RunStats, Strategy,
-};
-use crate::job::{EventSink, Failure, Job, Outcome, Worker};
+use super::{panic_failure, sorted, stop, Batch, InFlight, JobRunner, Run, RunStats, Strategy};
+use crate::job::{ErrorKind, EventSink, Failure, Job, Outcome, Worker};
 use crate::os::StopSource;
 
-/// One tokio task per job on a current-thread runtime, at most `workers` in flight at once.
+/// One tokio task per job on `batch.threads` current-thread runtimes, at most `workers` in
+/// flight at once in all.
 pub struct Async;
 
 impl Strategy for Async {
     fn run(&self, batch: Batch<'_>) -> anyhow::Result<Run> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the tokio runtime")?;
-        let in_flight = Rc::new(InFlight::default());
+        let threads = batch.threads.min(batch.workers);
         let tasks = batch.jobs.len() as u64;
-        let outcomes = LocalSet::new().block_on(&runtime, run_all(batch, in_flight.clone()))?;
+        let in_flight = Arc::new(InFlight::default());
+        let (outcomes, threads_spawned) = match threads {
+            1 => (on_this_thread(batch, &in_flight)?, 0),
+            _ => (on_threads(batch, threads, &in_flight)?, threads as u64),
+        };
         Ok(Run {
             outcomes: sorted(outcomes),
             stats: RunStats {
+                threads_spawned,
                 tasks_spawned: tasks,
                 peak_in_flight: in_flight.peak(),
                 ..RunStats::default()
@@ -42,42 +53,198 @@ impl Strategy for Async {
     }
 }
 
-/// Spawn one local task per job, each waiting for one of `batch.workers` permits, and collect
-/// them all; or, once the stop source fires, spawn no more, give the tasks in flight
-/// `stop::GRACE`, cancel the rest (at their next await) and report them as interrupted.
-async fn run_all(batch: Batch<'_>, in_flight: Rc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
-    let Batch {
-        jobs,
-        workers: limit,
-        runner,
-        events,
-        outcomes,
-        stop,
-    } = batch;
-    let mut tasks = Tasks::new(jobs.len(), outcomes);
-    {
-        let all = tasks.spawn_and_join(&jobs, limit, &runner, &events, &in_flight, stop);
-        tokio::pin!(all);
-        tokio::select! {
-            biased;
-            () = stopped(stop) => {}
-            finished = &mut all => finished?,
+/// What every runtime shares: the jobs, who runs them, and the queue of job numbers.
+struct Shared {
+    jobs: Vec<Job>,
+    runner: Arc<dyn JobRunner>,
+    events: Arc<dyn EventSink>,
+    stop: &'static StopSource,
+    in_flight: Arc<InFlight>,
+    queue: Queue,
+}
+
+/// The job numbers not yet taken, handed out in order to whichever runtime asks first.
+struct Queue {
+    next: AtomicUsize,
+    len: usize,
+}
+
+impl Queue {
+    fn new(len: usize) -> Self {
+        Queue {
+            next: AtomicUsize::new(0),
+            len,
         }
     }
-    if stop::requested(stop) {
-        // Tasks already done wait in the set; the ones in flight get the grace.
-        let _ = tokio::time::timeout(stop::GRACE, tasks.join_all(&jobs)).await;
-        tasks.set.abort_all();
+
+    fn take(&self) -> Option<usize> {
+        let position = self.next.fetch_add(1, Ordering::Relaxed);
+        (position < self.len).then_some(position)
     }
+}
+
+/// The default: one runtime on the calling thread, which tells the sink of each outcome as it
+/// joins it.
+fn on_this_thread(batch: Batch<'_>, in_flight: &Arc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
+    let Batch {
+        jobs,
+        workers,
+        runner,
+        events,
+        outcomes: sink,
+        stop,
+        ..
+    } = batch;
+    let shared = Shared {
+        queue: Queue::new(jobs.len()),
+        jobs,
+        runner,
+        events,
+        stop,
+        in_flight: in_flight.clone(),
+    };
+    let mut done: Vec<Option<Outcome>> = (0..shared.jobs.len()).map(|_| None).collect();
+    let mut deliver = |position: usize, outcome: Outcome| {
+        sink.finished(&outcome);
+        done[position] = Some(outcome);
+    };
+    runtime()?.block_on(LocalSet::new().run_until(run_share(&shared, workers, &mut deliver)))?;
+    Ok(fill_missing(done, &shared.jobs, stop))
+}
+
+/// `threads` runtimes on their own OS threads sharing `batch.workers` between them; outcomes
+/// come back over a channel to the calling thread, which tells the sink.
+fn on_threads(
+    batch: Batch<'_>,
+    threads: usize,
+    in_flight: &Arc<InFlight>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let Batch {
+        jobs,
+        workers,
+        runner,
+        events,
+        outcomes: sink,
+        stop,
+        ..
+    } = batch;
+    let shared = Arc::new(Shared {
+        queue: Queue::new(jobs.len()),
+        jobs,
+        runner,
+        events,
+        stop,
+        in_flight: in_flight.clone(),
+    });
+    let (sender, received) = mpsc::channel::<(usize, Outcome)>();
+    let mut handles = Vec::with_capacity(threads);
+    for (k, share) in shares(workers, threads).into_iter().enumerate() {
+        let (shared, sender) = (shared.clone(), sender.clone());
+        let handle = std::thread::Builder::new()
+            .name(format!("netrun-async-{}", k + 1))
+            .spawn(move || run_thread(&shared, share, &sender))
+            .context("starting an async runtime thread")?;
+        handles.push(handle);
+    }
+    drop(sender);
+    let mut done: Vec<Option<Outcome>> = (0..shared.jobs.len()).map(|_| None).collect();
+    // Ends once every runtime thread has ended (and dropped its sender).
+    for (position, outcome) in received {
+        sink.finished(&outcome);
+        done[position] = Some(outcome);
+    }
+    let mut failed = Vec::new();
+    for handle in handles {
+        match handle.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => failed.push(format!("{err:#}")),
+            Err(panic) => failed.push(panic_failure(panic.as_ref()).message),
+        }
+    }
+    if let Some(first) = failed.first() {
+        if !stop::requested(stop) {
+            // A runtime that could not start or panicked fails the jobs it never ran.
+            let failure = Failure::new(ErrorKind::Worker, format!("async runtime ended: {first}"));
+            for (slot, job) in done.iter_mut().zip(&shared.jobs) {
+                if slot.is_none() {
+                    let outcome = Outcome::failed(job, failure.clone(), Worker::current());
+                    sink.finished(&outcome);
+                    *slot = Some(outcome);
+                }
+            }
+        }
+    }
+    Ok(fill_missing(done, &shared.jobs, stop))
+}
+
+/// One runtime thread: its own runtime and `LocalSet`, running jobs from the shared queue with
+/// at most `share` in flight, each outcome sent to the calling thread.
+fn run_thread(
+    shared: &Shared,
+    share: usize,
+    sender: &mpsc::Sender<(usize, Outcome)>,
+) -> anyhow::Result<()> {
+    let mut deliver = |position: usize, outcome: Outcome| {
+        // The calling thread only stops receiving once every sender is gone.
+        let _ = sender.send((position, outcome));
+    };
+    runtime()?.block_on(LocalSet::new().run_until(run_share(shared, share, &mut deliver)))
+}
+
+/// `workers` split into `threads` shares that differ by at most one and add up to `workers`.
+fn shares(workers: usize, threads: usize) -> Vec<usize> {
+    (0..threads)
+        .map(|k| workers / threads + usize::from(k < workers % threads))
+        .collect()
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")
+}
+
+/// Each job's outcome, or `interrupted` for the jobs a stop cut off.
+fn fill_missing(
+    done: Vec<Option<Outcome>>,
+    jobs: &[Job],
+    stop: &'static StopSource,
+) -> Vec<Outcome> {
     let signal = stop.signal();
-    Ok(tasks
-        .done
-        .into_iter()
-        .zip(&jobs)
+    done.into_iter()
+        .zip(jobs)
         .map(|(outcome, job)| {
             outcome.unwrap_or_else(|| stop::interrupted(job, signal, Worker::current()))
         })
-        .collect())
+        .collect()
+}
+
+/// On the current runtime: spawn one local task per job taken from the queue, each waiting for
+/// one of `limit` permits, and deliver each outcome as it is joined; or, once the stop source
+/// fires, spawn no more, give the tasks in flight `stop::GRACE` and cancel the rest (at their
+/// next await), which are not delivered.
+async fn run_share(
+    shared: &Shared,
+    limit: usize,
+    deliver: &mut dyn FnMut(usize, Outcome),
+) -> anyhow::Result<()> {
+    let mut tasks = Tasks::new(deliver);
+    {
+        let all = tasks.spawn_and_join(shared, limit);
+        tokio::pin!(all);
+        tokio::select! {
+            biased;
+            () = stopped(shared.stop) => {}
+            finished = &mut all => finished?,
+        }
+    }
+    if stop::requested(shared.stop) {
+        // Tasks already done wait in the set; the ones in flight get the grace.
+        let _ = tokio::time::timeout(stop::GRACE, tasks.join_all(&shared.jobs)).await;
+        tasks.set.abort_all();
+    }
+    Ok(())
 }
 
 /// Resolves once the stop source has fired. If its descriptor cannot be watched, never: the
@@ -94,57 +261,51 @@ async fn stopped(stop: &'static StopSource) {
     std::future::pending().await
 }
 
-/// The spawned tasks, which job each is, and the outcomes gathered so far.
-struct Tasks<'a> {
+/// The spawned tasks of one runtime and which job each is.
+struct Tasks<'d> {
     set: JoinSet<Outcome>,
     jobs_of: HashMap<tokio::task::Id, usize>,
-    done: Vec<Option<Outcome>>,
     /// Told of each outcome as it is joined.
-    sink: &'a dyn OutcomeSink,
+    deliver: &'d mut dyn FnMut(usize, Outcome),
 }
 
-impl<'a> Tasks<'a> {
-    fn new(jobs: usize, sink: &'a dyn OutcomeSink) -> Self {
+impl<'d> Tasks<'d> {
+    fn new(deliver: &'d mut dyn FnMut(usize, Outcome)) -> Self {
         Tasks {
             set: JoinSet::new(),
             jobs_of: HashMap::new(),
-            done: (0..jobs).map(|_| None).collect(),
-            sink,
+            deliver,
         }
     }
 
-    /// Spawn a task per job as permits allow (at most `limit` alive at once), then join them;
-    /// return without joining once `stop` has fired.
-    async fn spawn_and_join(
-        &mut self,
-        jobs: &[Job],
-        limit: usize,
-        runner: &Arc<dyn JobRunner>,
-        events: &Arc<dyn EventSink>,
-        in_flight: &Rc<InFlight>,
-        stop: &'static StopSource,
-    ) -> anyhow::Result<()> {
+    /// Spawn a task per job taken from the queue as permits allow (at most `limit` alive at
+    /// once), then join them; return without joining once the stop source has fired.
+    async fn spawn_and_join(&mut self, shared: &Shared, limit: usize) -> anyhow::Result<()> {
         let permits = Arc::new(Semaphore::new(limit));
-        for (position, job) in jobs.iter().enumerate() {
-            // Waiting for a permit before spawning keeps at most `limit` tasks alive at once;
-            // tasks that finish meanwhile are joined, so their outcomes arrive as they finish.
+        loop {
+            // Waiting for a permit before taking a job keeps at most `limit` tasks alive at
+            // once, and leaves the job to another runtime that has room first; tasks that finish
+            // meanwhile are joined, so their outcomes arrive as they finish.
             let permit = loop {
                 tokio::select! {
                     biased;
                     permit = permits.clone().acquire_owned() => {
                         break permit.context("the session limit semaphore closed")?;
                     }
-                    Some(joined) = self.set.join_next_with_id() => self.record(joined, jobs),
+                    Some(joined) = self.set.join_next_with_id() => self.record(joined, &shared.jobs),
                 }
             };
-            if stop::requested(stop) {
+            if stop::requested(shared.stop) {
                 return Ok(());
             }
+            let Some(position) = shared.queue.take() else {
+                break;
+            };
             let (job, runner, events, in_flight) = (
-                job.clone(),
-                runner.clone(),
-                events.clone(),
-                in_flight.clone(),
+                shared.jobs[position].clone(),
+                shared.runner.clone(),
+                shared.events.clone(),
+                shared.in_flight.clone(),
             );
             let handle = self.set.spawn_local(async move {
                 let _permit = permit;
@@ -153,7 +314,7 @@ impl<'a> Tasks<'a> {
             });
             self.jobs_of.insert(handle.id(), position);
         }
-        self.join_all(jobs).await;
+        self.join_all(&shared.jobs).await;
         Ok(())
     }
 
@@ -164,7 +325,7 @@ impl<'a> Tasks<'a> {
         }
     }
 
-    /// Record a joined task's outcome and pass it on (a panic fails only its job).
+    /// Deliver a joined task's outcome (a panic fails only its job).
     fn record(
         &mut self,
         joined: Result<(tokio::task::Id, Outcome), tokio::task::JoinError>,
@@ -176,9 +337,7 @@ impl<'a> Tasks<'a> {
                 let id = err.id();
                 let failure = match err.try_into_panic() {
                     Ok(panic) => panic_failure(panic.as_ref()),
-                    Err(err) => {
-                        Failure::new(crate::job::ErrorKind::Worker, format!("task ended: {err}"))
-                    }
+                    Err(err) => Failure::new(ErrorKind::Worker, format!("task ended: {err}")),
                 };
                 let Some(&position) = self.jobs_of.get(&id) else {
                     return;
@@ -189,9 +348,8 @@ impl<'a> Tasks<'a> {
                 )
             }
         };
-        if let Some(&position) = self.jobs_of.get(&id) {
-            self.sink.finished(&outcome);
-            self.done[position] = Some(outcome);
+        if let Some(position) = self.jobs_of.remove(&id) {
+            (self.deliver)(position, outcome);
         }
     }
 }
@@ -203,7 +361,6 @@ fn task_worker() -> Worker {
         ..Worker::current()
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,5 +407,68 @@ mod tests {
         batch.stop = stop;
         let run = Async.run(batch).unwrap();
         assert_interrupted_after(&run.outcomes, 30, 3);
+    }
+
+    #[test]
+    fn shares_of_the_limit_differ_by_at_most_one_and_add_up() {
+        assert_eq!(shares(10, 3), [4, 3, 3]);
+        assert_eq!(shares(4, 2), [2, 2]);
+        assert_eq!(shares(5460, 2), [2730, 2730]);
+    }
+
+    #[test]
+    fn several_runtimes_run_every_job_once_within_the_total_limit() {
+        let runner = TestRunner::new();
+        let probe = runner.in_flight.clone();
+        let mut batch = batch(40, 5, runner);
+        batch.threads = 3;
+        let run = Async.run(batch).unwrap();
+        assert_complete(&run.outcomes, 40);
+        let tasks: BTreeSet<u64> = run.outcomes.iter().filter_map(|o| o.worker.task).collect();
+        assert_eq!(tasks.len(), 40, "each job has its own task id");
+        assert!(run
+            .outcomes
+            .iter()
+            .all(|o| o.worker.thread.starts_with("netrun-async-")));
+        assert_eq!(run.stats.threads_spawned, 3);
+        assert_eq!(run.stats.tasks_spawned, 40);
+        assert!(
+            probe.0.peak() <= 5,
+            "at most -w in flight across the runtimes"
+        );
+    }
+
+    #[test]
+    fn never_more_runtimes_than_workers() {
+        let mut batch = batch(10, 2, TestRunner::new());
+        batch.threads = 8;
+        let run = Async.run(batch).unwrap();
+        assert_complete(&run.outcomes, 10);
+        assert_eq!(run.stats.threads_spawned, 2);
+    }
+
+    #[test]
+    fn a_stop_reaches_every_runtime() {
+        let stop = stop_source();
+        let runner = TestRunner {
+            stop_on: Some((2, stop)),
+            ..TestRunner::new()
+        };
+        let mut batch = batch(30, 2, runner);
+        batch.stop = stop;
+        batch.threads = 2;
+        let run = Async.run(batch).unwrap();
+        let indices: Vec<usize> = run.outcomes.iter().map(|o| o.index).collect();
+        assert_eq!(indices, (0..30).collect::<Vec<_>>());
+        let interrupted = run
+            .outcomes
+            .iter()
+            .filter(|o| {
+                o.failure.as_ref().map(|f| f.kind) == Some(crate::job::ErrorKind::Interrupted)
+            })
+            .count();
+        // Job 2 fires the stop while at most one job per runtime is in flight beside it.
+        assert!(interrupted >= 30 - 4, "{interrupted} interrupted");
+        assert!(run.outcomes[..2].iter().all(|o| o.ok()));
     }
 }
