@@ -3,8 +3,8 @@
 //! prompts, config mode with its commit (candidate-config platforms) and the save — plus the
 //! Netmiko `device_type` and Nornir/NAPALM `platform` names that select a profile and a transport.
 //!
-//! Nothing here is code about a vendor: the `Dialogue` reads these tables. Regexes are compiled
-//! once, on first use.
+//! Nothing here is code about a vendor: the `Dialogue` reads these tables. A profile's regexes
+//! are compiled once, when that profile is first asked for.
 //!
 //! Where the strings come from (never from the testbed, which is built separately):
 //! - scrapli's platform definitions (`scrapli/definitions/*.yaml`: prompt patterns per mode,
