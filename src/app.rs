@@ -414,6 +414,7 @@ fn execute(
     let started = Instant::now();
     let runner = Arc::new(
         SessionRunner::new(started, known_hosts, parser.map(Arc::new))
+            .with_profiles_of(&jobs)
             .with_session_log(exec.session_log.clone()),
     );
     let sink: &dyn OutcomeSink = match &stream {

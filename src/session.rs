@@ -52,15 +52,22 @@ pub struct SessionRunner {
 
 impl SessionRunner {
     pub fn new(epoch: Instant, known_hosts: Arc<KnownHosts>, parser: Option<Arc<Parser>>) -> Self {
-        // Compile the platform profiles' patterns now: forked workers then inherit them instead
-        // of each compiling its own copy, and no host's timings include the work.
-        let _ = platform::profile_names();
         SessionRunner {
             epoch,
             known_hosts,
             parser,
             session_log: None,
         }
+    }
+
+    /// Compiles the patterns of the profiles `jobs` use, and only those: forked workers then
+    /// inherit them instead of each compiling its own copy, and no host's timings include the
+    /// work.
+    pub fn with_profiles_of(self, jobs: &[Job]) -> Self {
+        for job in jobs {
+            let _ = platform::profile(&job.host.platform);
+        }
+        self
     }
 
     /// Also log every host's session, raw and masked, to `dir/<name>.log`.

@@ -3,8 +3,8 @@
 //! prompts, config mode with its commit (candidate-config platforms) and the save — plus the
 //! Netmiko `device_type` and Nornir/NAPALM `platform` names that select a profile and a transport.
 //!
-//! Nothing here is code about a vendor: the `Dialogue` reads these tables. Regexes are compiled
-//! once, on first use.
+//! Nothing here is code about a vendor: the `Dialogue` reads these tables. A profile's regexes
+//! are compiled once, when that profile is first asked for.
 //!
 //! Where the strings come from (never from the testbed, which is built separately):
 //! - scrapli's platform definitions (`scrapli/definitions/*.yaml`: prompt patterns per mode,
@@ -17,7 +17,7 @@
 //!   inventories write them;
 //! - vendor CLI references for the replies (`Copy complete.`, `commit complete`, `[OK]`).
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
@@ -272,29 +272,46 @@ pub fn device_type_names() -> Vec<&'static str> {
 }
 
 /// The profile named `platform` (`cisco_ios`, `cisco_nxos`, `cisco_xr`, `cisco_asa`,
-/// `arista_eos`, `juniper_junos`, `linux`).
+/// `arista_eos`, `juniper_junos`, `linux`). Its patterns are compiled on the first call for that
+/// name, so a run pays only for the platforms its hosts use.
 pub fn profile(platform: &str) -> Option<&'static Profile> {
-    PROFILES.iter().find(|p| p.name == platform)
+    PROFILES
+        .iter()
+        .find(|entry| entry.name == platform)
+        .map(|entry| entry.compiled.get_or_init(entry.build))
 }
 
 /// Every profile name, for error messages.
 pub fn profile_names() -> Vec<&'static str> {
-    PROFILES.iter().map(|p| p.name).collect()
+    PROFILES.iter().map(|entry| entry.name).collect()
+}
+
+/// A profile's name, the table that builds it, and the built profile once asked for.
+struct ProfileEntry {
+    name: &'static str,
+    build: fn() -> Profile,
+    compiled: OnceLock<Profile>,
+}
+
+const fn entry(name: &'static str, build: fn() -> Profile) -> ProfileEntry {
+    ProfileEntry {
+        name,
+        build,
+        compiled: OnceLock::new(),
+    }
 }
 
 /// The first four in the order they were added, so the fuzz seeds' profile bytes keep their
 /// meaning.
-static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
-    vec![
-        cisco_ios(),
-        arista_eos(),
-        juniper_junos(),
-        linux(),
-        cisco_nxos(),
-        cisco_xr(),
-        cisco_asa(),
-    ]
-});
+static PROFILES: [ProfileEntry; 7] = [
+    entry("cisco_ios", cisco_ios),
+    entry("arista_eos", arista_eos),
+    entry("juniper_junos", juniper_junos),
+    entry("linux", linux),
+    entry("cisco_nxos", cisco_nxos),
+    entry("cisco_xr", cisco_xr),
+    entry("cisco_asa", cisco_asa),
+];
 
 /// Compiles a pattern from the tables below; they are constants, so failure is a programming error
 /// caught by the unit tests.
@@ -802,6 +819,13 @@ fn linux() -> Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_profile_is_found_under_its_own_name() {
+        for name in profile_names() {
+            assert_eq!(profile(name).unwrap().name, name);
+        }
+    }
 
     #[test]
     fn every_device_type_selects_an_existing_profile() {
