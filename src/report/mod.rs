@@ -74,6 +74,7 @@ impl Report<'_> {
             failed: self.failed(),
             hosts: self.run.outcomes.iter().map(JsonHost::from).collect(),
             stats: Cow::Borrowed(&self.run.stats),
+            peak_rss_kib: crate::os::own_peak_rss_kib().ok(),
         }
     }
 }
@@ -309,6 +310,11 @@ pub struct JsonRun<'a> {
     pub failed: usize,
     pub hosts: Vec<JsonHost<'a>>,
     pub stats: Cow<'a, RunStats>,
+    /// netrun's own peak RSS in KiB (VmHWM when the report was written): this process only,
+    /// never a `--lab` child or fork workers (those are in `stats.workers`); absent when the
+    /// kernel did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<u64>,
 }
 
 impl JsonRun<'static> {
