@@ -621,12 +621,19 @@ pub fn process_cpu(pid: Pid) -> io::Result<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw()))?;
     // SAFETY: sysconf only reads a configuration value; _SC_CLK_TCK is a valid name.
     let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    let malformed = || io::Error::new(io::ErrorKind::InvalidData, format!("/proc/{pid}/stat: {stat:?}"));
+    let malformed = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("/proc/{pid}/stat: {stat:?}"),
+        )
+    };
     let ticks = stat_cpu_ticks(&stat).ok_or_else(malformed)?;
     if ticks_per_second <= 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(Duration::from_secs_f64(ticks as f64 / ticks_per_second as f64))
+    Ok(Duration::from_secs_f64(
+        ticks as f64 / ticks_per_second as f64,
+    ))
 }
 
 /// utime + stime (fields 14 and 15) of a /proc/PID/stat line. The command name (field 2) is in

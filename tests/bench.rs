@@ -296,15 +296,25 @@ fn each_cell_reports_per_session_percentiles_and_cost() {
         let own = cell["runs"][0]["inside"]["peak_rss_kib"].as_u64();
         assert!(own.is_some_and(|kib| kib > 0), "{name}: no own peak RSS");
         assert!(positive(&cost["rss_kib"]["median"]), "{name}: {cost}");
-        assert!(positive(&cost["rss_kib_per_1000_sessions"]), "{name}: {cost}");
-        assert!(cost["lab_cpu_ms_per_session"].as_f64().is_some(), "{name}: {cost}");
+        assert!(
+            positive(&cost["rss_kib_per_1000_sessions"]),
+            "{name}: {cost}"
+        );
+        assert!(
+            cost["lab_cpu_ms_per_session"].as_f64().is_some(),
+            "{name}: {cost}"
+        );
         assert!(cell["runs"][0]["lab_cpu_ms"].as_f64().is_some(), "{name}");
     }
     // fork: netrun's memory is the parent's own peak plus each worker's.
     let fork = strategy_cell(&doc, "fork");
     let inside = &fork["runs"][0]["inside"];
-    let sum = inside["peak_rss_kib"].as_u64().unwrap() + inside["workers_rss_sum_kib"].as_u64().unwrap();
-    assert_eq!(fork["summary"]["cost"]["rss_kib"]["median"].as_f64(), Some(sum as f64));
+    let sum =
+        inside["peak_rss_kib"].as_u64().unwrap() + inside["workers_rss_sum_kib"].as_u64().unwrap();
+    assert_eq!(
+        fork["summary"]["cost"]["rss_kib"]["median"].as_f64(),
+        Some(sum as f64)
+    );
 }
 
 /// The Python venv with asyncssh (.ci/run makes it: $NETRUN_INVENTORY_VENV), or `None` outside
@@ -326,11 +336,17 @@ fn asyncssh_python() -> Option<PathBuf> {
         "CI=true but there is no venv with asyncssh at {} (.ci/run makes it)",
         venv.display()
     );
-    eprintln!("skipped: no venv with asyncssh at {} (see .ci/run)", venv.display());
+    eprintln!(
+        "skipped: no venv with asyncssh at {} (see .ci/run)",
+        venv.display()
+    );
     None
 }
 
-const ASYNCSSH_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/external/asyncssh_dialogue.py");
+const ASYNCSSH_SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/benches/external/asyncssh_dialogue.py"
+);
 
 /// The asyncssh script's JSON lines: (name, ok, output) per device, in inventory order.
 fn script_outputs(out: &Output) -> Vec<(String, bool, String)> {
@@ -372,7 +388,9 @@ fn the_asyncssh_script_matches_netruns_outputs_host_by_host() {
         .map(|(name, ok, _, outputs)| (name, ok, outputs.concat()))
         .collect();
     assert_eq!(expected.len(), 4);
-    assert!(expected.iter().all(|(_, ok, output)| *ok && output.contains("Interface")));
+    assert!(expected
+        .iter()
+        .all(|(_, ok, output)| *ok && output.contains("Interface")));
 
     let script = Command::new(&python)
         .arg(ASYNCSSH_SCRIPT)
@@ -384,14 +402,32 @@ fn the_asyncssh_script_matches_netruns_outputs_host_by_host() {
     assert_eq!(script.status.code(), Some(0), "{}", stderr(&script));
     assert_eq!(script_outputs(&script), expected);
 
-    let external = format!("asyncssh={} {ASYNCSSH_SCRIPT} 2 --timeout 10", python.display());
+    let external = format!(
+        "asyncssh={} {ASYNCSSH_SCRIPT} 2 --timeout 10",
+        python.display()
+    );
     let (out, doc) = bench_in(
         None,
-        &["-i", inventory, "--strategies", "async", "--external", &external, "show", "clock"],
+        &[
+            "-i",
+            inventory,
+            "--strategies",
+            "async",
+            "--external",
+            &external,
+            "show",
+            "clock",
+        ],
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let cell = cells(&doc).iter().find(|c| c["name"] == "asyncssh").expect("an asyncssh cell");
+    let cell = cells(&doc)
+        .iter()
+        .find(|c| c["name"] == "asyncssh")
+        .expect("an asyncssh cell");
     assert_eq!(cell["runs"][0]["usage"]["exit"], "exit 0", "{cell}");
-    assert!(positive(&cell["summary"]["cost"]["cpu_ms_per_session"]), "{cell}");
+    assert!(
+        positive(&cell["summary"]["cost"]["cpu_ms_per_session"]),
+        "{cell}"
+    );
 }

@@ -72,8 +72,13 @@ pub fn write_svg(bench: &Bench, path: &Path) -> Result<()> {
     let (sweep, mut rest) = rest.split_vertically(sweep_height);
     if !sweeps.is_empty() {
         let (wall, rss) = sweep.split_horizontally(WIDTH / 2);
-        let wall_title = format!("`{}` on {} hosts: wall time against workers", bench.command, bench.hosts);
-        draw_sweep(&sweeps, &wall, &wall_title, "seconds (median wall)", |p| Some(p.1))?;
+        let wall_title = format!(
+            "`{}` on {} hosts: wall time against workers",
+            bench.command, bench.hosts
+        );
+        draw_sweep(&sweeps, &wall, &wall_title, "seconds (median wall)", |p| {
+            Some(p.1)
+        })?;
         draw_sweep(
             &sweeps,
             &rss,
@@ -179,7 +184,10 @@ fn sweeps(bench: &Bench) -> Vec<Sweep> {
                 .zip(&bench.summaries)
                 .filter(|(_, s)| !s.failed)
                 .filter_map(|(cell, s)| match cell.kind {
-                    CellKind::Netrun { strategy: kind, workers } if kind == strategy => Some((
+                    CellKind::Netrun {
+                        strategy: kind,
+                        workers,
+                    } if kind == strategy => Some((
                         workers as f64,
                         s.wall_ms.median / 1000.0,
                         s.cost.rss_kib.map(|r| r.median / 1024.0),

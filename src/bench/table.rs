@@ -145,8 +145,7 @@ fn session_rows(bench: &Bench) -> Vec<Vec<String>> {
             column(|t| &t.total_ms),
             format!("{:.2} ms", cost.cpu_ms_per_session),
             cost.rss_kib.map_or("-".to_string(), |r| mib(r.median)),
-            cost.rss_kib_per_1000_sessions
-                .map_or("-".to_string(), mib),
+            cost.rss_kib_per_1000_sessions.map_or("-".to_string(), mib),
             cost.lab_cpu_ms_per_session
                 .map_or("-".to_string(), |ms| format!("{ms:.2} ms")),
             cost.lab_share
@@ -561,9 +560,10 @@ mod tests {
             .lines()
             .filter(|l| l.starts_with("netmiko, threads"))
             .collect();
-        assert_eq!(rows.len(), 2, "one row in each table");
+        assert_eq!(rows.len(), 3, "one row in each table");
         assert!(rows[0].ends_with("ok"));
         assert!(rows[1].contains(" -  "));
+        assert!(rows[2].starts_with("netmiko, threads  -  "), "{}", rows[2]);
     }
 
     #[test]
