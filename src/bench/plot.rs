@@ -42,10 +42,13 @@ const SWEEP_PX: u32 = 380;
 /// The width of a sweep's lines; tests count the lines by it.
 pub const SWEEP_STROKE: u32 = 3;
 
-/// One strategy's cells by worker count: (workers, median wall s, netrun's own peak RSS MiB).
+/// One cell of a sweep: (workers, median wall s, netrun's own peak RSS MiB).
+type SweepPoint = (f64, f64, Option<f64>);
+
+/// One strategy's cells by worker count.
 struct Sweep {
     strategy: StrategyKind,
-    points: Vec<(f64, f64, Option<f64>)>,
+    points: Vec<SweepPoint>,
 }
 
 /// One strategy's timeline: the cell's label and the hosts of its last measured run.
@@ -178,7 +181,7 @@ where
 fn sweeps(bench: &Bench) -> Vec<Sweep> {
     strategy::all()
         .filter_map(|strategy| {
-            let mut points: Vec<(f64, f64, Option<f64>)> = bench
+            let mut points: Vec<SweepPoint> = bench
                 .cells
                 .iter()
                 .zip(&bench.summaries)
@@ -208,7 +211,7 @@ fn draw_sweep<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     y_desc: &str,
-    value: fn(&(f64, f64, Option<f64>)) -> Option<f64>,
+    value: fn(&SweepPoint) -> Option<f64>,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
