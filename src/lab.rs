@@ -64,6 +64,11 @@ impl Lab {
         self.dir.path().join("devices.yaml")
     }
 
+    /// The testbed child's pid, for reading what it costs (/proc/PID/stat) while it serves.
+    pub fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.id() as i32)
+    }
+
     /// The lab's host keys as the testbed reported them, a known_hosts file: the lab is checked
     /// against these (strict), and nothing is written to the user's own known_hosts.
     pub fn known_hosts(&self) -> PathBuf {

@@ -614,9 +614,78 @@ fn resource_usage(usage: &libc::rusage) -> ResourceUsage {
     }
 }
 
+/// This process's own peak resident set size, KiB: `VmHWM` of /proc/self/status. Unlike
+/// getrusage's ru_maxrss it starts afresh at exec (ru_maxrss keeps the pre-exec address space's
+/// high-water mark) and, unlike a parent's wait4, it never folds in reaped children.
+pub fn own_peak_rss_kib() -> io::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status_field_kib(&status, "VmHWM:").ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "/proc/self/status has no VmHWM line",
+        )
+    })
+}
+
+/// A `NAME:   1234 kB` line's number in a /proc status file.
+fn status_field_kib(status: &str, name: &str) -> Option<u64> {
+    let line = status.lines().find_map(|l| l.strip_prefix(name))?;
+    line.split_whitespace().next()?.parse().ok()
+}
+
+/// The CPU time (user + sys, all its threads) process `pid` has used so far, from
+/// /proc/PID/stat; the kernel counts it in clock ticks (usually 10 ms).
+pub fn process_cpu(pid: Pid) -> io::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.as_raw()))?;
+    // SAFETY: sysconf only reads a configuration value; _SC_CLK_TCK is a valid name.
+    let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let malformed = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("/proc/{pid}/stat: {stat:?}"),
+        )
+    };
+    let ticks = stat_cpu_ticks(&stat).ok_or_else(malformed)?;
+    if ticks_per_second <= 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Duration::from_secs_f64(
+        ticks as f64 / ticks_per_second as f64,
+    ))
+}
+
+/// utime + stime (fields 14 and 15) of a /proc/PID/stat line. The command name (field 2) is in
+/// parentheses and may hold spaces or parentheses itself, so fields are counted after the last `)`.
+fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_peak_rss_is_this_process_vmhwm() {
+        let peak = own_peak_rss_kib().unwrap();
+        assert!(peak > 0);
+        let status = "Name:\tnetrun\nVmPeak:\t  9000 kB\nVmHWM:\t    4242 kB\n";
+        assert_eq!(status_field_kib(status, "VmHWM:"), Some(4242));
+        assert_eq!(status_field_kib(status, "VmRSS:"), None);
+    }
+
+    #[test]
+    fn process_cpu_counts_fields_after_the_command_name() {
+        // A name with a space and a parenthesis; utime 7 and stime 5 are fields 14 and 15.
+        let stat = "41 (a b) c) S 1 41 41 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0 99 0 0";
+        assert_eq!(stat_cpu_ticks(stat), Some(12));
+        assert_eq!(stat_cpu_ticks("41 (short) S 1"), None);
+        let own = process_cpu(Pid::this()).unwrap();
+        assert!(own < Duration::from_secs(3600));
+    }
 
     #[test]
     fn the_open_files_limit_is_raised_never_lowered() {

@@ -109,7 +109,7 @@ enum Origin {
     Lab {
         devices: usize,
         profile: String,
-        _lab: Lab,
+        lab: Lab,
     },
 }
 
@@ -121,6 +121,14 @@ impl Target {
                 devices, profile, ..
             } => format!("a lab of {devices} {profile} devices"),
             Origin::Inventory => format!("inventory {}", self.setting.inventory.display()),
+        }
+    }
+
+    /// The testbed child's pid when this run started a `--lab`.
+    pub fn lab_pid(&self) -> Option<crate::os::Pid> {
+        match &self.origin {
+            Origin::Lab { lab, .. } => Some(lab.pid()),
+            Origin::Inventory => None,
         }
     }
 }
@@ -541,7 +549,7 @@ fn start_lab(
     let origin = Origin::Lab {
         devices,
         profile: profile.to_string(),
-        _lab: lab,
+        lab,
     };
     Ok((inventory, origin, known_hosts))
 }

@@ -1,9 +1,10 @@
 //! `netrun bench` end to end: the real binary starts a tiny lab, runs every strategy as its own
-//! measured child, and prints JSON whose structure (not timings) is checked here.
+//! measured child, and prints JSON whose structure (not timings) is checked here; and the
+//! asyncssh external script, checked against netrun's own outputs (a client we did not write).
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -270,4 +271,163 @@ fn show_and_bench_read_the_default_inventory_when_the_variable_is_empty() {
     assert_eq!(doc["hosts"], 2);
     assert_eq!(doc["target"], "inventory inventory/devices.yaml");
     assert_sessions(&doc, 2, 0);
+}
+
+/// The per-session table's numbers are in every netrun cell's summary and runs: percentiles of
+/// connect, auth and total over the ok sessions, CPU per session, netrun's own peak RSS (the
+/// child's VmHWM, reported in its JSON), and the lab's CPU when the bench started the lab.
+#[test]
+fn each_cell_reports_per_session_percentiles_and_cost() {
+    let (out, doc) = bench(&["--strategies", "threads,fork"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for cell in netrun_cells(&doc) {
+        let name = &cell["name"];
+        let summary = &cell["summary"];
+        let times = &summary["session_times"];
+        assert_eq!(times["sessions"], 2, "{name}: {times}");
+        for phase in ["connect_ms", "auth_ms", "total_ms"] {
+            let p = &times[phase];
+            let (p50, p95, p99) = (p["p50"].as_f64(), p["p95"].as_f64(), p["p99"].as_f64());
+            assert!(p50 <= p95 && p95 <= p99, "{name} {phase}: {p}");
+        }
+        assert!(positive(&times["total_ms"]["p50"]), "{name}: {times}");
+        let cost = &summary["cost"];
+        assert!(positive(&cost["cpu_ms_per_session"]), "{name}: {cost}");
+        let own = cell["runs"][0]["inside"]["peak_rss_kib"].as_u64();
+        assert!(own.is_some_and(|kib| kib > 0), "{name}: no own peak RSS");
+        assert!(positive(&cost["rss_kib"]["median"]), "{name}: {cost}");
+        assert!(
+            positive(&cost["rss_kib_per_1000_sessions"]),
+            "{name}: {cost}"
+        );
+        assert!(
+            cost["lab_cpu_ms_per_session"].as_f64().is_some(),
+            "{name}: {cost}"
+        );
+        assert!(cell["runs"][0]["lab_cpu_ms"].as_f64().is_some(), "{name}");
+    }
+    // fork: netrun's memory is the parent's own peak plus each worker's.
+    let fork = strategy_cell(&doc, "fork");
+    let inside = &fork["runs"][0]["inside"];
+    let sum =
+        inside["peak_rss_kib"].as_u64().unwrap() + inside["workers_rss_sum_kib"].as_u64().unwrap();
+    assert_eq!(
+        fork["summary"]["cost"]["rss_kib"]["median"].as_f64(),
+        Some(sum as f64)
+    );
+}
+
+/// The Python venv with asyncssh (.ci/run makes it: $NETRUN_INVENTORY_VENV), or `None` outside
+/// CI when there is none.
+fn asyncssh_python() -> Option<PathBuf> {
+    let venv = std::env::var_os("NETRUN_INVENTORY_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/netrun-inventory-venv"));
+    let python = venv.join("bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import asyncssh, yaml"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if ready {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but there is no venv with asyncssh at {} (.ci/run makes it)",
+        venv.display()
+    );
+    eprintln!(
+        "skipped: no venv with asyncssh at {} (see .ci/run)",
+        venv.display()
+    );
+    None
+}
+
+const ASYNCSSH_SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/benches/external/asyncssh_dialogue.py"
+);
+
+/// The asyncssh script's JSON lines: (name, ok, output) per device, in inventory order.
+fn script_outputs(out: &Output) -> Vec<(String, bool, String)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            (
+                v["name"].as_str().unwrap().to_string(),
+                v["ok"].as_bool().unwrap(),
+                v["output"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The asyncssh script (enable, paging off, the command, read to the prompt) and netrun, on the
+/// same lab and command, return the same output for every host; through `netrun bench
+/// --external` the script reads the bench's command from $NETRUN_BENCH_COMMAND.
+#[test]
+fn the_asyncssh_script_matches_netruns_outputs_host_by_host() {
+    let Some(python) = asyncssh_python() else {
+        return;
+    };
+    let lab = TestLab::start(4, &[]);
+    let inventory = lab.inventory();
+    let inventory = inventory.to_str().unwrap();
+    let command = "show ip interface brief";
+    let netrun = netrun_in(
+        None,
+        &["-i", inventory, "-o", "json", "--timeout", "10", command],
+        &[],
+        DEADLINE,
+    );
+    assert_eq!(netrun.status.code(), Some(0), "{}", stderr(&netrun));
+    let expected: Vec<(String, bool, String)> = common::outputs(&common::json(&netrun))
+        .into_iter()
+        .map(|(name, ok, _, outputs)| (name, ok, outputs.concat()))
+        .collect();
+    assert_eq!(expected.len(), 4);
+    assert!(expected
+        .iter()
+        .all(|(_, ok, output)| *ok && output.contains("Interface")));
+
+    let script = Command::new(&python)
+        .arg(ASYNCSSH_SCRIPT)
+        .args(["2", "--timeout", "10", "-c", command])
+        .env("NETRUN_BENCH_INVENTORY", inventory)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the asyncssh script");
+    assert_eq!(script.status.code(), Some(0), "{}", stderr(&script));
+    assert_eq!(script_outputs(&script), expected);
+
+    let external = format!(
+        "asyncssh={} {ASYNCSSH_SCRIPT} 2 --timeout 10",
+        python.display()
+    );
+    let (out, doc) = bench_in(
+        None,
+        &[
+            "-i",
+            inventory,
+            "--strategies",
+            "async",
+            "--external",
+            &external,
+            "show",
+            "clock",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let cell = cells(&doc)
+        .iter()
+        .find(|c| c["name"] == "asyncssh")
+        .expect("an asyncssh cell");
+    assert_eq!(cell["runs"][0]["usage"]["exit"], "exit 0", "{cell}");
+    assert!(
+        positive(&cell["summary"]["cost"]["cpu_ms_per_session"]),
+        "{cell}"
+    );
 }

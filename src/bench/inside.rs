@@ -26,6 +26,9 @@ pub struct Inside {
     /// Fork strategy: the workers' CPU (user + sys) added up, and the largest (ms).
     pub workers_cpu_sum_ms: f64,
     pub workers_cpu_max_ms: f64,
+    /// netrun's own peak RSS as it reported it (VmHWM, KiB): the child alone, never the
+    /// descendants wait4 folds into its max RSS; fork workers are in `workers_rss_*`.
+    pub peak_rss_kib: Option<u64>,
     /// Per host, for the timeline; not part of the bench's JSON (the plot reads it).
     #[serde(skip)]
     pub timeline: Vec<HostBars>,
@@ -68,12 +71,19 @@ impl Inside {
             workers_rss_max_kib: children.iter().map(|w| w.max_rss_kib).max().unwrap_or(0),
             workers_cpu_sum_ms: children.iter().map(cpu_ms).sum(),
             workers_cpu_max_ms: children.iter().map(cpu_ms).fold(0.0, f64::max),
+            peak_rss_kib: doc.peak_rss_kib,
             timeline: doc.hosts.into_iter().map(HostBars::from).collect(),
         })
     }
 
     pub fn sessions(&self) -> usize {
         self.ok + self.failed
+    }
+
+    /// All the memory netrun itself held: its own peak plus, for fork, each worker's peak (an
+    /// upper bound: pages a worker shares copy-on-write with the parent count in both).
+    pub fn netrun_rss_kib(&self) -> Option<u64> {
+        Some(self.peak_rss_kib? + self.workers_rss_sum_kib)
     }
 }
 
@@ -115,7 +125,8 @@ mod tests {
       "stats": {"threads_spawned": 0, "processes_forked": 2, "tasks_spawned": 0,
                 "peak_in_flight": 2,
                 "workers": [{"pid": 41, "user_us": 1000, "sys_us": 500, "max_rss_kib": 3000},
-                            {"pid": 42, "user_us": 2000, "sys_us": 0, "max_rss_kib": 4000}]}
+                            {"pid": 42, "user_us": 2000, "sys_us": 0, "max_rss_kib": 4000}]},
+      "peak_rss_kib": 5000
     }"#;
 
     #[test]
@@ -127,6 +138,17 @@ mod tests {
         assert_eq!(inside.workers_rss_max_kib, 4000);
         assert_eq!(inside.workers_cpu_sum_ms, 3.5);
         assert_eq!(inside.workers_cpu_max_ms, 2.0);
+        assert_eq!(inside.peak_rss_kib, Some(5000));
+        assert_eq!(inside.netrun_rss_kib(), Some(12000));
+    }
+
+    #[test]
+    fn a_report_without_its_own_peak_rss_still_reads() {
+        let older = DOC.replace(",\n      \"peak_rss_kib\": 5000", "");
+        assert!(!older.contains("peak_rss_kib"));
+        let inside = Inside::parse(older.as_bytes()).unwrap();
+        assert_eq!(inside.peak_rss_kib, None);
+        assert_eq!(inside.netrun_rss_kib(), None);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::cli::{BenchArgs, BenchFormat};
 use crate::inventory;
 use crate::job::Limits;
-use crate::os::StopSource;
+use crate::os::{self, Pid, StopSource};
 use crate::settings::{self, Credentials, HostKeySetting, Output, RunSetting};
 use crate::ssh_config;
 use crate::strategy::StrategyKind;
@@ -84,6 +84,9 @@ pub struct RunRecord {
     pub inside: Option<Inside>,
     /// Why a netrun run has no report (e.g. its JSON did not parse).
     pub problem: Option<String>,
+    /// The CPU the bench's own `--lab` testbed used during this run (ms; ticks of 10 ms), when
+    /// the bench started one.
+    pub lab_cpu_ms: Option<f64>,
 }
 
 /// A cell and its runs.
@@ -170,6 +173,7 @@ pub fn run(args: &BenchArgs, stop: &'static StopSource) -> Result<u8> {
         setting: target.setting.clone(),
         command: command.clone(),
         hosts,
+        lab: target.lab_pid(),
         stop,
     };
     let cells = run_interleaved(&children, kinds, args.runs)?;
@@ -246,6 +250,8 @@ struct Children {
     setting: RunSetting,
     command: String,
     hosts: usize,
+    /// The testbed child when the bench started the lab: its CPU is read around each run.
+    lab: Option<Pid>,
     /// Fires on SIGINT/SIGTERM: the child being measured is killed and the bench ends.
     stop: &'static StopSource,
 }
@@ -258,6 +264,7 @@ impl Children {
                 let mut cmd = Command::new("sh");
                 cmd.arg("-c").arg(command);
                 cmd.env("NETRUN_BENCH_INVENTORY", &self.setting.inventory);
+                cmd.env("NETRUN_BENCH_COMMAND", &self.command);
                 pass_credentials(&mut cmd, &self.setting.credentials);
                 cmd
             }
@@ -362,8 +369,14 @@ impl Children {
     }
 
     fn measure(&self, kind: &CellKind) -> Result<RunRecord> {
+        let lab_cpu = || self.lab.and_then(|pid| os::process_cpu(pid).ok());
+        let lab_before = lab_cpu();
         let measured = measure::measure(&mut self.child(kind), self.deadline(kind), self.stop)
             .with_context(|| format!("running the {} cell", kind.label()))?;
+        let lab_cpu_ms = match (lab_before, lab_cpu()) {
+            (Some(before), Some(after)) => Some(after.saturating_sub(before).as_secs_f64() * 1e3),
+            _ => None,
+        };
         let (inside, problem) = match kind {
             CellKind::External { .. } => (None, None),
             CellKind::Netrun { .. } => match Inside::parse(&measured.stdout) {
@@ -381,6 +394,7 @@ impl Children {
             usage: measured.usage,
             inside,
             problem,
+            lab_cpu_ms,
         })
     }
 }
@@ -450,7 +464,7 @@ pub(crate) mod test_support {
                 name: format!("R{}", i + 1),
                 ok: i < ok,
                 start_ms: i as f64,
-                connect_ms: 1.0,
+                connect_ms: 1.0 + i as f64,
                 auth_ms: 5.0,
                 commands: vec![(1.0, 2.0)],
                 total_ms: 10.0,
@@ -476,10 +490,12 @@ pub(crate) mod test_support {
                 processes_forked: 0,
                 tasks_spawned: 0,
                 peak_in_flight: 2,
+                peak_rss_kib: Some(6000),
                 timeline,
                 ..Inside::default()
             }),
             problem: None,
+            lab_cpu_ms: Some(wall_ms / 40.0),
         }
     }
 
@@ -615,6 +631,7 @@ mod tests {
             },
             command: DEFAULT_COMMAND.to_string(),
             hosts,
+            lab: None,
             stop: Box::leak(Box::new(StopSource::new().unwrap())),
         }
     }
@@ -738,6 +755,7 @@ mod tests {
             setting: parent.setting.clone(),
             command: DEFAULT_COMMAND.to_string(),
             hosts: parent.hosts.len(),
+            lab: None,
             stop: Box::leak(Box::new(StopSource::new().unwrap())),
         };
         let cmd = children.child(&CellKind::Netrun {

@@ -1,7 +1,10 @@
 //! `--plot FILE.svg`: one SVG (plotters' SVG backend, no system fonts or libraries) with a bar
-//! per cell (median wall time, a whisker from min to max) and, per strategy, a timeline of its
-//! last measured run: one row per device, bars for connect, auth and each command, coloured by the
-//! worker that ran it — the concurrency the book's log lines describe, as a picture.
+//! per cell (median wall time, a whisker from min to max); when `--workers` swept a strategy over
+//! two or more counts, the concurrency sweep beside it: wall time and netrun's own peak RSS
+//! against workers, one line per strategy (clibench's style: plain lines, labelled axes); and, per
+//! strategy, a timeline of its last measured run: one row per device, bars for connect, auth and
+//! each command, coloured by the worker that ran it — the concurrency the book's log lines
+//! describe, as a picture.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -34,6 +37,19 @@ const WIDTH: u32 = 1100;
 const BAR_ROW_PX: u32 = 30;
 const TIMELINE_ROW_PX: u32 = 16;
 const PANEL_CHROME_PX: u32 = 100;
+const SWEEP_PX: u32 = 380;
+
+/// The width of a sweep's lines; tests count the lines by it.
+pub const SWEEP_STROKE: u32 = 3;
+
+/// One cell of a sweep: (workers, median wall s, netrun's own peak RSS MiB).
+type SweepPoint = (f64, f64, Option<f64>);
+
+/// One strategy's cells by worker count.
+struct Sweep {
+    strategy: StrategyKind,
+    points: Vec<SweepPoint>,
+}
 
 /// One strategy's timeline: the cell's label and the hosts of its last measured run.
 struct Timeline<'a> {
@@ -44,16 +60,36 @@ struct Timeline<'a> {
 /// Write the bar chart and the timelines to `path`.
 pub fn write_svg(bench: &Bench, path: &Path) -> Result<()> {
     let timelines = timelines(bench);
+    let sweeps = sweeps(bench);
     let bars_height = PANEL_CHROME_PX + BAR_ROW_PX * bench.cells.len() as u32;
+    let sweep_height = if sweeps.is_empty() { 0 } else { SWEEP_PX };
     let timeline_heights: Vec<u32> = timelines
         .iter()
         .map(|t| PANEL_CHROME_PX + TIMELINE_ROW_PX * t.hosts.len().min(MAX_TIMELINE_ROWS) as u32)
         .collect();
-    let height = bars_height + timeline_heights.iter().sum::<u32>();
+    let height = bars_height + sweep_height + timeline_heights.iter().sum::<u32>();
     let root = SVGBackend::new(path, (WIDTH, height)).into_drawing_area();
     root.fill(&WHITE).map_err(plot_error)?;
-    let (bars, mut rest) = root.split_vertically(bars_height);
+    let (bars, rest) = root.split_vertically(bars_height);
     draw_bars(bench, &bars)?;
+    let (sweep, mut rest) = rest.split_vertically(sweep_height);
+    if !sweeps.is_empty() {
+        let (wall, rss) = sweep.split_horizontally(WIDTH / 2);
+        let wall_title = format!(
+            "`{}` on {} hosts: wall time against workers",
+            bench.command, bench.hosts
+        );
+        draw_sweep(&sweeps, &wall, &wall_title, "seconds (median wall)", |p| {
+            Some(p.1)
+        })?;
+        draw_sweep(
+            &sweeps,
+            &rss,
+            "netrun's own peak RSS against workers",
+            "MiB (VmHWM + fork workers', median)",
+            |p| p.2,
+        )?;
+    }
     for (timeline, panel_height) in timelines.iter().zip(&timeline_heights) {
         let (panel, below) = rest.split_vertically(*panel_height);
         draw_timeline(timeline, &panel)?;
@@ -139,6 +175,102 @@ where
             .map_err(|e| anyhow!("drawing the plot: {e}"))?;
     }
     Ok(())
+}
+
+/// Each strategy that ran at two or more worker counts, with its cells that succeeded, by workers.
+fn sweeps(bench: &Bench) -> Vec<Sweep> {
+    strategy::all()
+        .filter_map(|strategy| {
+            let mut points: Vec<SweepPoint> = bench
+                .cells
+                .iter()
+                .zip(&bench.summaries)
+                .filter(|(_, s)| !s.failed)
+                .filter_map(|(cell, s)| match cell.kind {
+                    CellKind::Netrun {
+                        strategy: kind,
+                        workers,
+                    } if kind == strategy => Some((
+                        workers as f64,
+                        s.wall_ms.median / 1000.0,
+                        s.cost.rss_kib.map(|r| r.median / 1024.0),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (points.len() >= 2).then_some(Sweep { strategy, points })
+        })
+        .collect()
+}
+
+/// One chart of the sweep: `value` of each point against workers (log scale), a line and a dot
+/// per cell for each strategy, a legend naming them.
+fn draw_sweep<DB: DrawingBackend>(
+    sweeps: &[Sweep],
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    value: fn(&SweepPoint) -> Option<f64>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let points = || sweeps.iter().flat_map(|s| s.points.iter());
+    let fewest = points().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let most = points().map(|p| p.0).fold(0.0, f64::max);
+    let highest = points().filter_map(value).fold(0.0, f64::max).max(0.001);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 15))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d((fewest * 0.8..most * 1.25).log_scale(), 0.0..highest * 1.15)
+        .map_err(|e| anyhow!("drawing the plot: {e}"))?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", 12))
+        .axis_desc_style(("sans-serif", 12))
+        .x_desc("workers (-w), log scale")
+        .y_desc(y_desc)
+        .draw()
+        .map_err(|e| anyhow!("drawing the plot: {e}"))?;
+    for sweep in sweeps {
+        let kind = CellKind::Netrun {
+            strategy: sweep.strategy,
+            workers: 0,
+        };
+        let colour = strategy_colour(&kind);
+        let line: Vec<(f64, f64)> = sweep
+            .points
+            .iter()
+            .filter_map(|p| Some((p.0, value(p)?)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                line.iter().copied(),
+                colour.stroke_width(SWEEP_STROKE),
+            ))
+            .map_err(|e| anyhow!("drawing the plot: {e}"))?
+            .label(sweep.strategy.name())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(SWEEP_STROKE))
+            });
+        chart
+            .draw_series(
+                line.iter()
+                    .map(|&point| Circle::new(point, 4, colour.filled())),
+            )
+            .map_err(|e| anyhow!("drawing the plot: {e}"))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|e| anyhow!("drawing the plot: {e}"))
 }
 
 /// The bottom of row `i` on the y axis: the first row is drawn on top.
@@ -342,6 +474,38 @@ mod tests {
         // The fork cell's last run had both hosts ok; an earlier one failed one: no "(failed)".
         assert!(svg.contains("FAILED 1/4"));
         assert_eq!(count(&svg, "(failed)"), 0);
+    }
+
+    #[test]
+    fn a_worker_sweep_draws_wall_and_rss_lines_per_strategy() {
+        use crate::bench::test_support::{netrun_cell, run, strategy};
+        let mut cells = Vec::new();
+        for name in ["threads", "async"] {
+            for (workers, wall) in [(10, 900.0), (100, 300.0), (1000, 200.0)] {
+                cells.push(netrun_cell(strategy(name), workers, &[run(wall, 2, 0)]));
+            }
+        }
+        // A failed cell is left out of the lines: its time is that of a run that did less.
+        cells.push(netrun_cell(strategy("async"), 2000, &[run(100.0, 1, 1)]));
+        let sweep = Bench::new("show clock".into(), "a lab".into(), 2, 1, cells);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.svg");
+        write_svg(&sweep, &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("wall time against workers"));
+        assert!(svg.contains("peak RSS against workers"));
+        assert!(svg.contains("workers (-w), log scale"));
+        // Two strategies × two charts: a line and its legend's line each, 3 dots per line.
+        let stroke = format!("stroke-width=\"{SWEEP_STROKE}\"");
+        assert_eq!(count(&svg, &stroke), 2 * 2 * 2);
+        assert_eq!(count(&svg, "<circle"), 2 * 2 * 3);
+        // Without a sweep (one worker count per strategy) there is no such chart.
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("bench.svg");
+        write_svg(&bench(), &plain).unwrap();
+        let svg = std::fs::read_to_string(&plain).unwrap();
+        assert!(!svg.contains("against workers"));
+        assert_eq!(count(&svg, "<circle"), 0);
     }
 
     #[test]

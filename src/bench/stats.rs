@@ -1,5 +1,6 @@
 //! Statistics over a cell's measured runs: median and min–max of every number, sessions ok and
-//! failed, whether the cell failed, and its ratio to the sequential cell.
+//! failed, whether the cell failed, and its ratio to the sequential cell; per session, the
+//! percentiles of connect, auth and total time, and what a session cost (CPU, RSS, the lab's CPU).
 
 use serde::Serialize;
 
@@ -45,6 +46,109 @@ impl Spread {
     }
 }
 
+/// The 50th, 95th and 99th percentiles of a set of times (ms), nearest rank.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+impl Percentiles {
+    /// `None` for no values. Nearest rank: the smallest value with at least p% of the values at
+    /// or below it, so every percentile is a time that was measured.
+    pub fn of(values: &[f64]) -> Option<Percentiles> {
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_by(f64::total_cmp);
+        let rank = |p: f64| {
+            let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+            sorted[rank.clamp(1, sorted.len()) - 1]
+        };
+        Some(Percentiles {
+            p50: rank(50.0),
+            p95: rank(95.0),
+            p99: rank(99.0),
+        })
+    }
+}
+
+/// Per-session times of a cell: the sessions that succeeded, over every measured run (a failed
+/// session's times end where it failed, so they are left out).
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionTimes {
+    pub sessions: usize,
+    pub connect_ms: Percentiles,
+    pub auth_ms: Percentiles,
+    pub total_ms: Percentiles,
+}
+
+impl SessionTimes {
+    pub fn of(runs: &[RunRecord]) -> Option<SessionTimes> {
+        let hosts: Vec<&super::inside::HostBars> = runs
+            .iter()
+            .filter_map(|r| r.inside.as_ref())
+            .flat_map(|i| i.timeline.iter().filter(|h| h.ok))
+            .collect();
+        let of = |value: fn(&super::inside::HostBars) -> f64| {
+            Percentiles::of(&hosts.iter().map(|h| value(h)).collect::<Vec<_>>())
+        };
+        Some(SessionTimes {
+            sessions: hosts.len(),
+            connect_ms: of(|h| h.connect_ms)?,
+            auth_ms: of(|h| h.auth_ms)?,
+            total_ms: of(|h| h.total_ms)?,
+        })
+    }
+}
+
+/// What one session cost, medians over the measured runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionCost {
+    /// The cell's user + sys (wait4: the child and the descendants it reaped, such as fork
+    /// workers or a Python pool's processes) over the sessions of one run.
+    pub cpu_ms_per_session: f64,
+    /// The tool's own memory: for netrun its reported peak (VmHWM) plus fork workers' peaks;
+    /// for an external command wait4's max RSS (the largest of its processes). KiB.
+    pub rss_kib: Option<Spread>,
+    /// `rss_kib`'s median per 1,000 sessions of one run.
+    pub rss_kib_per_1000_sessions: Option<f64>,
+    /// The bench's `--lab` testbed's CPU during a run, per session (ms).
+    pub lab_cpu_ms_per_session: Option<f64>,
+    /// The testbed's part of the CPU the run cost on this machine, 0..1.
+    pub lab_share: Option<f64>,
+}
+
+impl SessionCost {
+    fn of(runs: &[RunRecord], is_netrun: bool, hosts: usize) -> SessionCost {
+        let per_session = |total: f64| total / hosts.max(1) as f64;
+        let cpu = Spread::over(runs, |r| r.usage.user_ms + r.usage.sys_ms).median;
+        let rss: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| match (is_netrun, &r.inside) {
+                (true, Some(inside)) => inside.netrun_rss_kib(),
+                (true, None) => None,
+                (false, _) => Some(r.usage.max_rss_kib),
+            })
+            .map(|kib| kib as f64)
+            .collect();
+        let rss_kib = Spread::of(&rss);
+        let lab: Vec<f64> = runs.iter().filter_map(|r| r.lab_cpu_ms).collect();
+        let lab_cpu = Spread::of(&lab).map(|s| s.median);
+        SessionCost {
+            cpu_ms_per_session: per_session(cpu),
+            rss_kib,
+            rss_kib_per_1000_sessions: rss_kib.map(|s| per_session(s.median) * 1000.0),
+            lab_cpu_ms_per_session: lab_cpu.map(per_session),
+            lab_share: lab_cpu
+                .filter(|lab| lab + cpu > 0.0)
+                .map(|lab| lab / (lab + cpu)),
+        }
+    }
+}
+
 /// Medians of what netrun reported from inside, over the runs that produced a report.
 #[derive(Debug, Clone, Serialize)]
 pub struct InsideSummary {
@@ -70,6 +174,9 @@ pub struct Summary {
     pub nivcsw: Spread,
     /// `None` for an external command (netrun's inside view is not available).
     pub inside: Option<InsideSummary>,
+    /// Per-session connect, auth and total percentiles; netrun cells whose runs reported hosts.
+    pub session_times: Option<SessionTimes>,
+    pub cost: SessionCost,
     /// Sessions over all measured runs (netrun cells; 0 for external commands).
     pub sessions: usize,
     pub failed_sessions: usize,
@@ -121,6 +228,8 @@ pub fn summarise(cell: &Cell, hosts: usize, sequential_ms: Option<f64>) -> Summa
         } else {
             None
         },
+        session_times: SessionTimes::of(runs),
+        cost: SessionCost::of(runs, is_netrun, hosts),
         sessions: if is_netrun { sessions } else { 0 },
         failed_sessions: if is_netrun { failed_sessions } else { 0 },
         failed_runs,
@@ -189,6 +298,56 @@ mod tests {
         let one = Spread::of(&[7.0]).unwrap();
         assert_eq!((one.median, one.min, one.max), (7.0, 7.0, 7.0));
         assert_eq!(Spread::of(&[]), None);
+    }
+
+    #[test]
+    fn percentiles_are_measured_values_by_nearest_rank() {
+        let hundred: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let p = Percentiles::of(&hundred).unwrap();
+        assert_eq!((p.p50, p.p95, p.p99), (50.0, 95.0, 99.0));
+        let three = Percentiles::of(&[30.0, 10.0, 20.0]).unwrap();
+        assert_eq!((three.p50, three.p95, three.p99), (20.0, 30.0, 30.0));
+        assert_eq!(Percentiles::of(&[]), None);
+    }
+
+    #[test]
+    fn session_times_pool_the_ok_sessions_of_every_run() {
+        // Two runs of 2 ok + 1 failed sessions; the test runs' connect times are 1 + i ms.
+        let cell = netrun_cell(strategy("async"), 3, &[run(40.0, 2, 1), run(50.0, 2, 1)]);
+        let s = summarise(&cell, 3, None);
+        let times = s.session_times.unwrap();
+        assert_eq!(times.sessions, 4);
+        assert_eq!(
+            (times.connect_ms.p50, times.connect_ms.p99),
+            (1.0, 2.0),
+            "the failed third session (3 ms) is left out"
+        );
+        assert_eq!(times.total_ms.p95, 10.0);
+        assert!(summarise(&external("netmiko", 0), 3, None)
+            .session_times
+            .is_none());
+    }
+
+    #[test]
+    fn cost_per_session_uses_netruns_own_rss_and_the_labs_cpu() {
+        // run(): user wall/10 + sys wall/20, own peak 6000 KiB, lab CPU wall/40, 8000 KiB wait4.
+        let cell = netrun_cell(strategy("threads"), 4, &[run(400.0, 4, 0)]);
+        let cost = summarise(&cell, 4, None).cost;
+        assert_eq!(cost.cpu_ms_per_session, 60.0 / 4.0);
+        assert_eq!(cost.rss_kib.unwrap().median, 6000.0);
+        assert_eq!(cost.rss_kib_per_1000_sessions, Some(6000.0 / 4.0 * 1000.0));
+        assert_eq!(cost.lab_cpu_ms_per_session, Some(10.0 / 4.0));
+        assert_eq!(cost.lab_share, Some(10.0 / 70.0));
+        let mut forked = run(400.0, 4, 0);
+        forked.inside.as_mut().unwrap().workers_rss_sum_kib = 4000;
+        let fork = netrun_cell(strategy("fork"), 4, &[forked]);
+        assert_eq!(
+            summarise(&fork, 4, None).cost.rss_kib.unwrap().median,
+            10_000.0
+        );
+        // An external command has no report: its max RSS is wait4's.
+        let cost = summarise(&external("netmiko", 0), 4, None).cost;
+        assert_eq!(cost.rss_kib.unwrap().median, 8000.0);
     }
 
     #[test]

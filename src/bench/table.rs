@@ -1,12 +1,12 @@
-//! Rendering a bench: the text tables (times like `time`, resources, then the book's processes /
-//! threads / coroutines comparison filled with this run's numbers), JSON with every run, and CSV
-//! with one row per run.
+//! Rendering a bench: the text tables (times like `time`, resources, per-session times and cost,
+//! then the book's processes / threads / coroutines comparison filled with this run's numbers),
+//! JSON with every run, and CSV with one row per run.
 
 use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::stats::{InsideSummary, Spread, Summary};
+use super::stats::{InsideSummary, Percentiles, SessionTimes, Spread, Summary};
 use super::{Bench, Cell, CellKind, RunRecord};
 use crate::strategy::{self, StrategyKind};
 
@@ -39,6 +39,13 @@ pub fn write_text(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(grid(&time_rows(bench)).as_bytes())?;
     writeln!(out)?;
     out.write_all(grid(&resource_rows(bench)).as_bytes())?;
+    writeln!(
+        out,
+        "\nPer session: ok sessions of every measured run, ms p50 / p95 / p99; CPU = user+sys \
+         (wait4) per session, RSS = the tool's own peak (netrun's VmHWM + fork workers'), \
+         testbed = the --lab child's CPU"
+    )?;
+    out.write_all(grid(&session_rows(bench)).as_bytes())?;
     let comparison = comparison_rows(bench);
     if comparison.len() > 1 {
         writeln!(
@@ -111,6 +118,55 @@ fn resource_rows(bench: &Bench) -> Vec<Vec<String>> {
         ]);
     }
     rows
+}
+
+fn session_rows(bench: &Bench) -> Vec<Vec<String>> {
+    let mut rows = vec![strings(&[
+        "cell",
+        "connect",
+        "auth",
+        "total",
+        "CPU/session",
+        "RSS",
+        "RSS/1k sessions",
+        "testbed CPU/session",
+        "testbed share",
+    ])];
+    for (cell, s) in bench.cells.iter().zip(&bench.summaries) {
+        let times = s.session_times.as_ref();
+        let column = |pick: fn(&SessionTimes) -> &Percentiles| {
+            times.map_or("-".to_string(), |t| percentiles(pick(t)))
+        };
+        let cost = &s.cost;
+        rows.push(vec![
+            cell.kind.label(),
+            column(|t| &t.connect_ms),
+            column(|t| &t.auth_ms),
+            column(|t| &t.total_ms),
+            format!("{:.2} ms", cost.cpu_ms_per_session),
+            cost.rss_kib.map_or("-".to_string(), |r| mib(r.median)),
+            cost.rss_kib_per_1000_sessions.map_or("-".to_string(), mib),
+            cost.lab_cpu_ms_per_session
+                .map_or("-".to_string(), |ms| format!("{ms:.2} ms")),
+            cost.lab_share
+                .map_or("-".to_string(), |share| format!("{:.0}%", share * 100.0)),
+        ]);
+    }
+    rows
+}
+
+/// `12.3 / 20.1 / 31.0`: p50 / p95 / p99 in ms.
+fn percentiles(p: &Percentiles) -> String {
+    format!("{} / {} / {}", millis(p.p50), millis(p.p95), millis(p.p99))
+}
+
+/// A time in ms with three significant digits, at least one decimal below 100 ms.
+fn millis(ms: f64) -> String {
+    match ms {
+        ms if ms < 10.0 => format!("{ms:.2}"),
+        ms if ms < 100.0 => format!("{ms:.1}"),
+        ms => format!("{ms:.0}"),
+    }
 }
 
 /// The book's table, one column per model, from the cell with the most workers of each.
@@ -346,13 +402,16 @@ fn run_json(run: &RunRecord) -> Value {
         "usage": run.usage,
         "inside": run.inside,
         "problem": run.problem,
+        "lab_cpu_ms": run.lab_cpu_ms,
     })
 }
 
 /// The CSV columns, one row per measured run.
 pub const CSV_HEADER: &str = "cell,kind,strategy,workers,run,wall_ms,user_ms,sys_ms,max_rss_kib,\
 nvcsw,nivcsw,exit,sessions_ok,sessions_failed,threads_spawned,processes_forked,tasks_spawned,\
-peak_in_flight,workers_rss_sum_kib,workers_rss_max_kib,workers_cpu_sum_ms";
+peak_in_flight,workers_rss_sum_kib,workers_rss_max_kib,workers_cpu_sum_ms,peak_rss_kib,lab_cpu_ms,\
+connect_p50_ms,connect_p95_ms,connect_p99_ms,auth_p50_ms,auth_p95_ms,auth_p99_ms,total_p50_ms,\
+total_p95_ms,total_p99_ms";
 
 /// One row per measured run (the warm-up is left out), RFC 4180 quoting.
 pub fn write_csv(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
@@ -395,12 +454,35 @@ pub fn write_csv(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
             ]
             .into_iter()
             .chain(inside)
+            .chain(cost_fields(run))
             .collect();
             let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             writeln!(out, "{}", quoted.join(","))?;
         }
     }
     Ok(())
+}
+
+/// A run's own peak RSS, the lab's CPU and the run's per-session percentiles (empty when unknown).
+fn cost_fields(run: &RunRecord) -> Vec<String> {
+    let optional = |value: Option<String>| value.unwrap_or_default();
+    let peak = run.inside.as_ref().and_then(|i| i.peak_rss_kib);
+    let mut fields = vec![
+        optional(peak.map(|kib| kib.to_string())),
+        optional(run.lab_cpu_ms.map(|ms| format!("{ms:.3}"))),
+    ];
+    let times = SessionTimes::of(std::slice::from_ref(run));
+    for pick in [
+        |t: &SessionTimes| t.connect_ms,
+        |t: &SessionTimes| t.auth_ms,
+        |t: &SessionTimes| t.total_ms,
+    ] {
+        let p = times.as_ref().map(pick);
+        for value in [p.map(|p| p.p50), p.map(|p| p.p95), p.map(|p| p.p99)] {
+            fields.push(optional(value.map(|ms| format!("{ms:.3}"))));
+        }
+    }
+    fields
 }
 
 fn csv_field(field: &str) -> String {
@@ -478,9 +560,10 @@ mod tests {
             .lines()
             .filter(|l| l.starts_with("netmiko, threads"))
             .collect();
-        assert_eq!(rows.len(), 2, "one row in each table");
+        assert_eq!(rows.len(), 3, "one row in each table");
         assert!(rows[0].ends_with("ok"));
         assert!(rows[1].contains(" -  "));
+        assert!(rows[2].starts_with("netmiko, threads  -  "), "{}", rows[2]);
     }
 
     #[test]
@@ -516,6 +599,27 @@ mod tests {
         assert!(lines[1].starts_with("sequential,netrun,sequential,1,1,1000.000,"));
         assert_eq!(lines[1].split(',').count(), columns);
         assert!(lines[9].starts_with("\"netmiko, threads\",external,,,1,"));
+    }
+
+    #[test]
+    fn the_session_table_has_percentiles_and_cost_per_cell() {
+        let text = text();
+        let table = text
+            .split("Per session:")
+            .nth(1)
+            .expect("a per-session table");
+        // async ×2: runs of 450 and 480 ms, 2 ok sessions each, connect 1 and 2 ms, total 10 ms.
+        let row = line_of(table.trim_start_matches(|c| c != '\n'), "async ×2");
+        assert!(row.contains("1.00 / 2.00 / 2.00"), "{row}");
+        assert!(row.contains("10.0 / 10.0 / 10.0"), "{row}");
+        // CPU: (465/10 + 465/20) ms over 2 sessions; RSS 6000 KiB own, ×500 per 1,000 sessions.
+        assert!(row.contains("34.88 ms"), "{row}");
+        assert!(row.contains("5.9 MiB  2929.7 MiB"), "{row}");
+        // The testbed: 465/40 ms per run over 2 sessions; its share of 11.6 + 69.8 ms.
+        assert!(row.contains("5.81 ms"), "{row}");
+        assert!(row.contains("14%"), "{row}");
+        let external = line_of(table.trim_start_matches(|c| c != '\n'), "netmiko, threads");
+        assert!(external.starts_with("netmiko, threads  -"), "{external}");
     }
 
     #[test]

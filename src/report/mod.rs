@@ -82,6 +82,7 @@ impl Report<'_> {
             hosts: self.run.outcomes.iter().map(JsonHost::from).collect(),
             stats: Cow::Borrowed(&self.run.stats),
             shard: self.shard.map(Cow::Borrowed),
+            peak_rss_kib: crate::os::own_peak_rss_kib().ok(),
         }
     }
 }
@@ -321,6 +322,11 @@ pub struct JsonRun<'a> {
     /// 100, "hosts": 25}`; absent for a run of every host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Cow<'a, ShardInfo>>,
+    /// netrun's own peak RSS in KiB (VmHWM when the report was written): this process only,
+    /// never a `--lab` child or fork workers (those are in `stats.workers`); absent when the
+    /// kernel did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kib: Option<u64>,
 }
 
 impl JsonRun<'static> {
