@@ -415,6 +415,11 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub workers: Vec<u32>,
 
+    /// OS threads to sweep for strategies that spread over threads (`-s async --threads N`),
+    /// comma-separated: each such cell runs once per count (e.g. 1,2)
+    #[arg(long, value_delimiter = ',', value_name = "LIST", default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_THREADS as i64))]
+    pub threads: Vec<u32>,
+
     /// Measured runs per cell, interleaved across cells (A B C A B C ...), after one warm-up run
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub runs: u32,

@@ -46,21 +46,32 @@ const DEADLINE_SLACK: Duration = Duration::from_secs(60);
 /// What a cell runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellKind {
-    /// `netrun -s STRATEGY -w WORKERS -o json`.
+    /// `netrun -s STRATEGY -w WORKERS [--threads THREADS] -o json`.
     Netrun {
         strategy: StrategyKind,
         workers: usize,
+        /// The OS threads an async cell runs on (1 for every other strategy).
+        threads: usize,
     },
     /// `sh -c COMMAND`, with `$NETRUN_BENCH_INVENTORY` set.
     External { name: String, command: String },
 }
 
 impl CellKind {
-    /// The row label: `sequential` (a strategy `-w` does not change), `threads ×20`, or the
-    /// external command's name.
+    /// The row label: `sequential` (a strategy `-w` does not change), `threads ×20`,
+    /// `async ×500 on 2 threads`, or the external command's name.
     pub fn label(&self) -> String {
         match self {
-            CellKind::Netrun { strategy, workers } if strategy.takes_workers() => {
+            CellKind::Netrun {
+                strategy,
+                workers,
+                threads,
+            } if strategy.takes_workers() && *threads > 1 => {
+                format!("{} ×{workers} on {threads} threads", strategy.name())
+            }
+            CellKind::Netrun {
+                strategy, workers, ..
+            } if strategy.takes_workers() => {
                 format!("{} ×{workers}", strategy.name())
             }
             CellKind::Netrun { strategy, .. } => strategy.name().to_string(),
@@ -162,7 +173,7 @@ pub fn run(args: &BenchArgs, stop: &'static StopSource) -> Result<u8> {
     if hosts == 0 {
         bail!("no host to time: the inventory (after --limit) is empty");
     }
-    let mut kinds = plan_cells(&args.strategies, &args.workers, hosts);
+    let mut kinds = plan_cells(&args.strategies, &args.workers, &args.threads, hosts);
     kinds.extend(
         externals
             .into_iter()
@@ -216,8 +227,14 @@ fn check_unique_names(externals: &[(String, String)]) -> Result<()> {
 
 /// The cells for `strategies` × `workers`: a strategy `-w` does not change (sequential) once with
 /// its one worker, each other strategy once per worker count, capped at the number of hosts
-/// (netrun caps it the same way), duplicates dropped. No `--workers` means one worker per host.
-pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) -> Vec<CellKind> {
+/// (netrun caps it the same way), and a strategy that spreads over threads once more per
+/// `threads` count; duplicates dropped. No `--workers` means one worker per host.
+pub fn plan_cells(
+    strategies: &[StrategyKind],
+    workers: &[u32],
+    threads: &[u32],
+    hosts: usize,
+) -> Vec<CellKind> {
     let counts: Vec<usize> = if workers.is_empty() {
         vec![hosts.max(1)]
     } else {
@@ -233,10 +250,20 @@ pub fn plan_cells(strategies: &[StrategyKind], workers: &[u32], hosts: usize) ->
         } else {
             &[1]
         };
+        let per_threads: Vec<usize> = match strategy.spreads_over_threads() {
+            true => threads.iter().map(|&t| t as usize).collect(),
+            false => vec![1],
+        };
         for &workers in per_strategy {
-            let cell = CellKind::Netrun { strategy, workers };
-            if !cells.contains(&cell) {
-                cells.push(cell);
+            for &threads in &per_threads {
+                let cell = CellKind::Netrun {
+                    strategy,
+                    workers,
+                    threads,
+                };
+                if !cells.contains(&cell) {
+                    cells.push(cell);
+                }
             }
         }
     }
@@ -259,7 +286,11 @@ struct Children {
 impl Children {
     fn child(&self, kind: &CellKind) -> Command {
         let mut cmd = match kind {
-            CellKind::Netrun { strategy, workers } => self.netrun(*strategy, *workers),
+            CellKind::Netrun {
+                strategy,
+                workers,
+                threads,
+            } => self.netrun(*strategy, *workers, *threads),
             CellKind::External { command, .. } => {
                 let mut cmd = Command::new("sh");
                 cmd.arg("-c").arg(command);
@@ -275,7 +306,7 @@ impl Children {
 
     /// `netrun -i INVENTORY -s STRATEGY -w WORKERS ... -c COMMAND`, given the whole run setting.
     /// Every field is named (no `..`), so a setting that is not forwarded fails to compile.
-    fn netrun(&self, strategy: StrategyKind, workers: usize) -> Command {
+    fn netrun(&self, strategy: StrategyKind, workers: usize, threads: usize) -> Command {
         let RunSetting {
             inventory,
             limit,
@@ -301,6 +332,9 @@ impl Children {
         let mut cmd = Command::new(&self.exe);
         cmd.arg("-i").arg(inventory);
         cmd.args(["-s", strategy.name(), "-w", &workers.to_string()]);
+        if threads > 1 {
+            cmd.args(["--threads", &threads.to_string()]);
+        }
         cmd.args(["-o", format.name()]);
         if *verbose {
             cmd.arg("--verbose");
@@ -506,7 +540,11 @@ pub(crate) mod test_support {
 
     pub fn netrun_cell(strategy: StrategyKind, workers: usize, runs: &[RunRecord]) -> Cell {
         Cell {
-            kind: CellKind::Netrun { strategy, workers },
+            kind: CellKind::Netrun {
+                strategy,
+                workers,
+                threads: 1,
+            },
             warmup: runs.first().cloned(),
             runs: runs.to_vec(),
         }
@@ -591,7 +629,7 @@ mod tests {
     #[test]
     fn sequential_once_others_per_worker_count_capped_at_hosts() {
         let strategies = ["sequential", "threads", "async"].map(test_support::strategy);
-        let cells = plan_cells(&strategies, &[1, 5, 50, 100], 20);
+        let cells = plan_cells(&strategies, &[1, 5, 50, 100], &[1], 20);
         let labels: Vec<String> = cells.iter().map(CellKind::label).collect();
         assert_eq!(
             labels,
@@ -610,14 +648,34 @@ mod tests {
     #[test]
     fn default_workers_are_one_per_host() {
         let strategies = ["sequential", "threads", "fork", "async"].map(test_support::strategy);
-        let cells = plan_cells(&strategies, &[], 20);
+        let cells = plan_cells(&strategies, &[], &[1], 20);
         assert_eq!(cells.len(), 4);
         assert_eq!(
             cells[2],
             CellKind::Netrun {
                 strategy: test_support::strategy("fork"),
-                workers: 20
+                workers: 20,
+                threads: 1,
             }
+        );
+    }
+
+    #[test]
+    fn threads_multiply_only_the_cells_of_strategies_that_spread_over_threads() {
+        let strategies = ["sequential", "threads", "async"].map(test_support::strategy);
+        let cells = plan_cells(&strategies, &[5, 50], &[1, 2], 20);
+        let labels: Vec<String> = cells.iter().map(CellKind::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "sequential",
+                "threads ×5",
+                "threads ×20",
+                "async ×5",
+                "async ×5 on 2 threads",
+                "async ×20",
+                "async ×20 on 2 threads"
+            ]
         );
     }
 
@@ -682,6 +740,7 @@ mod tests {
         let kind = CellKind::Netrun {
             strategy: test_support::strategy("fork"),
             workers: 5,
+            threads: 1,
         };
         let cmd = children.child(&kind);
         assert_eq!(
@@ -761,6 +820,7 @@ mod tests {
         let cmd = children.child(&CellKind::Netrun {
             strategy: "async".parse().unwrap(),
             workers: 2,
+            threads: 2,
         });
         let args = argv(&cmd);
         assert!(
@@ -775,6 +835,7 @@ mod tests {
             "async".parse::<StrategyKind>().unwrap()
         );
         assert_eq!(child.show.exec.workers, Some(2));
+        assert_eq!(child.show.exec.threads().unwrap(), 2);
         assert_eq!(child.show.command_list(), [DEFAULT_COMMAND]);
         // The child inherits HOME; here it is one whose known_hosts does not exist.
         let child_env = |name: &str| match name {

@@ -48,7 +48,18 @@ type SweepPoint = (f64, f64, Option<f64>);
 /// One strategy's cells by worker count.
 struct Sweep {
     strategy: StrategyKind,
+    /// The OS threads of every cell on the line (`-s async --threads`; 1 otherwise).
+    threads: usize,
     points: Vec<SweepPoint>,
+}
+
+impl Sweep {
+    fn label(&self) -> String {
+        match self.threads {
+            1 => self.strategy.name().to_string(),
+            n => format!("{} on {n} threads", self.strategy.name()),
+        }
+    }
 }
 
 /// One strategy's timeline: the cell's label and the hosts of its last measured run.
@@ -177,10 +188,25 @@ where
     Ok(())
 }
 
-/// Each strategy that ran at two or more worker counts, with its cells that succeeded, by workers.
+/// Each strategy (and thread count) that ran at two or more worker counts, with its cells that
+/// succeeded, by workers.
 fn sweeps(bench: &Bench) -> Vec<Sweep> {
-    strategy::all()
-        .filter_map(|strategy| {
+    let mut lines: Vec<(StrategyKind, usize)> = Vec::new();
+    for cell in &bench.cells {
+        if let CellKind::Netrun {
+            strategy, threads, ..
+        } = cell.kind
+        {
+            if !lines.contains(&(strategy, threads)) {
+                lines.push((strategy, threads));
+            }
+        }
+    }
+    lines
+        .sort_by_key(|&(strategy, threads)| (strategy::all().position(|s| s == strategy), threads));
+    lines
+        .into_iter()
+        .filter_map(|(strategy, threads)| {
             let mut points: Vec<SweepPoint> = bench
                 .cells
                 .iter()
@@ -190,7 +216,8 @@ fn sweeps(bench: &Bench) -> Vec<Sweep> {
                     CellKind::Netrun {
                         strategy: kind,
                         workers,
-                    } if kind == strategy => Some((
+                        threads: on,
+                    } if kind == strategy && on == threads => Some((
                         workers as f64,
                         s.wall_ms.median / 1000.0,
                         s.cost.rss_kib.map(|r| r.median / 1024.0),
@@ -199,7 +226,11 @@ fn sweeps(bench: &Bench) -> Vec<Sweep> {
                 })
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            (points.len() >= 2).then_some(Sweep { strategy, points })
+            (points.len() >= 2).then_some(Sweep {
+                strategy,
+                threads,
+                points,
+            })
         })
         .collect()
 }
@@ -239,6 +270,7 @@ where
         let kind = CellKind::Netrun {
             strategy: sweep.strategy,
             workers: 0,
+            threads: sweep.threads,
         };
         let colour = strategy_colour(&kind);
         let line: Vec<(f64, f64)> = sweep
@@ -252,7 +284,7 @@ where
                 colour.stroke_width(SWEEP_STROKE),
             ))
             .map_err(|e| anyhow!("drawing the plot: {e}"))?
-            .label(sweep.strategy.name())
+            .label(sweep.label())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(SWEEP_STROKE))
             });

@@ -359,12 +359,20 @@ pub fn write_json(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .zip(&bench.summaries)
         .map(|(cell, summary)| {
-            let (kind, strategy, workers, command) = match &cell.kind {
-                CellKind::Netrun { strategy, workers } => {
-                    ("netrun", Some(strategy.name()), Some(*workers), None)
-                }
+            let (kind, strategy, workers, threads, command) = match &cell.kind {
+                CellKind::Netrun {
+                    strategy,
+                    workers,
+                    threads,
+                } => (
+                    "netrun",
+                    Some(strategy.name()),
+                    Some(*workers),
+                    Some(*threads),
+                    None,
+                ),
                 CellKind::External { command, .. } => {
-                    ("external", None, None, Some(command.as_str()))
+                    ("external", None, None, None, Some(command.as_str()))
                 }
             };
             json!({
@@ -372,6 +380,7 @@ pub fn write_json(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
                 "kind": kind,
                 "strategy": strategy,
                 "workers": workers,
+                "runtime_threads": threads,
                 "command": command,
                 "warmup": cell.warmup.as_ref().map(run_json),
                 "runs": cell.runs.iter().map(run_json).collect::<Vec<_>>(),
@@ -411,17 +420,24 @@ pub const CSV_HEADER: &str = "cell,kind,strategy,workers,run,wall_ms,user_ms,sys
 nvcsw,nivcsw,exit,sessions_ok,sessions_failed,threads_spawned,processes_forked,tasks_spawned,\
 peak_in_flight,workers_rss_sum_kib,workers_rss_max_kib,workers_cpu_sum_ms,peak_rss_kib,lab_cpu_ms,\
 connect_p50_ms,connect_p95_ms,connect_p99_ms,auth_p50_ms,auth_p95_ms,auth_p99_ms,total_p50_ms,\
-total_p95_ms,total_p99_ms";
+total_p95_ms,total_p99_ms,runtime_threads";
 
 /// One row per measured run (the warm-up is left out), RFC 4180 quoting.
 pub fn write_csv(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{CSV_HEADER}")?;
     for cell in &bench.cells {
-        let (kind, strategy, workers) = match &cell.kind {
-            CellKind::Netrun { strategy, workers } => {
-                ("netrun", strategy.name().to_string(), workers.to_string())
-            }
-            CellKind::External { .. } => ("external", String::new(), String::new()),
+        let (kind, strategy, workers, threads) = match &cell.kind {
+            CellKind::Netrun {
+                strategy,
+                workers,
+                threads,
+            } => (
+                "netrun",
+                strategy.name().to_string(),
+                workers.to_string(),
+                threads.to_string(),
+            ),
+            CellKind::External { .. } => ("external", String::new(), String::new(), String::new()),
         };
         for (n, run) in cell.runs.iter().enumerate() {
             let u = &run.usage;
@@ -455,6 +471,7 @@ pub fn write_csv(bench: &Bench, out: &mut dyn Write) -> io::Result<()> {
             .into_iter()
             .chain(inside)
             .chain(cost_fields(run))
+            .chain([threads.clone()])
             .collect();
             let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             writeln!(out, "{}", quoted.join(","))?;
