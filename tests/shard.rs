@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::{json, netrun, netrun_env, netrun_in, stderr, stdout, TestLab, NETRUN, SHARD_VARS};
+use common::{
+    comparable, json, netrun, netrun_env, netrun_in, stderr, stdout, TestLab, NETRUN, SHARD_VARS,
+};
 use serde_json::Value;
 
 /// A devices.yaml of `count` hosts nobody listens for (127.0.0.1 port 1), in sites of ten.
@@ -310,50 +312,6 @@ fn parallel_shards(home: &Path, dir: &Path, args: &[&str]) -> Output {
         stderr(&out)
     );
     out
-}
-
-/// Each host as `(name, ok, error kind, commands and outputs, config lines and replies)`: what
-/// must be equal between runs (timings, ports and workers aside).
-fn comparable(doc: &Value) -> Vec<Value> {
-    doc["hosts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            let commands: Vec<Value> = h["commands"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| serde_json::json!([c["command"], c["prompt"], c["ok"], c["output"]]))
-                .collect();
-            let config = match &h["config"] {
-                Value::Null => Value::Null,
-                c => {
-                    let lines: Vec<Value> = c["lines"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|l| serde_json::json!([l["line"], l["prompt"], l["ok"], l["reply"]]))
-                        .collect();
-                    serde_json::json!([
-                        lines,
-                        c["applied"],
-                        c["skipped"],
-                        c["save"],
-                        c["final_prompt"]
-                    ])
-                }
-            };
-            serde_json::json!([
-                h["name"],
-                h["ok"],
-                h["error"]["kind"],
-                h["prompt"],
-                commands,
-                config
-            ])
-        })
-        .collect()
 }
 
 /// The sharded run (four shards by GNU parallel, then `netrun merge`) and the unsharded one of

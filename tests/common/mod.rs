@@ -260,3 +260,47 @@ pub fn ssh_keygen(path: &Path, passphrase: &str) {
         .expect("run ssh-keygen");
     assert!(status.success(), "ssh-keygen failed");
 }
+
+/// Each host as `(name, ok, error kind, commands and outputs, config lines and replies)`: what
+/// must be equal between runs (timings, ports and workers aside).
+pub fn comparable(doc: &serde_json::Value) -> Vec<serde_json::Value> {
+    doc["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let commands: Vec<serde_json::Value> = h["commands"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| serde_json::json!([c["command"], c["prompt"], c["ok"], c["output"]]))
+                .collect();
+            let config = match &h["config"] {
+                serde_json::Value::Null => serde_json::Value::Null,
+                c => {
+                    let lines: Vec<serde_json::Value> = c["lines"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|l| serde_json::json!([l["line"], l["prompt"], l["ok"], l["reply"]]))
+                        .collect();
+                    serde_json::json!([
+                        lines,
+                        c["applied"],
+                        c["skipped"],
+                        c["save"],
+                        c["final_prompt"]
+                    ])
+                }
+            };
+            serde_json::json!([
+                h["name"],
+                h["ok"],
+                h["error"]["kind"],
+                h["prompt"],
+                commands,
+                config
+            ])
+        })
+        .collect()
+}
