@@ -98,10 +98,12 @@ static TABLE: [StrategyKind; 4] = [
         comparison: Some(ComparisonColumn {
             title: "Coroutines (async)",
             position: 2,
+            // The runtimes run on the main thread, or on the --threads they spawned (the main
+            // thread then only collects outcomes).
             scheduler: |_, i| {
                 format!(
                     "tokio on {}: {} tasks",
-                    plural(i.threads_spawned + 1.0, "thread"),
+                    plural(i.threads_spawned.max(1.0), "thread"),
                     count(i.tasks_spawned)
                 )
             },
