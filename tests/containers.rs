@@ -10,6 +10,11 @@
 //!   one honest outcome (paused or cut: `timeout`; killed: `closed`; while it is down: a connect
 //!   `timeout`), the others are ok, netrun ends, and the router serves again once restored.
 //!
+//! - `deploy/compose/sharded.yml` (the Indexed Job stand-in): each of the three shard containers'
+//!   results file holds exactly its `--shard K/3` of the inventory, the three cover it
+//!   disjointly, `merge`'s report equals an unsharded run host by host, and `down -v` leaves no
+//!   container, network or volume.
+//!
 //! They need Docker with the images `testbed/docker/build` makes (and root for the netns lab).
 //! Without them each test prints `NOT RUN` and the reason on the terminal and returns, except
 //! under CI (`CI=true`), where that fails the test.
@@ -49,13 +54,18 @@ fn not_run(test: &str, reason: &str) {
 
 /// Docker answers and has the testbed image, else the reason why not.
 fn docker_missing() -> Option<String> {
+    image_missing(TESTBED_IMAGE)
+}
+
+/// Docker answers and has `image`, else the reason why not.
+fn image_missing(image: &str) -> Option<String> {
     match Command::new("docker")
-        .args(["image", "inspect", "--format", "{{.Id}}", TESTBED_IMAGE])
+        .args(["image", "inspect", "--format", "{{.Id}}", image])
         .output()
     {
         Err(e) => Some(format!("no docker command ({e})")),
         Ok(out) if !out.status.success() => Some(format!(
-            "docker has no image {TESTBED_IMAGE} (run testbed/docker/build): {}",
+            "docker has no image {image} (run testbed/docker/build all): {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )),
         Ok(_) => None,
@@ -643,4 +653,207 @@ fn a_killed_router_is_closed_then_times_out_connecting_then_is_back_under_every_
         );
         lab.all_ok(&format!("{what}, after docker start"));
     });
+}
+
+const NETRUN_IMAGE: &str = "netrun:local";
+const SHARDED_COMPOSE: &str = "deploy/compose/sharded.yml";
+const SHARDED_DEVICES: &str = "deploy/compose/devices.yaml";
+
+/// A compose project of `deploy/compose/sharded.yml` on a subnet of its own (10.216.0.0/16,
+/// one /24 per process), with the lab's credentials in compose's environment; `down -v` on drop.
+struct ShardedCompose {
+    project: String,
+    subnet: String,
+}
+
+impl ShardedCompose {
+    fn new() -> ShardedCompose {
+        let pid = std::process::id();
+        ShardedCompose {
+            project: format!("netrun-sharded-test-{pid}"),
+            subnet: format!("10.216.{}.0/24", pid % 250),
+        }
+    }
+
+    fn compose(&self, args: &[&str]) -> Output {
+        compose()
+            .args(["-p", &self.project, "-f"])
+            .arg(repo().join(SHARDED_COMPOSE))
+            .args(args)
+            .env("NETRUN_COMPOSE_SUBNET", &self.subnet)
+            .env("NETRUN_PASSWORD", "cisco")
+            .env("NETRUN_SECRET", "cisco")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn container(&self, service: &str) -> String {
+        let id = self.compose(&["ps", "-aq", service]);
+        String::from_utf8_lossy(&id.stdout).trim().to_string()
+    }
+
+    /// The service's container exists and has exited.
+    fn exited(&self, service: &str) -> bool {
+        let container = self.container(service);
+        !container.is_empty()
+            && docker(&["inspect", "--format", "{{.State.Status}}", &container]).trim() == "exited"
+    }
+
+    fn exit_code(&self, service: &str) -> String {
+        let container = self.container(service);
+        docker(&["inspect", "--format", "{{.State.ExitCode}}", &container])
+            .trim()
+            .to_string()
+    }
+
+    /// Containers, networks and volumes still labelled with this project.
+    fn leftovers(&self) -> String {
+        let label = format!("label=com.docker.compose.project={}", self.project);
+        docker(&["ps", "-aq", "--filter", &label])
+            + &docker(&["network", "ls", "-q", "--filter", &label])
+            + &docker(&["volume", "ls", "-q", "--filter", &label])
+    }
+}
+
+impl Drop for ShardedCompose {
+    fn drop(&mut self) {
+        let _ = self.compose(&["down", "-v", "-t", "1", "--remove-orphans"]);
+    }
+}
+
+/// The host names `netrun inventory --shard K/3` lists for the compose lab's inventory.
+fn shard_names(shard: usize) -> Vec<String> {
+    let inventory = repo().join(SHARDED_DEVICES);
+    let id = format!("{shard}/3");
+    let out = common::netrun(&[
+        "-i",
+        inventory.to_str().unwrap(),
+        "--shard",
+        &id,
+        "inventory",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    json(&out)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A results file's host records (every line but the summary).
+fn host_records(jsonl: &str) -> Vec<serde_json::Value> {
+    jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v.get("summary").is_none())
+        .collect()
+}
+
+#[test]
+fn three_shard_containers_and_a_merge_step_equal_one_unsharded_run() {
+    const TEST: &str = "compose sharded";
+    for image in [TESTBED_IMAGE, NETRUN_IMAGE] {
+        if let Some(reason) = image_missing(image) {
+            return not_run(TEST, &reason);
+        }
+    }
+    let lab = ShardedCompose::new();
+    let out = lab.compose(&["up", "-d"]);
+    assert!(out.status.success(), "compose up: {}", stderr(&out));
+    wait_until("merge exited", Duration::from_secs(180), || {
+        lab.exited("merge")
+    });
+    for service in ["shard-0", "shard-1", "shard-2", "merge"] {
+        assert_eq!(
+            lab.exit_code(service),
+            "0",
+            "{TEST}: {service}'s exit status"
+        );
+    }
+
+    // Each shard's results: its own shard's hosts, in its run, and nothing else.
+    let files = tempfile::tempdir().unwrap();
+    let mut covered = Vec::new();
+    for index in 0..3 {
+        let service = format!("shard-{index}");
+        let local = files.path().join(format!("{index}.jsonl"));
+        docker(&[
+            "cp",
+            &format!("{}:/results/{index}.jsonl", lab.container(&service)),
+            local.to_str().unwrap(),
+        ]);
+        let records = host_records(&std::fs::read_to_string(&local).unwrap());
+        let names: Vec<String> = records
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, shard_names(index + 1), "{TEST}: {service}");
+        for record in &records {
+            assert_eq!(
+                record["shard"],
+                format!("{}/3", index + 1),
+                "{TEST}: {service}"
+            );
+            assert_eq!(record["run_id"], "compose-sharded", "{TEST}: {service}");
+            assert_eq!(record["ok"], true, "{TEST}: {service}: {record}");
+        }
+        covered.extend(names);
+    }
+    covered.sort_by_key(|name| name[1..].parse::<u32>().unwrap());
+    let all: Vec<String> = (1..=24).map(|i| format!("R{i}")).collect();
+    assert_eq!(
+        covered, all,
+        "{TEST}: the shards are disjoint and cover the inventory"
+    );
+
+    // The merge's report against a fifth, unsharded run on the same network.
+    let merge = docker(&["logs", &lab.container("merge")]);
+    let merged: serde_json::Value = serde_json::from_str(&merge).unwrap();
+    let out = lab.compose(&[
+        "run",
+        "--rm",
+        "--no-deps",
+        "-T",
+        "-e",
+        "JOB_COMPLETION_INDEX=",
+        "-e",
+        "NETRUN_SHARDS=",
+        "shard-0",
+        "--retries",
+        "20",
+        "--retry-delay",
+        "0.5",
+        "-o",
+        "json",
+        "-c",
+        "show version",
+        "-c",
+        "show ip interface brief",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{TEST}: unsharded: {}",
+        stderr(&out)
+    );
+    let unsharded = json(&out);
+    assert_eq!(common::outputs(&merged).len(), 24, "{TEST}: {merge}");
+    assert_eq!(
+        common::outputs(&merged),
+        common::outputs(&unsharded),
+        "{TEST}: merged vs unsharded"
+    );
+    assert_eq!(error_kinds(&merged), error_kinds(&unsharded), "{TEST}");
+
+    let out = lab.compose(&["down", "-v", "-t", "1"]);
+    assert!(out.status.success(), "compose down: {}", stderr(&out));
+    assert_eq!(
+        lab.leftovers().trim(),
+        "",
+        "compose down -v left these behind"
+    );
 }
