@@ -24,7 +24,9 @@ use tokio::io::Interest;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinSet, LocalSet};
 
-use super::{panic_failure, sorted, stop, Batch, InFlight, JobRunner, Run, RunStats, Strategy};
+use super::{
+    panic_failure, sorted, stop, Batch, InFlight, JobRunner, OutcomeSink, Run, RunStats, Strategy,
+};
 use crate::job::{ErrorKind, EventSink, Failure, Job, Outcome, Worker};
 use crate::os::StopSource;
 
@@ -63,6 +65,30 @@ struct Shared {
     queue: Queue,
 }
 
+impl Shared {
+    /// What `batch`'s runtimes share, with its total session limit and its sink.
+    fn of<'a>(batch: Batch<'a>, in_flight: &Arc<InFlight>) -> (Shared, usize, &'a dyn OutcomeSink) {
+        let Batch {
+            jobs,
+            workers,
+            runner,
+            events,
+            outcomes,
+            stop,
+            ..
+        } = batch;
+        let shared = Shared {
+            queue: Queue::new(jobs.len()),
+            jobs,
+            runner,
+            events,
+            stop,
+            in_flight: in_flight.clone(),
+        };
+        (shared, workers, outcomes)
+    }
+}
+
 /// The job numbers not yet taken, handed out in order to whichever runtime asks first.
 struct Queue {
     next: AtomicUsize,
@@ -86,23 +112,8 @@ impl Queue {
 /// The default: one runtime on the calling thread, which tells the sink of each outcome as it
 /// joins it.
 fn on_this_thread(batch: Batch<'_>, in_flight: &Arc<InFlight>) -> anyhow::Result<Vec<Outcome>> {
-    let Batch {
-        jobs,
-        workers,
-        runner,
-        events,
-        outcomes: sink,
-        stop,
-        ..
-    } = batch;
-    let shared = Shared {
-        queue: Queue::new(jobs.len()),
-        jobs,
-        runner,
-        events,
-        stop,
-        in_flight: in_flight.clone(),
-    };
+    let (shared, workers, sink) = Shared::of(batch, in_flight);
+    let stop = shared.stop;
     let mut done: Vec<Option<Outcome>> = (0..shared.jobs.len()).map(|_| None).collect();
     let mut deliver = |position: usize, outcome: Outcome| {
         sink.finished(&outcome);
@@ -119,23 +130,9 @@ fn on_threads(
     threads: usize,
     in_flight: &Arc<InFlight>,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let Batch {
-        jobs,
-        workers,
-        runner,
-        events,
-        outcomes: sink,
-        stop,
-        ..
-    } = batch;
-    let shared = Arc::new(Shared {
-        queue: Queue::new(jobs.len()),
-        jobs,
-        runner,
-        events,
-        stop,
-        in_flight: in_flight.clone(),
-    });
+    let (shared, workers, sink) = Shared::of(batch, in_flight);
+    let stop = shared.stop;
+    let shared = Arc::new(shared);
     let (sender, received) = mpsc::channel::<(usize, Outcome)>();
     let mut handles = Vec::with_capacity(threads);
     for (k, share) in shares(workers, threads).into_iter().enumerate() {
