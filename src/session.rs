@@ -32,8 +32,10 @@ use crate::transport::ssh_async::AsyncSshHandshake;
 use crate::transport::telnet::{AsyncTelnetShell, TelnetShell};
 use crate::transport::{address, reach, AsyncChannel, Channel, Received, TransportError};
 
-/// Bytes read per receive.
-const READ_CHUNK: usize = 16 * 1024;
+/// Bytes read per receive. An async session holds its buffer while it waits, so this is part of
+/// the memory of every session in flight (README, "Memory per session in flight"); a larger
+/// reply takes more reads, which libssh2 serves from what it has already decrypted.
+const READ_CHUNK: usize = 4 * 1024;
 /// The most a polite close (SSH channel close + disconnect) may take.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 /// The most of a device's error message quoted in a failure.

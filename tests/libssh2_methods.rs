@@ -1,7 +1,7 @@
 //! The libssh2 this build links has the algorithms old IOS 12.x/15.x boxes need: SHA-1 key
 //! exchange, hmac-sha1 and the ssh-rsa host key. libssh2 compiles them out unless its C build
 //! gets `-DLIBSSH2_KEX_SHA1_ENABLE -DLIBSSH2_HMAC_SHA1_ENABLE -DLIBSSH2_RSA_SHA1_ENABLE`, which
-//! `.cargo/config.toml` arranges; a build that lost them can reach no such box even with
+//! vendor/libssh2-sys/build.rs defines; a build that lost them can reach no such box even with
 //! `--ssh-legacy`, so this test asks libssh2 itself. `.ci/run` builds with a `CFLAGS` of its own
 //! so the test proves the flags survive one.
 
@@ -41,6 +41,6 @@ fn libssh2_is_built_with_the_algorithms_old_ios_needs() {
     assert!(
         missing.is_empty(),
         "libssh2 was built without {missing:?}: its C build did not get the \
-         -DLIBSSH2_*_ENABLE flags (see .cargo/config.toml)"
+         -DLIBSSH2_*_ENABLE flags (see vendor/libssh2-sys/build.rs)"
     );
 }
