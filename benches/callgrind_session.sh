@@ -8,7 +8,8 @@
 # then:
 #   1. callgrind over `netrun -s sequential show clock` for 1 host (`-l` its name) and for 20:
 #      per-session = (I20 - I1) / 19, start-up = I1 - per-session;
-#   2. the 20-session run's instructions by group (own cost per function, summed), and its top
+#   2. the 20-session run's instructions by group (own cost per function, summed), the same
+#      per session ((I20 - I1) / 19 group by group), and its top
 #      inclusive functions;
 #   3. `/usr/bin/time` of netrun alone over SESSIONS sessions, sequential and async:
 #      (user + sys) / SESSIONS = CPU per session.
@@ -65,29 +66,37 @@ per=$(( (i20 - i1) / 19 ))
 printf 'instructions: 1 session %d, 20 sessions %d\n' "$i1" "$i20"
 printf 'start-up %d, per session %d\n' "$(( i1 - per ))" "$per"
 
-echo
-echo "the 20-session run's instructions by group (each function's own cost, summed):"
-callgrind_annotate --auto=no --threshold=100 "$work/cg.twenty" 2>/dev/null \
-    | awk -v total="$i20" '
+by_group() { # by_group PROFILE: "group instructions" lines, each function's own cost summed
+    callgrind_annotate --auto=no --threshold=100 "$1" 2>/dev/null | awk '
         /^ *[0-9,]+ +\([ 0-9.]+%\) +/ {
             n = $1; gsub(",", "", n); fn = $0; sub(/^ *[0-9,]+ +\([ 0-9.]+%\) +/, "", fn)
             if (fn ~ /PROGRAM TOTALS/) next
-            if (fn ~ /libssh2|libcrypto|libssl/) g = "libssh2+OpenSSL"
+            if (fn ~ /curve25519_dalek|ed25519|subtle|netrun_crypto/) g = "X25519+Ed25519"
+            else if (fn ~ /libssh2|libcrypto|libssl/) g = "libssh2+OpenSSL"
             else if (fn ~ /regex|aho.corasick|memchr/) g = "regex"
             else if (fn ~ /malloc|free|realloc|calloc|memset|memcpy|memmove|alloc::|_int_|tcache/) g = "alloc/memset"
-            else if (fn ~ /netrun::dialogue/) g = "netrun dialogue"
+            else if (fn ~ /netrun::dialogue/) g = "netrun-dialogue"
             else if (fn ~ /yaml|inventory|serde/) g = "inventory"
-            else if (fn ~ /ld-linux|dl-/) g = "dynamic loader"
+            else if (fn ~ /ld-linux|dl-/) g = "dynamic-loader"
             else if (fn ~ /poll|recv|send|read|write|socket|connect|epoll|syscall/) g = "kernel-facing"
             else g = "other"
             sum[g] += n
         }
-        END { for (g in sum) printf "  %-16s %12.0f  %5.1f%%\n", g, sum[g], 100 * sum[g] / total }' \
+        END { for (g in sum) printf "%s %.0f\n", g, sum[g] }'
+}
+echo
+echo "the 20-session run's instructions by group (each function's own cost, summed):"
+by_group "$work/cg.twenty" | awk -v total="$i20" '{ printf "  %-16s %12.0f  %5.1f%%\n", $1, $2, 100 * $2 / total }' \
     | sort -k2 -n -r
+echo
+echo "per session by group ((20-session - 1-session) / 19):"
+by_group "$work/cg.one" >"$work/groups.one"
+by_group "$work/cg.twenty" | awk 'NR == FNR { one[$1] = $2; next } { printf "  %-16s %10.0f\n", $1, ($2 - one[$1]) / 19 }' \
+    "$work/groups.one" - | sort -k2 -n -r
 echo
 echo "top inclusive functions of the 20-session run:"
 callgrind_annotate --auto=no --inclusive=yes "$work/cg.twenty" 2>/dev/null \
-    | grep -E 'kex_method|sig_verify|gen_k|EVP_|Once>::call|dialogue::|session_log|events|poll|memset|malloc' \
+    | grep -E 'kex_method|sig_verify|gen_k|netrun_x25519|netrun_ed25519|EVP_|dialogue::|session_log|events|poll|memset|malloc' \
     | head -20 | cut -c1-160
 
 echo
