@@ -1,8 +1,13 @@
 //! The X25519 and Ed25519 functions netrun's libssh2 calls for the curve25519 key exchange and
 //! the `ssh-ed25519` host-key check (vendor/libssh2-sys/PATCHES.md), against the RFCs' own test
 //! vectors: RFC 7748 §6.1 (the Diffie-Hellman example) and RFC 8032 §7.1 (TEST 1 and TEST 2).
-//! Every SSH test against the testbed and OpenSSH runs them in real handshakes; these pin the
-//! arithmetic and the refusals to published values.
+//! and against OpenSSL's own X25519 and Ed25519 (which netrun's libssh2 no longer calls for
+//! them) on a few hundred keys, half of them points on the twist. Every SSH test against the
+//! testbed and OpenSSH runs them in real handshakes; these pin the arithmetic and the refusals
+//! to published values and to an implementation we did not write.
+
+use std::ffi::{c_int, c_void};
+use std::ptr;
 
 // The functions are libssh2-sys's (`#[no_mangle]`); naming the crate links it.
 extern crate ssh2;
@@ -21,6 +26,136 @@ extern "C" {
         m: *const u8,
         m_len: usize,
     ) -> i32;
+}
+
+// OpenSSL 3's EVP API (libcrypto is linked through libssh2-sys's openssl-sys).
+extern "C" {
+    fn EVP_PKEY_new_raw_private_key(
+        kind: c_int,
+        engine: *mut c_void,
+        key: *const u8,
+        len: usize,
+    ) -> *mut c_void;
+    fn EVP_PKEY_new_raw_public_key(
+        kind: c_int,
+        engine: *mut c_void,
+        key: *const u8,
+        len: usize,
+    ) -> *mut c_void;
+    fn EVP_PKEY_get_raw_public_key(key: *const c_void, out: *mut u8, len: *mut usize) -> c_int;
+    fn EVP_PKEY_free(key: *mut c_void);
+    fn EVP_PKEY_CTX_new(key: *mut c_void, engine: *mut c_void) -> *mut c_void;
+    fn EVP_PKEY_CTX_free(ctx: *mut c_void);
+    fn EVP_PKEY_derive_init(ctx: *mut c_void) -> c_int;
+    fn EVP_PKEY_derive_set_peer(ctx: *mut c_void, peer: *mut c_void) -> c_int;
+    fn EVP_PKEY_derive(ctx: *mut c_void, out: *mut u8, len: *mut usize) -> c_int;
+    fn EVP_MD_CTX_new() -> *mut c_void;
+    fn EVP_MD_CTX_free(ctx: *mut c_void);
+    fn EVP_DigestSignInit(
+        ctx: *mut c_void,
+        pctx: *mut *mut c_void,
+        md: *const c_void,
+        engine: *mut c_void,
+        key: *mut c_void,
+    ) -> c_int;
+    fn EVP_DigestSign(
+        ctx: *mut c_void,
+        sig: *mut u8,
+        sig_len: *mut usize,
+        m: *const u8,
+        m_len: usize,
+    ) -> c_int;
+}
+
+const NID_X25519: c_int = 1034;
+const NID_ED25519: c_int = 1087;
+
+/// OpenSSL's public key for a raw private key of `kind`.
+fn openssl_public(kind: c_int, private_key: &[u8; 32]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut len = out.len();
+    // SAFETY: the key buffer is 32 bytes; the EVP_PKEY is checked, used and freed here.
+    unsafe {
+        let key = EVP_PKEY_new_raw_private_key(kind, ptr::null_mut(), private_key.as_ptr(), 32);
+        assert!(!key.is_null(), "OpenSSL took the private key");
+        assert_eq!(
+            EVP_PKEY_get_raw_public_key(key, out.as_mut_ptr(), &mut len),
+            1
+        );
+        EVP_PKEY_free(key);
+    }
+    assert_eq!(len, 32);
+    out
+}
+
+/// OpenSSL's X25519 shared secret, or None when it refuses (an all-zero result).
+fn openssl_shared(private_key: &[u8; 32], peer: &[u8; 32]) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    let mut len = out.len();
+    // SAFETY: the key buffers are 32 bytes; every EVP object is checked, used and freed here.
+    let rc = unsafe {
+        let own =
+            EVP_PKEY_new_raw_private_key(NID_X25519, ptr::null_mut(), private_key.as_ptr(), 32);
+        let theirs = EVP_PKEY_new_raw_public_key(NID_X25519, ptr::null_mut(), peer.as_ptr(), 32);
+        assert!(
+            !own.is_null() && !theirs.is_null(),
+            "OpenSSL took both keys"
+        );
+        let ctx = EVP_PKEY_CTX_new(own, ptr::null_mut());
+        assert!(!ctx.is_null());
+        assert_eq!(EVP_PKEY_derive_init(ctx), 1);
+        assert_eq!(EVP_PKEY_derive_set_peer(ctx, theirs), 1);
+        let rc = EVP_PKEY_derive(ctx, out.as_mut_ptr(), &mut len);
+        EVP_PKEY_CTX_free(ctx);
+        EVP_PKEY_free(theirs);
+        EVP_PKEY_free(own);
+        rc
+    };
+    (rc == 1 && len == 32).then_some(out)
+}
+
+/// OpenSSL's Ed25519 signature of `message` under the raw private key `seed`.
+fn openssl_sign(seed: &[u8; 32], message: &[u8]) -> [u8; 64] {
+    let mut sig = [0u8; 64];
+    let mut len = sig.len();
+    // SAFETY: the key is 32 bytes, the signature buffer 64; the objects are freed here.
+    unsafe {
+        let key = EVP_PKEY_new_raw_private_key(NID_ED25519, ptr::null_mut(), seed.as_ptr(), 32);
+        let ctx = EVP_MD_CTX_new();
+        assert!(!key.is_null() && !ctx.is_null());
+        let null = ptr::null_mut();
+        assert_eq!(
+            EVP_DigestSignInit(ctx, ptr::null_mut(), ptr::null(), null, key),
+            1
+        );
+        let rc = EVP_DigestSign(
+            ctx,
+            sig.as_mut_ptr(),
+            &mut len,
+            message.as_ptr(),
+            message.len(),
+        );
+        assert_eq!(rc, 1, "OpenSSL signed");
+        EVP_MD_CTX_free(ctx);
+        EVP_PKEY_free(key);
+    }
+    sig
+}
+
+/// A fixed pseudo-random sequence (xorshift64*), so a failure names a reproducible key.
+struct Keys(u64);
+
+impl Keys {
+    fn next(&mut self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for chunk in out.chunks_mut(8) {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            chunk.copy_from_slice(&self.0.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+        }
+        out
+    }
 }
 
 fn bytes<const N: usize>(hex: &str) -> [u8; N] {
@@ -77,6 +212,69 @@ fn x25519_matches_rfc_7748() {
     assert_eq!(public(&bob), bytes(BOB_PUBLIC));
     assert_eq!(shared(&alice, &bytes(BOB_PUBLIC)), Ok(bytes(SHARED_SECRET)));
     assert_eq!(shared(&bob, &bytes(ALICE_PUBLIC)), Ok(bytes(SHARED_SECRET)));
+}
+
+#[test]
+fn x25519_matches_rfc_7748_section_5_2() {
+    // Including a u with its top bit set, which X25519 ignores, and the iterated function's
+    // first step (k = u = 9).
+    let vectors = [
+        (
+            "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+            "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+            "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552",
+        ),
+        (
+            "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+            "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+            "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957",
+        ),
+        (
+            "0900000000000000000000000000000000000000000000000000000000000000",
+            "0900000000000000000000000000000000000000000000000000000000000000",
+            "422c8e7a6227d7bca1350b3e2bb7279f7897b87bb6854b783c60e80311ae3079",
+        ),
+    ];
+    for (scalar, u, out) in vectors {
+        assert_eq!(
+            shared(&bytes(scalar), &bytes(u)),
+            Ok(bytes(out)),
+            "k {scalar}, u {u}"
+        );
+    }
+}
+
+#[test]
+fn x25519_agrees_with_openssl_on_the_curve_and_on_its_twist() {
+    let mut keys = Keys(0x6e65_7472_756e_2d78);
+    for _ in 0..150 {
+        let (private_key, peer) = (keys.next(), keys.next());
+        assert_eq!(
+            public(&private_key),
+            openssl_public(NID_X25519, &private_key),
+            "public key of {private_key:02x?}"
+        );
+        assert_eq!(
+            shared(&private_key, &peer).ok(),
+            openssl_shared(&private_key, &peer),
+            "k {private_key:02x?}, u {peer:02x?}"
+        );
+    }
+}
+
+#[test]
+fn ed25519_agrees_with_openssl_signatures() {
+    let mut keys = Keys(0x6e65_7472_756e_2d65);
+    for round in 0..40 {
+        let (seed, message) = (keys.next(), keys.next());
+        let message = &message[..round % 33];
+        let key = openssl_public(NID_ED25519, &seed);
+        let signature = openssl_sign(&seed, message);
+        assert!(verify(&key, &signature, message), "round {round}");
+        let mut forged = signature;
+        forged[round % 64] ^= 1 << (round % 8);
+        assert!(!verify(&key, &forged, message), "round {round}, forged");
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@
 use std::slice;
 
 use curve25519_dalek::montgomery::MontgomeryPoint;
+use curve25519_dalek::scalar::{clamp_integer, Scalar};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 
 const KEY_LEN: usize = 32;
@@ -48,12 +49,31 @@ pub unsafe extern "C" fn netrun_x25519_shared(
     peer_public_key: *const u8,
     shared_key: *mut u8,
 ) -> i32 {
-    let shared = MontgomeryPoint(key_at(peer_public_key)).mul_clamped(key_at(private_key));
+    let shared = x25519(key_at(private_key), MontgomeryPoint(key_at(peer_public_key)));
     if shared.as_bytes().iter().all(|&b| b == 0) {
         return -1;
     }
     slice::from_raw_parts_mut(shared_key, KEY_LEN).copy_from_slice(shared.as_bytes());
     0
+}
+
+/// X25519(`private_key`, `peer`), RFC 7748. A peer key on the curve goes through the Edwards
+/// form, whose variable-base multiplication uses curve25519-dalek's vector backend (about 30%
+/// fewer instructions than its Montgomery ladder, which has only the serial one); a point on
+/// the twist, which has no Edwards form, takes the ladder. Which path runs depends only on the
+/// peer's public key. For any curve point P and clamped k = 8·k′: k·P = k′·(8·P), and k′ < 2²⁵²
+/// needs no reduction; a small-order P gives the identity, u = 0, as the ladder does.
+fn x25519(private_key: [u8; KEY_LEN], peer: MontgomeryPoint) -> MontgomeryPoint {
+    let Some(point) = peer.to_edwards(0) else {
+        return peer.mul_clamped(private_key);
+    };
+    let clamped = clamp_integer(private_key);
+    let mut eighth = [0u8; KEY_LEN];
+    for i in 0..KEY_LEN {
+        let next = clamped.get(i + 1).copied().unwrap_or(0);
+        eighth[i] = (clamped[i] >> 3) | (next << 5);
+    }
+    (point.mul_by_cofactor() * Scalar::from_bytes_mod_order(eighth)).to_montgomery()
 }
 
 /// 0 when `sig` is a valid Ed25519 signature (RFC 8032) of `m` under `public_key`, -1
