@@ -94,6 +94,13 @@ static int session_banner_receive(LIBSSH2_SESSION *session)
 {
     ssize_t ret;
     size_t banner_len;
+    /* netrun patch (vendor/libssh2-sys/PATCHES.md): the line is peeked, then
+       consumed up to and including its '\n' in one more read, instead of one
+       recv per byte (about 20 system calls per session); nothing after the
+       line (the server's KEXINIT) is taken from the socket. A recv callback
+       of the application's own may not honour MSG_PEEK: it gets the byte
+       reads. */
+    const int peek = session->recv_cb == ssh2_recv;
 
     if(session->banner_TxRx_state == ssh2_NB_state_idle) {
         banner_len = 0;
@@ -106,17 +113,32 @@ static int session_banner_receive(LIBSSH2_SESSION *session)
     while(banner_len < sizeof(session->banner_TxRx_banner) &&
           (banner_len == 0 ||
            session->banner_TxRx_banner[banner_len - 1] != '\n')) {
-        char c = '\0';
+        char line[256];
+        size_t room = sizeof(session->banner_TxRx_banner) - banner_len;
+        size_t want;
+        ssize_t i;
+
+        if(room > sizeof(line))
+            room = sizeof(line);
+        if(!peek)
+            room = 1;
 
         /* no incoming block yet! */
         session->socket_block_directions &= ~LIBSSH2_SESSION_BLOCK_INBOUND;
 
-        ret = SSH2_RECV(session, &c, 1, SSH2_SOCKET_RECV_FLAGS(session));
+        ret = SSH2_RECV(session, line, room,
+                        SSH2_SOCKET_RECV_FLAGS(session) | (peek ? MSG_PEEK : 0));
+        if(ret > 0 && peek) {
+            const char *end = memchr(line, '\n', (size_t)ret);
+            want = end ? (size_t)(end - line) + 1 : (size_t)ret;
+            ret = SSH2_RECV(session, line, want,
+                            SSH2_SOCKET_RECV_FLAGS(session));
+        }
         if(ret < 0) {
             if(session->api_block_mode || (ret != -EAGAIN))
                 /* ignore EAGAIN when non-blocking */
                 ssh2_deb((session, LIBSSH2_TRACE_SOCKET,
-                          "Error recving %d bytes: %ld", 1, (long)-ret));
+                          "Error recving banner: %ld", (long)-ret));
         }
         else
             ssh2_deb((session, LIBSSH2_TRACE_SOCKET, "Recved %ld bytes banner",
@@ -141,17 +163,21 @@ static int session_banner_receive(LIBSSH2_SESSION *session)
             return LIBSSH2_ERROR_SOCKET_DISCONNECT;
         }
 
-        if((c == '\r' || c == '\n') && banner_len == 0)
-            continue;
+        for(i = 0; i < ret; i++) {
+            char c = line[i];
 
-        if(c == '\0') {
-            /* NULLs are not allowed in SSH banners */
-            session->banner_TxRx_state = ssh2_NB_state_idle;
-            session->banner_TxRx_total_send = 0;
-            return LIBSSH2_ERROR_BANNER_RECV;
+            if((c == '\r' || c == '\n') && banner_len == 0)
+                continue;
+
+            if(c == '\0') {
+                /* NULLs are not allowed in SSH banners */
+                session->banner_TxRx_state = ssh2_NB_state_idle;
+                session->banner_TxRx_total_send = 0;
+                return LIBSSH2_ERROR_BANNER_RECV;
+            }
+
+            session->banner_TxRx_banner[banner_len++] = c;
         }
-
-        session->banner_TxRx_banner[banner_len++] = c;
     }
 
     while(banner_len &&
