@@ -3,7 +3,8 @@
 //! Starts `netrun-testbed --profile instant` on loopback, then runs sessions (connect, key
 //! exchange, password auth, pty + shell, first prompt, `terminal length 0`, `show version`, exit)
 //! one after another and then from several threads at once. Reports logins per second and the
-//! testbed's CPU time per session, read from `/proc/<pid>/stat` (utime + stime) before and after.
+//! testbed's CPU time per session (user + system, and each), read from `/proc/<pid>/stat` before
+//! and after: what the lab itself adds to a client's measurement on a shared machine.
 //!
 //! `cargo bench -p testbed --bench logins`; tune with `TESTBED_BENCH_SESSIONS` (default 2000),
 //! `TESTBED_BENCH_THREADS` (default 8) and `TESTBED_BENCH_DEVICES` (default 50).
@@ -24,21 +25,44 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// CPU time (user + system) the process has used so far, from `/proc/<pid>/stat`.
-fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
-    let after_comm = &stat[stat.rfind(')').expect("comm field") + 2..];
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let ticks: u64 =
-        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
-    // SAFETY: sysconf only reads a configuration value.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    let per_second = u64::try_from(per_second)
-        .ok()
-        .filter(|&t| t > 0)
-        .unwrap_or(100);
-    Duration::from_secs_f64(ticks as f64 / per_second as f64)
+/// CPU time the process has used so far, user and system, from `/proc/<pid>/stat`.
+#[derive(Clone, Copy)]
+struct Cpu {
+    user: Duration,
+    system: Duration,
+}
+
+impl Cpu {
+    fn of(pid: u32) -> Cpu {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15
+        // overall.
+        let after_comm = &stat[stat.rfind(')').expect("comm field") + 2..];
+        let fields: Vec<&str> = after_comm.split_whitespace().collect();
+        // SAFETY: sysconf only reads a configuration value.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        let per_second = u64::try_from(per_second)
+            .ok()
+            .filter(|&t| t > 0)
+            .unwrap_or(100);
+        let ticks = |field: &str| {
+            Duration::from_secs_f64(
+                field.parse::<u64>().expect("CPU ticks") as f64 / per_second as f64,
+            )
+        };
+        Cpu {
+            user: ticks(fields[11]),
+            system: ticks(fields[12]),
+        }
+    }
+
+    fn since(self, before: Cpu) -> Cpu {
+        Cpu {
+            user: self.user.saturating_sub(before.user),
+            system: self.system.saturating_sub(before.system),
+        }
+    }
 }
 
 /// One full session against the device listening on `port`.
@@ -60,7 +84,14 @@ fn one_session(port: u16, hostname: &str) {
 struct Measured {
     sessions: usize,
     wall: Duration,
-    server_cpu: Duration,
+    server_cpu: Cpu,
+}
+
+impl Measured {
+    /// Milliseconds of `d` per session.
+    fn per_session(&self, d: Duration) -> f64 {
+        d.as_secs_f64() * 1000.0 / self.sessions as f64
+    }
 }
 
 fn measure(lab: &TestLab, sessions: usize, threads: usize) -> Measured {
@@ -71,7 +102,7 @@ fn measure(lab: &TestLab, sessions: usize, threads: usize) -> Measured {
         .map(|e| (e.port, e.name.clone()))
         .collect();
     let next = AtomicUsize::new(0);
-    let cpu_before = cpu_time(lab.pid());
+    let cpu_before = Cpu::of(lab.pid());
     let started = Instant::now();
     thread::scope(|scope| {
         for _ in 0..threads {
@@ -89,7 +120,7 @@ fn measure(lab: &TestLab, sessions: usize, threads: usize) -> Measured {
     Measured {
         sessions,
         wall,
-        server_cpu: cpu_time(lab.pid()).saturating_sub(cpu_before),
+        server_cpu: Cpu::of(lab.pid()).since(cpu_before),
     }
 }
 
@@ -106,18 +137,21 @@ fn main() {
          (connect, kex, password, pty+shell, prompt, term len 0, show version, exit)"
     );
     println!(
-        "{:<12} {:>8} {:>10} {:>12} {:>22}",
-        "clients", "sessions", "wall s", "logins/s", "server CPU/session ms"
+        "{:<12} {:>8} {:>8} {:>10} {:>26} {:>8} {:>8}",
+        "clients", "sessions", "wall s", "logins/s", "testbed CPU/session ms", "user", "sys"
     );
     for clients in [1, threads] {
         let m = measure(&lab, sessions, clients);
+        let cpu = m.server_cpu;
         println!(
-            "{:<12} {:>8} {:>10.2} {:>12.1} {:>22.2}",
+            "{:<12} {:>8} {:>8.2} {:>10.1} {:>26.3} {:>8.3} {:>8.3}",
             format!("{clients} thread{}", if clients == 1 { "" } else { "s" }),
             m.sessions,
             m.wall.as_secs_f64(),
             m.sessions as f64 / m.wall.as_secs_f64(),
-            m.server_cpu.as_secs_f64() * 1000.0 / m.sessions as f64
+            m.per_session(cpu.user + cpu.system),
+            m.per_session(cpu.user),
+            m.per_session(cpu.system),
         );
     }
 }

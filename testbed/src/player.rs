@@ -119,11 +119,23 @@ pub(crate) enum Sink {
 }
 
 impl Sink {
-    /// Send device output (Telnet doubles 0xff bytes).
-    async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+    /// Send device output (Telnet doubles 0xff bytes). Over SSH the buffer is handed to russh
+    /// as it is: `Vec<u8>` becomes `Bytes` without a copy.
+    async fn send(&mut self, bytes: Vec<u8>) -> io::Result<()> {
         match self {
             Sink::Ssh { handle, channel } => handle
-                .data(*channel, bytes.to_vec())
+                .data(*channel, bytes)
+                .await
+                .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe)),
+            Sink::Telnet(w) => w.write_all(&escape_iac(&bytes)).await,
+        }
+    }
+
+    /// Send static device output; over SSH without copying it.
+    async fn send_static(&mut self, bytes: &'static [u8]) -> io::Result<()> {
+        match self {
+            Sink::Ssh { handle, channel } => handle
+                .data(*channel, bytes)
                 .await
                 .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe)),
             Sink::Telnet(w) => w.write_all(&escape_iac(bytes)).await,
@@ -133,7 +145,7 @@ impl Sink {
     /// Send protocol bytes as they are (Telnet negotiation).
     pub async fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
-            Sink::Ssh { .. } => self.write(bytes).await,
+            Sink::Ssh { .. } => self.send(bytes.to_vec()).await,
             Sink::Telnet(w) => w.write_all(bytes).await,
         }
     }
@@ -176,12 +188,19 @@ pub(crate) enum Flow {
 }
 
 /// Plays a CLI session's output to its client with the profile's latency.
+///
+/// What is due at the same moment goes out as one write: echo and output are gathered in
+/// `pending` and sent before every non-zero pause and at the end of each `play`, so without
+/// delays (profile `instant`) one answer is one SSH data message and one socket write instead of
+/// one per piece. The bytes and their order are the same either way.
 pub(crate) struct Player {
     pacer: Pacer,
     sink: Sink,
     /// The last output asked for a password (login or `enable`): the line that answers it pays
     /// the profile's authentication delay.
     awaiting_password: bool,
+    /// Output due now and not yet sent; empty between calls to `play`.
+    pending: Vec<u8>,
 }
 
 impl Player {
@@ -190,6 +209,7 @@ impl Player {
             pacer,
             sink,
             awaiting_password: false,
+            pending: Vec::new(),
         }
     }
 
@@ -207,14 +227,23 @@ impl Player {
         self.play(outs).await
     }
 
-    /// Send what the CLI printed: echo at once, think, pace text, or stop.
+    /// Send what the CLI printed: echo at once, think, pace text, or stop. Whatever is due is
+    /// sent before returning, also when the session stops.
     pub async fn play(&mut self, outs: Vec<Out>) -> Flow {
+        let flow = self.play_pieces(outs).await;
+        if self.flush().await.is_err() {
+            return Flow::Close;
+        }
+        flow
+    }
+
+    async fn play_pieces(&mut self, outs: Vec<Out>) -> Flow {
         for out in outs {
             let sent = match out {
-                Out::Echo(bytes) => self.sink.write(&bytes).await,
+                Out::Echo(bytes) => self.queue(&bytes).await,
                 Out::Think => {
-                    pause(self.pacer.command()).await;
-                    Ok(())
+                    let think = self.pacer.command();
+                    self.wait(think).await
                 }
                 Out::Text(bytes) => {
                     self.awaiting_password = asks_password(&bytes);
@@ -244,7 +273,7 @@ impl Player {
         };
         while left > 0 {
             let n = usize::try_from(left).map_or(OUTPUT_CHUNK, |left| left.min(OUTPUT_CHUNK));
-            if self.sink.write(&FLOOD_CHUNK[..n]).await.is_err() {
+            if self.sink.send_static(&FLOOD_CHUNK[..n]).await.is_err() {
                 return;
             }
             left -= n as u64;
@@ -253,10 +282,39 @@ impl Player {
 
     async fn paced(&mut self, bytes: &[u8]) -> io::Result<()> {
         for chunk in bytes.chunks(OUTPUT_CHUNK) {
-            pause(self.pacer.output(chunk.len())).await;
-            self.sink.write(chunk).await?;
+            let d = self.pacer.output(chunk.len());
+            self.wait(d).await?;
+            self.queue(chunk).await?;
         }
         Ok(())
+    }
+
+    /// Add output that is due now; a full chunk goes out at once, so a long output is still
+    /// sent in pieces the transport can take.
+    async fn queue(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= OUTPUT_CHUNK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Pause for `d`; what is due before it is sent first.
+    async fn wait(&mut self, d: Duration) -> io::Result<()> {
+        if !d.is_zero() {
+            self.flush().await?;
+            pause(d).await;
+        }
+        Ok(())
+    }
+
+    /// Send the pending output, if any.
+    async fn flush(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let bytes = std::mem::take(&mut self.pending);
+        self.sink.send(bytes).await
     }
 }
 

@@ -19,6 +19,7 @@ use russh::server::{
 use russh::{
     cipher, compression, kex, mac, Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId,
 };
+use tokio::io::BufReader;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
@@ -33,6 +34,9 @@ const LEGACY_RSA_HOST_KEY: &str = include_str!("../keys/legacy_rsa_host_key");
 
 /// Typed bytes a shell can have queued before the SSH session waits for it.
 const INPUT_QUEUE: usize = 64;
+
+/// Bytes read from a client's socket at once: a login's packets, or a typed line's, fit.
+const READ_BUFFER: usize = 4 * 1024;
 
 /// Session idle timeout: a stalled client is dropped after this long.
 const INACTIVITY_TIMEOUT: Duration = Duration::from_secs(600);
@@ -156,6 +160,10 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Server
         auth_log: config.auth_log,
         channels: HashMap::new(),
     };
+    // russh reads each packet with two exact reads (length, then the rest); buffered, one
+    // socket read takes in all the client has sent instead of two or more per packet. Writes
+    // pass straight through.
+    let stream = BufReader::with_capacity(READ_BUFFER, stream);
     if let Ok(session) = russh::server::run_stream(config.russh, stream, handler).await {
         let _ = session.await;
     }
