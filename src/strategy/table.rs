@@ -146,8 +146,8 @@ pub enum Workers {
 }
 
 /// What one session in flight is budgeted in memory when the default fan-out is fitted to the
-/// memory available: netrun's own measured footprint per session (libssh2's session with its
-/// 35 KB packet buffer, OpenSSL's contexts, the dialogue, the task), about 40 KiB, with room for
+/// memory available: netrun's own measured footprint per session (the pages of libssh2's mapped
+/// session it touches, OpenSSL's contexts, the dialogue, the task), about 37 KiB, with room for
 /// a show command's output of tens of KB. `--max-output` (256 MiB by default) is a ceiling that
 /// fails one host, not a size each host reaches, so it is not reserved per session.
 pub const SESSION_MEMORY_BUDGET: u64 = 128 << 10;
