@@ -86,13 +86,14 @@ by_group() { # by_group PROFILE: "group instructions" lines, each function's own
 }
 echo
 echo "the 20-session run's instructions by group (each function's own cost, summed):"
-by_group "$work/cg.twenty" | awk -v total="$i20" '{ printf "  %-16s %12.0f  %5.1f%%\n", $1, $2, 100 * $2 / total }' \
-    | sort -k2 -n -r
+by_group "$work/cg.one" >"$work/groups.one"
+by_group "$work/cg.twenty" >"$work/groups.twenty"
+awk -v total="$i20" '{ printf "  %-16s %12.0f  %5.1f%%\n", $1, $2, 100 * $2 / total }' \
+    "$work/groups.twenty" | sort -k2 -n -r
 echo
 echo "per session by group ((20-session - 1-session) / 19):"
-by_group "$work/cg.one" >"$work/groups.one"
-by_group "$work/cg.twenty" | awk 'NR == FNR { one[$1] = $2; next } { printf "  %-16s %10.0f\n", $1, ($2 - one[$1]) / 19 }' \
-    "$work/groups.one" - | sort -k2 -n -r
+awk 'NR == FNR { one[$1] = $2; next } { printf "  %-16s %10.0f\n", $1, ($2 - one[$1]) / 19 }' \
+    "$work/groups.one" "$work/groups.twenty" | sort -k2 -n -r
 echo
 echo "top inclusive functions of the 20-session run:"
 callgrind_annotate --auto=no --inclusive=yes "$work/cg.twenty" 2>/dev/null \

@@ -295,27 +295,23 @@ const TEST2_PUBLIC: &str = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd
 const TEST2_SIGNATURE: &str = "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da\
                                085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00";
 
-fn signature(hex: &str) -> [u8; 64] {
-    bytes(&hex.split_whitespace().collect::<String>())
-}
-
 #[test]
 fn ed25519_accepts_rfc_8032_signatures() {
     assert!(verify(
         &bytes(TEST1_PUBLIC),
-        &signature(TEST1_SIGNATURE),
+        &bytes::<64>(TEST1_SIGNATURE),
         b""
     ));
     assert!(verify(
         &bytes(TEST2_PUBLIC),
-        &signature(TEST2_SIGNATURE),
+        &bytes::<64>(TEST2_SIGNATURE),
         &[0x72]
     ));
 }
 
 #[test]
 fn ed25519_refuses_what_was_not_signed() {
-    let (key, good) = (bytes::<32>(TEST2_PUBLIC), signature(TEST2_SIGNATURE));
+    let (key, good) = (bytes::<32>(TEST2_PUBLIC), bytes::<64>(TEST2_SIGNATURE));
     // Another message, another key, a flipped bit in R and in S, a truncated signature.
     assert!(!verify(&key, &good, &[0x73]));
     assert!(!verify(&bytes(TEST1_PUBLIC), &good, &[0x72]));

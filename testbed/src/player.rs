@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
 
 use crate::device::{CliSession, Device, DeviceSpec, FloodLength, Out};
@@ -119,26 +120,15 @@ pub(crate) enum Sink {
 }
 
 impl Sink {
-    /// Send device output (Telnet doubles 0xff bytes). Over SSH the buffer is handed to russh
-    /// as it is: `Vec<u8>` becomes `Bytes` without a copy.
-    async fn send(&mut self, bytes: Vec<u8>) -> io::Result<()> {
+    /// Send device output (Telnet doubles 0xff bytes). Over SSH the bytes are handed to russh
+    /// as they are: a `Vec<u8>` or a `&'static [u8]` becomes `Bytes` without a copy.
+    async fn send(&mut self, bytes: impl Into<Bytes> + AsRef<[u8]>) -> io::Result<()> {
         match self {
             Sink::Ssh { handle, channel } => handle
                 .data(*channel, bytes)
                 .await
                 .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe)),
-            Sink::Telnet(w) => w.write_all(&escape_iac(&bytes)).await,
-        }
-    }
-
-    /// Send static device output; over SSH without copying it.
-    async fn send_static(&mut self, bytes: &'static [u8]) -> io::Result<()> {
-        match self {
-            Sink::Ssh { handle, channel } => handle
-                .data(*channel, bytes)
-                .await
-                .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe)),
-            Sink::Telnet(w) => w.write_all(&escape_iac(bytes)).await,
+            Sink::Telnet(w) => w.write_all(&escape_iac(bytes.as_ref())).await,
         }
     }
 
@@ -273,7 +263,7 @@ impl Player {
         };
         while left > 0 {
             let n = usize::try_from(left).map_or(OUTPUT_CHUNK, |left| left.min(OUTPUT_CHUNK));
-            if self.sink.send_static(&FLOOD_CHUNK[..n]).await.is_err() {
+            if self.sink.send(&FLOOD_CHUNK[..n]).await.is_err() {
                 return;
             }
             left -= n as u64;
