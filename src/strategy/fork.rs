@@ -817,11 +817,16 @@ mod tests {
                 assert!(o.ok(), "the untried hosts ran on replacements: {o:?}");
             }
         }
-        assert_eq!(
-            run.stats.processes_forked, 4,
-            "two workers and two replacements"
+        // Both first jobs kill their workers, so jobs 2-4 are still queued when the first death
+        // is reaped and it is replaced; the second death is replaced only if that replacement
+        // has not already taken the rest of the queue (a worker is replaced only while hosts
+        // remain): two workers and one or two replacements, every one of them reaped.
+        let forked = run.stats.processes_forked;
+        assert!(
+            (3..=4).contains(&forked),
+            "two workers and one or two replacements, not {forked}"
         );
-        assert_eq!(run.stats.workers.len(), 4);
+        assert_eq!(run.stats.workers.len() as u64, forked);
         assert_all_reaped(&run);
     }
 
