@@ -72,6 +72,7 @@ by_group() { # by_group PROFILE: "group instructions" lines, each function's own
             n = $1; gsub(",", "", n); fn = $0; sub(/^ *[0-9,]+ +\([ 0-9.]+%\) +/, "", fn)
             if (fn ~ /PROGRAM TOTALS/) next
             if (fn ~ /curve25519_dalek|ed25519|subtle|netrun_crypto/) g = "X25519+Ed25519"
+            else if (fn ~ /chacha|netrun_random|ppv_lite|cipher::stream/) g = "ChaCha20+RNG"
             else if (fn ~ /libssh2|libcrypto|libssl/) g = "libssh2+OpenSSL"
             else if (fn ~ /regex|aho.corasick|memchr/) g = "regex"
             else if (fn ~ /malloc|free|realloc|calloc|memset|memcpy|memmove|alloc::|_int_|tcache/) g = "alloc/memset"

@@ -1,8 +1,10 @@
 //! The X25519 and Ed25519 functions netrun's libssh2 calls for the curve25519 key exchange and
-//! the `ssh-ed25519` host-key check (vendor/libssh2-sys/PATCHES.md), against the RFCs' own test
-//! vectors: RFC 7748 §6.1 (the Diffie-Hellman example) and RFC 8032 §7.1 (TEST 1 and TEST 2).
-//! and against OpenSSL's own X25519 and Ed25519 (which netrun's libssh2 no longer calls for
-//! them) on a few hundred keys, half of them points on the twist. Every SSH test against the
+//! the `ssh-ed25519` host-key check, and the ChaCha20 keystream of its
+//! `chacha20-poly1305@openssh.com` (vendor/libssh2-sys/PATCHES.md), against the RFCs' own test
+//! vectors: RFC 7748 §6.1 (the Diffie-Hellman example), RFC 8032 §7.1 (TEST 1 and TEST 2) and
+//! RFC 8439 §2.4.2 (the ChaCha20 encryption example), and against OpenSSL's own X25519, Ed25519
+//! and ChaCha20 (which netrun's libssh2 no longer calls for them) on a few hundred inputs, half
+//! of the X25519 keys points on the twist. Every SSH test against the
 //! testbed and OpenSSH runs them in real handshakes; these pin the arithmetic and the refusals
 //! to published values and to an implementation we did not write.
 
@@ -28,8 +30,38 @@ extern "C" {
     ) -> i32;
 }
 
+/// libssh2's `struct chacha_ctx` (chacha.h): the sixteen state words.
+#[repr(C)]
+struct ChachaCtx {
+    input: [u32; 16],
+}
+
+// libssh2's ChaCha20 as `cipher-chachapoly.c` calls it (chacha.c); the keystream is netrun's.
+extern "C" {
+    fn chacha_keysetup(ctx: *mut ChachaCtx, key: *const u8, bits: u32);
+    fn chacha_ivsetup(ctx: *mut ChachaCtx, iv: *const u8, counter: *const u8);
+    fn chacha_encrypt_bytes(ctx: *mut ChachaCtx, m: *const u8, c: *mut u8, bytes: usize);
+}
+
 // OpenSSL 3's EVP API (libcrypto is linked through libssh2-sys's openssl-sys).
 extern "C" {
+    fn EVP_chacha20() -> *const c_void;
+    fn EVP_CIPHER_CTX_new() -> *mut c_void;
+    fn EVP_CIPHER_CTX_free(ctx: *mut c_void);
+    fn EVP_EncryptInit_ex(
+        ctx: *mut c_void,
+        cipher: *const c_void,
+        engine: *mut c_void,
+        key: *const u8,
+        iv: *const u8,
+    ) -> c_int;
+    fn EVP_EncryptUpdate(
+        ctx: *mut c_void,
+        out: *mut u8,
+        out_len: *mut c_int,
+        input: *const u8,
+        in_len: c_int,
+    ) -> c_int;
     fn EVP_PKEY_new_raw_private_key(
         kind: c_int,
         engine: *mut c_void,
@@ -156,6 +188,58 @@ impl Keys {
         }
         out
     }
+}
+
+/// `message` through libssh2's ChaCha20 from block `counter` under `key` and the 64-bit `nonce`
+/// (as `chachapoly_crypt` runs it, with the packet's sequence number as the nonce), and the
+/// block counter the state holds afterwards.
+fn libssh2_chacha(key: &[u8; 32], nonce: &[u8; 8], counter: u64, message: &[u8]) -> (Vec<u8>, u64) {
+    let mut ctx = ChachaCtx { input: [0; 16] };
+    let mut out = vec![0u8; message.len()];
+    // SAFETY: the context is libssh2's layout; key, nonce and counter are 32, 8 and 8 bytes;
+    // `out` has room for all of `message`.
+    unsafe {
+        chacha_keysetup(&mut ctx, key.as_ptr(), 256);
+        chacha_ivsetup(&mut ctx, nonce.as_ptr(), counter.to_le_bytes().as_ptr());
+        chacha_encrypt_bytes(&mut ctx, message.as_ptr(), out.as_mut_ptr(), message.len());
+    }
+    let after = u64::from(ctx.input[12]) | (u64::from(ctx.input[13]) << 32);
+    (out, after)
+}
+
+/// The same through OpenSSL's ChaCha20, whose 16-byte IV (a 32-bit counter, then a 96-bit
+/// nonce) lays out the same state words while the counter stays below 2³².
+fn openssl_chacha(key: &[u8; 32], nonce: &[u8; 8], counter: u64, message: &[u8]) -> Vec<u8> {
+    let mut iv = [0u8; 16];
+    iv[..8].copy_from_slice(&counter.to_le_bytes());
+    iv[8..].copy_from_slice(nonce);
+    let mut out = vec![0u8; message.len()];
+    let mut len: c_int = 0;
+    // SAFETY: key and IV are 32 and 16 bytes; `out` has room for the stream cipher's output,
+    // which is as long as its input; the context is checked, used and freed here.
+    unsafe {
+        let ctx = EVP_CIPHER_CTX_new();
+        assert!(!ctx.is_null());
+        let init = EVP_EncryptInit_ex(
+            ctx,
+            EVP_chacha20(),
+            ptr::null_mut(),
+            key.as_ptr(),
+            iv.as_ptr(),
+        );
+        assert_eq!(init, 1);
+        let rc = EVP_EncryptUpdate(
+            ctx,
+            out.as_mut_ptr(),
+            &mut len,
+            message.as_ptr(),
+            c_int::try_from(message.len()).expect("short message"),
+        );
+        EVP_CIPHER_CTX_free(ctx);
+        assert_eq!(rc, 1);
+    }
+    assert_eq!(len as usize, message.len());
+    out
 }
 
 fn bytes<const N: usize>(hex: &str) -> [u8; N] {
@@ -328,4 +412,69 @@ fn ed25519_refuses_what_was_not_signed() {
     let mut unreduced = good;
     unreduced[63] |= 0x80;
     assert!(!verify(&key, &unreduced, &[0x72]));
+}
+
+#[test]
+fn chacha20_matches_rfc_8439_section_2_4_2() {
+    let key: [u8; 32] = std::array::from_fn(|i| i as u8);
+    // RFC 8439's nonce 00:00:00:00:00:00:00:4a:00:00:00:00 and counter 1: in the 64-bit layout,
+    // counter 1 (its first nonce word is 0) and nonce 00:00:00:4a:00:00:00:00.
+    let nonce = [0, 0, 0, 0x4a, 0, 0, 0, 0];
+    let plaintext = b"Ladies and Gentlemen of the class of '99: If I could offer you only one \
+tip for the future, sunscreen would be it.";
+    let ciphertext = bytes::<114>(concat!(
+        "6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0b",
+        "f91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d8",
+        "07ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab7793736",
+        "5af90bbf74a35be6b40b8eedf2785e42874d",
+    ));
+    let (out, after) = libssh2_chacha(&key, &nonce, 1, plaintext);
+    assert_eq!(out, ciphertext);
+    assert_eq!(after, 3, "two blocks used: 64 bytes and 50");
+    // In place, as chachapoly_crypt makes its Poly1305 key.
+    let mut ctx = ChachaCtx { input: [0; 16] };
+    let mut buf = plaintext.to_vec();
+    // SAFETY: as in libssh2_chacha; source and destination are the same buffer.
+    unsafe {
+        chacha_keysetup(&mut ctx, key.as_ptr(), 256);
+        chacha_ivsetup(&mut ctx, nonce.as_ptr(), 1u64.to_le_bytes().as_ptr());
+        chacha_encrypt_bytes(&mut ctx, buf.as_ptr(), buf.as_mut_ptr(), buf.len());
+    }
+    assert_eq!(buf, ciphertext);
+}
+
+#[test]
+fn chacha20_agrees_with_openssl() {
+    let mut keys = Keys(0x6e65_7472_756e_2d63);
+    for round in 0..200usize {
+        let key = keys.next();
+        let nonce: [u8; 8] = keys.next()[..8].try_into().expect("8 bytes");
+        let message: Vec<u8> = (0..3).flat_map(|_| keys.next()).take(round % 97).collect();
+        // Counters 0 and 1 (the Poly1305 key, the payload) and then arbitrary ones.
+        let counter = match round % 3 {
+            0 => 0,
+            1 => 1,
+            _ => u64::from(u32::from_le_bytes(keys.next()[..4].try_into().expect("4 bytes")) >> 1),
+        };
+        let (ours, after) = libssh2_chacha(&key, &nonce, counter, &message);
+        assert_eq!(
+            ours,
+            openssl_chacha(&key, &nonce, counter, &message),
+            "round {round}"
+        );
+        assert_eq!(after, counter + message.len().div_ceil(64) as u64);
+    }
+}
+
+#[test]
+fn chacha20_counter_carries_into_its_high_word() {
+    // Block 2³² − 1 then 2³² is one stream: 128 bytes from the first equal 64 from each.
+    let (key, nonce) = ([7u8; 32], [9u8; 8]);
+    let message = [0u8; 128];
+    let last_low = u64::from(u32::MAX);
+    let (both, after) = libssh2_chacha(&key, &nonce, last_low, &message);
+    let (first, _) = libssh2_chacha(&key, &nonce, last_low, &message[..64]);
+    let (second, _) = libssh2_chacha(&key, &nonce, last_low + 1, &message[..64]);
+    assert_eq!(both, [first, second].concat());
+    assert_eq!(after, last_low + 2);
 }

@@ -10,7 +10,9 @@ extern crate openssl_sys;
 extern crate curve25519_dalek;
 extern crate ed25519_dalek;
 
+mod netrun_chacha;
 mod netrun_crypto;
+mod netrun_random;
 
 use libc::ssize_t;
 use libc::{c_char, c_int, c_long, c_uchar, c_uint, c_ulong, c_void, size_t};

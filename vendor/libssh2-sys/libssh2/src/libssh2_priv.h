@@ -705,6 +705,10 @@ struct _LIBSSH2_SESSION {
     /* netrun patch: this struct is an anonymous mapping of its own, not an
        allocation (session.c, session_map) */
     int mapped;
+    /* netrun patch: the last packet read took less than it asked for, so the
+       socket was empty then; the next read says EAGAIN without a recv
+       (transport.c, ssh2_transport_read) */
+    int socket_drained;
 
     LIBSSH2_ALLOC_FUNC(*alloc);
     LIBSSH2_REALLOC_FUNC(*realloc);

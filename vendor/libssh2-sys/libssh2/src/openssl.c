@@ -178,12 +178,13 @@ static unsigned char *ossl_write_bn(unsigned char *buf,
 }
 #endif
 
+/* netrun patch (PATCHES.md): a per-thread ChaCha20 stream keyed by getrandom(2), in
+   netrun_random.rs, instead of RAND_bytes (6 K instructions and a getpid per call). */
+extern int netrun_random(unsigned char *buf, size_t len);
+
 int ssh2_random(unsigned char *buf, size_t len)
 {
-    if(len > INT_MAX)
-        return -1;
-
-    return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+    return netrun_random(buf, len);
 }
 
 #if LIBSSH2_RSA

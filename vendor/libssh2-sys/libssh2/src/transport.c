@@ -378,6 +378,29 @@ static int transport_fullpacket(LIBSSH2_SESSION *session,
 }
 
 /*
+ * netrun patch (PATCHES.md): read from the socket, but answer -EAGAIN without a
+ * recv when the previous read was short. A stream socket's recv returns less
+ * than asked only when it has emptied the socket, so asking again at once
+ * finds nothing; the caller waits for the socket instead (poll, or epoll,
+ * which reports anything that arrived since). Only the default recv callback
+ * is known to behave so; an application's own is always asked.
+ */
+static ssize_t transport_recv(LIBSSH2_SESSION *session, unsigned char *buf,
+                              size_t len)
+{
+    ssize_t nread;
+
+    if(session->socket_drained) {
+        session->socket_drained = 0;
+        return -EAGAIN;
+    }
+    nread = SSH2_RECV(session, buf, len, SSH2_SOCKET_RECV_FLAGS(session));
+    session->socket_drained = session->recv_cb == ssh2_recv &&
+                              nread > 0 && (size_t)nread < len;
+    return nread;
+}
+
+/*
  * Collect a packet into the input queue.
  *
  * Returns packet type added to input queue (0 if nothing added), or a
@@ -502,9 +525,8 @@ int ssh2_transport_read(LIBSSH2_SESSION *session)
                 p->readidx = p->writeidx = 0;
 
             /* now read a big chunk from the network into the temp buffer */
-            nread = SSH2_RECV(session, &p->buf[remainbuf],
-                              PACKETBUFSIZE - remainbuf,
-                              SSH2_SOCKET_RECV_FLAGS(session));
+            nread = transport_recv(session, &p->buf[remainbuf],
+                                   PACKETBUFSIZE - remainbuf);
             if(nread <= 0) {
                 /* check if this is due to EAGAIN and return the special
                    return code if so, error out normally otherwise */
