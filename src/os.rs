@@ -393,6 +393,24 @@ pub fn send_signal(pid: Pid, signal: Signal) -> io::Result<()> {
     Ok(nix::sys::signal::kill(pid, signal)?)
 }
 
+/// Hold (`true`) or release (`false`) a TCP socket's partly filled segments (`TCP_CORK`), so
+/// messages written in between leave together. On another kind of socket (a socketpair end)
+/// it does nothing: the messages still go, each on its own.
+pub fn cork(socket: BorrowedFd<'_>, on: bool) {
+    let value = libc::c_int::from(on);
+    // SAFETY: `socket` is open for the borrow; the option value is a live `c_int` of the size
+    // passed, which the kernel only reads.
+    unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_CORK,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 /// One `read` from `source`, restarted on EINTR.
 pub fn read(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     restarting(|| source.read(buf))

@@ -585,8 +585,14 @@ impl Channel for SshShell {
 
     fn close(&mut self, deadline: Instant) {
         if arm(&self.session, deadline, Phase::Io).is_ok() {
+            // SAFETY: the session owns its socket until it is dropped, after this function.
+            let socket = unsafe { BorrowedFd::borrow_raw(self.session.as_raw_fd()) };
+            // EOF, CLOSE and DISCONNECT in one segment: one write and one wake-up for the
+            // device instead of three.
+            os::cork(socket, true);
             let _ = self.channel.close();
             let _ = self.session.disconnect(None, DISCONNECT_REASON, None);
+            os::cork(socket, false);
         }
     }
 }

@@ -14,7 +14,7 @@
 
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -33,6 +33,7 @@ use super::ssh::{
 use super::{closed_by_device, is_connection_lost, AsyncChannel, Received, TransportError};
 use crate::hostkeys::{HostKeySeen, KnownHosts};
 use crate::job::{ErrorKind, Host};
+use crate::os;
 
 /// Run `future` until `deadline`; a missed deadline is a timeout of `phase`.
 async fn before<T>(
@@ -72,11 +73,14 @@ fn io_error(err: &io::Error, phase: Phase) -> TransportError {
 pub struct AsyncSshShell {
     session: AsyncSession<ReadinessStream>,
     channel: SshChannel<ReadinessStream>,
+    /// The session's socket, for `close`.
+    fd: RawFd,
 }
 
 /// A session whose key exchange is done and whose host key passed the check.
 pub struct AsyncSshHandshake {
     session: AsyncSession<ReadinessStream>,
+    fd: RawFd,
 }
 
 impl AsyncSshHandshake {
@@ -87,6 +91,7 @@ impl AsyncSshHandshake {
         known: &KnownHosts,
         deadline: Instant,
     ) -> Result<(AsyncSshHandshake, HostKeySeen), TransportError> {
+        let fd = socket.as_raw_fd();
         let mut session = AsyncSession::new(ReadinessStream(socket), None)
             .map_err(|e| classify_async(&e, Phase::Handshake))?;
         before(deadline, Phase::Handshake, async {
@@ -103,7 +108,7 @@ impl AsyncSshHandshake {
         })
         .await?;
         let seen = check_host_key(session.host_key().map(|(key, _)| key), host, known)?;
-        Ok((AsyncSshHandshake { session }, seen))
+        Ok((AsyncSshHandshake { session, fd }, seen))
     }
 
     /// Disconnect without logging in (a host key scan), before `deadline`.
@@ -120,7 +125,7 @@ impl AsyncSshHandshake {
         host: &Host,
         deadline: Instant,
     ) -> Result<AsyncSshShell, TransportError> {
-        let AsyncSshHandshake { session } = self;
+        let AsyncSshHandshake { session, fd } = self;
         before(deadline, Phase::Auth, authenticate(&session, host)).await?;
         let channel = before(deadline, Phase::Shell, async {
             let shell = async {
@@ -134,7 +139,11 @@ impl AsyncSshHandshake {
                 .map_err(|e: async_ssh2_lite::Error| classify_async(&e, Phase::Shell))
         })
         .await?;
-        Ok(AsyncSshShell { session, channel })
+        Ok(AsyncSshShell {
+            session,
+            channel,
+            fd,
+        })
     }
 }
 
@@ -146,7 +155,7 @@ pub async fn login(
     known: &KnownHosts,
     deadline: Instant,
 ) -> Result<AsyncSession<ReadinessStream>, TransportError> {
-    let (AsyncSshHandshake { session }, _seen) =
+    let (AsyncSshHandshake { session, .. }, _seen) =
         AsyncSshHandshake::new(socket, host, known, deadline).await?;
     before(deadline, Phase::Auth, authenticate(&session, host)).await?;
     Ok(session)
@@ -268,6 +277,11 @@ impl AsyncChannel for AsyncSshShell {
     }
 
     async fn close(&mut self, deadline: Instant) {
+        // SAFETY: the session owns its socket (`self.fd`) until it is dropped, after this
+        // function.
+        let socket = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        // EOF, CLOSE and DISCONNECT in one segment, as in the blocking transport.
+        os::cork(socket, true);
         let polite = async {
             let _ = self.channel.close().await;
             let _ = self
@@ -276,6 +290,7 @@ impl AsyncChannel for AsyncSshShell {
                 .await;
         };
         let _ = tokio::time::timeout_at(deadline.into(), polite).await;
+        os::cork(socket, false);
     }
 }
 
@@ -312,6 +327,15 @@ impl AsyncSocket {
         match self {
             AsyncSocket::Tcp(s) => s.poll_write_ready(cx),
             AsyncSocket::Unix(s) => s.poll_write_ready(cx),
+        }
+    }
+}
+
+impl AsRawFd for AsyncSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            AsyncSocket::Tcp(s) => s.as_raw_fd(),
+            AsyncSocket::Unix(s) => s.as_raw_fd(),
         }
     }
 }
@@ -368,10 +392,7 @@ pub struct ReadinessStream(AsyncSocket);
 
 impl AsRawFd for ReadinessStream {
     fn as_raw_fd(&self) -> RawFd {
-        match &self.0 {
-            AsyncSocket::Tcp(s) => s.as_raw_fd(),
-            AsyncSocket::Unix(s) => s.as_raw_fd(),
-        }
+        self.0.as_raw_fd()
     }
 }
 
