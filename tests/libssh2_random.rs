@@ -72,8 +72,9 @@ fn drawn_in_child(depth: u32) -> Vec<Vec<u8>> {
         // SAFETY: leaving the child at once, without the parent's exit handlers.
         unsafe { libc::_exit(if ok { 0 } else { 1 }) };
     }
-    // SAFETY: each end is this process's own descriptor from pipe(2) above.
+    // SAFETY: the write end is this process's own descriptor from pipe(2) above, unused here.
     unsafe { libc::close(fds[1]) };
+    // SAFETY: the read end is this process's own descriptor, owned by the File from here on.
     let mut pipe = unsafe { std::fs::File::from_raw_fd(fds[0]) };
     let mut all = Vec::new();
     pipe.read_to_end(&mut all).expect("read the child's bytes");

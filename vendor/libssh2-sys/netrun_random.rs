@@ -23,6 +23,7 @@ use std::sync::Once;
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use zeroize::Zeroize;
 
 const KEY_LEN: usize = 32;
 /// Keystream handed out between two refills (arc4random's `RSBUFSZ`).
@@ -92,6 +93,14 @@ impl Stream {
         self.left = BUFFER_LEN;
         self.refills += 1;
         Ok(())
+    }
+}
+
+/// A thread's key and unused keystream do not outlive it in freed memory.
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.key.zeroize();
+        self.buffer.zeroize();
     }
 }
 
