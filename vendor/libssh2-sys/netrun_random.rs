@@ -138,7 +138,7 @@ fn register_fork_handler() {
 
 /// `out.len()` random bytes: this thread's stream, reseeded if a fork happened since it was
 /// made; the kernel directly where there is no stream (no fork handler, a thread exiting).
-pub fn fill_random(out: &mut [u8]) -> io::Result<()> {
+fn fill_random(out: &mut [u8]) -> io::Result<()> {
     register_fork_handler();
     if !FORK_HANDLER.load(Ordering::Acquire) {
         return kernel_random(out);
@@ -146,11 +146,13 @@ pub fn fill_random(out: &mut [u8]) -> io::Result<()> {
     let forks = FORKS.load(Ordering::Relaxed);
     STREAM
         .try_with(|cell| {
-            let mut stream = cell.borrow_mut();
-            if stream.as_ref().is_none_or(|s| s.forks != forks) {
-                *stream = Some(Stream::seeded(forks)?);
-            }
-            stream.as_mut().map_or(Ok(()), |s| s.fill(out))
+            let mut slot = cell.borrow_mut();
+            // A stream from before the last fork is dropped (and zeroed) here.
+            let stream = match slot.take() {
+                Some(stream) if stream.forks == forks => stream,
+                _ => Stream::seeded(forks)?,
+            };
+            slot.insert(stream).fill(out)
         })
         .unwrap_or_else(|_| kernel_random(out))
 }
