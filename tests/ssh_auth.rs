@@ -328,3 +328,95 @@ fn a_dead_agent_socket_falls_back_to_the_password() {
     let env = [("SSH_AUTH_SOCK", missing.to_str().unwrap())];
     assert_every_strategy_logs_in(&lab.inventory(), 1, &[], &env);
 }
+
+/// Each device's SSH authentication requests in the lab's `--auth-log`, in order.
+fn requests_by_device(log: &Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut requests = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for line in std::fs::read_to_string(log).unwrap_or_default().lines() {
+        let (device, method) = line.split_once(' ').unwrap();
+        requests
+            .entry(device.to_string())
+            .or_default()
+            .push(method.to_string());
+    }
+    requests
+}
+
+/// `methods` for each of R1..R`devices`.
+fn expected(devices: usize, methods: &[&str]) -> std::collections::BTreeMap<String, Vec<String>> {
+    (1..=devices)
+        .map(|i| {
+            let methods = methods.iter().map(|m| m.to_string()).collect();
+            (format!("R{i}"), methods)
+        })
+        .collect()
+}
+
+#[test]
+fn a_password_is_sent_at_once_without_asking_for_the_methods_first() {
+    // With nothing but a password, netrun sends it first, as Paramiko does: no "none" request
+    // before it, one round trip fewer per login. A wrong one is refused, and then the method
+    // list is asked for and keyboard-interactive tried, as before.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let lab = TestLab::start(2, &["--auth-log", log.to_str().unwrap()]);
+    let wrong = rewrite_inventory(
+        &lab,
+        "wrong.yaml",
+        &["password"],
+        &["password: wrong".into()],
+    );
+    for strategy in strategies() {
+        std::fs::write(&log, "").unwrap();
+        let (code, doc) = show_version(&lab.inventory(), strategy, &[], &[NO_AGENT]);
+        assert_eq!(code, Some(0), "{strategy}: {doc}");
+        assert_eq!(
+            requests_by_device(&log),
+            expected(2, &["password"]),
+            "{strategy}"
+        );
+
+        std::fs::write(&log, "").unwrap();
+        let (code, doc) = show_version(&wrong, strategy, &[], &[NO_AGENT]);
+        assert_eq!(code, Some(1), "{strategy}: {doc}");
+        for host in doc["hosts"].as_array().unwrap() {
+            assert_eq!(host["error"]["kind"], "auth", "{strategy}: {host}");
+            let message = host["error"]["message"].as_str().unwrap();
+            assert!(
+                message.ends_with("(tried password, keyboard-interactive)"),
+                "{strategy}: {message}"
+            );
+        }
+        for (device, methods) in requests_by_device(&log) {
+            assert_eq!(methods[..2], ["password", "none"], "{strategy}: {device}");
+            assert!(
+                methods[2..].iter().all(|m| m == "keyboard-interactive"),
+                "{strategy}: {device}: {methods:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_device_without_the_password_method_is_logged_in_through_keyboard_interactive() {
+    // Some AAA setups take passwords only through keyboard-interactive: the password method is
+    // refused unchecked, netrun asks for the list and answers the prompt.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("auth.log");
+    let lab = TestLab::start(
+        2,
+        &["--no-password-auth", "--auth-log", log.to_str().unwrap()],
+    );
+    for strategy in strategies() {
+        std::fs::write(&log, "").unwrap();
+        let (code, doc) = show_version(&lab.inventory(), strategy, &[], &[NO_AGENT]);
+        assert_eq!(code, Some(0), "{strategy}: {doc}");
+        for (device, methods) in requests_by_device(&log) {
+            assert_eq!(methods[..2], ["password", "none"], "{strategy}: {device}");
+            assert!(
+                methods.len() > 2 && methods[2..].iter().all(|m| m == "keyboard-interactive"),
+                "{strategy}: {device}: {methods:?}"
+            );
+        }
+    }
+}

@@ -200,6 +200,32 @@ pub fn auth_methods_to_try(host: &Host, offered: &str, agent: bool) -> Vec<AuthM
     .collect()
 }
 
+/// The method to send before asking the server which it offers, when the host has nothing but a
+/// password: that password. Asking first (the "none" request) costs a round trip before every
+/// login, and most devices take passwords; one that does not (keyboard-interactive only) refuses
+/// the method without checking it, and the list it then offers is asked for as usual. Paramiko,
+/// and so Netmiko, log in the same way. With a key file or an agent the server's list decides.
+pub fn password_first(host: &Host, agent: bool) -> Option<AuthMethod> {
+    (host.key_file.is_none() && !agent && !host.password.is_empty()).then_some(AuthMethod::Password)
+}
+
+/// What the server offers, after `guessed` (if any), left to try.
+pub fn methods_after(
+    host: &Host,
+    offered: &str,
+    agent: bool,
+    guessed: Option<AuthMethod>,
+) -> Result<Vec<AuthMethod>, TransportError> {
+    let methods = auth_methods_to_try(host, offered, agent);
+    if methods.is_empty() {
+        return Err(no_usable_method(host, offered, agent));
+    }
+    Ok(methods
+        .into_iter()
+        .filter(|m| Some(*m) != guessed)
+        .collect())
+}
+
 /// The error when netrun has no credentials of a kind the server accepts.
 pub fn no_usable_method(host: &Host, offered: &str, agent: bool) -> TransportError {
     let have: Vec<&str> = [
@@ -243,16 +269,16 @@ pub fn judge(result: Result<(), ssh2::Error>, authenticated: bool) -> LoginAttem
     }
 }
 
-/// The error for an attempt that failed (rather than being rejected) after `tried` methods.
+/// The error for an attempt that failed (rather than being rejected) after the methods
+/// `rejected_before` were rejected.
 pub fn failed_attempt(
     err: &ssh2::Error,
     host: &Host,
-    methods: &[AuthMethod],
-    tried: usize,
+    rejected_before: &[AuthMethod],
 ) -> TransportError {
     // Servers often hang up after a rejected attempt: that is still a rejection.
-    if tried > 0 && is_disconnect(err) {
-        rejected(host, &methods[..tried])
+    if !rejected_before.is_empty() && is_disconnect(err) {
+        rejected(host, rejected_before)
     } else {
         classify(err, Phase::Auth)
     }
@@ -445,40 +471,64 @@ pub fn arm(session: &Session, deadline: Instant, phase: Phase) -> Result<(), Tra
 }
 
 fn authenticate(session: &Session, host: &Host, deadline: Instant) -> Result<(), TransportError> {
+    let agent = agent_available();
+    let guessed = password_first(host, agent);
+    let mut rejected_so_far = Vec::new();
+    if let Some(method) = guessed {
+        if logs_in(session, host, deadline, method, &mut rejected_so_far)? {
+            return Ok(());
+        }
+    }
     arm(session, deadline, Phase::Auth)?;
     let offered = match session.auth_methods(&host.username) {
         Ok(offered) => offered.to_string(),
         // The "none" method succeeded: nothing to do.
         Err(_) if session.authenticated() => return Ok(()),
-        Err(err) => return Err(classify(&err, Phase::Auth)),
+        Err(err) => return Err(failed_attempt(&err, host, &rejected_so_far)),
     };
-    let agent = agent_available();
-    let methods = auth_methods_to_try(host, &offered, agent);
-    if methods.is_empty() {
-        return Err(no_usable_method(host, &offered, agent));
-    }
-    let password = host.password.expose();
-    for (tried, method) in methods.iter().enumerate() {
-        arm(session, deadline, Phase::Auth)?;
-        let result = match method {
-            AuthMethod::PublicKey => session.userauth_pubkey_file(
-                &host.username,
-                None,
-                Path::new(host.key_file.as_deref().unwrap_or_default()),
-                host.key_passphrase.as_ref().map(|p| p.expose()),
-            ),
-            AuthMethod::Agent => agent_login(session, &host.username),
-            AuthMethod::Password => session.userauth_password(&host.username, password),
-            AuthMethod::KeyboardInteractive => session
-                .userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password)),
-        };
-        match judge(result, session.authenticated()) {
-            LoginAttempt::LoggedIn => return Ok(()),
-            LoginAttempt::Rejected => {}
-            LoginAttempt::Failed(err) => return Err(failed_attempt(&err, host, &methods, tried)),
+    for method in methods_after(host, &offered, agent, guessed)? {
+        if logs_in(session, host, deadline, method, &mut rejected_so_far)? {
+            return Ok(());
         }
     }
-    Err(rejected(host, &methods))
+    Err(rejected(host, &rejected_so_far))
+}
+
+/// Whether `method` logged in; a rejection is added to `rejected_so_far`.
+fn logs_in(
+    session: &Session,
+    host: &Host,
+    deadline: Instant,
+    method: AuthMethod,
+    rejected_so_far: &mut Vec<AuthMethod>,
+) -> Result<bool, TransportError> {
+    arm(session, deadline, Phase::Auth)?;
+    match judge(try_method(session, host, method), session.authenticated()) {
+        LoginAttempt::LoggedIn => Ok(true),
+        LoginAttempt::Rejected => {
+            rejected_so_far.push(method);
+            Ok(false)
+        }
+        LoginAttempt::Failed(err) => Err(failed_attempt(&err, host, rejected_so_far)),
+    }
+}
+
+/// One login attempt with `method`.
+fn try_method(session: &Session, host: &Host, method: AuthMethod) -> Result<(), ssh2::Error> {
+    let password = host.password.expose();
+    match method {
+        AuthMethod::PublicKey => session.userauth_pubkey_file(
+            &host.username,
+            None,
+            Path::new(host.key_file.as_deref().unwrap_or_default()),
+            host.key_passphrase.as_ref().map(|p| p.expose()),
+        ),
+        AuthMethod::Agent => agent_login(session, &host.username),
+        AuthMethod::Password => session.userauth_password(&host.username, password),
+        AuthMethod::KeyboardInteractive => {
+            session.userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password))
+        }
+    }
 }
 
 /// Offer the agent's identities one by one until the server accepts one.
@@ -770,6 +820,42 @@ mod tests {
     }
 
     #[test]
+    fn only_a_password_host_sends_its_password_before_asking_for_the_methods() {
+        assert_eq!(
+            password_first(&host(None), false),
+            Some(AuthMethod::Password)
+        );
+        assert_eq!(password_first(&host(Some("/k")), false), None);
+        assert_eq!(password_first(&host(None), true), None);
+        let keyless = Host {
+            password: Secret::new(""),
+            ..host(None)
+        };
+        assert_eq!(password_first(&keyless, false), None);
+    }
+
+    #[test]
+    fn after_a_guess_the_offer_decides_and_the_guess_is_not_sent_again() {
+        let guess = Some(AuthMethod::Password);
+        let all = "publickey,password,keyboard-interactive";
+        assert_eq!(
+            methods_after(&host(None), all, false, guess).unwrap(),
+            vec![AuthMethod::KeyboardInteractive]
+        );
+        assert_eq!(
+            methods_after(&host(None), "keyboard-interactive", false, guess).unwrap(),
+            vec![AuthMethod::KeyboardInteractive]
+        );
+        // Nothing netrun has fits the offer: that is the error, not "tried password".
+        let err = methods_after(&host(None), "publickey", false, guess).unwrap_err();
+        assert!(err.message.contains("it offers publickey"), "{err}");
+        assert_eq!(
+            methods_after(&host(Some("/k")), all, false, None).unwrap(),
+            auth_methods_to_try(&host(Some("/k")), all, false)
+        );
+    }
+
+    #[test]
     fn attempts_are_judged_by_libssh2s_answer_and_the_session_state() {
         let err = |code| ssh2::Error::new(ErrorCode::Session(code), "x");
         assert!(matches!(judge(Ok(()), true), LoginAttempt::LoggedIn));
@@ -785,16 +871,15 @@ mod tests {
             judge(Err(agent_rejected()), false),
             LoginAttempt::Rejected
         ));
-        let methods = [AuthMethod::Agent, AuthMethod::Password];
         let hangup = err(ERROR_SOCKET_DISCONNECT);
         assert!(matches!(
             judge(Err(err(ERROR_SOCKET_DISCONNECT)), false),
             LoginAttempt::Failed(_)
         ));
-        let after_one = failed_attempt(&hangup, &host(None), &methods, 1);
+        let after_one = failed_attempt(&hangup, &host(None), &[AuthMethod::Agent]);
         assert_eq!(after_one.kind, ErrorKind::Auth);
         assert!(after_one.message.contains("tried agent)"), "{after_one}");
-        let at_once = failed_attempt(&hangup, &host(None), &methods, 0);
+        let at_once = failed_attempt(&hangup, &host(None), &[]);
         assert_eq!(at_once.kind, ErrorKind::Closed);
     }
 

@@ -26,9 +26,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::ssh::{
-    agent_available, agent_rejected, auth_methods_to_try, check_host_key, classify, failed_attempt,
-    judge, no_usable_method, preferences_for, rejected, AuthMethod, LoginAttempt, PasswordPrompter,
-    Phase, PTY_SIZE, PTY_TERM,
+    agent_available, agent_rejected, check_host_key, classify, failed_attempt, judge,
+    methods_after, password_first, preferences_for, rejected, AuthMethod, LoginAttempt,
+    PasswordPrompter, Phase, PTY_SIZE, PTY_TERM,
 };
 use super::{closed_by_device, is_connection_lost, AsyncChannel, Received, TransportError};
 use crate::hostkeys::{HostKeySeen, KnownHosts};
@@ -166,45 +166,66 @@ async fn authenticate(
     session: &AsyncSession<ReadinessStream>,
     host: &Host,
 ) -> Result<(), TransportError> {
+    let agent = agent_available();
+    let guessed = password_first(host, agent);
+    let mut rejected_so_far = Vec::new();
+    if let Some(method) = guessed {
+        if logs_in(session, host, method, &mut rejected_so_far).await? {
+            return Ok(());
+        }
+    }
     let offered = match session.auth_methods(&host.username).await {
         Ok(offered) => offered.to_string(),
         Err(_) if session.authenticated() => return Ok(()),
+        Err(async_ssh2_lite::Error::Ssh2(err)) => {
+            return Err(failed_attempt(&err, host, &rejected_so_far))
+        }
         Err(err) => return Err(classify_async(&err, Phase::Auth)),
     };
-    let agent = agent_available();
-    let methods = auth_methods_to_try(host, &offered, agent);
-    if methods.is_empty() {
-        return Err(no_usable_method(host, &offered, agent));
-    }
-    let password = host.password.expose();
-    for (tried, method) in methods.iter().enumerate() {
-        let result = match method {
-            AuthMethod::PublicKey => {
-                session
-                    .userauth_pubkey_file(
-                        &host.username,
-                        None,
-                        std::path::Path::new(host.key_file.as_deref().unwrap_or_default()),
-                        host.key_passphrase.as_ref().map(|p| p.expose()),
-                    )
-                    .await
-            }
-            AuthMethod::Agent => agent_login(session, &host.username).await,
-            AuthMethod::Password => session.userauth_password(&host.username, password).await,
-            AuthMethod::KeyboardInteractive => {
-                session
-                    .userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password))
-                    .await
-            }
-        };
-        let answer = libssh2_answer(result).map_err(|e| classify_async(&e, Phase::Auth))?;
-        match judge(answer, session.authenticated()) {
-            LoginAttempt::LoggedIn => return Ok(()),
-            LoginAttempt::Rejected => {}
-            LoginAttempt::Failed(err) => return Err(failed_attempt(&err, host, &methods, tried)),
+    for method in methods_after(host, &offered, agent, guessed)? {
+        if logs_in(session, host, method, &mut rejected_so_far).await? {
+            return Ok(());
         }
     }
-    Err(rejected(host, &methods))
+    Err(rejected(host, &rejected_so_far))
+}
+
+/// Whether `method` logged in; a rejection is added to `rejected_so_far`.
+async fn logs_in(
+    session: &AsyncSession<ReadinessStream>,
+    host: &Host,
+    method: AuthMethod,
+    rejected_so_far: &mut Vec<AuthMethod>,
+) -> Result<bool, TransportError> {
+    let password = host.password.expose();
+    let result = match method {
+        AuthMethod::PublicKey => {
+            session
+                .userauth_pubkey_file(
+                    &host.username,
+                    None,
+                    std::path::Path::new(host.key_file.as_deref().unwrap_or_default()),
+                    host.key_passphrase.as_ref().map(|p| p.expose()),
+                )
+                .await
+        }
+        AuthMethod::Agent => agent_login(session, &host.username).await,
+        AuthMethod::Password => session.userauth_password(&host.username, password).await,
+        AuthMethod::KeyboardInteractive => {
+            session
+                .userauth_keyboard_interactive(&host.username, &mut PasswordPrompter(password))
+                .await
+        }
+    };
+    let answer = libssh2_answer(result).map_err(|e| classify_async(&e, Phase::Auth))?;
+    match judge(answer, session.authenticated()) {
+        LoginAttempt::LoggedIn => Ok(true),
+        LoginAttempt::Rejected => {
+            rejected_so_far.push(method);
+            Ok(false)
+        }
+        LoginAttempt::Failed(err) => Err(failed_attempt(&err, host, rejected_so_far)),
+    }
 }
 
 /// The blocking module's agent login, with awaits: the agent's identities one by one until the

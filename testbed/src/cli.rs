@@ -99,6 +99,11 @@ pub struct Args {
     /// (`R3 password`), never what was sent
     #[arg(long, value_name = "FILE")]
     pub auth_log: Option<PathBuf>,
+
+    /// Do not offer the SSH `password` method: passwords only through keyboard-interactive, as
+    /// devices whose AAA asks that way (a `password` request is refused unchecked)
+    #[arg(long)]
+    pub no_password_auth: bool,
 }
 
 /// `--telnet-port`: off, a base port, or a free range.
@@ -240,6 +245,7 @@ pub fn lab_config(args: &Args) -> Result<LabConfig> {
             .context("--authorized-key")?;
     }
     config.auth_log = args.auth_log.clone();
+    config.password_auth = !args.no_password_auth;
     for spec in &args.faults {
         config
             .apply_fault(spec)

@@ -172,6 +172,9 @@ pub struct LabConfig {
     pub authorized_keys: AuthorizedKeys,
     /// Where to log every SSH authentication request (`--auth-log`).
     pub auth_log: Option<std::path::PathBuf>,
+    /// Whether the SSH devices offer the `password` method; without it (`--no-password-auth`)
+    /// a password gets in only through keyboard-interactive, as on devices whose AAA asks so.
+    pub password_auth: bool,
 }
 
 impl LabConfig {
@@ -189,6 +192,7 @@ impl LabConfig {
                 .collect(),
             authorized_keys: AuthorizedKeys::default(),
             auth_log: None,
+            password_auth: true,
         }
     }
 

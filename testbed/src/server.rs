@@ -180,6 +180,7 @@ async fn bind_and_spawn(config: &LabConfig) -> Result<Vec<DeviceEndpoint>, LabEr
                         plan.legacy,
                         &config.authorized_keys,
                         auth_log.clone(),
+                        config.password_auth,
                         plan.platform.personality().ssh_server_id,
                     );
                     ssh_configs.push((kind, cfg.clone()));

@@ -94,6 +94,7 @@ pub(crate) struct ServerConfig {
     russh: Arc<Config>,
     authorized: Arc<AuthorizedKeys>,
     auth_log: Option<Arc<AuthLog>>,
+    password_auth: bool,
 }
 
 /// The server configuration shared by every device of one kind (modern or legacy). Public-key
@@ -103,6 +104,7 @@ pub(crate) fn server_config(
     legacy: bool,
     authorized: &AuthorizedKeys,
     auth_log: Option<Arc<AuthLog>>,
+    password_auth: bool,
     server_id: &'static str,
 ) -> ServerConfig {
     let (key, preferred) = if legacy {
@@ -114,7 +116,9 @@ pub(crate) fn server_config(
     if !authorized.is_empty() {
         methods.push(MethodKind::PublicKey);
     }
-    methods.push(MethodKind::Password);
+    if password_auth {
+        methods.push(MethodKind::Password);
+    }
     methods.push(MethodKind::KeyboardInteractive);
     let russh = Arc::new(Config {
         server_id: SshId::Standard(Cow::Borrowed(server_id)),
@@ -133,6 +137,7 @@ pub(crate) fn server_config(
         russh,
         authorized: Arc::new(authorized.clone()),
         auth_log,
+        password_auth,
     }
 }
 
@@ -158,6 +163,7 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Server
         pacer,
         authorized: config.authorized,
         auth_log: config.auth_log,
+        password_auth: config.password_auth,
         channels: HashMap::new(),
     };
     // russh reads each packet with two exact reads (length, then the rest); buffered, one
@@ -175,6 +181,7 @@ struct Connection {
     pacer: Pacer,
     authorized: Arc<AuthorizedKeys>,
     auth_log: Option<Arc<AuthLog>>,
+    password_auth: bool,
     channels: HashMap<ChannelId, mpsc::Sender<Vec<u8>>>,
 }
 
@@ -226,8 +233,13 @@ impl Handler for Connection {
         Ok(Auth::reject())
     }
 
+    /// russh hands over a `password` request even when the method is not offered; a device
+    /// that does not offer it refuses it at once, without looking at the password.
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         self.note_auth("password");
+        if !self.password_auth {
+            return Ok(Auth::reject());
+        }
         Ok(self.check(user, password).await)
     }
 
