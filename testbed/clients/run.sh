@@ -3,7 +3,7 @@
 # and cisco_nxos, cisco_xr, arista_eos, juniper_junos, cisco_asa, linux against the multivendor
 # lab), scrapli cisco_iosxe (classic IOSXEDriver over system/paramiko/ssh2/telnet, and scrapli 2's
 # definition), scrapli's NX-OS, IOS-XR, EOS and Junos core drivers, parallel-ssh exec requests,
-# and OpenSSH `ssh`. Creates venvs under /tmp, starts the labs (IOS, a legacy-algorithm lab,
+# and OpenSSH `ssh` (also against a device without the password method). Creates venvs under /tmp, starts the labs (IOS, a legacy-algorithm lab,
 # labs/multivendor.yaml), runs every check, stops the labs. Exit 0 only if all passed.
 #
 # Usage: testbed/clients/run.sh        (from anywhere; needs cargo, python3, ssh)
@@ -66,6 +66,7 @@ else
     echo "legacy lab not started (flag $legacy_flag); legacy checks skipped"
 fi
 start_lab multivendor --lab "$root/testbed/labs/multivendor.yaml" --telnet-port auto --profile instant
+start_lab keyboard --devices 1 --profile instant --no-password-auth
 
 failed=0
 run_check() {
@@ -83,8 +84,10 @@ run_check "$venv/bin/python" openssh_check.py
 inventories=("$work/multivendor.yaml")
 run_check "$venv/bin/python" netmiko_platforms_check.py
 run_check "$venv/bin/python" scrapli_platforms_check.py
+inventories=("$work/keyboard.yaml")
+run_check "$venv/bin/python" keyboard_interactive_check.py
 
-for name in main legacy multivendor; do
+for name in main legacy multivendor keyboard; do
     if [ -s "$work/$name.err" ]; then
         echo "== testbed $name stderr (last 20 lines)"
         tail -n 20 "$work/$name.err"
