@@ -1,16 +1,16 @@
 """A device that does not offer the SSH `password` method (`--no-password-auth`), proved with
-OpenSSH: told to use only the password method it is refused, and the list the refusal names is
-keyboard-interactive alone; told to use keyboard-interactive it logs in and runs a command.
-
-Netmiko is not run here: Paramiko's fallback from a refused password to keyboard-interactive asks
-for the ssh-userauth service a second time, which russh's server ignores (it answers a service
-request only before the first one), so Paramiko waits for the answer until its auth timeout. Real
-devices answer it; see testbed/README.md."""
+clients we did not write. OpenSSH: told to use only the password method it is refused, and the
+list the refusal names is keyboard-interactive alone; told to use keyboard-interactive it logs in
+and runs a command. Netmiko: Paramiko sends the password method, is refused, and falls back to
+keyboard-interactive with the same password, asking for the ssh-userauth service a second time
+on the way (vendor/russh/PATCHES.md)."""
 
 import os
 import subprocess
 import sys
 import tempfile
+
+from netmiko import ConnectHandler
 
 from inventory import Results, expect, first, load
 from openssh_check import COMMON, askpass_env
@@ -52,14 +52,27 @@ def keyboard_interactive_logs_in(device, env):
     return check
 
 
+def netmiko_falls_back(device):
+    def check():
+        params = {k: device[k] for k in ("device_type", "host", "port", "username", "password", "secret")}
+        with ConnectHandler(**params, fast_cli=False) as conn:
+            conn.enable()
+            version = conn.send_command("show version")
+        expect("Cisco IOS" in version, f"show version output: {version[:200]!r}")
+        return f"enable, show version {len(version)} chars"
+
+    return check
+
+
 def main():
     device = first(load(sys.argv[1:]), "cisco_ios")
-    results = Results("openssh, keyboard-interactive only")
+    results = Results("keyboard-interactive only")
     with tempfile.TemporaryDirectory() as folder:
         env = askpass_env(device["password"], folder)
         where = f"{device['name']}:{device['port']}"
         results.run(f"OpenSSH password method {where}", password_method_refused(device, env))
         results.run(f"OpenSSH keyboard-interactive {where}", keyboard_interactive_logs_in(device, env))
+    results.run(f"Netmiko password, then keyboard-interactive {where}", netmiko_falls_back(device))
     results.exit()
 
 
