@@ -352,6 +352,18 @@ fn expected(devices: usize, methods: &[&str]) -> std::collections::BTreeMap<Stri
         .collect()
 }
 
+/// Every device got the password, refused, then the "none" request for the list, then
+/// keyboard-interactive (its request and the answer to its prompt).
+fn assert_password_then_keyboard_interactive(log: &Path, strategy: &str) {
+    for (device, methods) in requests_by_device(log) {
+        assert_eq!(methods[..2], ["password", "none"], "{strategy}: {device}");
+        assert!(
+            methods.len() > 2 && methods[2..].iter().all(|m| m == "keyboard-interactive"),
+            "{strategy}: {device}: {methods:?}"
+        );
+    }
+}
+
 #[test]
 fn a_password_is_sent_at_once_without_asking_for_the_methods_first() {
     // With nothing but a password, netrun sends it first, as Paramiko does: no "none" request
@@ -387,13 +399,7 @@ fn a_password_is_sent_at_once_without_asking_for_the_methods_first() {
                 "{strategy}: {message}"
             );
         }
-        for (device, methods) in requests_by_device(&log) {
-            assert_eq!(methods[..2], ["password", "none"], "{strategy}: {device}");
-            assert!(
-                methods[2..].iter().all(|m| m == "keyboard-interactive"),
-                "{strategy}: {device}: {methods:?}"
-            );
-        }
+        assert_password_then_keyboard_interactive(&log, strategy);
     }
 }
 
@@ -411,12 +417,6 @@ fn a_device_without_the_password_method_is_logged_in_through_keyboard_interactiv
         std::fs::write(&log, "").unwrap();
         let (code, doc) = show_version(&lab.inventory(), strategy, &[], &[NO_AGENT]);
         assert_eq!(code, Some(0), "{strategy}: {doc}");
-        for (device, methods) in requests_by_device(&log) {
-            assert_eq!(methods[..2], ["password", "none"], "{strategy}: {device}");
-            assert!(
-                methods.len() > 2 && methods[2..].iter().all(|m| m == "keyboard-interactive"),
-                "{strategy}: {device}: {methods:?}"
-            );
-        }
+        assert_password_then_keyboard_interactive(&log, strategy);
     }
 }

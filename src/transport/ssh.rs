@@ -269,6 +269,25 @@ pub fn judge(result: Result<(), ssh2::Error>, authenticated: bool) -> LoginAttem
     }
 }
 
+/// Whether an attempt with `method` logged in, from libssh2's answer and the session state; a
+/// rejection is added to `rejected_so_far`, a failure is the host's error.
+pub fn settle(
+    answer: Result<(), ssh2::Error>,
+    authenticated: bool,
+    host: &Host,
+    method: AuthMethod,
+    rejected_so_far: &mut Vec<AuthMethod>,
+) -> Result<bool, TransportError> {
+    match judge(answer, authenticated) {
+        LoginAttempt::LoggedIn => Ok(true),
+        LoginAttempt::Rejected => {
+            rejected_so_far.push(method);
+            Ok(false)
+        }
+        LoginAttempt::Failed(err) => Err(failed_attempt(&err, host, rejected_so_far)),
+    }
+}
+
 /// The error for an attempt that failed (rather than being rejected) after the methods
 /// `rejected_before` were rejected.
 pub fn failed_attempt(
@@ -503,14 +522,14 @@ fn logs_in(
     rejected_so_far: &mut Vec<AuthMethod>,
 ) -> Result<bool, TransportError> {
     arm(session, deadline, Phase::Auth)?;
-    match judge(try_method(session, host, method), session.authenticated()) {
-        LoginAttempt::LoggedIn => Ok(true),
-        LoginAttempt::Rejected => {
-            rejected_so_far.push(method);
-            Ok(false)
-        }
-        LoginAttempt::Failed(err) => Err(failed_attempt(&err, host, rejected_so_far)),
-    }
+    let answer = try_method(session, host, method);
+    settle(
+        answer,
+        session.authenticated(),
+        host,
+        method,
+        rejected_so_far,
+    )
 }
 
 /// One login attempt with `method`.

@@ -27,7 +27,7 @@ use tokio::net::{TcpStream, UnixStream};
 
 use super::ssh::{
     agent_available, agent_rejected, check_host_key, classify, failed_attempt, judge,
-    methods_after, password_first, preferences_for, rejected, AuthMethod, LoginAttempt,
+    methods_after, password_first, preferences_for, rejected, settle, AuthMethod, LoginAttempt,
     PasswordPrompter, Phase, PTY_SIZE, PTY_TERM,
 };
 use super::{closed_by_device, is_connection_lost, AsyncChannel, Received, TransportError};
@@ -218,14 +218,13 @@ async fn logs_in(
         }
     };
     let answer = libssh2_answer(result).map_err(|e| classify_async(&e, Phase::Auth))?;
-    match judge(answer, session.authenticated()) {
-        LoginAttempt::LoggedIn => Ok(true),
-        LoginAttempt::Rejected => {
-            rejected_so_far.push(method);
-            Ok(false)
-        }
-        LoginAttempt::Failed(err) => Err(failed_attempt(&err, host, rejected_so_far)),
-    }
+    settle(
+        answer,
+        session.authenticated(),
+        host,
+        method,
+        rejected_so_far,
+    )
 }
 
 /// The blocking module's agent login, with awaits: the agent's identities one by one until the

@@ -94,7 +94,6 @@ pub(crate) struct ServerConfig {
     russh: Arc<Config>,
     authorized: Arc<AuthorizedKeys>,
     auth_log: Option<Arc<AuthLog>>,
-    password_auth: bool,
 }
 
 /// The server configuration shared by every device of one kind (modern or legacy). Public-key
@@ -137,7 +136,6 @@ pub(crate) fn server_config(
         russh,
         authorized: Arc::new(authorized.clone()),
         auth_log,
-        password_auth,
     }
 }
 
@@ -163,7 +161,7 @@ pub(crate) async fn serve(stream: TcpStream, sim: Arc<SimDevice>, config: Server
         pacer,
         authorized: config.authorized,
         auth_log: config.auth_log,
-        password_auth: config.password_auth,
+        password_auth: config.russh.methods.contains(&MethodKind::Password),
         channels: HashMap::new(),
     };
     // russh reads each packet with two exact reads (length, then the rest); buffered, one
