@@ -38,6 +38,57 @@ impl std::fmt::Debug for Curve25519Kex {
     }
 }
 
+/// netrun patch 3 (vendor/russh/PATCHES.md): the server's ephemeral key pair and the shared
+/// secret, by ring's X25519 (BoringSSL's fiat-crypto field arithmetic, with its ADX/BMI2 code
+/// where the CPU has them) instead of curve25519-dalek's Montgomery ladder and serial backend,
+/// which were 45% of a served session's instructions. Errors as before: a client's low-order
+/// point gives an all-zero secret, which ring refuses.
+#[cfg(all(not(feature = "aws-lc-rs"), feature = "ring"))]
+fn server_x25519(
+    client_pubkey: &MontgomeryPoint,
+) -> Result<([u8; 32], MontgomeryPoint), crate::Error> {
+    use ring::agreement::{EphemeralPrivateKey, UnparsedPublicKey, X25519, agree_ephemeral};
+
+    let random = ring::rand::SystemRandom::new();
+    let server_secret =
+        EphemeralPrivateKey::generate(&X25519, &random).map_err(|_| crate::Error::KexInit)?;
+    let mut server_pubkey = [0u8; 32];
+    server_pubkey.copy_from_slice(
+        server_secret
+            .compute_public_key()
+            .map_err(|_| crate::Error::KexInit)?
+            .as_ref(),
+    );
+    let peer = UnparsedPublicKey::new(&X25519, client_pubkey.0);
+    let shared = agree_ephemeral(server_secret, &peer, |secret| {
+        let mut shared = MontgomeryPoint([0; 32]);
+        shared.0.copy_from_slice(secret);
+        shared
+    })
+    .map_err(|_| {
+        // Non-contributory: the client sent a low-order point.
+        debug!("client sent a low-order curve25519 pubkey");
+        crate::Error::Kex
+    })?;
+    Ok((server_pubkey, shared))
+}
+
+/// The server's ephemeral key pair and the shared secret, as russh computes them.
+#[cfg(feature = "aws-lc-rs")]
+fn server_x25519(
+    client_pubkey: &MontgomeryPoint,
+) -> Result<([u8; 32], MontgomeryPoint), crate::Error> {
+    let server_secret = rand::random::<[u8; 32]>();
+    let server_pubkey = MontgomeryPoint::mul_base_clamped(server_secret);
+    let shared = client_pubkey.mul_clamped(server_secret);
+    if shared.0 == [0u8; 32] {
+        // Non-contributory: the client sent a low-order point.
+        debug!("client sent a low-order curve25519 pubkey");
+        return Err(crate::Error::Kex);
+    }
+    Ok((server_pubkey.0, shared))
+}
+
 // We used to support curve "NIST P-256" here, but the security of
 // that curve is controversial, see
 // http://safecurves.cr.yp.to/rigid.html
@@ -72,20 +123,11 @@ impl KexAlgorithmImplementor for Curve25519Kex {
             pubkey
         };
 
-        let server_secret = rand::random::<[u8; 32]>();
-        let server_pubkey = MontgomeryPoint::mul_base_clamped(server_secret);
+        let (server_pubkey, shared) = server_x25519(&client_pubkey)?;
 
         // fill exchange.
         exchange.server_ephemeral.clear();
-        exchange
-            .server_ephemeral
-            .extend_from_slice(&server_pubkey.0);
-        let shared = client_pubkey.mul_clamped(server_secret);
-        if shared.0 == [0u8; 32] {
-            // Non-contributory: the client sent a low-order point.
-            debug!("client sent a low-order curve25519 pubkey");
-            return Err(crate::Error::Kex);
-        }
+        exchange.server_ephemeral.extend_from_slice(&server_pubkey);
         self.shared_secret = Some(shared);
         Ok(())
     }
