@@ -99,7 +99,7 @@ echo
 echo "top inclusive functions of the 20-session run:"
 callgrind_annotate --auto=no --inclusive=yes "$work/cg.twenty" 2>/dev/null \
     | grep -E 'kex_method|sig_verify|gen_k|netrun_x25519|netrun_ed25519|EVP_|dialogue::|session_log|events|poll|memset|malloc' \
-    | head -20 | cut -c1-160
+    | sed -n 1,20p | cut -c1-160
 
 echo
 stop_lab
