@@ -22,20 +22,13 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=benches/lab_ready.sh
+. "$root/benches/lab_ready.sh"
 
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p netrun -p testbed --bins
 netrun=$target/release/netrun
 testbed=${1:-$target/release/netrun-testbed}
 
-wait_for() { # wait_for FILE PID: until the lab has written its inventory (60 s at most)
-    for _ in $(seq 1 600); do
-        [[ -s $1 ]] && return 0
-        kill -0 "$2" 2>/dev/null || { cat "$work/lab.log" >&2; exit 1; }
-        read -r -t 0.1 <> <(:) || true
-    done
-    echo "the lab did not write its inventory" >&2
-    exit 1
-}
 run_netrun() { # run_netrun STRATEGY: every device of $work/devices.yaml, show clock
     HOME=$work "$netrun" -s "$1" -i "$work/devices.yaml" --known-hosts "$work/known_hosts" \
         -o jsonl show clock >"$work/out.jsonl"
@@ -46,7 +39,7 @@ valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$testbed" --devices "
     --profile instant --inventory-out "$work/devices.yaml" >"$work/lab.log" 2>&1 &
 lab=$!
 pids+=("$lab")
-wait_for "$work/devices.yaml" "$lab"
+wait_for_inventory "$work/devices.yaml" "$lab" "$work/lab.log"
 run_netrun async
 callgrind_control -z "$lab" >/dev/null
 run_netrun sequential
@@ -69,7 +62,7 @@ rm -f "$work/devices.yaml" "$work/known_hosts"
     --inventory-out "$work/devices.yaml" >"$work/lab.log" 2>&1 &
 lab=$!
 pids+=("$lab")
-wait_for "$work/devices.yaml" "$lab"
+wait_for_inventory "$work/devices.yaml" "$lab" "$work/lab.log"
 run_netrun async
 strace -c -f -o "$work/strace" -p "$lab" 2>/dev/null &
 tracer=$!

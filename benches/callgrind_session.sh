@@ -26,6 +26,8 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=benches/lab_ready.sh
+. "$root/benches/lab_ready.sh"
 
 cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p netrun -p testbed --bins
 netrun=${NETRUN:-$target/release/netrun}   # NETRUN=another build compares
@@ -34,12 +36,7 @@ start_lab() { # start_lab N: an instant lab of N devices, its inventory in $work
     "$target/release/netrun-testbed" --devices "$1" --profile instant \
         --inventory-out "$work/devices.yaml" >"$work/lab.log" 2>&1 &
     lab_pid=$!
-    for _ in $(seq 1 600); do
-        [[ -s $work/devices.yaml ]] && break
-        kill -0 "$lab_pid" || { cat "$work/lab.log"; exit 1; }
-        read -r -t 0.1 <> <(:) || true
-    done
-    [[ -s $work/devices.yaml ]] || { echo "lab did not write its inventory" >&2; exit 1; }
+    wait_for_inventory "$work/devices.yaml" "$lab_pid" "$work/lab.log"
     # Learn the host keys (accept-new) outside the measurement: the measured runs check them.
     "$netrun" -s async -i "$work/devices.yaml" --known-hosts "$work/known_hosts" -o jsonl \
         show clock >/dev/null
