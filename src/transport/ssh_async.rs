@@ -7,6 +7,9 @@
 //! millisecond while waiting. `ReadinessStream` instead runs each libssh2 call inside
 //! `TcpStream::try_io`, so a `WouldBlock` clears the readiness and the task sleeps in epoll until
 //! the socket really has something for it. The socket is TCP or a socketpair end (`AsyncSocket`).
+//! Each call inside `try_io` first tells libssh2 to ask the socket itself (`ask_socket`), since
+//! only a real `EAGAIN` proves the readiness stale; between those calls libssh2 does not ask a
+//! socket it has just emptied.
 //!
 //! The host key is checked right after the key exchange, before any authentication (see the
 //! `ssh` module). The known_hosts lookup and a new key's locked append are plain file I/O on the
@@ -425,6 +428,26 @@ fn interest(session: &Session) -> Interest {
     }
 }
 
+/// Make libssh2's next read ask the socket (netrun's libssh2 patch 9,
+/// `vendor/libssh2-sys/PATCHES.md`): until this is called again, after a short read libssh2
+/// answers `EAGAIN` without asking the socket it has just emptied. Such an `EAGAIN` must not clear
+/// tokio's readiness: an event that came after the short read, maybe from another channel's
+/// read on the same session, would be lost.
+fn ask_socket(session: &Session) {
+    let mut raw = session.raw();
+    // SAFETY: `raw` is this session's own `LIBSSH2_SESSION`, locked by the guard for the call;
+    // the function only sets two of its fields.
+    unsafe { libssh2_sys::libssh2_session_ask_socket(&mut *raw) };
+}
+
+/// `op` as `try_io` runs it: asking the socket first, so its `WouldBlock` is the socket's own.
+fn asking<'a, R>(session: &'a Session, op: &'a mut impl FnMut() -> R) -> impl FnMut() -> R + 'a {
+    move || {
+        ask_socket(session);
+        op()
+    }
+}
+
 fn would_block() -> io::Error {
     io::Error::from(io::ErrorKind::WouldBlock)
 }
@@ -440,11 +463,13 @@ impl ReadinessStream {
     /// `WouldBlock` clears tokio's (possibly stale) readiness.
     async fn attempt<R>(
         &self,
-        interest: Interest,
+        session: &Session,
         op: &mut (impl FnMut() -> Result<R, async_ssh2_lite::ssh2::Error> + Send),
     ) -> io::Result<Attempt<R>> {
+        let interest = interest(session);
         self.0.ready(interest).await?;
         let mut done = None;
+        let mut op = asking(session, op);
         let tried = self.0.try_io(interest, || match op() {
             Err(err) if ssh2_error_is_would_block(&err) => Err(would_block()),
             result => {
@@ -473,9 +498,11 @@ impl ReadinessStream {
         } else if interest.is_writable() && self.0.poll_write_ready(cx).is_ready() {
             Interest::WRITABLE
         } else {
+            // The first try after the wake-up reads what arrived.
+            ask_socket(session);
             return Poll::Pending;
         };
-        match self.0.try_io(ready, &mut *op) {
+        match self.0.try_io(ready, asking(session, op)) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => Poll::Ready(None),
             result => Poll::Ready(Some(result)),
         }
@@ -506,7 +533,7 @@ impl AsyncSessionStream for ReadinessStream {
             }
             // Ends when libssh2 finishes; the caller's deadline bounds the wait.
             loop {
-                if let Attempt::Done(result) = self.attempt(interest(sess), &mut op).await? {
+                if let Attempt::Done(result) = self.attempt(sess, &mut op).await? {
                     return result.map_err(Into::into);
                 }
             }

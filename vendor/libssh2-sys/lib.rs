@@ -393,6 +393,8 @@ extern "C" {
     pub fn libssh2_keepalive_send(sess: *mut LIBSSH2_SESSION, seconds_to_next: *mut c_int)
         -> c_int;
     pub fn libssh2_session_block_directions(sess: *mut LIBSSH2_SESSION) -> c_int;
+    /// netrun's patch (PATCHES.md): the caller is about to wait on the socket.
+    pub fn libssh2_session_ask_socket(sess: *mut LIBSSH2_SESSION);
 
     // agent
     pub fn libssh2_agent_init(sess: *mut LIBSSH2_SESSION) -> *mut LIBSSH2_AGENT;

@@ -709,6 +709,9 @@ struct _LIBSSH2_SESSION {
        socket was empty then; the next read says EAGAIN without a recv
        (transport.c, ssh2_transport_read) */
     int socket_drained;
+    /* netrun patch: the application says when a read must ask the socket
+       (libssh2_session_ask_socket), so socket_drained holds until then */
+    int socket_ask_told;
 
     LIBSSH2_ALLOC_FUNC(*alloc);
     LIBSSH2_REALLOC_FUNC(*realloc);

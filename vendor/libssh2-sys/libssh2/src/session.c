@@ -613,6 +613,9 @@ int ssh2_wait_socket(LIBSSH2_SESSION *session, ssh2_time_t start_time)
        being stored as error when a blocking function has returned */
     session->err_code = LIBSSH2_ERROR_NONE;
 
+    /* netrun patch: after this wait the next read asks the socket */
+    session->socket_drained = 0;
+
     rc = libssh2_keepalive_send(session, &seconds_to_next);
     if(rc)
         return rc;
@@ -1857,6 +1860,22 @@ int libssh2_poll(LIBSSH2_POLLFD *fds, unsigned int nfds, long timeout_ms)
  * Returns SSH2_SOCKET_BLOCK_INBOUND if recv() blocked
  * or SSH2_SOCKET_BLOCK_OUTBOUND if send() blocked
  */
+/*
+ * netrun patch (PATCHES.md): the next read asks the socket itself. From the
+ * first call on, a short read's -EAGAIN holds until the next call
+ * (transport.c, transport_recv) instead of being given once. An application
+ * calls it before any read whose EAGAIN it takes as proof that the socket is
+ * empty (before clearing an edge-triggered readiness, before going to sleep),
+ * and libssh2's reads in between do not ask an empty socket again.
+ */
+LIBSSH2_API void libssh2_session_ask_socket(LIBSSH2_SESSION *session)
+{
+    if(!session)
+        return;
+    session->socket_ask_told = 1;
+    session->socket_drained = 0;
+}
+
 int libssh2_session_block_directions(LIBSSH2_SESSION *session)
 {
     if(!session)

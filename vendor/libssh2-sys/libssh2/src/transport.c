@@ -383,7 +383,10 @@ static int transport_fullpacket(LIBSSH2_SESSION *session,
  * than asked only when it has emptied the socket, so asking again at once
  * finds nothing; the caller waits for the socket instead (poll, or epoll,
  * which reports anything that arrived since). Only the default recv callback
- * is known to behave so; an application's own is always asked.
+ * is known to behave so; an application's own is always asked. The answer is
+ * given once, or, once the application has called
+ * libssh2_session_ask_socket, until it calls it again (or libssh2 waits
+ * itself, ssh2_wait_socket).
  */
 static ssize_t transport_recv(LIBSSH2_SESSION *session, unsigned char *buf,
                               size_t len)
@@ -391,7 +394,8 @@ static ssize_t transport_recv(LIBSSH2_SESSION *session, unsigned char *buf,
     ssize_t nread;
 
     if(session->socket_drained) {
-        session->socket_drained = 0;
+        if(!session->socket_ask_told)
+            session->socket_drained = 0;
         return -EAGAIN;
     }
     nread = SSH2_RECV(session, buf, len, SSH2_SOCKET_RECV_FLAGS(session));
