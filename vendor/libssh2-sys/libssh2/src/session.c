@@ -423,11 +423,38 @@ int libssh2_banner_set(LIBSSH2_SESSION *session, const char *banner)
    in flight. An anonymous private mapping reads as zeros without being
    written, so only the pages a session touches become resident, and munmap
    gives them back at once on close. */
+/* netrun patch: write a zero into every page of bytes [from, to) of a fresh
+   mapping. The session's state fields are read before they are written; a
+   read maps the shared zero page, and the write after it must replace that
+   page and flush its TLB entry on every CPU running one of the process's
+   threads (an IPI to each, under `-s async --threads 2`). Written first, a
+   page is simply allocated: one fault, no flush. The three large buffers are
+   written before they are read and stay untouched here. */
+static void session_touch(LIBSSH2_SESSION *session, size_t from, size_t to)
+{
+    volatile unsigned char *base = (volatile unsigned char *)session;
+    size_t at;
+    for(at = from & ~(size_t)4095; at < to; at += 4096)
+        base[at < from ? from : at] = 0;
+}
+
 static LIBSSH2_SESSION *session_map(void)
 {
     void *p = mmap(NULL, sizeof(LIBSSH2_SESSION), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : (LIBSSH2_SESSION *)p;
+    LIBSSH2_SESSION *session;
+    if(p == MAP_FAILED)
+        return NULL;
+    session = (LIBSSH2_SESSION *)p;
+    session_touch(session, 0, offsetof(LIBSSH2_SESSION, packet.buf));
+    session_touch(session, offsetof(LIBSSH2_SESSION, packet.init),
+                  offsetof(LIBSSH2_SESSION, packet.outbuf));
+    session_touch(session, offsetof(LIBSSH2_SESSION, packet.ototal_num),
+                  offsetof(LIBSSH2_SESSION, banner_TxRx_banner));
+    session_touch(session,
+                  offsetof(LIBSSH2_SESSION, banner_TxRx_total_send),
+                  sizeof(LIBSSH2_SESSION));
+    return session;
 }
 #endif
 
