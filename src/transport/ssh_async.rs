@@ -9,7 +9,8 @@
 //! the socket really has something for it. The socket is TCP or a socketpair end (`AsyncSocket`).
 //! Each call inside `try_io` first tells libssh2 to ask the socket itself (`ask_socket`), since
 //! only a real `EAGAIN` proves the readiness stale; between those calls libssh2 does not ask a
-//! socket it has just emptied.
+//! socket it has just emptied. And a call whose own read emptied the socket clears the
+//! readiness at once (`ReadinessStream::run`), so the next wait does not ask it either.
 //!
 //! The host key is checked right after the key exchange, before any authentication (see the
 //! `ssh` module). The known_hosts lookup and a new key's locked append are plain file I/O on the
@@ -431,8 +432,8 @@ fn interest(session: &Session) -> Interest {
 /// Make libssh2's next read ask the socket (netrun's libssh2 patch 9,
 /// `vendor/libssh2-sys/PATCHES.md`): until this is called again, after a short read libssh2
 /// answers `EAGAIN` without asking the socket it has just emptied. Such an `EAGAIN` must not clear
-/// tokio's readiness: an event that came after the short read, maybe from another channel's
-/// read on the same session, would be lost.
+/// tokio's readiness when the short read was made in an earlier poll (a channel write reads
+/// too): an event recorded since would be lost.
 fn ask_socket(session: &Session) {
     let mut raw = session.raw();
     // SAFETY: `raw` is this session's own `LIBSSH2_SESSION`, locked by the guard for the call;
@@ -440,12 +441,11 @@ fn ask_socket(session: &Session) {
     unsafe { libssh2_sys::libssh2_session_ask_socket(&mut *raw) };
 }
 
-/// `op` as `try_io` runs it: asking the socket first, so its `WouldBlock` is the socket's own.
-fn asking<'a, R>(session: &'a Session, op: &'a mut impl FnMut() -> R) -> impl FnMut() -> R + 'a {
-    move || {
-        ask_socket(session);
-        op()
-    }
+/// Whether libssh2's last read emptied the socket (a short read) and it has not asked since.
+fn socket_drained(session: &Session) -> bool {
+    let mut raw = session.raw();
+    // SAFETY: as in `ask_socket`; the function only reads one field.
+    unsafe { libssh2_sys::libssh2_session_socket_drained(&mut *raw) != 0 }
 }
 
 fn would_block() -> io::Error {
@@ -459,6 +459,35 @@ enum Attempt<R> {
 }
 
 impl ReadinessStream {
+    /// Run `op`; if a read it made emptied the socket, clear tokio's read readiness now, so the
+    /// next wait sleeps instead of first asking the empty socket. Safe only here, in the poll
+    /// that made the read: the reactor has not run since, so any event it holds came before
+    /// that read, and whatever arrives after it is a new edge that epoll reports again.
+    fn run<R>(&self, session: &Session, op: &mut impl FnMut() -> R) -> R {
+        let drained_before = socket_drained(session);
+        let result = op();
+        if !drained_before && socket_drained(session) {
+            // A `WouldBlock` without a system call: `try_io` clears the readiness it saw.
+            let _ = self
+                .0
+                .try_io(Interest::READABLE, || Err::<(), _>(would_block()));
+        }
+        result
+    }
+
+    /// `op` as `try_io` runs it: asking the socket first, so its `WouldBlock` is the socket's
+    /// own, and clearing the readiness at once if it emptied the socket (`run`).
+    fn asking<'a, R>(
+        &'a self,
+        session: &'a Session,
+        op: &'a mut impl FnMut() -> R,
+    ) -> impl FnMut() -> R + 'a {
+        move || {
+            ask_socket(session);
+            self.run(session, op)
+        }
+    }
+
     /// Wait until the socket is ready for `interest`, then run `op` inside `try_io` so a
     /// `WouldBlock` clears tokio's (possibly stale) readiness.
     async fn attempt<R>(
@@ -469,7 +498,7 @@ impl ReadinessStream {
         let interest = interest(session);
         self.0.ready(interest).await?;
         let mut done = None;
-        let mut op = asking(session, op);
+        let mut op = self.asking(session, op);
         let tried = self.0.try_io(interest, || match op() {
             Err(err) if ssh2_error_is_would_block(&err) => Err(would_block()),
             result => {
@@ -502,7 +531,7 @@ impl ReadinessStream {
             ask_socket(session);
             return Poll::Pending;
         };
-        match self.0.try_io(ready, asking(session, op)) {
+        match self.0.try_io(ready, self.asking(session, op)) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => Poll::Ready(None),
             result => Poll::Ready(Some(result)),
         }
@@ -527,7 +556,7 @@ impl AsyncSessionStream for ReadinessStream {
         Self: 'async_trait,
     {
         Box::pin(async move {
-            match op() {
+            match self.run(sess, &mut op) {
                 Err(err) if ssh2_error_is_would_block(&err) => {}
                 result => return result.map_err(Into::into),
             }
@@ -548,7 +577,7 @@ impl AsyncSessionStream for ReadinessStream {
         _expected_block_directions: BlockDirections,
         _sleep_dur: Option<Duration>,
     ) -> Poll<io::Result<R>> {
-        match op() {
+        match self.run(sess, &mut op) {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
             result => return Poll::Ready(result),
         }

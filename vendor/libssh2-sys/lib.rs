@@ -393,8 +393,10 @@ extern "C" {
     pub fn libssh2_keepalive_send(sess: *mut LIBSSH2_SESSION, seconds_to_next: *mut c_int)
         -> c_int;
     pub fn libssh2_session_block_directions(sess: *mut LIBSSH2_SESSION) -> c_int;
-    /// netrun's patch (PATCHES.md): the caller is about to wait on the socket.
+    /// netrun's patch (PATCHES.md): the next read asks the socket itself.
     pub fn libssh2_session_ask_socket(sess: *mut LIBSSH2_SESSION);
+    /// netrun's patch (PATCHES.md): the last read emptied the socket, and it was not asked since.
+    pub fn libssh2_session_socket_drained(sess: *mut LIBSSH2_SESSION) -> c_int;
 
     // agent
     pub fn libssh2_agent_init(sess: *mut LIBSSH2_SESSION) -> *mut LIBSSH2_AGENT;

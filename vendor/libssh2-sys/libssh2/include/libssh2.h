@@ -640,6 +640,7 @@ LIBSSH2_API int libssh2_session_set_last_error(LIBSSH2_SESSION *session,
 LIBSSH2_API int libssh2_session_block_directions(LIBSSH2_SESSION *session);
 /* netrun patch: see session.c */
 LIBSSH2_API void libssh2_session_ask_socket(LIBSSH2_SESSION *session);
+LIBSSH2_API int libssh2_session_socket_drained(LIBSSH2_SESSION *session);
 
 LIBSSH2_API int libssh2_session_flag(LIBSSH2_SESSION *session, int flag,
                                      int value);

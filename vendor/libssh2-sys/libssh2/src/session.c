@@ -1903,6 +1903,16 @@ LIBSSH2_API void libssh2_session_ask_socket(LIBSSH2_SESSION *session)
     session->socket_drained = 0;
 }
 
+/*
+ * netrun patch (PATCHES.md): whether libssh2's last read found the socket
+ * emptied (a short read) and it has not asked the socket since. Read before
+ * and after a call, it tells whether the call itself emptied the socket.
+ */
+LIBSSH2_API int libssh2_session_socket_drained(LIBSSH2_SESSION *session)
+{
+    return session ? session->socket_drained : 0;
+}
+
 int libssh2_session_block_directions(LIBSSH2_SESSION *session)
 {
     if(!session)
