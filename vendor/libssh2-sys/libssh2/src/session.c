@@ -416,20 +416,14 @@ int libssh2_banner_set(LIBSSH2_SESSION *session, const char *banner)
  * to the callbacks (so they know who's asking)
  */
 #ifdef HAVE_SYS_MMAN_H
-/* netrun patch (vendor/libssh2-sys/PATCHES.md): the session struct is about
-   80 KB, mostly the transport's packet buffers (PACKETBUFSIZE in, the same
-   out) and the 8 KiB banner buffer, of which a CLI session uses a few KB.
-   Allocated and memset whole, every page of it is resident for every session
-   in flight. An anonymous private mapping reads as zeros without being
-   written, so only the pages a session touches become resident, and munmap
-   gives them back at once on close. */
 /* netrun patch: write a zero into every page of bytes [from, to) of a fresh
    mapping. The session's state fields are read before they are written; a
    read maps the shared zero page, and the write after it must replace that
    page and flush its TLB entry on every CPU running one of the process's
    threads (an IPI to each, under `-s async --threads 2`). Written first, a
    page is simply allocated: one fault, no flush. The three large buffers are
-   written before they are read and stay untouched here. */
+   written before they are read and stay untouched here. A write every 4096
+   bytes reaches every page of any size the kernel uses. */
 static void session_touch(LIBSSH2_SESSION *session, size_t from, size_t to)
 {
     volatile unsigned char *base = (volatile unsigned char *)session;
@@ -438,6 +432,13 @@ static void session_touch(LIBSSH2_SESSION *session, size_t from, size_t to)
         base[at < from ? from : at] = 0;
 }
 
+/* netrun patch (vendor/libssh2-sys/PATCHES.md): the session struct is about
+   80 KB, mostly the transport's packet buffers (PACKETBUFSIZE in, the same
+   out) and the 8 KiB banner buffer, of which a CLI session uses a few KB.
+   Allocated and memset whole, every page of it is resident for every session
+   in flight. An anonymous private mapping reads as zeros without being
+   written, so only the pages a session touches become resident, and munmap
+   gives them back at once on close. */
 static LIBSSH2_SESSION *session_map(void)
 {
     void *p = mmap(NULL, sizeof(LIBSSH2_SESSION), PROT_READ | PROT_WRITE,
@@ -1883,11 +1884,6 @@ int libssh2_poll(LIBSSH2_POLLFD *fds, unsigned int nfds, long timeout_ms)
 #endif /* LIBSSH2_NO_DEPRECATED */
 
 /*
- * Get blocked direction when a function returns LIBSSH2_ERROR_EAGAIN
- * Returns SSH2_SOCKET_BLOCK_INBOUND if recv() blocked
- * or SSH2_SOCKET_BLOCK_OUTBOUND if send() blocked
- */
-/*
  * netrun patch (PATCHES.md): the next read asks the socket itself. From the
  * first call on, a short read's -EAGAIN holds until the next call
  * (transport.c, transport_recv) instead of being given once. An application
@@ -1913,6 +1909,11 @@ LIBSSH2_API int libssh2_session_socket_drained(LIBSSH2_SESSION *session)
     return session ? session->socket_drained : 0;
 }
 
+/*
+ * Get blocked direction when a function returns LIBSSH2_ERROR_EAGAIN
+ * Returns SSH2_SOCKET_BLOCK_INBOUND if recv() blocked
+ * or SSH2_SOCKET_BLOCK_OUTBOUND if send() blocked
+ */
 int libssh2_session_block_directions(LIBSSH2_SESSION *session)
 {
     if(!session)
