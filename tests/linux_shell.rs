@@ -32,6 +32,11 @@ struct RealShell {
 
 impl RealShell {
     fn start() -> RealShell {
+        RealShell::start_with("")
+    }
+
+    /// As `start`, with `extra` lines appended to sshd's configuration.
+    fn start_with(extra: &str) -> RealShell {
         assert!(
             Path::new(SSHD).exists(),
             "{SSHD} is missing: install openssh-server (.ci/run does)"
@@ -50,7 +55,7 @@ impl RealShell {
             "HostKey {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nUsePAM no\n\
              StrictModes no\nPidFile none\nLogLevel ERROR\n\
-             ForceCommand /bin/bash --norc --noprofile -i\n",
+             ForceCommand /bin/bash --norc --noprofile -i\n{extra}",
             path("host_key"),
             path("authorized_keys"),
         );
@@ -217,4 +222,36 @@ fn a_push_to_a_real_bash_runs_its_lines_and_has_nothing_to_save() {
         "nothing to save: linux keeps no configuration to save"
     );
     assert!(config["final_prompt"].as_str().unwrap().ends_with('#'));
+}
+
+/// netrun sends the pty request and the shell request together (libssh2 patch 11) and takes the
+/// pty's reply first: sshd told to refuse a pty (`PermitTTY no`) answers it with a failure and
+/// the shell with a success, and the host must fail on the pty, at once, under both drivers.
+#[test]
+fn a_refused_pty_fails_the_host_while_opening_the_shell() {
+    let shell = RealShell::start_with("PermitTTY no\n");
+    let inventory = shell.inventory();
+    for strategy in ["sequential", "async"] {
+        let out = netrun(&[
+            "-i",
+            &inventory,
+            "-s",
+            strategy,
+            "-o",
+            "json",
+            "--timeout",
+            "20",
+            "-c",
+            "echo hi",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{strategy}: {}", stderr(&out));
+        let doc = json(&out);
+        let error = &doc["hosts"][0]["error"];
+        assert_eq!(error["kind"], "protocol", "{strategy}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains("opening the SSH shell") && message.contains("request-pty"),
+            "{strategy}: {message}"
+        );
+    }
 }

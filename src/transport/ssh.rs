@@ -129,6 +129,17 @@ pub fn preferences_for(host: &Host, known: &KnownHosts) -> Vec<(MethodType, Stri
     algorithm_preferences(host.ssh_legacy, &known_types)
 }
 
+/// Let libssh2 put packets that can go together in one TCP segment (netrun's libssh2 patch 11,
+/// `vendor/libssh2-sys/PATCHES.md`): the pty request with the shell request, one round trip for
+/// both as OpenSSH's client sends them (a refused pty still fails the shell), and the first
+/// NEWKEYS with the service request after it.
+pub fn pipeline(session: &Session) {
+    let mut raw = session.raw();
+    // SAFETY: `raw` is this session's own `LIBSSH2_SESSION`, locked by the guard for the call;
+    // setting a known flag only stores it in the struct.
+    unsafe { libssh2_sys::libssh2_session_flag(&mut *raw, libssh2_sys::LIBSSH2_FLAG_PIPELINE, 1) };
+}
+
 /// Check the host key a finished key exchange showed (`session.host_key()`'s blob).
 pub fn check_host_key(
     shown: Option<&[u8]>,
@@ -430,6 +441,7 @@ impl SshHandshake {
         deadline: Instant,
     ) -> Result<(SshHandshake, HostKeySeen), TransportError> {
         let mut session = Session::new().map_err(|e| classify(&e, Phase::Handshake))?;
+        pipeline(&session);
         for (method, preferences) in preferences_for(host, known) {
             session
                 .method_pref(method, &preferences)

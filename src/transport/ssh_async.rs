@@ -31,8 +31,8 @@ use tokio::net::{TcpStream, UnixStream};
 
 use super::ssh::{
     agent_available, agent_rejected, check_host_key, classify, failed_attempt, judge,
-    methods_after, password_first, preferences_for, rejected, settle, AuthMethod, LoginAttempt,
-    PasswordPrompter, Phase, PTY_SIZE, PTY_TERM,
+    methods_after, password_first, pipeline, preferences_for, rejected, settle, AuthMethod,
+    LoginAttempt, PasswordPrompter, Phase, PTY_SIZE, PTY_TERM,
 };
 use super::{closed_by_device, is_connection_lost, AsyncChannel, Received, TransportError};
 use crate::hostkeys::{HostKeySeen, KnownHosts};
@@ -98,6 +98,7 @@ impl AsyncSshHandshake {
         let fd = socket.as_raw_fd();
         let mut session = AsyncSession::new(ReadinessStream(socket), None)
             .map_err(|e| classify_async(&e, Phase::Handshake))?;
+        pipeline(session.session());
         before(deadline, Phase::Handshake, async {
             for (method, preferences) in preferences_for(host, known) {
                 session

@@ -358,6 +358,12 @@ typedef struct _LIBSSH2_SK_SIG_INFO {
 #define LIBSSH2_FLAG_SIGPIPE        1
 #define LIBSSH2_FLAG_COMPRESS       2
 #define LIBSSH2_FLAG_QUOTE_PATHS    3
+/* netrun patch: packets that can go together leave in one TCP segment. A
+   pty-req does not wait for its reply; the next request on its channel,
+   which must be the shell, exec or subsystem request, goes with it and takes
+   both replies. The first NEWKEYS, when the server's has already arrived,
+   goes with the ssh-userauth service request sent right after it */
+#define LIBSSH2_FLAG_PIPELINE       4
 
 #if defined(__clang__) && __clang_major__ >= 13
 #pragma clang diagnostic push

@@ -981,8 +981,13 @@ static int channel_request_pty(LIBSSH2_CHANNEL *channel,
     }
 
     if(channel->reqPTY_state == ssh2_NB_state_created) {
+        /* netrun patch: pipelined, the pty-req waits in the socket for the
+           shell request that follows it at once, as OpenSSH's client sends
+           them, so both take one segment and one round trip */
+        session->send_more = session->flag.pipeline;
         rc = ssh2_transport_send(session, channel->reqPTY_packet,
                                  channel->reqPTY_packet_len, NULL, 0);
+        session->send_more = 0;
         if(rc == LIBSSH2_ERROR_EAGAIN) {
             ssh2_err(session, rc, "Would block sending pty request");
             return rc;
@@ -993,6 +998,11 @@ static int channel_request_pty(LIBSSH2_CHANNEL *channel,
         }
         ssh2_htonu32(channel->reqPTY_local_channel, channel->local.id);
 
+        if(session->flag.pipeline) {
+            channel->reqPTY_reply_pending = 1;
+            channel->reqPTY_state = ssh2_NB_state_idle;
+            return 0;
+        }
         channel->reqPTY_state = ssh2_NB_state_sent;
     }
 
@@ -1407,6 +1417,37 @@ int libssh2_channel_x11_req_ex(LIBSSH2_CHANNEL *channel, int single_connection,
 }
 
 /*
+ * netrun patch: the reply to a pipelined pty-req (LIBSSH2_FLAG_PIPELINE),
+ * which comes before the reply to the request sent after it (RFC 4254 5.4:
+ * replies keep the order of the requests). 0 once it said success.
+ */
+static int channel_pty_reply(LIBSSH2_CHANNEL *channel)
+{
+    static const unsigned char reply_codes[3] =
+        { SSH_MSG_CHANNEL_SUCCESS, SSH_MSG_CHANNEL_FAILURE, 0 };
+    LIBSSH2_SESSION *session = channel->session;
+    unsigned char *data;
+    size_t data_len;
+    unsigned char code;
+    int rc = ssh2_packet_requirev(session, reply_codes, &data, &data_len,
+                                  1, channel->reqPTY_local_channel, 4,
+                                  &channel->reqPTY_packet_requirev_state);
+    if(rc == LIBSSH2_ERROR_EAGAIN)
+        return rc;
+    channel->reqPTY_reply_pending = 0;
+    if(rc)
+        return ssh2_err(session, LIBSSH2_ERROR_PROTO,
+                        "Failed to require the PTY packet");
+    /* requirev matched the first byte, so there is one */
+    code = data[0];
+    SSH2_FREE(session, data);
+    if(code != SSH_MSG_CHANNEL_SUCCESS)
+        return ssh2_err(session, LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED,
+                        "Unable to complete request for channel request-pty");
+    return 0;
+}
+
+/*
  * Primitive for libssh2_channel_(shell|exec|subsystem)
  */
 int ssh2_channel_process_startup(LIBSSH2_CHANNEL *channel,
@@ -1477,6 +1518,17 @@ int ssh2_channel_process_startup(LIBSSH2_CHANNEL *channel,
         ssh2_htonu32(channel->process_local_channel, channel->local.id);
 
         channel->process_state = ssh2_NB_state_sent;
+    }
+
+    if(channel->process_state == ssh2_NB_state_sent &&
+       channel->reqPTY_reply_pending) {
+        rc = channel_pty_reply(channel);
+        if(rc == LIBSSH2_ERROR_EAGAIN)
+            return rc;
+        if(rc) {
+            channel->process_state = ssh2_NB_state_end;
+            return rc;
+        }
     }
 
     if(channel->process_state == ssh2_NB_state_sent) {

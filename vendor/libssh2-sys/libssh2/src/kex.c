@@ -180,6 +180,41 @@ static int kex_proc_hostkey(LIBSSH2_SESSION *session, struct string_buf *buf,
     return 0;
 }
 
+/*
+ * netrun patch: whether the server's NEWKEYS of the first key exchange has
+ * arrived and waits, whole, in the read buffer (packets are not encrypted
+ * yet): uint32 packet_length, byte padding_length, byte type.
+ */
+static int kex_newkeys_waiting(LIBSSH2_SESSION *session)
+{
+    const struct transportpacket *p = &session->packet;
+    size_t buffered = p->writeidx - p->readidx;
+    const unsigned char *next = &p->buf[p->readidx];
+
+    if(session->state & SSH2_STATE_NEWKEYS || buffered < 6)
+        return 0;
+    return next[5] == SSH_MSG_NEWKEYS &&
+           buffered - 4 >= ssh2_ntohu32(next);
+}
+
+/*
+ * netrun patch: send our NEWKEYS. With LIBSSH2_FLAG_PIPELINE, when the
+ * server's has already arrived nothing waits between this and the
+ * ssh-userauth service request (session_startup), so NEWKEYS goes with
+ * MSG_MORE and both take one TCP segment. Otherwise it leaves at once: a
+ * server may wait for it before sending its own.
+ */
+static int kex_send_newkeys(LIBSSH2_SESSION *session, unsigned char *c)
+{
+    int rc;
+
+    session->send_more = session->flag.pipeline &&
+                         kex_newkeys_waiting(session);
+    rc = ssh2_transport_send(session, c, 1, NULL, 0);
+    session->send_more = 0;
+    return rc;
+}
+
 static int kex_finish(LIBSSH2_SESSION *session,
                       struct kmdhgGPshakex_state *exchange_state,
                       ssh2_hash_alg hash_alg, size_t digest_len)
@@ -709,7 +744,7 @@ static int kex_diffie_hellman_sha(LIBSSH2_SESSION *session,
     }
 
     if(exchange_state->state == ssh2_NB_state_sent2) {
-        rc = ssh2_transport_send(session, &exchange_state->c, 1, NULL, 0);
+        rc = kex_send_newkeys(session, &exchange_state->c);
         if(rc == LIBSSH2_ERROR_EAGAIN)
             return rc;
         else if(rc) {
@@ -1647,7 +1682,7 @@ static int kex_ecdh_sha2_nistp(LIBSSH2_SESSION *session, ssh2_curve_type curve,
     }
 
     if(exchange_state->state == ssh2_NB_state_sent) {
-        rc = ssh2_transport_send(session, &exchange_state->c, 1, NULL, 0);
+        rc = kex_send_newkeys(session, &exchange_state->c);
         if(rc == LIBSSH2_ERROR_EAGAIN)
             return rc;
         else if(rc) {
@@ -2001,7 +2036,7 @@ static int kex_mlkem_nistp(LIBSSH2_SESSION *session,
     }
 
     if(exchange_state->state == ssh2_NB_state_sent) {
-        rc = ssh2_transport_send(session, &exchange_state->c, 1, NULL, 0);
+        rc = kex_send_newkeys(session, &exchange_state->c);
         if(rc == LIBSSH2_ERROR_EAGAIN) {
             ret = rc;
             goto clean_free;
@@ -2302,7 +2337,7 @@ static int kex_curve25519_sha256(
     }
 
     if(exchange_state->state == ssh2_NB_state_sent) {
-        rc = ssh2_transport_send(session, &exchange_state->c, 1, NULL, 0);
+        rc = kex_send_newkeys(session, &exchange_state->c);
         if(rc == LIBSSH2_ERROR_EAGAIN)
             return rc;
         else if(rc) {
@@ -2609,7 +2644,7 @@ static int kex_mlkem768x25519_sha256(
     }
 
     if(exchange_state->state == ssh2_NB_state_sent) {
-        rc = ssh2_transport_send(session, &exchange_state->c, 1, NULL, 0);
+        rc = kex_send_newkeys(session, &exchange_state->c);
         if(rc == LIBSSH2_ERROR_EAGAIN)
             return rc;
         else if(rc) {

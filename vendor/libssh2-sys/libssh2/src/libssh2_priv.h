@@ -497,6 +497,9 @@ struct _LIBSSH2_CHANNEL {
     size_t reqPTY_packet_len;
     unsigned char reqPTY_local_channel[4];
     struct packet_requirev_state reqPTY_packet_requirev_state;
+    /* netrun patch: the pty-req was sent and its reply is left to the
+       channel's shell, exec or subsystem request (LIBSSH2_FLAG_PIPELINE) */
+    int reqPTY_reply_pending;
 
     /* State variables used in libssh2_channel_x11_req_ex() */
     ssh2_NB_states reqX11_state;
@@ -693,6 +696,7 @@ struct flags {
     int sigpipe;     /* LIBSSH2_FLAG_SIGPIPE */
     int compress;    /* LIBSSH2_FLAG_COMPRESS */
     int quote_paths; /* LIBSSH2_FLAG_QUOTE_PATHS */
+    int pipeline; /* LIBSSH2_FLAG_PIPELINE (netrun patch) */
 };
 
 #if defined(__clang__) && __clang_major__ >= 13
@@ -712,6 +716,9 @@ struct _LIBSSH2_SESSION {
     /* netrun patch: the application says when a read must ask the socket
        (libssh2_session_ask_socket), so socket_drained holds until then */
     int socket_ask_told;
+    /* netrun patch: the packet being sent is sent with MSG_MORE, so that the
+       next one leaves in the same TCP segment (transport.c) */
+    int send_more;
 
     LIBSSH2_ALLOC_FUNC(*alloc);
     LIBSSH2_REALLOC_FUNC(*realloc);
@@ -1002,8 +1009,14 @@ struct _LIBSSH2_SESSION {
 
 /* session.flag helpers */
 #ifdef MSG_NOSIGNAL
+#ifdef MSG_MORE
+#define SSH2_SOCKET_SEND_MORE(session) ((session)->send_more ? MSG_MORE : 0)
+#else
+#define SSH2_SOCKET_SEND_MORE(session) 0
+#endif
 #define SSH2_SOCKET_SEND_FLAGS(session)          \
-    ((session)->flag.sigpipe ? 0 : MSG_NOSIGNAL)
+    (((session)->flag.sigpipe ? 0 : MSG_NOSIGNAL) | \
+     SSH2_SOCKET_SEND_MORE(session))
 #define SSH2_SOCKET_RECV_FLAGS(session)          \
     ((session)->flag.sigpipe ? 0 : MSG_NOSIGNAL)
 #else
