@@ -660,6 +660,10 @@ impl Session {
         let reading = start_reading(stream_read, buffer, opening_cipher);
         pin!(reading);
         let mut is_reading = None;
+        let mut ready_read = None;
+        // netrun patch: packets answered since the last write (see below).
+        const MAX_PACKETS_PER_WRITE: usize = 16;
+        let mut unwritten_replies = 0;
 
         #[allow(clippy::panic)] // false positive in macro
         while !self.common.disconnected {
@@ -714,98 +718,121 @@ impl Session {
             let rekey_timer = future_or_pending(self.rekey_time_remaining(), tokio::time::sleep);
             pin!(rekey_timer);
 
-            tokio::select! {
-                r = &mut reading => {
-                    let (stream_read, mut buffer, mut opening_cipher) = match r {
-                        Ok((_, stream_read, buffer, opening_cipher)) => (stream_read, buffer, opening_cipher),
-                        Err(e) => return Err(e.into())
-                    };
-                    if buffer.buffer.len() < 5 {
+            // netrun patch: a packet already read with the last one is answered in the
+            // same write (see below), so it is taken before anything else.
+            let read = match ready_read.take() {
+                Some(r) => Some(r),
+                None => tokio::select! {
+                    r = &mut reading => Some(r),
+                    () = &mut rekey_timer => {
+                        // The flush after the select sees the elapsed limit.
+                        debug!("rekey time limit reached");
+                        None
+                    }
+                    () = &mut keepalive_timer => {
+                        self.common.alive_timeouts = self.common.alive_timeouts.saturating_add(1);
+                        if self.common.config.keepalive_max != 0 && self.common.alive_timeouts > self.common.config.keepalive_max {
+                            debug!("Timeout, client not responding to keepalives");
+                            return Err(crate::Error::KeepaliveTimeout.into());
+                        }
+                        sent_keepalive = true;
+                        self.keepalive_request()?;
+                        None
+                    }
+                    () = &mut inactivity_timer => {
+                        debug!("timeout");
+                        return Err(crate::Error::InactivityTimeout.into());
+                    }
+                    msg = self.priority_receiver.recv(), if !self.kex.active() => {
+                        match msg {
+                            Some(msg) => self.dispatch_msg(msg)?,
+                            None => {
+                                debug!("self.priority_receiver: received None");
+                            }
+                        }
+                        None
+                    }
+                    msg = self.receiver.recv(), if !self.kex.active() && !self.common.has_any_pending_data() => {
+                        // Channel open replies must be dispatched before any
+                        // channel traffic queued after them: `msg` may be data for
+                        // a channel whose confirmation is still sitting in the
+                        // priority queue, and dispatching that data first would
+                        // silently drop it (the channel is only registered when
+                        // its open reply is processed).
+                        while let Ok(reply) = self.priority_receiver.try_recv() {
+                            self.dispatch_msg(reply)?;
+                        }
+                        match msg {
+                            Some(msg) => self.dispatch_msg(msg)?,
+                            None => {
+                                debug!("self.receiver: received None");
+                            }
+                        }
+                        None
+                    }
+                },
+            };
+            if let Some(r) = read {
+                let (stream_read, mut buffer, mut opening_cipher) = match r {
+                    Ok((_, stream_read, buffer, opening_cipher)) => (stream_read, buffer, opening_cipher),
+                    Err(e) => return Err(e.into())
+                };
+                if buffer.buffer.len() < 5 {
+                    is_reading = Some((stream_read, buffer, opening_cipher));
+                    break
+                }
+
+                let mut pkt = self.maybe_decompress(&buffer)?;
+
+                match pkt.buffer.first() {
+                    None => (),
+                    Some(&crate::msg::DISCONNECT) => {
+                        debug!("break");
                         is_reading = Some((stream_read, buffer, opening_cipher));
-                        break
+                        break;
                     }
+                    Some(_) => {
+                        self.common.received_data = true;
+                        // TODO it'd be cleaner to just pass cipher to reply()
+                        std::mem::swap(&mut opening_cipher, &mut self.common.remote_to_local);
 
-                    let mut pkt = self.maybe_decompress(&buffer)?;
-
-                    match pkt.buffer.first() {
-                        None => (),
-                        Some(&crate::msg::DISCONNECT) => {
-                            debug!("break");
-                            is_reading = Some((stream_read, buffer, opening_cipher));
-                            break;
+                        let kex_was_active = self.kex.active();
+                        match reply(&mut self, &mut handler, &mut pkt).await {
+                            Ok(_) => {},
+                            Err(e) => return Err(e),
                         }
-                        Some(_) => {
-                            self.common.received_data = true;
-                            // TODO it'd be cleaner to just pass cipher to reply()
-                            std::mem::swap(&mut opening_cipher, &mut self.common.remote_to_local);
+                        buffer.seqn = pkt.seqn; // TODO reply changes seqn internall, find cleaner way
 
-                            let kex_was_active = self.kex.active();
-                            match reply(&mut self, &mut handler, &mut pkt).await {
-                                Ok(_) => {},
-                                Err(e) => return Err(e),
+                        if kex_was_active && !self.kex.active() {
+                            buffer.bytes = 0;
+                        } else if self.automatic_rekey_allowed()
+                            && buffer.bytes >= self.common.config.limits.rekey_read_limit
+                        {
+                            debug!("rekey read limit reached after {} inbound bytes", buffer.bytes);
+                            if let Some(enc) = self.common.encrypted.as_mut() {
+                                // flush checks this
+                                enc.rekey_wanted = true;
                             }
-                            buffer.seqn = pkt.seqn; // TODO reply changes seqn internall, find cleaner way
+                        }
 
-                            if kex_was_active && !self.kex.active() {
-                                buffer.bytes = 0;
-                            } else if self.automatic_rekey_allowed()
-                                && buffer.bytes >= self.common.config.limits.rekey_read_limit
-                            {
-                                debug!("rekey read limit reached after {} inbound bytes", buffer.bytes);
-                                if let Some(enc) = self.common.encrypted.as_mut() {
-                                    // flush checks this
-                                    enc.rekey_wanted = true;
-                                }
-                            }
-
-                            std::mem::swap(&mut opening_cipher, &mut self.common.remote_to_local);
-                        }
-                    }
-                    reading.set(start_reading(stream_read, buffer, opening_cipher));
-                }
-                () = &mut rekey_timer => {
-                    // The flush after the select sees the elapsed limit.
-                    debug!("rekey time limit reached");
-                }
-                () = &mut keepalive_timer => {
-                    self.common.alive_timeouts = self.common.alive_timeouts.saturating_add(1);
-                    if self.common.config.keepalive_max != 0 && self.common.alive_timeouts > self.common.config.keepalive_max {
-                        debug!("Timeout, client not responding to keepalives");
-                        return Err(crate::Error::KeepaliveTimeout.into());
-                    }
-                    sent_keepalive = true;
-                    self.keepalive_request()?;
-                }
-                () = &mut inactivity_timer => {
-                    debug!("timeout");
-                    return Err(crate::Error::InactivityTimeout.into());
-                }
-                msg = self.priority_receiver.recv(), if !self.kex.active() => {
-                    match msg {
-                        Some(msg) => self.dispatch_msg(msg)?,
-                        None => {
-                            debug!("self.priority_receiver: received None");
-                        }
+                        std::mem::swap(&mut opening_cipher, &mut self.common.remote_to_local);
                     }
                 }
-                msg = self.receiver.recv(), if !self.kex.active() && !self.common.has_any_pending_data() => {
-                    // Channel open replies must be dispatched before any
-                    // channel traffic queued after them: `msg` may be data for
-                    // a channel whose confirmation is still sitting in the
-                    // priority queue, and dispatching that data first would
-                    // silently drop it (the channel is only registered when
-                    // its open reply is processed).
-                    while let Ok(reply) = self.priority_receiver.try_recv() {
-                        self.dispatch_msg(reply)?;
-                    }
-                    match msg {
-                        Some(msg) => self.dispatch_msg(msg)?,
-                        None => {
-                            debug!("self.receiver: received None");
-                        }
+                reading.set(start_reading(stream_read, buffer, opening_cipher));
+                // netrun patch: when the client's next packet came in the same read
+                // (a pipelined request), answer it before writing, so both replies
+                // leave in one write and one TCP segment. The poll asks no socket:
+                // after a short read tokio knows the stream is empty. Bounded, so a
+                // client that never stops sending still gets its answers.
+                if !self.common.disconnected && unwritten_replies < MAX_PACKETS_PER_WRITE {
+                    if let std::task::Poll::Ready(next) = futures::poll!(reading.as_mut()) {
+                        ready_read = Some(next);
+                        unwritten_replies += 1;
+                        continue;
                     }
                 }
             }
+            unwritten_replies = 0;
             self.flush()?;
 
             crate::flush_or_timeout(
