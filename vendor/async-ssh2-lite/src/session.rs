@@ -267,7 +267,7 @@ where
         self.inner.authenticated()
     }
 
-    pub async fn auth_methods<'a>(&'a self, username: &'a str) -> Result<&str, Error> {
+    pub async fn auth_methods<'a>(&'a self, username: &'a str) -> Result<&'a str, Error> {
         self.stream
             .rw_with(|| self.inner.auth_methods(username), &self.inner)
             .await
