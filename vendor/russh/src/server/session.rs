@@ -495,6 +495,29 @@ impl Session {
     /// Dispatch a single message received on the session's internal channel
     /// (sent via [`Handle`]). Shared by the `select!` receiver arm and the
     /// pre-`select!` backlog drain so the two can't drift apart.
+    /// Dispatch up to `max` messages already queued on the session channels, priority first,
+    /// stopping early once a channel window holds data back. Returns how many.
+    fn dispatch_queued(&mut self, max: usize) -> Result<usize, Error> {
+        let mut drained = 0;
+        while drained < max {
+            // Only Empty/Disconnected end the drain; both mean "nothing
+            // more to hand off right now", so treat them the same.
+            let msg = match self.priority_receiver.try_recv() {
+                Ok(msg) => msg,
+                Err(_) => match self.receiver.try_recv() {
+                    Ok(msg) => msg,
+                    Err(_) => break,
+                },
+            };
+            self.dispatch_msg(msg)?;
+            drained += 1;
+            if self.common.has_any_pending_data() {
+                break;
+            }
+        }
+        Ok(drained)
+    }
+
     fn dispatch_msg(&mut self, msg: Msg) -> Result<(), Error> {
         match msg {
             Msg::Channel(id, ChannelMsg::Data { data }) => {
@@ -683,23 +706,7 @@ impl Session {
             // channel window is exhausted. Network reads remain active so a
             // window adjustment can release the queued data.
             if !self.kex.active() && !self.common.has_any_pending_data() {
-                let mut drained = 0;
-                while drained < MAX_MESSAGES_PER_BATCH {
-                    // Only Empty/Disconnected end the drain; both mean "nothing
-                    // more to hand off right now", so treat them the same.
-                    let msg = match self.priority_receiver.try_recv() {
-                        Ok(msg) => msg,
-                        Err(_) => match self.receiver.try_recv() {
-                            Ok(msg) => msg,
-                            Err(_) => break,
-                        },
-                    };
-                    self.dispatch_msg(msg)?;
-                    drained += 1;
-                    if self.common.has_any_pending_data() {
-                        break;
-                    }
-                }
+                let drained = self.dispatch_queued(MAX_MESSAGES_PER_BATCH)?;
                 if drained > 0 {
                     self.flush()?;
                     crate::flush_or_timeout(
@@ -745,7 +752,13 @@ impl Session {
                     }
                     msg = self.priority_receiver.recv(), if !self.kex.active() => {
                         match msg {
-                            Some(msg) => self.dispatch_msg(msg)?,
+                            Some(msg) => {
+                                self.dispatch_msg(msg)?;
+                                // netrun patch: what was queued with it leaves in the same write.
+                                if !self.common.has_any_pending_data() {
+                                    self.dispatch_queued(MAX_MESSAGES_PER_BATCH - 1)?;
+                                }
+                            }
                             None => {
                                 debug!("self.priority_receiver: received None");
                             }
@@ -763,7 +776,14 @@ impl Session {
                             self.dispatch_msg(reply)?;
                         }
                         match msg {
-                            Some(msg) => self.dispatch_msg(msg)?,
+                            Some(msg) => {
+                                self.dispatch_msg(msg)?;
+                                // netrun patch: what was queued with it (a shell's last
+                                // output, its EOF and close) leaves in the same write.
+                                if !self.common.has_any_pending_data() {
+                                    self.dispatch_queued(MAX_MESSAGES_PER_BATCH - 1)?;
+                                }
+                            }
                             None => {
                                 debug!("self.receiver: received None");
                             }
