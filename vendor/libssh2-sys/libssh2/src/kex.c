@@ -191,7 +191,8 @@ static int kex_newkeys_waiting(LIBSSH2_SESSION *session)
     size_t buffered = p->writeidx - p->readidx;
     const unsigned char *next = &p->buf[p->readidx];
 
-    if(session->state & SSH2_STATE_NEWKEYS || buffered < 6)
+    /* total_num: a packet partly read already, so readidx is not a start */
+    if(session->state & SSH2_STATE_NEWKEYS || p->total_num || buffered < 6)
         return 0;
     return next[5] == SSH_MSG_NEWKEYS &&
            buffered - 4 >= ssh2_ntohu32(next);
