@@ -35,7 +35,6 @@ pub const SSH_DISCONNECT_ILLEGAL_USER_NAME: c_int = 15;
 
 pub const LIBSSH2_FLAG_SIGPIPE: c_int = 1;
 pub const LIBSSH2_FLAG_COMPRESS: c_int = 2;
-pub const LIBSSH2_FLAG_QUOTE_PATHS: c_int = 3;
 /// netrun's patch (PATCHES.md): packets that can go together leave in one TCP segment.
 pub const LIBSSH2_FLAG_PIPELINE: c_int = 4;
 

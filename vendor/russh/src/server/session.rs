@@ -495,11 +495,12 @@ impl Session {
     /// Dispatch a single message received on the session's internal channel
     /// (sent via [`Handle`]). Shared by the `select!` receiver arm and the
     /// pre-`select!` backlog drain so the two can't drift apart.
-    /// Dispatch up to `max` messages already queued on the session channels, priority first,
-    /// stopping early once a channel window holds data back. Returns how many.
+    /// Dispatch up to `max` messages already queued on the session channels, priority first;
+    /// none during a key exchange, and no more once a channel window holds data back (the
+    /// conditions the `select!` arms that receive them have). Returns how many.
     fn dispatch_queued(&mut self, max: usize) -> Result<usize, Error> {
         let mut drained = 0;
-        while drained < max {
+        while drained < max && !self.kex.active() && !self.common.has_any_pending_data() {
             // Only Empty/Disconnected end the drain; both mean "nothing
             // more to hand off right now", so treat them the same.
             let msg = match self.priority_receiver.try_recv() {
@@ -511,9 +512,6 @@ impl Session {
             };
             self.dispatch_msg(msg)?;
             drained += 1;
-            if self.common.has_any_pending_data() {
-                break;
-            }
         }
         Ok(drained)
     }
@@ -700,22 +698,19 @@ impl Session {
             // drains falls behind. Capped so high-rate output can't starve
             // client input (Ctrl+C, resize): once the cap is hit we fall through
             // to `select!`, which picks up any client-side event first. Gated on
-            // `!kex.active()` to match the `select!` receiver arm.
-            const MAX_MESSAGES_PER_BATCH: usize = 64;
-            // Leave application messages in the bounded receiver once a peer's
-            // channel window is exhausted. Network reads remain active so a
+            // `!kex.active()` to match the `select!` receiver arm, and application
+            // messages stay in the bounded receiver once a peer's channel window is
+            // exhausted (`dispatch_queued`). Network reads remain active so a
             // window adjustment can release the queued data.
-            if !self.kex.active() && !self.common.has_any_pending_data() {
-                let drained = self.dispatch_queued(MAX_MESSAGES_PER_BATCH)?;
-                if drained > 0 {
-                    self.flush()?;
-                    crate::flush_or_timeout(
-                        &mut self.common.packet_writer,
-                        &mut stream_write,
-                        inactivity_timer.as_mut(),
-                    )
-                    .await?;
-                }
+            const MAX_MESSAGES_PER_BATCH: usize = 64;
+            if self.dispatch_queued(MAX_MESSAGES_PER_BATCH)? > 0 {
+                self.flush()?;
+                crate::flush_or_timeout(
+                    &mut self.common.packet_writer,
+                    &mut stream_write,
+                    inactivity_timer.as_mut(),
+                )
+                .await?;
                 // A drained Disconnect sets this; don't block in `select!` after.
                 if self.common.disconnected {
                     continue;
@@ -755,9 +750,7 @@ impl Session {
                             Some(msg) => {
                                 self.dispatch_msg(msg)?;
                                 // netrun patch: what was queued with it leaves in the same write.
-                                if !self.common.has_any_pending_data() {
-                                    self.dispatch_queued(MAX_MESSAGES_PER_BATCH - 1)?;
-                                }
+                                self.dispatch_queued(MAX_MESSAGES_PER_BATCH - 1)?;
                             }
                             None => {
                                 debug!("self.priority_receiver: received None");
@@ -780,9 +773,7 @@ impl Session {
                                 self.dispatch_msg(msg)?;
                                 // netrun patch: what was queued with it (a shell's last
                                 // output, its EOF and close) leaves in the same write.
-                                if !self.common.has_any_pending_data() {
-                                    self.dispatch_queued(MAX_MESSAGES_PER_BATCH - 1)?;
-                                }
+                                self.dispatch_queued(MAX_MESSAGES_PER_BATCH - 1)?;
                             }
                             None => {
                                 debug!("self.receiver: received None");
